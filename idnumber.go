@@ -1,0 +1,150 @@
+package flexemp
+
+import (
+	"time"
+)
+
+// ID number validation after GB 11643-1999.
+
+var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+
+const idCheckChars = "10X98765432"
+
+// IDCheckDigit returns the ISO 7064 MOD 11-2 check character for the first 17
+// digits of an ID number. It panics if id17 is not 17 digits.
+func IDCheckDigit(id17 string) byte {
+	sum := 0
+	for i := 0; i < 17; i++ {
+		sum += int(id17[i]-'0') * idWeights[i]
+	}
+	return idCheckChars[sum%11]
+}
+
+// Person is what is kept of a resident ID after validation.
+type Person struct {
+	Birth time.Time // calendar date, UTC midnight
+	Male  bool
+}
+
+// ID problems, as reject reasons.
+const (
+	ReasonIDFormat     = "id_format"
+	ReasonIDExcel      = "id_excel_number"
+	ReasonIDCheckDigit = "id_check_digit"
+	ReasonIDBirthDate  = "id_birth_date"
+)
+
+// ParseID validates an 18-character resident ID and returns its birth date and
+// sex; on failure it returns the reason code.
+func ParseID(id string) (Person, string) {
+	if looksLikeExcelNumber(id) {
+		return Person{}, ReasonIDExcel
+	}
+	if len(id) != 18 || !isDigits(id[:17]) || !(isDigits(id[17:]) || id[17] == 'X' || id[17] == 'x') {
+		return Person{}, ReasonIDFormat
+	}
+	y, m, d := atoi(id[6:10]), atoi(id[10:12]), atoi(id[12:14])
+	birth := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if y < 1900 || m < 1 || m > 12 || birth.Day() != d || birth.Month() != time.Month(m) {
+		return Person{}, ReasonIDBirthDate
+	}
+	check := id[17]
+	if check == 'x' {
+		check = 'X'
+	}
+	if IDCheckDigit(id[:17]) != check {
+		// Excel keeps 15 significant digits: an ID typed into a number cell
+		// ends in 000 and fails its check.
+		if id[15:] == "000" {
+			return Person{}, ReasonIDExcel
+		}
+		return Person{}, ReasonIDCheckDigit
+	}
+	return Person{Birth: birth, Male: (id[16]-'0')%2 == 1}, ""
+}
+
+// looksLikeExcelNumber recognises the forms an ID takes after Excel stored it
+// as a number: scientific notation (2.10102E+17) or a trailing ".0".
+func looksLikeExcelNumber(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	digits, dot, exp := 0, false, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.':
+			dot = true
+		case c == 'E' || c == 'e':
+			exp = true
+		case c == '+' || c == '-':
+		default:
+			return false
+		}
+	}
+	return digits > 0 && (exp || dot)
+}
+
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// MaskID shows an ID as users may see it in rejects: 2101********1234.
+// Anything shorter than 8 characters is masked whole.
+func MaskID(s string) string {
+	r := []rune(s)
+	if len(r) < 8 {
+		return stringsRepeat('*', len(r))
+	}
+	return string(r[:4]) + stringsRepeat('*', len(r)-8) + string(r[len(r)-4:])
+}
+
+func stringsRepeat(c rune, n int) string {
+	b := make([]rune, n)
+	for i := range b {
+		b[i] = c
+	}
+	return string(b)
+}
+
+// RetirementDate is the day a flexible worker reaches statutory retirement
+// age: men 60, women 55, delayed for those born from 1965-01 (men) or 1970-01
+// (women) by 1 + ⌊months since then ÷ 4⌋ months, at most 36, per the schedule
+// in force from 2025-01-01.
+func RetirementDate(p Person) time.Time {
+	baseYears, from := 55, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	if p.Male {
+		baseYears, from = 60, time.Date(1965, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	delay := 0
+	if !p.Birth.Before(from) {
+		months := (p.Birth.Year()-from.Year())*12 + int(p.Birth.Month()-from.Month())
+		delay = min(1+months/4, 36)
+	}
+	return addMonths(p.Birth, baseYears*12+delay)
+}
+
+// AgeOn is the whole years of age on the calendar date d.
+func AgeOn(birth, d time.Time) int {
+	age := d.Year() - birth.Year()
+	if d.Month() < birth.Month() || (d.Month() == birth.Month() && d.Day() < birth.Day()) {
+		age--
+	}
+	return age
+}
+
+// addMonths adds n months to a date, clamping to the month's last day (a
+// birthday of 31 August reaches retirement on 28/29 February, not in March).
+func addMonths(t time.Time, n int) time.Time {
+	y, m := t.Year(), int(t.Month())-1+n
+	y += m / 12
+	m %= 12
+	first := time.Date(y, time.Month(m+1), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(t.Day(), last)-1)
+}

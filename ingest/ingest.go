@@ -1,0 +1,335 @@
+// Package ingest reads the extracts cities upload (CSV in UTF-8 or GBK, XLSX,
+// Parquet), validates every row against the data contract, pseudonymises
+// resident IDs and loads the accepted rows into DuckDB in one transaction
+// with the upload's ledger row.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"github.com/liaoning-hrss/flexemp"
+)
+
+// Upload statuses.
+const (
+	StatusAccepted  = "accepted"
+	StatusRefused   = "refused"
+	StatusUnchanged = "unchanged"
+)
+
+// DefaultRejectRatio is the largest share of rejected rows a file may have
+// and still be accepted.
+const DefaultRejectRatio = 0.05
+
+// Ingester loads uploads into one DuckDB database. It is safe for concurrent
+// use: uploads are loaded one at a time, so they never conflict.
+type Ingester struct {
+	DB          *sql.DB
+	Key         []byte           // pseudonym key
+	RejectRatio float64          // refuse a file above this share of rejected rows; 0 means DefaultRejectRatio
+	Limits      Limits           //
+	Now         func() time.Time // the clock; nil means time.Now
+
+	mu sync.Mutex
+}
+
+// Request is one file to ingest.
+type Request struct {
+	Path       string        // the file on disk
+	FileName   string        // the name it was uploaded as; default the base of Path
+	City       string        // the uploading city's code
+	Kind       flexemp.Kind  //
+	Month      flexemp.Month // zero: read from the rows, which must then all fall in one month
+	Uploader   string        // who uploaded: a token's name, "cli", "inbox"
+	ReceivedAt time.Time     // zero: the clock's now; an operator's backfill may state it
+	// Progress, if set, is called now and then with rows read so far and
+	// the reader's offset (bytes, or rows for a workbook).
+	Progress func(rows int, offset int64)
+}
+
+// Result is what became of one file. Its JSON is the object `ingest --json`
+// prints.
+type Result struct {
+	File     string         `json:"file"`
+	Status   string         `json:"status"`
+	UploadID int64          `json:"upload_id"`
+	Version  int            `json:"version"`
+	Rows     int            `json:"rows"`
+	Accepted int            `json:"accepted"`
+	Rejected int            `json:"rejected"`
+	Reasons  map[string]int `json:"reasons"`
+	Error    string         `json:"error"`
+
+	Month   flexemp.Month    `json:"-"`
+	Format  string           `json:"-"`
+	Extra   []string         `json:"-"` // columns outside the contract, ignored
+	Samples []flexemp.Reject `json:"-"` // the first rejects, for the user to see at once
+}
+
+// maxSamples is how many rejects a Result carries; all are stored.
+const maxSamples = 200
+
+// Ingest validates and loads one file. A refused file (unreadable, wrong
+// kind, missing column, too many rejected rows, rows spanning months) leaves
+// the database as it was and comes back with Status refused and the reason in
+// Error; the returned error is set only for failures that are not the file's
+// fault.
+func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
+	res := &Result{File: req.FileName, Reasons: map[string]int{}, Status: StatusRefused}
+	if res.File == "" {
+		res.File = filepath.Base(req.Path)
+	}
+	city, ok := flexemp.CityByCode(req.City)
+	if !ok {
+		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "未知的城市代码：%q", req.City))
+	}
+	contract := flexemp.ContractOf(req.Kind)
+	if contract == nil {
+		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "未知的数据类型：%q", req.Kind))
+	}
+	sum, err := fileSHA256(req.Path)
+	if err != nil {
+		return refuse(res, &flexemp.Error{Code: flexemp.EINVALID, Message: "无法读取文件", Err: err})
+	}
+
+	g.mu.Lock()
+	defer g.mu.Unlock()
+
+	if done, err := g.unchanged(ctx, res, city.Code, req, sum); done || err != nil {
+		return res, err
+	}
+	src, format, err := openSource(req.Path, req.Kind, g.Limits)
+	res.Format = format
+	if err != nil {
+		return refuse(res, err)
+	}
+	defer src.Close()
+	hdr, err := findHeader(src, req.Kind)
+	if err != nil {
+		return refuse(res, err)
+	}
+	res.Extra = hdr.extra
+
+	conn, err := g.DB.Conn(ctx)
+	if err != nil {
+		return refuse(res, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return refuse(res, err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	var uploadID int64
+	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(upload_id), 0) + 1 FROM uploads`).Scan(&uploadID); err != nil {
+		return refuse(res, err)
+	}
+	v := newValidator(contract, city, req.Month, hdr, g.Key)
+	v.uploadID = uploadID
+	if err := conn.Raw(func(dc any) error { return g.load(ctx, dc.(driver.Conn), src, v, req, res) }); err != nil {
+		return refuse(res, err)
+	}
+
+	month, err := uploadMonth(req.Month, v.months, res.Rows)
+	if err != nil {
+		return refuse(res, err)
+	}
+	res.Month = month
+	if ratio := g.rejectRatio(); res.Rows > 0 && float64(res.Rejected) > ratio*float64(res.Rows) {
+		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "被拒行占比 %.1f%% 超过上限 %.1f%%，整个文件未入库，请修正后重新上传",
+			100*float64(res.Rejected)/float64(res.Rows), 100*ratio))
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM uploads WHERE city_code = ? AND kind = ? AND month = ?`,
+		city.Code, string(req.Kind), month.First()).Scan(&res.Version); err != nil {
+		return refuse(res, err)
+	}
+	received := req.ReceivedAt
+	if received.IsZero() {
+		received = g.now().In(flexemp.Shanghai)
+	}
+	uploader := req.Uploader
+	if uploader == "" {
+		uploader = "cli"
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO uploads (upload_id, city_code, kind, month, version, sha256, file_name, format,
+		uploader, received_at, received_zone, rows, accepted, rejected, extra_columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		uploadID, city.Code, string(req.Kind), month.First(), res.Version, sum, res.File, format,
+		uploader, received, zoneName(received), res.Rows, res.Accepted, res.Rejected, strings.Join(res.Extra, ",")); err != nil {
+		return refuse(res, err)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return refuse(res, err)
+	}
+	committed = true
+	res.Status, res.UploadID = StatusAccepted, uploadID
+	return res, nil
+}
+
+// load streams the file's rows through the validator into the kind's table
+// and the rejects table, inside the caller's transaction.
+func (g *Ingester) load(ctx context.Context, dc driver.Conn, src rowSource, v *validator, req Request, res *Result) error {
+	data, err := duckdb.NewAppenderFromConn(dc, "", string(v.c.Kind))
+	if err != nil {
+		return err
+	}
+	defer data.Close()
+	rejects, err := duckdb.NewAppenderFromConn(dc, "", "rejects")
+	if err != nil {
+		return err
+	}
+	defer rejects.Close()
+	for {
+		row, cells, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if v.blank(cells) {
+			continue
+		}
+		res.Rows++
+		if res.Rows%8192 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if req.Progress != nil {
+				req.Progress(res.Rows, src.Offset())
+			}
+		}
+		if vals, ok := v.check(row, cells); ok {
+			res.Accepted++
+			if err := data.AppendRow(vals...); err != nil {
+				return fmt.Errorf("append row %d: %w", row, err)
+			}
+			continue
+		}
+		res.Rejected++
+		for _, r := range v.rejects {
+			res.Reasons[flexemp.Reasons[r.Code]]++
+			if len(res.Samples) < maxSamples {
+				res.Samples = append(res.Samples, r)
+			}
+			if err := rejects.AppendRow(v.uploadID, int32(r.Row), r.Column, r.Value, r.Code, r.Reason); err != nil {
+				return err
+			}
+		}
+	}
+	if req.Progress != nil {
+		req.Progress(res.Rows, src.Offset())
+	}
+	if err := data.Close(); err != nil {
+		return err
+	}
+	return rejects.Close()
+}
+
+// unchanged reports the same bytes already being the current version of this
+// city and kind: uploading them again is a no-op.
+func (g *Ingester) unchanged(ctx context.Context, res *Result, city string, req Request, sum string) (bool, error) {
+	q := `SELECT upload_id, version, month, rows, accepted, rejected FROM current_uploads WHERE city_code = ? AND kind = ? AND sha256 = ?`
+	args := []any{city, string(req.Kind), sum}
+	if !req.Month.IsZero() {
+		q += ` AND month = ?`
+		args = append(args, req.Month.First())
+	}
+	var month time.Time
+	err := g.DB.QueryRowContext(ctx, q+` ORDER BY upload_id DESC LIMIT 1`, args...).Scan(
+		&res.UploadID, &res.Version, &month, &res.Rows, &res.Accepted, &res.Rejected)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		res.Error = flexemp.ErrorMessage(err)
+		return true, err
+	}
+	res.Status, res.Month = StatusUnchanged, flexemp.MonthOf(month)
+	return true, nil
+}
+
+// uploadMonth is the given month, or the one month every valid row fell in.
+func uploadMonth(given flexemp.Month, seen map[flexemp.Month]int, rows int) (flexemp.Month, error) {
+	if !given.IsZero() {
+		return given, nil
+	}
+	switch len(seen) {
+	case 1:
+		for m := range seen {
+			return m, nil
+		}
+	case 0:
+		return flexemp.Month{}, flexemp.Errorf(flexemp.EINVALID, "文件中没有可确定月份的有效行，请指定上传月份")
+	}
+	var parts []string
+	for m, n := range seen {
+		parts = append(parts, fmt.Sprintf("%s %d行", m, n))
+	}
+	sort.Strings(parts)
+	return flexemp.Month{}, flexemp.Errorf(flexemp.EINVALID, "文件中的行跨多个月份（%s），一次上传只能是一个月，请指定上传月份", strings.Join(parts, "，"))
+}
+
+// refuse marks res refused with err's user message. Errors that are the
+// file's fault are in res; others are returned for the operator's log too.
+func refuse(res *Result, err error) (*Result, error) {
+	res.Status, res.UploadID, res.Version = StatusRefused, 0, 0
+	res.Error = flexemp.ErrorMessage(err)
+	if flexemp.ErrorCode(err) == flexemp.EINTERNAL {
+		return res, err
+	}
+	return res, nil
+}
+
+func (g *Ingester) rejectRatio() float64 {
+	if g.RejectRatio > 0 {
+		return g.RejectRatio
+	}
+	return DefaultRejectRatio
+}
+
+func (g *Ingester) now() time.Time {
+	if g.Now != nil {
+		return g.Now()
+	}
+	return time.Now()
+}
+
+// zoneName is the receipt zone stored beside the instant: the IANA name when
+// the time carries one, else its UTC offset.
+func zoneName(t time.Time) string {
+	if name := t.Location().String(); strings.Contains(name, "/") {
+		return name
+	}
+	return t.Format("-07:00")
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,123 @@
+package flexemp
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Shanghai is the zone of every business date and deadline.
+var Shanghai = mustLoadShanghai()
+
+func mustLoadShanghai() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		// No zoneinfo on the machine: China has kept UTC+8 without DST since 1991.
+		return time.FixedZone("Asia/Shanghai", 8*3600)
+	}
+	return loc
+}
+
+// Month is a calendar month, the unit of an upload.
+type Month struct {
+	Year  int
+	Month time.Month
+}
+
+// ParseMonth reads "2024-03".
+func ParseMonth(s string) (Month, error) {
+	t, err := time.Parse("2006-01", strings.TrimSpace(s))
+	if err != nil {
+		return Month{}, Errorf(EINVALID, "月份格式错误：%q（应为 YYYY-MM，如 2024-03）", s)
+	}
+	return Month{t.Year(), t.Month()}, nil
+}
+
+// MonthOf returns the month a date falls in.
+func MonthOf(t time.Time) Month { return Month{t.Year(), t.Month()} }
+
+func (m Month) String() string { return fmt.Sprintf("%04d-%02d", m.Year, int(m.Month)) }
+
+// IsZero reports whether m is unset.
+func (m Month) IsZero() bool { return m.Year == 0 }
+
+// First is the month's first day (midnight UTC: a calendar date).
+func (m Month) First() time.Time { return time.Date(m.Year, m.Month, 1, 0, 0, 0, 0, time.UTC) }
+
+// Next is the following month.
+func (m Month) Next() Month { return MonthOf(m.First().AddDate(0, 1, 0)) }
+
+// Contains reports whether the calendar date d falls in m.
+func (m Month) Contains(d time.Time) bool { return d.Year() == m.Year && d.Month() == m.Month }
+
+// Deadline is when an extract of month m is due: the end of the 10th of the
+// next month in Asia/Shanghai.
+func (m Month) Deadline() time.Time {
+	n := m.Next()
+	return time.Date(n.Year, n.Month, 11, 0, 0, 0, 0, Shanghai)
+}
+
+// Period is an assessment period: a year ("2024") or a quarter ("2024Q3").
+type Period struct {
+	Year    int
+	Quarter int // 0 for a whole year
+}
+
+// ParsePeriod reads "2024" or "2024Q3".
+func ParsePeriod(s string) (Period, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	bad := Errorf(EINVALID, "考核期格式错误：%q（应为年份如 2024，或季度如 2024Q3）", s)
+	y, q, hasQ := strings.Cut(s, "Q")
+	year, err := strconv.Atoi(y)
+	if err != nil || len(y) != 4 {
+		return Period{}, bad
+	}
+	p := Period{Year: year}
+	if hasQ {
+		if p.Quarter, err = strconv.Atoi(q); err != nil || p.Quarter < 1 || p.Quarter > 4 {
+			return Period{}, bad
+		}
+	}
+	return p, nil
+}
+
+func (p Period) String() string {
+	if p.Quarter == 0 {
+		return strconv.Itoa(p.Year)
+	}
+	return fmt.Sprintf("%dQ%d", p.Year, p.Quarter)
+}
+
+// Months lists the period's months in order.
+func (p Period) Months() []Month {
+	first, n := 1, 12
+	if p.Quarter > 0 {
+		first, n = 3*p.Quarter-2, 3
+	}
+	ms := make([]Month, n)
+	for i := range ms {
+		ms[i] = Month{p.Year, time.Month(first + i)}
+	}
+	return ms
+}
+
+// Start and End are the first and last calendar dates of the period.
+func (p Period) Start() time.Time { return p.Months()[0].First() }
+
+// End is the period's last calendar date.
+func (p Period) End() time.Time {
+	ms := p.Months()
+	return ms[len(ms)-1].Next().First().AddDate(0, 0, -1)
+}
+
+// Previous is the period of the same length just before p.
+func (p Period) Previous() Period {
+	if p.Quarter == 0 {
+		return Period{Year: p.Year - 1}
+	}
+	if p.Quarter == 1 {
+		return Period{Year: p.Year - 1, Quarter: 4}
+	}
+	return Period{Year: p.Year, Quarter: p.Quarter - 1}
+}

@@ -1,0 +1,75 @@
+package flexemp
+
+import "time"
+
+// Reject reason codes and their Chinese wording for users. The ID reasons are
+// declared with ParseID.
+const (
+	ReasonRequired       = "required"
+	ReasonEnum           = "enum"
+	ReasonDate           = "date"
+	ReasonMonth          = "month"
+	ReasonOutsideMonth   = "outside_month"
+	ReasonDateOrder      = "date_order"
+	ReasonMoney          = "money"
+	ReasonCount          = "count"
+	ReasonHours          = "hours"
+	ReasonCityUnknown    = "city_unknown"
+	ReasonCityMismatch   = "city_mismatch"
+	ReasonAge            = "age"
+	ReasonConditional    = "conditional_required"
+	ReasonCertified      = "certified_not_completed"
+	ReasonLoansOnline    = "loans_online_exceeds"
+	ReasonDuplicateMonth = "duplicate_month"
+)
+
+// Reasons maps every reject reason code to what users read.
+var Reasons = map[string]string{
+	ReasonIDFormat:       "公民身份号码格式错误，应为18位（前17位数字，末位数字或X）",
+	ReasonIDExcel:        "公民身份号码被Excel存为数字，已丢失末尾数字，请将该列设为文本后重新填写",
+	ReasonIDCheckDigit:   "公民身份号码校验位错误",
+	ReasonIDBirthDate:    "公民身份号码中的出生日期不是有效日期",
+	ReasonRequired:       "必填项为空",
+	ReasonEnum:           "取值不在允许范围内",
+	ReasonDate:           "日期无法识别（可用 2024-03-05、2024/3/5、2024年3月5日、20240305）",
+	ReasonMonth:          "统计年月无法识别（应为 2024-03 形式）",
+	ReasonOutsideMonth:   "日期不在本次上传的月份内",
+	ReasonDateOrder:      "结束日期早于开始日期",
+	ReasonMoney:          "金额应为不小于0的数字，最多两位小数",
+	ReasonCount:          "应为整数且不小于下限",
+	ReasonHours:          "工作时长应为不小于0的数字，最多两位小数",
+	ReasonCityUnknown:    "行政区划代码无法识别",
+	ReasonCityMismatch:   "行政区划代码不属于上传城市",
+	ReasonAge:            "申请日年龄不在16周岁至法定退休年龄之间",
+	ReasonConditional:    "按登记或补贴类型此项必填",
+	ReasonCertified:      "未结业的培训不能取得证书",
+	ReasonLoansOnline:    "线上受理笔数大于创业担保贷款申请笔数",
+	ReasonDuplicateMonth: "同一城市同一月份的月报重复",
+}
+
+// Reject is one rejected row as reported to the uploader.
+type Reject struct {
+	Row    int    // file row as the user sees it (header row counted)
+	Column string // the column as headed in the file
+	Value  string // the cell's value, IDs masked
+	Code   string // reason code
+	Reason string // reason in Chinese
+}
+
+// Upload is one version of a city's extract of one kind and month.
+type Upload struct {
+	ID         int64
+	City       string
+	Kind       Kind
+	Month      Month
+	Version    int
+	SHA256     string
+	FileName   string
+	Format     string
+	Uploader   string
+	ReceivedAt time.Time
+	Rows       int
+	Accepted   int
+	Rejected   int
+	Current    bool
+}
