@@ -340,4 +340,3 @@ func maskValue(s string, isID bool) string {
 	}
 	return s
 }
-

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is flexemp.toml. Every setting has a default, so no config file is
+// needed to run.
+type Config struct {
+	DB        string `toml:"db"`          // the DuckDB file
+	IDKeyFile string `toml:"id_key_file"` // the pseudonym key; default <db>.key; FLEXEMP_ID_KEY wins
+	Ingest    struct {
+		RejectRatio    float64 `toml:"reject_ratio"`     // default 0.05
+		UnzipLimitMiB  int64   `toml:"unzip_limit_mib"`  // default 512
+		UploadLimitMiB int64   `toml:"upload_limit_mib"` // default 100
+	} `toml:"ingest"`
+}
+
+func defaultConfig() Config {
+	var c Config
+	c.DB = "flexemp.db"
+	c.Ingest.RejectRatio = 0.05
+	c.Ingest.UnzipLimitMiB = 512
+	c.Ingest.UploadLimitMiB = 100
+	return c
+}
+
+// loadConfig reads path over the defaults; an empty path reads ./flexemp.toml
+// when there is one.
+func loadConfig(path string) (Config, error) {
+	c := defaultConfig()
+	explicit := path != ""
+	if !explicit {
+		path = "flexemp.toml"
+	}
+	md, err := toml.DecodeFile(path, &c)
+	switch {
+	case err == nil:
+		if und := md.Undecoded(); len(und) > 0 {
+			return c, fmt.Errorf("%s: unknown settings: %v", path, und)
+		}
+	case !explicit && errors.Is(err, fs.ErrNotExist):
+	default:
+		return c, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// idKey returns the pseudonym key: FLEXEMP_ID_KEY, else the key file beside
+// the database, created with mode 0600 on first use. It is never printed.
+func idKey(c Config) ([]byte, error) {
+	if k := os.Getenv("FLEXEMP_ID_KEY"); k != "" {
+		if len(k) < 16 {
+			return nil, errors.New("FLEXEMP_ID_KEY must be at least 16 characters")
+		}
+		return []byte(k), nil
+	}
+	path := c.IDKeyFile
+	if path == "" {
+		path = c.DB + ".key"
+	}
+	b, err := os.ReadFile(path)
+	if err == nil {
+		k := strings.TrimSpace(string(b))
+		if len(k) < 16 {
+			return nil, fmt.Errorf("key file %s is too short", path)
+		}
+		return []byte(k), nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	k := hex.EncodeToString(raw)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create key file: %w", err)
+	}
+	if _, err := f.WriteString(k + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return []byte(k), f.Close()
+}

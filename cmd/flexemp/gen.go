@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
+	"github.com/liaoning-hrss/flexemp/ingest"
+)
+
+func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("gen", stderr)
+	out := fs.String("out", "", "output folder")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same bytes")
+	scale := fs.Float64("scale", gen.DefaultScale, "1 ≈ one real province-year of rows")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("out", *out); err != nil {
+		return err
+	}
+	if *scale <= 0 || *scale > 10 {
+		return usagef("--scale must be in (0, 10]")
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	man, err := gen.Generate(*out, gen.Options{Seed: *seed, Scale: *scale})
+	if err != nil {
+		return err
+	}
+	rows, rejected := 0, 0
+	for _, f := range man.Files {
+		rows += f.Rows
+		rejected += f.Rejected
+	}
+	fmt.Fprintf(stdout, "%s: %d files, %d rows (%d planted bad rows), %d extracts never sent; manifest.json written\n",
+		*out, len(man.Files), rows, rejected, len(man.Missing))
+	return nil
+}
+
+func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("template", stderr)
+	kind := fs.String("kind", "", "registrations, subsidies, trainings or services")
+	out := fs.String("out", "", "FILE.xlsx")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	k, ok := flexemp.ParseKind(*kind)
+	if !ok {
+		return usagef("--kind must be registrations, subsidies, trainings or services")
+	}
+	if !strings.HasSuffix(strings.ToLower(*out), ".xlsx") {
+		return usagef("--out must end in .xlsx")
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	err = ingest.WriteTemplate(f, k)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		fmt.Fprintf(stdout, "%s: %s上传模板\n", *out, k.Title())
+	}
+	return err
+}

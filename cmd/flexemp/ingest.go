@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/transform"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// dbFlags are the flags every database command takes.
+type dbFlags struct {
+	config, db string
+}
+
+func (d *dbFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+}) {
+	fs.StringVar(&d.config, "config", "", "config file (default ./flexemp.toml if present)")
+	fs.StringVar(&d.db, "db", "", "DuckDB file (overrides the config)")
+}
+
+// open loads the config and opens the database it names.
+func (d *dbFlags) open(ctx context.Context) (Config, *sql.DB, error) {
+	cfg, err := loadConfig(d.config)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if d.db != "" {
+		cfg.DB = d.db
+	}
+	db, err := transform.Open(ctx, cfg.DB)
+	return cfg, db, err
+}
+
+func newIngester(cfg Config, db *sql.DB) (*ingest.Ingester, error) {
+	key, err := idKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &ingest.Ingester{
+		DB: db, Key: key, RejectRatio: cfg.Ingest.RejectRatio,
+		Limits: ingest.Limits{UnzipSize: cfg.Ingest.UnzipLimitMiB << 20},
+	}, nil
+}
+
+func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("ingest", stderr)
+	var d dbFlags
+	d.register(fs)
+	city := fs.String("city", "", "uploading city code, e.g. 210100")
+	kind := fs.String("kind", "", "extract kind: registrations, subsidies, trainings, services")
+	month := fs.String("month", "", "the extract's month YYYY-MM (default: read from the rows)")
+	receivedAt := fs.String("received-at", "", "receipt time for a backfill, RFC3339 (default: now)")
+	asJSON := fs.Bool("json", false, "print one JSON object per file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("db", d.db); err != nil && d.config == "" {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("no FILE given")
+	}
+	c, ok := flexemp.CityByCode(*city)
+	if !ok {
+		return usagef("--city must be one of the 14 city codes (210100 … 211400), got %q", *city)
+	}
+	k, ok := flexemp.ParseKind(*kind)
+	if !ok {
+		return usagef("--kind must be registrations, subsidies, trainings or services, got %q", *kind)
+	}
+	var m flexemp.Month
+	if *month != "" {
+		var err error
+		if m, err = flexemp.ParseMonth(*month); err != nil {
+			return usagef("--month: %s", flexemp.ErrorMessage(err))
+		}
+	}
+	var received time.Time
+	if *receivedAt != "" {
+		var err error
+		if received, err = time.Parse(time.RFC3339, *receivedAt); err != nil {
+			return usagef("--received-at must be RFC3339, e.g. 2024-04-09T10:00:00+08:00")
+		}
+	}
+	cfg, db, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	g, err := newIngester(cfg, db)
+	if err != nil {
+		return err
+	}
+	refused := false
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for _, path := range fs.Args() {
+		req := ingest.Request{Path: path, City: c.Code, Kind: k, Month: m, ReceivedAt: received, Uploader: "cli"}
+		bar := progressFor(path, stderr)
+		if bar != nil {
+			req.Progress = bar
+		}
+		res, err := g.Ingest(ctx, req)
+		if err != nil {
+			fmt.Fprintf(stderr, "flexemp ingest: %s: %v\n", path, err)
+		}
+		refused = refused || res.Status == ingest.StatusRefused
+		if *asJSON {
+			if err := enc.Encode(res); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintln(stdout, summaryLine(res))
+		for i, r := range res.Samples {
+			if i == 5 {
+				fmt.Fprintf(stderr, "  … 共 %d 处问题，完整清单：flexemp rejects --upload %d\n", res.Rejected, res.UploadID)
+				break
+			}
+			fmt.Fprintf(stderr, "  第%d行 %s %q：%s\n", r.Row, r.Column, r.Value, r.Reason)
+		}
+	}
+	if refused {
+		return exitError(1)
+	}
+	return nil
+}
+
+// summaryLine is the one line a file's result gets.
+func summaryLine(r *ingest.Result) string {
+	switch r.Status {
+	case ingest.StatusUnchanged:
+		return fmt.Sprintf("%s: unchanged 内容与当前版本相同，未重复入库（上传编号 %d，%s 第 %d 版）", r.File, r.UploadID, r.Month, r.Version)
+	case ingest.StatusAccepted:
+		line := fmt.Sprintf("%s: accepted 已入库 %s 第 %d 版（上传编号 %d）：共 %d 行，接受 %d 行，拒绝 %d 行",
+			r.File, r.Month, r.Version, r.UploadID, r.Rows, r.Accepted, r.Rejected)
+		if len(r.Extra) > 0 {
+			line += "；已忽略表外列：" + strings.Join(r.Extra, "、")
+		}
+		return line
+	}
+	return fmt.Sprintf("%s: refused 拒收：%s", r.File, r.Error)
+}
+
+// progressFor shows a progress bar on a terminal for files past 100k rows.
+func progressFor(path string, stderr io.Writer) func(rows int, offset int64) {
+	f, ok := stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	var bar *progressbar.ProgressBar
+	return func(rows int, offset int64) {
+		if rows < 100000 {
+			return
+		}
+		if bar == nil {
+			bar = progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(stderr),
+				progressbar.OptionSetDescription(filepath.Base(path)), progressbar.OptionShowBytes(true),
+				progressbar.OptionClearOnFinish())
+		}
+		bar.Set64(min(offset, st.Size()))
+	}
+}
+
+func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("uploads", stderr)
+	var d dbFlags
+	d.register(fs)
+	city := fs.String("city", "", "only this city's uploads")
+	format := fs.String("format", "table", "table or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *format != "table" && *format != "json" {
+		return usagef("--format must be table or json")
+	}
+	_, db, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ups, err := ingest.Uploads(ctx, db, *city)
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		type row struct {
+			ID         int64  `json:"upload_id"`
+			City       string `json:"city"`
+			Kind       string `json:"kind"`
+			Month      string `json:"month"`
+			Version    int    `json:"version"`
+			Current    bool   `json:"current"`
+			SHA256     string `json:"sha256"`
+			File       string `json:"file"`
+			Format     string `json:"format"`
+			Uploader   string `json:"uploader"`
+			ReceivedAt string `json:"received_at"`
+			Rows       int    `json:"rows"`
+			Accepted   int    `json:"accepted"`
+			Rejected   int    `json:"rejected"`
+		}
+		out := make([]row, 0, len(ups))
+		for _, u := range ups {
+			out = append(out, row{u.ID, u.City, string(u.Kind), u.Month.String(), u.Version, u.Current, u.SHA256, u.FileName,
+				u.Format, u.Uploader, u.ReceivedAt.Format(time.RFC3339), u.Rows, u.Accepted, u.Rejected})
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "编号\t城市\t类型\t月份\t版本\t当前\t接收时间\t行数\t接受\t拒绝\t文件")
+	for _, u := range ups {
+		city, _ := flexemp.CityByCode(u.City)
+		cur := ""
+		if u.Current {
+			cur = "是"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%s\n", u.ID, city.ShortName, u.Kind.Title(), u.Month, u.Version, cur,
+			u.ReceivedAt.Format("2006-01-02 15:04:05 -07:00"), u.Rows, u.Accepted, u.Rejected, u.FileName)
+	}
+	return tw.Flush()
+}
+
+func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("rejects", stderr)
+	var d dbFlags
+	d.register(fs)
+	id := fs.Int64("upload", 0, "upload ID")
+	out := fs.String("out", "", "FILE.xlsx or FILE.csv")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *id <= 0 {
+		return usagef("--upload is required")
+	}
+	ext := strings.ToLower(filepath.Ext(*out))
+	if ext != ".xlsx" && ext != ".csv" {
+		return usagef("--out must end in .xlsx or .csv")
+	}
+	_, db, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rs, err := ingest.Rejects(ctx, db, *id)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if ext == ".xlsx" {
+		err = ingest.WriteRejectsXLSX(f, rs)
+	} else {
+		err = writeRejectsCSV(f, rs)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d 条被拒记录\n", *out, len(rs))
+	return nil
+}
+
+// writeRejectsCSV writes UTF-8 with a BOM so Excel reads the Chinese right.
+func writeRejectsCSV(w io.Writer, rs []flexemp.Reject) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"行号", "列", "值", "原因代码", "原因"})
+	for _, r := range rs {
+		cw.Write([]string{fmt.Sprint(r.Row), r.Column, r.Value, r.Code, r.Reason})
+	}
+	cw.Flush()
+	return cw.Error()
+}

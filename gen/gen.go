@@ -1,0 +1,560 @@
+// Package gen writes a synthetic province: every city's monthly extracts of
+// every kind, spread over the formats cities really send, with realistic bad
+// rows, and a manifest of what ingesting each file must give.
+package gen
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+)
+
+// Options say what to generate. Zero values take the defaults.
+type Options struct {
+	Seed  uint64
+	Scale float64       // 1 is about one real province-year (1–3 million rows a year); default DefaultScale
+	From  flexemp.Month // default 2023-01
+	To    flexemp.Month // default 2024-12
+}
+
+// DefaultScale is small enough for tests and the demo.
+const DefaultScale = 0.01
+
+// File formats the generator writes.
+const (
+	FormatCSVUTF8    = "csv-utf8"
+	FormatCSVUTF8BOM = "csv-utf8-bom"
+	FormatCSVGBK     = "csv-gbk"
+	FormatXLSX       = "xlsx"
+	FormatParquet    = "parquet"
+)
+
+// File is one generated extract and what ingesting it must give.
+type File struct {
+	Path       string         `json:"path"` // relative to the output folder: <city>/<kind>/<file>
+	City       string         `json:"city"`
+	Kind       flexemp.Kind   `json:"kind"`
+	Month      string         `json:"month"`
+	Format     string         `json:"format"`
+	ReceivedAt string         `json:"received_at"` // when the city sent it (RFC3339, +08:00)
+	Rows       int            `json:"rows"`
+	Accepted   int            `json:"accepted"`
+	Rejected   int            `json:"rejected"`
+	Bad        map[string]int `json:"bad,omitempty"` // reject reason code → rows made bad that way
+}
+
+// CityProfile is how well a city was made to implement the measures: every
+// indicator improves with Quality, so the ranking should follow it.
+type CityProfile struct {
+	Code    string  `json:"code"`
+	Name    string  `json:"name"`
+	Quality float64 `json:"quality"` // 0 worst … 1 best
+}
+
+// Manifest describes a generated province.
+type Manifest struct {
+	Seed    uint64        `json:"seed"`
+	Scale   float64       `json:"scale"`
+	From    string        `json:"from"`
+	To      string        `json:"to"`
+	Cities  []CityProfile `json:"cities"`
+	Files   []File        `json:"files"`
+	Missing []File        `json:"missing"` // extracts a city never sent (Path empty)
+}
+
+// Generate writes the province under dir and returns its manifest, also
+// written as dir/manifest.json. The same options give the same bytes.
+func Generate(dir string, opt Options) (*Manifest, error) {
+	if opt.Scale <= 0 {
+		opt.Scale = DefaultScale
+	}
+	if opt.From.IsZero() {
+		opt.From = flexemp.Month{Year: 2023, Month: 1}
+	}
+	if opt.To.IsZero() {
+		opt.To = flexemp.Month{Year: 2024, Month: 12}
+	}
+	man := &Manifest{Seed: opt.Seed, Scale: opt.Scale, From: opt.From.String(), To: opt.To.String()}
+	man.Cities = profiles(opt.Seed)
+	for _, p := range man.Cities {
+		c := newCityGen(p, opt)
+		for m := opt.From; !opt.To.First().Before(m.First()); m = m.Next() {
+			for _, kind := range flexemp.Kinds {
+				f, rows := c.extract(kind, m)
+				if f.Path == "" {
+					man.Missing = append(man.Missing, f)
+					continue
+				}
+				if err := write(dir, &f, rows, c.rng); err != nil {
+					return nil, err
+				}
+				man.Files = append(man.Files, f)
+			}
+		}
+	}
+	b, err := json.MarshalIndent(man, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return man, os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644)
+}
+
+// profiles gives each city a quality, spread evenly over 0…1 in an order
+// drawn from the seed.
+func profiles(seed uint64) []CityProfile {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	order := rng.Perm(len(flexemp.Cities))
+	out := make([]CityProfile, len(flexemp.Cities))
+	for i, c := range flexemp.Cities {
+		out[i] = CityProfile{Code: c.Code, Name: c.Name, Quality: float64(order[i]) / float64(len(flexemp.Cities)-1)}
+	}
+	return out
+}
+
+// person is one resident in a city's pool.
+type person struct {
+	id    string
+	group string
+	birth time.Time
+}
+
+// cityGen generates one city's extracts month by month, keeping the people
+// it has registered so later subsidies and trainings find them.
+type cityGen struct {
+	p        CityProfile
+	city     flexemp.City
+	opt      Options
+	rng      *rand.Rand
+	pool     []person
+	flexYear map[string]bool   // distinct 灵活就业登记 persons this year, for pension enrolment
+	planned  map[string][]plan // month → subsidies and trainings planned for registrants
+	wageFen  int64             // hourly minimum wage in fen
+}
+
+type plan struct {
+	who  person
+	kind flexemp.Kind
+}
+
+func newCityGen(p CityProfile, opt Options) *cityGen {
+	h := fnv.New64a()
+	h.Write([]byte(p.Code))
+	city, _ := flexemp.CityByCode(p.Code)
+	return &cityGen{
+		p: p, city: city, opt: opt,
+		rng:      rand.New(rand.NewPCG(opt.Seed, h.Sum64())),
+		flexYear: map[string]bool{},
+		planned:  map[string][]plan{},
+		wageFen:  hourlyWageFen(p.Code),
+	}
+}
+
+// q scales a rate from its worst city value to its best.
+func (c *cityGen) q(worst, best float64) float64 {
+	noise := (c.rng.Float64() - 0.5) * 0.04
+	return math.Min(1, math.Max(0, worst+(best-worst)*c.p.Quality+noise))
+}
+
+func (c *cityGen) chance(p float64) bool { return c.rng.Float64() < p }
+
+func (c *cityGen) pick(vals []string) string { return vals[c.rng.IntN(len(vals))] }
+
+// volume is the expected rows per month for a kind at scale 1 for the whole
+// province, shared out by population.
+func (c *cityGen) volume(perMonth float64) int {
+	share := float64(c.city.Population) / 42591407
+	v := perMonth * share * c.opt.Scale * (0.7 + 0.6*c.p.Quality)
+	n := int(v)
+	if c.rng.Float64() < v-float64(n) {
+		n++
+	}
+	return n
+}
+
+// extract makes one (kind, month) extract: its rows and manifest entry.
+// Path is left empty when the city does not send it.
+func (c *cityGen) extract(kind flexemp.Kind, m flexemp.Month) (File, [][]any) {
+	if m.Month == time.January && kind == flexemp.Registrations {
+		clear(c.flexYear)
+	}
+	f := File{City: c.p.Code, Kind: kind, Month: m.String(), Bad: map[string]int{}}
+	var rows [][]any
+	switch kind {
+	case flexemp.Registrations:
+		rows = c.registrations(m)
+	case flexemp.Subsidies:
+		rows = c.subsidies(m)
+	case flexemp.Trainings:
+		rows = c.trainings(m)
+	case flexemp.Services:
+		rows = c.services(m)
+	}
+	if c.chance(0.04 * (1 - c.p.Quality)) {
+		return f, nil // never sent
+	}
+	f.Format = c.pickFormat()
+	if kind != flexemp.Services {
+		c.spoil(&f, kind, m, rows)
+	}
+	f.Rows = len(rows)
+	f.Accepted = f.Rows - f.Rejected
+	if len(f.Bad) == 0 {
+		f.Bad = nil
+	}
+	f.ReceivedAt = c.receivedAt(m).Format(time.RFC3339)
+	ext := map[string]string{FormatXLSX: "xlsx", FormatParquet: "parquet"}[f.Format]
+	if ext == "" {
+		ext = "csv"
+	}
+	f.Path = filepath.ToSlash(filepath.Join(c.p.Code, string(kind), fmt.Sprintf("%s_%s_%s.%s", c.p.Code, kind, m, ext)))
+	return f, rows
+}
+
+func (c *cityGen) pickFormat() string {
+	r := c.rng.Float64()
+	switch {
+	case r < 0.30:
+		return FormatCSVUTF8
+	case r < 0.45:
+		return FormatCSVUTF8BOM
+	case r < 0.65:
+		return FormatCSVGBK
+	case r < 0.90:
+		return FormatXLSX
+	}
+	return FormatParquet
+}
+
+// receivedAt is when the city sent the month's extract: by the 10th of the
+// next month for most, later for some, the better cities more punctual.
+func (c *cityGen) receivedAt(m flexemp.Month) time.Time {
+	n := m.Next()
+	day := 1 + c.rng.IntN(10)
+	if !c.chance(c.q(0.55, 0.99)) {
+		day = 11 + c.rng.IntN(15)
+	}
+	return time.Date(n.Year, n.Month, day, 9+c.rng.IntN(9), c.rng.IntN(60), c.rng.IntN(60), 0, flexemp.Shanghai)
+}
+
+// dayIn is a random calendar date in month m.
+func (c *cityGen) dayIn(m flexemp.Month) time.Time {
+	last := m.Next().First().AddDate(0, 0, -1).Day()
+	return m.First().AddDate(0, 0, c.rng.IntN(last))
+}
+
+// newPerson is a resident of this city aged 18 to 50 on date d.
+func (c *cityGen) newPerson(d time.Time, group string) person {
+	birth := d.AddDate(-18-c.rng.IntN(33), 0, -c.rng.IntN(365))
+	area := c.p.Code[:4] + fmt.Sprintf("%02d", 2+c.rng.IntN(10))
+	return person{id: ID(area, birth, c.rng.IntN(100), c.chance(0.5)), group: group, birth: birth}
+}
+
+var (
+	flexForms     = []string{"个体经营", "非全日制", "新就业形态", "其他灵活就业"}
+	keyGroups     = []string{"高校毕业生", "农民工", "就业困难人员", "脱贫人口"}
+	otherGroups   = []string{"退役军人", "其他"}
+	trainingTypes = []string{"创业培训", "职业技能培训"}
+	otherSubsidy  = []string{"职业培训补贴", "培训期间生活费补贴", "创业担保贷款贴息"}
+)
+
+func (c *cityGen) group(keyShare float64) string {
+	if c.chance(keyShare) {
+		return c.pick(keyGroups)
+	}
+	return c.pick(otherGroups)
+}
+
+func (c *cityGen) registrations(m flexemp.Month) [][]any {
+	n := c.volume(100000)
+	rows := make([][]any, 0, n)
+	online, newForm, keyShare, onTime := c.q(0.3, 0.85), c.q(0.15, 0.45), c.q(0.45, 0.8), c.q(0.6, 0.98)
+	coverage, trained := c.q(0.15, 0.75), c.q(0.1, 0.4)
+	for range n {
+		applied := c.dayIn(m)
+		p := c.newPerson(applied, c.group(keyShare))
+		regType, form := flexemp.RegFlexible, ""
+		var completed any = applied.AddDate(0, 0, c.rng.IntN(4))
+		switch r := c.rng.Float64(); {
+		case r < 0.6:
+			form = c.pick(flexForms[:2])
+			if c.chance(newForm) {
+				form = "新就业形态"
+			} else if c.chance(0.3) {
+				form = c.pick([]string{"个体经营", "其他灵活就业"})
+			}
+			c.flexYear[p.id] = true
+			if (p.group == flexemp.GroupGraduate || p.group == flexemp.GroupHardToEmp) && c.chance(coverage) {
+				c.planLater(m, plan{p, flexemp.Subsidies})
+			}
+			if c.chance(trained) {
+				c.planLater(m, plan{p, flexemp.Trainings})
+			}
+		case r < 0.85:
+			regType = flexemp.RegUnemployed
+			switch {
+			case c.chance(0.05):
+				completed = nil // pending
+			case !c.chance(onTime):
+				completed = applied.AddDate(0, 0, 14+c.rng.IntN(20))
+			}
+		default:
+			regType = flexemp.RegEmployed
+		}
+		channel := "线下"
+		if c.chance(online) {
+			channel = "线上"
+		}
+		c.pool = append(c.pool, p)
+		rows = append(rows, []any{p.id, c.cityCell(), regType, form, p.group, applied, completed, channel})
+	}
+	return rows
+}
+
+// planLater plans a subsidy or training for a registrant one or two months
+// on, within the same year so the period links them.
+func (c *cityGen) planLater(m flexemp.Month, p plan) {
+	later := m
+	for range 1 + c.rng.IntN(2) {
+		if later.Month == time.December {
+			break
+		}
+		later = later.Next()
+	}
+	c.planned[later.String()] = append(c.planned[later.String()], p)
+}
+
+// cityCell is the row's city as cities write it: mostly a county code, some
+// the city code or name.
+func (c *cityGen) cityCell() string {
+	switch r := c.rng.Float64(); {
+	case r < 0.7:
+		return c.p.Code[:4] + fmt.Sprintf("%02d", 2+c.rng.IntN(10))
+	case r < 0.9:
+		return c.p.Code
+	}
+	return c.city.Name
+}
+
+func (c *cityGen) someone() person {
+	if len(c.pool) == 0 {
+		return c.newPerson(c.opt.From.First(), c.group(0.5))
+	}
+	return c.pool[c.rng.IntN(len(c.pool))]
+}
+
+func (c *cityGen) subsidies(m flexemp.Month) [][]any {
+	breach := c.q(0.15, 0.01)
+	var rows [][]any
+	for _, p := range c.planned[m.String()] {
+		if p.kind == flexemp.Subsidies {
+			rows = append(rows, c.socialInsurance(m, p.who, breach))
+		}
+	}
+	for range c.volume(15000) {
+		p := c.someone()
+		paid := c.dayIn(m)
+		switch r := c.rng.Float64(); {
+		case r < 0.25:
+			rows = append(rows, c.socialInsurance(m, p, breach))
+		case r < 0.45:
+			months := 1 + c.rng.IntN(24)
+			if c.chance(breach) {
+				months = 25 + c.rng.IntN(6)
+			}
+			rows = append(rows, []any{p.id, c.cityCell(), flexemp.SubsidyVenue, p.group, fen(50000 + 1000*c.rng.Int64N(250)), nil, int64(months), nil, paid})
+		case r < 0.7:
+			hours := int64(4000 + 50*c.rng.IntN(120)) // hundredths: 40.00 … 99.50
+			limit := hours * c.wageFen / 100
+			amount := limit * int64(85+c.rng.IntN(16)) / 100
+			if c.chance(breach) {
+				amount = limit + 100 + c.rng.Int64N(5000)
+			}
+			rows = append(rows, []any{p.id, c.cityCell(), flexemp.SubsidyPublicPost, p.group, fen(amount), nil, int64(1 + c.rng.IntN(12)), hours100(hours), paid})
+		default:
+			rows = append(rows, []any{p.id, c.cityCell(), c.pick(otherSubsidy), p.group, fen(20000 + 100*c.rng.Int64N(3000)), nil, int64(1 + c.rng.IntN(12)), nil, paid})
+		}
+	}
+	return rows
+}
+
+// socialInsurance is a 社会保险补贴 payment: at most ⅔ of the contribution
+// (exactly ⅔ for some), within the month caps, unless made a breach.
+func (c *cityGen) socialInsurance(m flexemp.Month, p person, breach float64) []any {
+	contribution := 3 * (25000 + c.rng.Int64N(25000)) // fen, divisible by 3
+	amount := contribution * 2 / 3
+	if !c.chance(0.3) {
+		amount -= c.rng.Int64N(5000)
+	}
+	maxMonths := 24
+	if p.group == flexemp.GroupHardToEmp {
+		maxMonths = 36
+	}
+	months := 1 + c.rng.IntN(maxMonths)
+	group := p.group
+	if group != flexemp.GroupGraduate && group != flexemp.GroupHardToEmp {
+		group = flexemp.GroupHardToEmp // paid as the group it qualifies under
+	}
+	if c.chance(breach) {
+		switch c.rng.IntN(3) {
+		case 0:
+			amount = contribution*2/3 + 1 + c.rng.Int64N(3000)
+		case 1:
+			months = maxMonths + 1 + c.rng.IntN(4)
+		default:
+			group = "农民工"
+		}
+	}
+	return []any{p.id, c.cityCell(), flexemp.SubsidySocialInsurance, group, fen(amount), fen(contribution), int64(months), nil, c.dayIn(m)}
+}
+
+func (c *cityGen) trainings(m flexemp.Month) [][]any {
+	cert, newJob, employed := c.q(0.45, 0.9), c.q(0.05, 0.35), c.q(0.35, 0.8)
+	var people []person
+	for _, p := range c.planned[m.String()] {
+		if p.kind == flexemp.Trainings {
+			people = append(people, p.who)
+		}
+	}
+	for range c.volume(8000) {
+		people = append(people, c.someone())
+	}
+	rows := make([][]any, 0, len(people))
+	for _, p := range people {
+		ended := c.dayIn(m)
+		started := ended.AddDate(0, 0, -5-c.rng.IntN(55))
+		typ := c.pick(trainingTypes)
+		if c.chance(newJob) {
+			typ = "新职业培训"
+		}
+		completed, certified, emp := "是", "否", "未知"
+		if c.chance(0.08) {
+			completed = "否"
+		} else {
+			if c.chance(cert) {
+				certified = "是"
+			}
+			if c.chance(0.85) {
+				emp = "否"
+				if c.chance(employed) {
+					emp = "是"
+				}
+			}
+		}
+		flex := "否"
+		if c.chance(0.6) {
+			flex = "是"
+		}
+		rows = append(rows, []any{p.id, c.cityCell(), typ, c.pick([]string{"线上", "线下", "线上线下结合"}), flex, started, ended, completed, certified, emp})
+	}
+	return rows
+}
+
+func (c *cityGen) services(m flexemp.Month) [][]any {
+	pop := float64(c.city.Population)
+	markets := int64(math.Round(pop / 100000 * c.q(0.4, 2.0)))
+	postings := int64(pop / 2000 * (0.8 + 0.4*c.rng.Float64()))
+	matches := int64(float64(postings) * c.q(0.7, 1.9))
+	loans := int64(pop / 40000 * (0.8 + 0.4*c.rng.Float64()))
+	online := int64(float64(loans) * c.q(0.25, 0.95))
+	pension := int64(float64(len(c.flexYear)) * c.q(0.25, 0.8))
+	complaints := int64(pop / 100000 * (0.8 + 0.4*c.rng.Float64()))
+	closed := int64(float64(complaints) * c.q(0.7, 1.0))
+	return [][]any{{c.cityCell6(), m.First(), markets, postings, matches, loans, online, pension, complaints, closed}}
+}
+
+func (c *cityGen) cityCell6() string {
+	if c.chance(0.8) {
+		return c.p.Code
+	}
+	return c.city.Name
+}
+
+// Bad-row reasons the generator plants; each makes exactly one reject.
+var badKinds = []string{
+	flexemp.ReasonIDCheckDigit, flexemp.ReasonIDExcel, flexemp.ReasonOutsideMonth,
+	flexemp.ReasonEnum, flexemp.ReasonCityMismatch, flexemp.ReasonAge,
+}
+
+// spoil plants realistic bad rows in 1–2% of rows, never so many that the
+// file would be refused (at most 4%).
+func (c *cityGen) spoil(f *File, kind flexemp.Kind, m flexemp.Month, rows [][]any) {
+	want := int(math.Round(float64(len(rows)) * (0.01 + 0.01*c.rng.Float64())))
+	want = min(want, len(rows)*4/100)
+	contract := flexemp.ContractOf(kind)
+	_, dateCol, _ := contract.Column(contract.MonthField)
+	for _, i := range c.rng.Perm(len(rows))[:want] {
+		row := rows[i]
+		reason := c.pick(badKinds)
+		if reason == flexemp.ReasonAge && kind != flexemp.Registrations {
+			reason = flexemp.ReasonIDCheckDigit
+		}
+		switch reason {
+		case flexemp.ReasonIDCheckDigit:
+			row[0] = WrongCheckDigit(row[0].(string))
+		case flexemp.ReasonIDExcel:
+			mangled, ok := ExcelMangled(row[0].(string))
+			if !ok {
+				reason = flexemp.ReasonIDCheckDigit
+				row[0] = WrongCheckDigit(row[0].(string))
+				break
+			}
+			row[0] = excelNumber(mangled)
+		case flexemp.ReasonOutsideMonth:
+			d := row[dateCol].(time.Time)
+			row[dateCol] = d.AddDate(0, 1, 0)
+			if kind == flexemp.Registrations && row[6] != nil {
+				row[6] = row[dateCol].(time.Time).AddDate(0, 0, 1)
+			}
+		case flexemp.ReasonEnum:
+			_, j, _ := contract.Column(enumColumn[kind])
+			row[j] = enumTypo[kind]
+		case flexemp.ReasonCityMismatch:
+			other := flexemp.Cities[(c.rng.IntN(13)+indexOf(c.p.Code)+1)%14]
+			row[1] = other.Code
+		case flexemp.ReasonAge:
+			applied := row[5].(time.Time)
+			young := c.newPerson(applied, row[4].(string))
+			birth := applied.AddDate(-15, 0, -c.rng.IntN(300))
+			row[0] = ID(young.id[:6], birth, 7, c.chance(0.5))
+		}
+		f.Bad[reason]++
+		f.Rejected++
+	}
+}
+
+var enumColumn = map[flexemp.Kind]string{flexemp.Registrations: "channel", flexemp.Subsidies: "subsidy_type", flexemp.Trainings: "training_type"}
+var enumTypo = map[flexemp.Kind]string{flexemp.Registrations: "网上", flexemp.Subsidies: "社保补贴", flexemp.Trainings: "技能培训"}
+
+func indexOf(code string) int {
+	for i, c := range flexemp.Cities {
+		if c.Code == code {
+			return i
+		}
+	}
+	return 0
+}
+
+// fen is an amount of money in fen; writers render it in yuan.
+type fen int64
+
+// hours100 is hours in hundredths.
+type hours100 int64
+
+// excelNumber is an ID that Excel stored as a number.
+type excelNumber string
+
+func hourlyWageFen(code string) int64 {
+	for _, w := range flexemp.MinWages {
+		if w.City == code {
+			return w.HourlyFen
+		}
+	}
+	return 1590
+}

@@ -1,0 +1,61 @@
+package ingest_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
+	"github.com/liaoning-hrss/flexemp/ingest"
+)
+
+// Every generated file, ingested, gives exactly the manifest's counts, row
+// by row and reason by reason.
+func TestGeneratedProvinceMatchesManifest(t *testing.T) {
+	dir := t.TempDir()
+	man, err := gen.Generate(dir, gen.Options{Seed: 7, From: flexemp.Month{Year: 2024, Month: 1}, To: flexemp.Month{Year: 2024, Month: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newIngester(t)
+	ctx := context.Background()
+	formats := map[string]int{}
+	for _, f := range man.Files {
+		month, _ := flexemp.ParseMonth(f.Month)
+		received, _ := time.Parse(time.RFC3339, f.ReceivedAt)
+		res, err := g.Ingest(ctx, ingest.Request{Path: filepath.Join(dir, f.Path), City: f.City, Kind: f.Kind, Month: month, ReceivedAt: received})
+		if err != nil {
+			t.Fatalf("%s: %v", f.Path, err)
+		}
+		if res.Status != ingest.StatusAccepted || res.Rows != f.Rows || res.Accepted != f.Accepted || res.Rejected != f.Rejected {
+			t.Errorf("%s (%s): got %s rows=%d accepted=%d rejected=%d %v %q; manifest rows=%d accepted=%d rejected=%d %v",
+				f.Path, f.Format, res.Status, res.Rows, res.Accepted, res.Rejected, res.Reasons, res.Error, f.Rows, f.Accepted, f.Rejected, f.Bad)
+			for _, s := range res.Samples {
+				t.Logf("  %+v", s)
+			}
+			continue
+		}
+		for code, n := range f.Bad {
+			if got := res.Reasons[flexemp.Reasons[code]]; got != n {
+				t.Errorf("%s: reason %s: got %d, manifest %d", f.Path, code, got, n)
+			}
+		}
+		formats[f.Format]++
+	}
+	if len(formats) != 5 {
+		t.Errorf("want all five formats among the files, got %v", formats)
+	}
+	var want int
+	for _, f := range man.Files {
+		want += f.Accepted
+	}
+	got := 0
+	for _, k := range flexemp.Kinds {
+		got += count(t, g.DB, "SELECT count(*) FROM "+string(k))
+	}
+	if got != want {
+		t.Errorf("stored rows: got %d, want %d", got, want)
+	}
+}

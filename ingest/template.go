@@ -1,0 +1,122 @@
+package ingest
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/xuri/excelize/v2"
+)
+
+// templateRows is how far down drop-downs and text formats reach.
+const templateRows = 100000
+
+// WriteTemplate writes an upload template for a kind: the contract's Chinese
+// headers, each with a note stating its rule, a drop-down list on every
+// enumerated column, and ID and date columns formatted as text so Excel
+// cannot turn IDs into numbers or dates into serials.
+func WriteTemplate(w io.Writer, kind flexemp.Kind) error {
+	c := flexemp.ContractOf(kind)
+	if c == nil {
+		return flexemp.Errorf(flexemp.EINVALID, "未知的数据类型：%q", kind)
+	}
+	x := excelize.NewFile()
+	defer x.Close()
+	sheet := c.Title
+	if err := x.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	head, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"DDEBF7"}, Pattern: 1}})
+	if err != nil {
+		return err
+	}
+	textFmt, err := x.NewStyle(&excelize.Style{NumFmt: 49}) // "@": text
+	if err != nil {
+		return err
+	}
+	for i, col := range c.Columns {
+		name, _ := excelize.ColumnNumberToName(i + 1)
+		cell := name + "1"
+		if err := x.SetCellStr(sheet, cell, col.Header); err != nil {
+			return err
+		}
+		rule := col.Rule
+		if col.Required {
+			rule = "必填。" + rule
+		}
+		if err := x.AddComment(sheet, excelize.Comment{Cell: cell, Author: "flexemp", Text: fmt.Sprintf("%s（%s）：%s", col.Header, col.Name, rule), Width: 300, Height: 120}); err != nil {
+			return err
+		}
+		if err := x.SetColWidth(sheet, name, name, max(12, float64(len([]rune(col.Header)))*2.2)); err != nil {
+			return err
+		}
+		switch col.Type {
+		case flexemp.TypeID, flexemp.TypeDate, flexemp.TypeMonth, flexemp.TypeCity:
+			if err := x.SetColStyle(sheet, name, textFmt); err != nil {
+				return err
+			}
+		}
+		if len(col.Values) > 0 {
+			dv := excelize.NewDataValidation(!col.Required)
+			dv.SetSqref(fmt.Sprintf("%s2:%s%d", name, name, templateRows))
+			if err := dv.SetDropList(col.Values); err != nil {
+				return err
+			}
+			dv.SetError(excelize.DataValidationErrorStyleStop, "取值无效", "请从下拉列表中选择："+strings.Join(col.Values, "、"))
+			if err := x.AddDataValidation(sheet, dv); err != nil {
+				return err
+			}
+		}
+	}
+	last, _ := excelize.ColumnNumberToName(len(c.Columns))
+	if err := x.SetCellStyle(sheet, "A1", last+"1", head); err != nil {
+		return err
+	}
+	if err := x.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	return x.Write(w)
+}
+
+// rejectHeaders are the columns of a rejects export, in Chinese.
+var rejectHeaders = []string{"行号", "列", "值", "原因代码", "原因"}
+
+// WriteRejectsXLSX writes rejects as a workbook users open in Excel.
+func WriteRejectsXLSX(w io.Writer, rs []flexemp.Reject) error {
+	x := excelize.NewFile()
+	defer x.Close()
+	const sheet = "被拒行"
+	if err := x.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	sw, err := x.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	for i, wd := range []float64{8, 18, 24, 22, 60} {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	hdr := make([]any, len(rejectHeaders))
+	for i, h := range rejectHeaders {
+		hdr[i] = h
+	}
+	if err := sw.SetRow("A1", hdr); err != nil {
+		return err
+	}
+	for i, r := range rs {
+		// The value is written as text so Excel shows it as it was.
+		if err := sw.SetRow(fmt.Sprintf("A%d", i+2), []any{r.Row, r.Column, excelize.Cell{Value: r.Value}, r.Code, r.Reason}); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return x.Write(w)
+}
