@@ -23,7 +23,8 @@ func ParseDate(s string) (time.Time, bool) {
 		return makeDate(atoiN(s[:4]), atoiN(s[4:6]), atoiN(s[6:]))
 	}
 	if serial, err := strconv.ParseFloat(s, 64); err == nil {
-		if serial < 1 || serial > 2958465 || math.IsNaN(serial) {
+		// Serials up to 401768 are the years to 2999, the range text dates have.
+		if serial < 1 || serial >= 401769 || math.IsNaN(serial) {
 			return time.Time{}, false
 		}
 		return excelEpoch.AddDate(0, 0, int(serial)), true
