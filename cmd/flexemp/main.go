@@ -39,6 +39,7 @@ var commands = map[string]command{
 	"rejects":  {"export one upload's rejected rows", runRejects},
 	"template": {"write an upload template", runTemplate},
 	"gen":      {"generate a synthetic province", runGen},
+	"demo":     {"generate a synthetic province and ingest it", runDemo},
 }
 
 func main() {
