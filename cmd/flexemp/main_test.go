@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+const testdata = "../../testdata"
+
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestIngestExitCodesAndJSON(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	code, out, errOut := runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", "--json",
+		filepath.Join(testdata, "registrations_gbk.csv"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(out), &obj); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	want := []string{"accepted", "error", "file", "reasons", "rejected", "rows", "status", "upload_id", "version"}
+	if !reflect.DeepEqual(keys, want) {
+		t.Errorf("JSON keys %v, want SPEC's %v", keys, want)
+	}
+	if obj["status"] != "accepted" || obj["accepted"] != 4.0 || obj["version"] != 1.0 || obj["file"] != "registrations_gbk.csv" {
+		t.Errorf("JSON %v", obj)
+	}
+
+	// The same file again: unchanged, exit 0. A refused one: exit 1, with the reason.
+	code, out, _ = runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", filepath.Join(testdata, "registrations_gbk.csv"))
+	if code != 0 || !strings.Contains(out, "unchanged") {
+		t.Errorf("again: exit %d %q", code, out)
+	}
+	code, out, _ = runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03",
+		filepath.Join(testdata, "missing_column.csv"), filepath.Join(testdata, "registrations_bom.csv"))
+	if code != 1 || !strings.Contains(out, "refused 拒收") || !strings.Contains(out, "accepted 已入库 2024-03 第 2 版") {
+		t.Errorf("mixed: exit %d %q", code, out)
+	}
+	// Usage errors: exit 2.
+	for _, args := range [][]string{
+		{"ingest", "--db", db, "--city", "110100", "--kind", "registrations", "x.csv"},
+		{"ingest", "--db", db, "--city", "210100", "--kind", "payroll", "x.csv"},
+		{"ingest", "--db", db, "--city", "210100", "--kind", "registrations"},
+		{"ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-3x", "x.csv"},
+		{"ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--received-at", "yesterday", "x.csv"},
+		{"ingest", "--bogus"},
+		{"nosuch"},
+		{},
+	} {
+		if code, _, _ := runCmd(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestUploadsAndRejectsExport(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	t.Setenv("FLEXEMP_ID_KEY", "")
+	os.WriteFile(filepath.Join(dir, "flexemp.toml"), []byte("[ingest]\nreject_ratio = 1.0\n"), 0o644)
+	code, out, errOut := runCmd(t, "ingest", "--config", filepath.Join(dir, "flexemp.toml"), "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03",
+		"--received-at", "2024-04-10T23:59:59+08:00", filepath.Join(testdata, "registrations_reasons.csv"))
+	if code != 0 || !strings.Contains(errOut, "第7行 公民身份号码") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	// The key file was made beside the database, private, and never printed.
+	key, err := os.ReadFile(db + ".key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(db + ".key"); st.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v", st.Mode().Perm())
+	}
+	if strings.Contains(out+errOut, strings.TrimSpace(string(key))) {
+		t.Error("the key was printed")
+	}
+
+	code, out, _ = runCmd(t, "uploads", "--db", db, "--format", "json")
+	var ups []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &ups) != nil || len(ups) != 1 {
+		t.Fatalf("uploads: %d %s", code, out)
+	}
+	if ups[0]["received_at"] != "2024-04-10T23:59:59+08:00" || ups[0]["rejected"] != 15.0 || ups[0]["current"] != true {
+		t.Errorf("ledger row %v", ups[0])
+	}
+	if code, out, _ := runCmd(t, "uploads", "--db", db, "--city", "210200"); code != 0 || strings.Count(out, "\n") != 1 {
+		t.Errorf("another city's ledger: %q", out)
+	}
+
+	csvPath := filepath.Join(dir, "rejects.csv")
+	if code, _, e := runCmd(t, "rejects", "--db", db, "--upload", "1", "--out", csvPath); code != 0 {
+		t.Fatal(e)
+	}
+	b, _ := os.ReadFile(csvPath)
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff")))).ReadAll()
+	if err != nil || len(recs) != 16 || recs[1][0] != "7" || recs[1][2] != "2101**********1231" {
+		t.Fatalf("rejects.csv: %v %v", err, recs[:2])
+	}
+	xlsxPath := filepath.Join(dir, "rejects.xlsx")
+	if code, _, e := runCmd(t, "rejects", "--db", db, "--upload", "1", "--out", xlsxPath); code != 0 {
+		t.Fatal(e)
+	}
+	x, err := excelize.OpenFile(xlsxPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	rows, _ := x.GetRows("被拒行")
+	if len(rows) != 16 || rows[0][4] != "原因" || rows[1][2] != recs[1][2] || rows[15][4] != recs[15][4] {
+		t.Errorf("rejects.xlsx rows %d: %v", len(rows), rows[:2])
+	}
+	if code, _, _ := runCmd(t, "rejects", "--db", db, "--upload", "99", "--out", csvPath); code != 1 {
+		t.Errorf("unknown upload: exit %d", code)
+	}
+}
+
+// The template has the contract's headers with notes, drop-downs on enum
+// columns and text format on ID and date columns.
+func TestTemplate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.xlsx")
+	if code, _, e := runCmd(t, "template", "--kind", "registrations", "--out", path); code != 0 {
+		t.Fatal(e)
+	}
+	x, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	const sheet = "就业失业登记"
+	rows, _ := x.GetRows(sheet)
+	if strings.Join(rows[0], ",") != "公民身份号码,行政区划代码,登记类型,就业形式,人员类别,申请日期,办结日期,办理渠道" {
+		t.Errorf("header %v", rows[0])
+	}
+	comments, err := x.GetComments(sheet)
+	if err != nil || len(comments) != 8 || !strings.Contains(comments[0].Text, "校验位") {
+		t.Errorf("comments %v %v", err, comments)
+	}
+	dvs, err := x.GetDataValidations(sheet)
+	if err != nil || len(dvs) != 4 { // reg_type, employment_form, person_group, channel
+		t.Fatalf("drop-downs %v %d", err, len(dvs))
+	}
+	if !strings.Contains(dvs[0].Formula1, "灵活就业登记") {
+		t.Errorf("drop-down %q", dvs[0].Formula1)
+	}
+	for _, cell := range []string{"A2", "F2", "G500"} {
+		style, _ := x.GetCellStyle(sheet, cell)
+		st, _ := x.GetStyle(style)
+		if st == nil || st.NumFmt != 49 {
+			t.Errorf("%s is not text-formatted", cell)
+		}
+	}
+}
+
+// gen writes the same bytes for the same seed.
+func TestGenSameSeedSameBytes(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	for _, d := range []string{a, b} {
+		if code, _, e := runCmd(t, "gen", "--out", d, "--seed", "3", "--scale", "0.002"); code != 0 {
+			t.Fatal(e)
+		}
+	}
+	n := 0
+	filepath.Walk(a, func(p string, info os.FileInfo, err error) error {
+		if info.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(a, p)
+		x, _ := os.ReadFile(p)
+		y, err := os.ReadFile(filepath.Join(b, rel))
+		if err != nil || !bytes.Equal(x, y) {
+			t.Errorf("%s differs", rel)
+		}
+		n++
+		return nil
+	})
+	if n < 1000 {
+		t.Errorf("only %d files", n)
+	}
+}
