@@ -129,6 +129,17 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 		return refuse(res, err)
 	}
 	defer conn.Close()
+	var uploadID int64
+	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(upload_id), 0) + 1 FROM uploads`).Scan(&uploadID); err != nil {
+		return refuse(res, err)
+	}
+	p := startPipeline(ctx, src, contract, city, req, hdr, g.Key, uploadID, res)
+	defer p.stop()
+	sk, err := newSink(ctx, conn, string(req.Kind), StorageColumns(contract), p.reader)
+	if err != nil {
+		return refuse(res, err)
+	}
+	defer sk.close()
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return refuse(res, err)
 	}
@@ -138,17 +149,19 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	var uploadID int64
-	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(upload_id), 0) + 1 FROM uploads`).Scan(&uploadID); err != nil {
+	insertErr := sk.insert(ctx)
+	// The file's own error, if reading it failed, says more than DuckDB's.
+	if err := p.wait(); err != nil {
 		return refuse(res, err)
 	}
-	v := newValidator(contract, city, req.Month, hdr, g.Key)
-	v.uploadID = uploadID
-	if err := conn.Raw(func(dc any) error { return g.load(ctx, dc.(driver.Conn), src, v, req, res) }); err != nil {
+	if insertErr != nil {
+		return refuse(res, insertErr)
+	}
+	if err := storeRejects(conn, uploadID, p.rejects); err != nil {
 		return refuse(res, err)
 	}
 
-	month, err := uploadMonth(req.Month, v.months, res.Rows)
+	month, err := uploadMonth(req.Month, p.months, res.Rows)
 	if err != nil {
 		return refuse(res, err)
 	}
@@ -183,64 +196,24 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
-// load streams the file's rows through the validator into the kind's table
-// and the rejects table, inside the caller's transaction.
-func (g *Ingester) load(ctx context.Context, dc driver.Conn, src rowSource, v *validator, req Request, res *Result) error {
-	data, err := duckdb.NewAppenderFromConn(dc, "", string(v.c.Kind))
-	if err != nil {
-		return err
+// storeRejects appends an upload's rejects inside the caller's transaction.
+func storeRejects(conn *sql.Conn, uploadID int64, rs []flexemp.Reject) error {
+	if len(rs) == 0 {
+		return nil
 	}
-	defer data.Close()
-	rejects, err := duckdb.NewAppenderFromConn(dc, "", "rejects")
-	if err != nil {
-		return err
-	}
-	defer rejects.Close()
-	for {
-		row, cells, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	return conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "rejects")
 		if err != nil {
 			return err
 		}
-		if v.blank(cells) {
-			continue
-		}
-		res.Rows++
-		if res.Rows%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if req.Progress != nil {
-				req.Progress(res.Rows, src.Offset())
-			}
-		}
-		if vals, ok := v.check(row, cells); ok {
-			res.Accepted++
-			if err := data.AppendRow(vals...); err != nil {
-				return fmt.Errorf("append row %d: %w", row, err)
-			}
-			continue
-		}
-		res.Rejected++
-		for _, r := range v.rejects {
-			res.Reasons[flexemp.Reasons[r.Code]]++
-			if len(res.Samples) < maxSamples {
-				res.Samples = append(res.Samples, r)
-			}
-			if err := rejects.AppendRow(v.uploadID, int32(r.Row), r.Column, r.Value, r.Code, r.Reason); err != nil {
+		for _, r := range rs {
+			if err := a.AppendRow(uploadID, int32(r.Row), r.Column, r.Value, r.Code, r.Reason); err != nil {
+				a.Close()
 				return err
 			}
 		}
-	}
-	if req.Progress != nil {
-		req.Progress(res.Rows, src.Offset())
-	}
-	if err := data.Close(); err != nil {
-		return err
-	}
-	return rejects.Close()
+		return a.Close()
+	})
 }
 
 // unchanged reports the same bytes already being the current version of this

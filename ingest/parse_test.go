@@ -45,7 +45,7 @@ func TestParseMonthCell(t *testing.T) {
 func TestParseHundredths(t *testing.T) {
 	for s, want := range map[string]int64{
 		"0": 0, "800": 80000, "800.5": 80050, "800.05": 80005, "1,536.00": 153600, ".5": 50,
-		"1234.5599999999999": 123456, // Excel's float rendering of 1234.56
+		"1234.5599999999999":  123456, // Excel's float rendering of 1234.56
 		"0.30000000000000004": 30,
 	} {
 		if got, ok := ParseHundredths(s); !ok || got != want {

@@ -3,7 +3,6 @@ package ingest
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"database/sql/driver"
 	"encoding/hex"
 	"hash"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/liaoning-hrss/flexemp"
 )
 
@@ -19,33 +20,12 @@ import (
 // retire_on; a city becomes city_code and area_code; money is stored in fen
 // and hours in hundredths.
 func StorageColumns(c *flexemp.Contract) []string {
-	cols := []string{"upload_id", "row_no"}
-	for _, col := range c.Columns {
-		switch col.Type {
-		case flexemp.TypeID:
-			cols = append(cols, "person_id", "birth_date", "sex", "retire_on")
-		case flexemp.TypeCity:
-			cols = append(cols, "city_code", "area_code")
-		case flexemp.TypeMoney:
-			cols = append(cols, col.Name+"_fen")
-		case flexemp.TypeHours:
-			cols = append(cols, col.Name+"_centi")
-		default:
-			cols = append(cols, col.Name)
-		}
+	fields := storageSchema(c).Fields()
+	cols := make([]string, len(fields))
+	for i, f := range fields {
+		cols[i] = f.Name
 	}
 	return cols
-}
-
-// width is how many storage columns one contract column takes.
-func width(t flexemp.ColumnType) int {
-	switch t {
-	case flexemp.TypeID:
-		return 4
-	case flexemp.TypeCity:
-		return 2
-	}
-	return 1
 }
 
 // Pseudonym is the keyed pseudonym of a resident ID: the same person gets the
@@ -61,13 +41,20 @@ func Pseudonym(mac hash.Hash, id string) string {
 // NewMAC returns the HMAC-SHA256 used for pseudonyms under key.
 func NewMAC(key []byte) hash.Hash { return hmac.New(sha256.New, key) }
 
-// cell is one parsed contract column of the current row.
+// cell is one parsed contract column of the current row. Parsed values are
+// kept in typed fields, not an interface, so a row costs no allocations.
 type cell struct {
 	raw    string
 	header string
 	isID   bool // masked whole in rejects
 	ok     bool // present and valid
-	val    any  // parsed value when ok
+
+	str    string         // enum and text values
+	date   time.Time      // dates; months as their first day
+	num    int64          // counts, fen, hundredths of hours
+	person flexemp.Person // IDs
+	retire time.Time      // IDs: the retirement date
+	city   flexemp.City   // cities
 }
 
 // validator checks rows against one contract for one uploading city and
@@ -81,63 +68,67 @@ type validator struct {
 	uploadID int64
 
 	cells   []cell
-	out     []driver.Value
+	index   map[string]int // contract column name → position
 	rejects []flexemp.Reject
 	months  map[flexemp.Month]int // rows per month of MonthField, valid rows
 	seen    map[time.Time]bool    // services: months already reported in this file
 }
 
 func newValidator(c *flexemp.Contract, city flexemp.City, month flexemp.Month, m *headerMatch, key []byte) *validator {
+	index := make(map[string]int, len(c.Columns))
+	for i, col := range c.Columns {
+		index[col.Name] = i
+	}
 	return &validator{
 		c: c, city: city, month: month, m: m, mac: NewMAC(key),
 		cells:  make([]cell, len(c.Columns)),
+		index:  index,
 		months: map[flexemp.Month]int{},
 		seen:   map[time.Time]bool{},
 	}
 }
 
 // blank reports whether a row has no content in any contract column.
-func (v *validator) blank(cells []string) bool {
-	for _, j := range v.m.index {
-		if j < len(cells) && strings.TrimSpace(cells[j]) != "" {
+func (m *headerMatch) blank(cells []string) bool {
+	for _, j := range m.index {
+		if j < len(cells) && trimCell(cells[j]) != "" {
 			return false
 		}
 	}
 	return true
 }
 
-// check validates one row. It returns the storage row when the row is
-// accepted; the row's rejects are in v.rejects either way.
-func (v *validator) check(row int, cells []string) ([]driver.Value, bool) {
+// check validates one row and reports whether it is accepted; its rejects
+// are in v.rejects either way, its parsed cells in v.cells.
+func (v *validator) check(row int, cells []string) bool {
 	v.rejects = v.rejects[:0]
 	for i, col := range v.c.Columns {
 		j := v.m.index[i]
-		c := cell{header: v.m.headers[j], isID: col.Type == flexemp.TypeID}
+		c := &v.cells[i]
+		*c = cell{header: v.m.headers[j], isID: col.Type == flexemp.TypeID}
 		if j < len(cells) {
-			c.raw = strings.TrimSpace(cells[j])
+			c.raw = trimCell(cells[j])
 		}
 		if c.raw == "" {
 			if col.Required {
 				v.reject(row, c, flexemp.ReasonRequired, "")
 			}
 		} else {
-			v.parse(row, col, &c)
+			v.parse(row, col, c)
 		}
-		v.cells[i] = c
 	}
 	v.crossRules(row)
-	if len(v.rejects) > 0 {
-		return nil, false
-	}
-	return v.store(row), true
+	return len(v.rejects) == 0
 }
 
 func (v *validator) parse(row int, col flexemp.Column, c *cell) {
 	var code, detail string
 	switch col.Type {
 	case flexemp.TypeID:
-		p, reason := flexemp.ParseID(c.raw)
-		c.val, code = p, reason
+		c.person, code = flexemp.ParseID(c.raw)
+		if code == "" {
+			c.retire = flexemp.RetirementDate(c.person)
+		}
 	case flexemp.TypeCity:
 		city, ok := flexemp.ResolveCity(c.raw)
 		switch {
@@ -146,13 +137,13 @@ func (v *validator) parse(row int, col flexemp.Column, c *cell) {
 		case city.Code != v.city.Code:
 			code, detail = flexemp.ReasonCityMismatch, "上传城市为"+v.city.Name+"，该行为"+city.Name
 		default:
-			c.val = city
+			c.city = city
 		}
 	case flexemp.TypeEnum, flexemp.TypeYesNo:
 		code = flexemp.ReasonEnum
 		for _, allowed := range col.Values {
 			if c.raw == allowed {
-				c.val, code = allowed, ""
+				c.str, code = allowed, ""
 				break
 			}
 		}
@@ -161,19 +152,19 @@ func (v *validator) parse(row int, col flexemp.Column, c *cell) {
 		}
 	case flexemp.TypeDate:
 		d, ok := ParseDate(c.raw)
-		c.val = d
+		c.date = d
 		if !ok {
 			code = flexemp.ReasonDate
 		}
 	case flexemp.TypeMonth:
 		d, ok := ParseMonthCell(c.raw)
-		c.val = d
+		c.date = d
 		if !ok {
 			code = flexemp.ReasonMonth
 		}
 	case flexemp.TypeMoney, flexemp.TypeHours:
 		n, ok := ParseHundredths(c.raw)
-		c.val = n
+		c.num = n
 		if !ok {
 			code = flexemp.ReasonMoney
 			if col.Type == flexemp.TypeHours {
@@ -182,37 +173,38 @@ func (v *validator) parse(row int, col flexemp.Column, c *cell) {
 		}
 	case flexemp.TypeCount:
 		n, ok := ParseCount(c.raw, col.Min)
-		c.val = n
+		c.num = n
 		if !ok {
 			code = flexemp.ReasonCount
 			detail = "应为不小于" + strconv.FormatInt(col.Min, 10) + "的整数"
 		}
 	default:
-		c.val = c.raw
+		c.str = c.raw
 	}
 	if code != "" {
-		v.reject(row, *c, code, detail)
+		v.reject(row, c, code, detail)
 		return
 	}
 	c.ok = true
 	if col.Name == v.c.MonthField {
-		v.checkMonth(row, *c)
+		v.checkMonth(row, c)
 	}
 }
 
 // checkMonth holds the row's date to the upload's month, or counts the months
 // seen when the month is to be read from the rows.
-func (v *validator) checkMonth(row int, c cell) {
-	m := flexemp.MonthOf(c.val.(time.Time))
+func (v *validator) checkMonth(row int, c *cell) {
+	m := flexemp.MonthOf(c.date)
 	if !v.month.IsZero() && m != v.month {
 		v.reject(row, c, flexemp.ReasonOutsideMonth, "上传月份为"+v.month.String())
 	}
 }
 
-// get returns the parsed value of a contract column in the current row.
-func (v *validator) get(name string) (cell, bool) {
-	_, i, _ := v.c.Column(name)
-	return v.cells[i], v.cells[i].ok
+// get returns the parsed cell of a contract column in the current row and
+// whether it is present and valid.
+func (v *validator) get(name string) (*cell, bool) {
+	c := &v.cells[v.index[name]]
+	return c, c.ok
 }
 
 // crossRules applies the rules that span columns.
@@ -220,15 +212,14 @@ func (v *validator) crossRules(row int) {
 	switch v.c.Kind {
 	case flexemp.Registrations:
 		regType, okType := v.get("reg_type")
-		if form, _ := v.get("employment_form"); okType && regType.val == flexemp.RegFlexible && form.raw == "" {
+		if form, _ := v.get("employment_form"); okType && regType.str == flexemp.RegFlexible && form.raw == "" {
 			v.reject(row, form, flexemp.ReasonConditional, "灵活就业登记须填写就业形式")
 		}
 		v.dateOrder(row, "applied_on", "completed_on", "办结日期早于申请日期")
 		id, okID := v.get("id_number")
 		applied, okApplied := v.get("applied_on")
 		if okID && okApplied {
-			p, on := id.val.(flexemp.Person), applied.val.(time.Time)
-			if flexemp.AgeOn(p.Birth, on) < 16 || !on.Before(flexemp.RetirementDate(p)) {
+			if on := applied.date; flexemp.AgeOn(id.person.Birth, on) < 16 || !on.Before(id.retire) {
 				v.reject(row, id, flexemp.ReasonAge, "")
 			}
 		}
@@ -237,36 +228,35 @@ func (v *validator) crossRules(row int) {
 		if !ok {
 			break
 		}
-		if c, _ := v.get("contribution"); typ.val == flexemp.SubsidySocialInsurance && c.raw == "" {
+		if c, _ := v.get("contribution"); typ.str == flexemp.SubsidySocialInsurance && c.raw == "" {
 			v.reject(row, c, flexemp.ReasonConditional, "社会保险补贴须填写个人实际缴费")
 		}
-		if c, _ := v.get("work_hours"); typ.val == flexemp.SubsidyPublicPost && c.raw == "" {
+		if c, _ := v.get("work_hours"); typ.str == flexemp.SubsidyPublicPost && c.raw == "" {
 			v.reject(row, c, flexemp.ReasonConditional, "公益性岗位补贴须填写工作时长")
 		}
 	case flexemp.Trainings:
 		v.dateOrder(row, "started_on", "ended_on", "结业日期早于开班日期")
 		completed, ok1 := v.get("completed")
 		certified, ok2 := v.get("certified")
-		if ok1 && ok2 && completed.val == "否" && certified.val == "是" {
+		if ok1 && ok2 && completed.str == "否" && certified.str == "是" {
 			v.reject(row, certified, flexemp.ReasonCertified, "")
 		}
 	case flexemp.Services:
 		applied, ok1 := v.get("loans_applied")
 		online, ok2 := v.get("loans_online")
-		if ok1 && ok2 && online.val.(int64) > applied.val.(int64) {
+		if ok1 && ok2 && online.num > applied.num {
 			v.reject(row, online, flexemp.ReasonLoansOnline, "")
 		}
 		if m, ok := v.get("month"); ok {
-			t := m.val.(time.Time)
-			if v.seen[t] {
+			if v.seen[m.date] {
 				v.reject(row, m, flexemp.ReasonDuplicateMonth, "")
 			}
-			v.seen[t] = true
+			v.seen[m.date] = true
 		}
 	}
 	if len(v.rejects) == 0 {
 		if c, ok := v.get(v.c.MonthField); ok {
-			v.months[flexemp.MonthOf(c.val.(time.Time))]++
+			v.months[flexemp.MonthOf(c.date)]++
 		}
 	}
 }
@@ -274,12 +264,12 @@ func (v *validator) crossRules(row int) {
 func (v *validator) dateOrder(row int, from, to, detail string) {
 	a, ok1 := v.get(from)
 	b, ok2 := v.get(to)
-	if ok1 && ok2 && b.val.(time.Time).Before(a.val.(time.Time)) {
+	if ok1 && ok2 && b.date.Before(a.date) {
 		v.reject(row, b, flexemp.ReasonDateOrder, detail)
 	}
 }
 
-func (v *validator) reject(row int, c cell, code, detail string) {
+func (v *validator) reject(row int, c *cell, code, detail string) {
 	reason := flexemp.Reasons[code]
 	if detail != "" {
 		reason += "（" + detail + "）"
@@ -287,39 +277,67 @@ func (v *validator) reject(row int, c cell, code, detail string) {
 	v.rejects = append(v.rejects, flexemp.Reject{Row: row, Column: c.header, Value: maskValue(c.raw, c.isID), Code: code, Reason: reason})
 }
 
-// store builds the storage row of an accepted row.
-func (v *validator) store(row int) []driver.Value {
-	out := append(v.out[:0], v.uploadID, int32(row))
-	for i, col := range v.c.Columns {
-		c := v.cells[i]
-		if !c.ok {
-			for range width(col.Type) {
-				out = append(out, nil)
-			}
-			continue
+// store appends the current, accepted row to the batch, field for field
+// with storageSchema.
+func (v *validator) store(b *array.RecordBuilder, row int) {
+	b.Field(0).(*array.Int64Builder).Append(v.uploadID)
+	b.Field(1).(*array.Int32Builder).Append(int32(row))
+	f := 2
+	str := func(s string, ok bool) {
+		if ok {
+			b.Field(f).(*array.StringBuilder).Append(s)
+		} else {
+			b.Field(f).AppendNull()
 		}
+		f++
+	}
+	date := func(t time.Time, ok bool) {
+		if ok {
+			b.Field(f).(*array.Date32Builder).Append(arrow.Date32(t.Unix() / 86400))
+		} else {
+			b.Field(f).AppendNull()
+		}
+		f++
+	}
+	for i, col := range v.c.Columns {
+		c := &v.cells[i]
 		switch col.Type {
 		case flexemp.TypeID:
-			p := c.val.(flexemp.Person)
 			sex := "女"
-			if p.Male {
+			if c.person.Male {
 				sex = "男"
 			}
-			out = append(out, Pseudonym(v.mac, c.raw), p.Birth, sex, flexemp.RetirementDate(p))
+			str(Pseudonym(v.mac, c.raw), c.ok)
+			date(c.person.Birth, c.ok)
+			str(sex, c.ok)
+			date(c.retire, c.ok)
 		case flexemp.TypeCity:
-			area := c.val.(flexemp.City).Code
+			area := c.city.Code
 			if len(c.raw) == 6 && isDigits(c.raw) {
 				area = c.raw
 			}
-			out = append(out, c.val.(flexemp.City).Code, area)
+			str(c.city.Code, c.ok)
+			str(area, c.ok)
+		case flexemp.TypeDate, flexemp.TypeMonth:
+			date(c.date, c.ok)
+		case flexemp.TypeMoney, flexemp.TypeHours, flexemp.TypeCount:
+			if c.ok {
+				b.Field(f).(*array.Int64Builder).Append(c.num)
+			} else {
+				b.Field(f).AppendNull()
+			}
+			f++
 		case flexemp.TypeYesNo:
-			out = append(out, c.val == "是")
+			if c.ok {
+				b.Field(f).(*array.BooleanBuilder).Append(c.str == "是")
+			} else {
+				b.Field(f).AppendNull()
+			}
+			f++
 		default:
-			out = append(out, c.val)
+			str(c.str, c.ok)
 		}
 	}
-	v.out = out
-	return out
 }
 
 // maskValue makes a cell safe to keep in a reject: anything that could be an
@@ -339,4 +357,18 @@ func maskValue(s string, isID bool) string {
 		return string([]rune(s)[:64]) + "…"
 	}
 	return s
+}
+
+// trimCell trims spaces, including the full-width space and no-break space
+// office software leaves, without the cost of strings.TrimSpace's Unicode
+// path for the common cell that needs no trimming.
+func trimCell(s string) string {
+	if s == "" {
+		return s
+	}
+	first, last := s[0], s[len(s)-1]
+	if first > ' ' && first != 0xE3 && first != 0xC2 && last > ' ' && last != 0x80 && last != 0xA0 {
+		return s
+	}
+	return strings.Trim(s, " \t\r\n\u3000\u00a0")
 }

@@ -40,6 +40,7 @@ var commands = map[string]command{
 	"template": {"write an upload template", runTemplate},
 	"gen":      {"generate a synthetic province", runGen},
 	"demo":     {"generate a synthetic province and ingest it", runDemo},
+	"bench":    {"measure whole-pipeline ingest figures", runBench},
 }
 
 func main() {

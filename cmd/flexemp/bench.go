@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp/gen"
+)
+
+// runBench measures whole-pipeline figures: each ingest runs in a child
+// process of its own, so its peak RSS is its own, beside DuckDB's read_csv of
+// the same file into a table.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", stderr)
+	dir := fs.String("dir", filepath.Join(os.TempDir(), "flexemp-bench"), "folder for input files (kept between runs) and databases")
+	rowsFlag := fs.String("rows", "1000000,5000000", "registrations CSV sizes, comma-separated")
+	xlsxRows := fs.Int("xlsx-rows", 200000, "rows of the workbook to ingest (0: skip)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	type job struct {
+		name string
+		rows int
+	}
+	var jobs []job
+	for _, s := range strings.Split(*rowsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return usagef("--rows: %q is not a row count", s)
+		}
+		jobs = append(jobs, job{fmt.Sprintf("registrations-%d.csv", n), n})
+	}
+	if *xlsxRows > 0 {
+		jobs = append(jobs, job{fmt.Sprintf("registrations-%d.xlsx", *xlsxRows), *xlsxRows})
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "file\trows\tMiB\tingest s\trows/s\tpeak RSS MiB\tread_csv s\tingest/read_csv")
+	for _, j := range jobs {
+		path := filepath.Join(*dir, j.name)
+		if _, err := os.Stat(path); err != nil {
+			fmt.Fprintf(stderr, "writing %s …\n", path)
+			if err := gen.BigRegistrations(path, j.rows, 1); err != nil {
+				return err
+			}
+		}
+		st, _ := os.Stat(path)
+		db := filepath.Join(*dir, "bench.db")
+		os.Remove(db)
+		os.Remove(db + ".wal")
+		cmd := exec.CommandContext(ctx, self, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", path)
+		cmd.Env = append(os.Environ(), "FLEXEMP_ID_KEY=benchmark-key-not-secret")
+		cmd.Stderr = stderr
+		start := time.Now()
+		out, err := cmd.Output()
+		took := time.Since(start)
+		if err != nil {
+			return fmt.Errorf("ingest %s: %v: %s", j.name, err, out)
+		}
+		rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+		yard, ratio := "-", "-"
+		if strings.HasSuffix(path, ".csv") {
+			d, err := readCSVYardstick(ctx, filepath.Join(*dir, "yardstick.db"), path)
+			if err != nil {
+				return err
+			}
+			yard, ratio = fmt.Sprintf("%.2f", d.Seconds()), fmt.Sprintf("%.2f×", took.Seconds()/d.Seconds())
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%.0f\t%.0f\t%s\t%s\n", j.name, j.rows, float64(st.Size())/(1<<20),
+			took.Seconds(), float64(j.rows)/took.Seconds(), rss, yard, ratio)
+		tw.Flush()
+	}
+	return nil
+}
+
+// readCSVYardstick times DuckDB's own read_csv of the file into a table.
+func readCSVYardstick(ctx context.Context, dbPath, csvPath string) (time.Duration, error) {
+	os.Remove(dbPath)
+	os.Remove(dbPath + ".wal")
+	db, err := sql.Open("duckdb", dbPath)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	start := time.Now()
+	_, err = db.ExecContext(ctx, `CREATE TABLE t AS SELECT * FROM read_csv(?, header = true, all_varchar = true)`, csvPath)
+	return time.Since(start), err
+}
