@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
-	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -102,4 +101,24 @@ func BenchmarkIngestXLSX(b *testing.B) {
 	b.ReportMetric(peakRSSMiB(), "peak-RSS-MiB")
 }
 
-var _ = runtime.GC
+
+// BenchmarkIngestSmallFile: the fixed cost of one upload (a 4-row file, a
+// new version each time), which dominates a province of small monthly files.
+func BenchmarkIngestSmallFile(b *testing.B) {
+	db, err := transform.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	g := &ingest.Ingester{DB: db, Key: testKey}
+	files := []string{filepath.Join(testdata, "registrations_bom.csv"), filepath.Join(testdata, "registrations_gbk.csv")}
+	i := 0
+	for b.Loop() {
+		res, err := g.Ingest(context.Background(), ingest.Request{Path: files[i%2], City: "210100", Kind: flexemp.Registrations, Month: march2024})
+		if err != nil || res.Status != ingest.StatusAccepted {
+			b.Fatal(err, res.Error)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "uploads/s")
+}

@@ -19,6 +19,7 @@ func TestGeneratedProvinceMatchesManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer ingest.ForceArrowSink()()
 	g := newIngester(t)
 	ctx := context.Background()
 	formats := map[string]int{}

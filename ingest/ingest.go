@@ -135,7 +135,7 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 	}
 	p := startPipeline(ctx, src, contract, city, req, hdr, g.Key, uploadID, res)
 	defer p.stop()
-	sk, err := newSink(ctx, conn, string(req.Kind), StorageColumns(contract), p.reader)
+	sk, err := newSink(ctx, conn, string(req.Kind), StorageColumns(contract), p.reader, fileSize(req.Path))
 	if err != nil {
 		return refuse(res, err)
 	}
@@ -305,4 +305,12 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
 }

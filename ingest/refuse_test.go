@@ -84,6 +84,7 @@ func zipBomb(t *testing.T, size int) string {
 // A refused file leaves every table exactly as it was, whatever the way it
 // is refused.
 func TestRefusedFileChangesNothing(t *testing.T) {
+	defer ingest.ForceArrowSink()()
 	g := newIngester(t)
 	g.Limits.UnzipSize = 4 << 20
 	ctx := context.Background()

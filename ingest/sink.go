@@ -9,3 +9,7 @@ type sink interface {
 	insert(ctx context.Context) error
 	close()
 }
+
+// arrowMinBytes is the file size from which the Arrow view pays for its
+// setup; smaller files go through the appender.
+var arrowMinBytes int64 = 1 << 20

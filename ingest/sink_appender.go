@@ -1,5 +1,3 @@
-//go:build !duckdb_arrow
-
 package ingest
 
 import (
@@ -14,15 +12,16 @@ import (
 )
 
 // appenderSink loads batches row by row through DuckDB's appender: the path
-// for builds without the duckdb_arrow tag. The Arrow sink is faster.
+// for builds without the duckdb_arrow tag, and for small files, where the
+// Arrow view's setup costs more than it saves.
 type appenderSink struct {
 	conn  *sql.Conn
 	table string
 	rr    array.RecordReader
 }
 
-func newSink(_ context.Context, conn *sql.Conn, table string, _ []string, rr array.RecordReader) (sink, error) {
-	return &appenderSink{conn: conn, table: table, rr: rr}, nil
+func newAppenderSink(conn *sql.Conn, table string, rr array.RecordReader) *appenderSink {
+	return &appenderSink{conn: conn, table: table, rr: rr}
 }
 
 func (s *appenderSink) insert(ctx context.Context) error {

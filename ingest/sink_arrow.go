@@ -29,7 +29,10 @@ type arrowSink struct {
 
 // newSink registers the batches as a view. It must run outside the upload's
 // transaction: a transaction may write to one attached database only.
-func newSink(ctx context.Context, conn *sql.Conn, table string, cols []string, rr array.RecordReader) (sink, error) {
+func newSink(ctx context.Context, conn *sql.Conn, table string, cols []string, rr array.RecordReader, size int64) (sink, error) {
+	if size < arrowMinBytes {
+		return newAppenderSink(conn, table, rr), nil
+	}
 	var mainCatalog string
 	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&mainCatalog); err != nil {
 		return nil, err

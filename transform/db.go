@@ -8,6 +8,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,10 +19,35 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// Settings are DuckDB settings for the process that owns the file. Zero
+// values keep DuckDB's defaults.
+type Settings struct {
+	MemoryLimit string // e.g. "1GB": DuckDB's buffer pool; a lower limit keeps a large upload's memory flat at some cost in speed
+	Threads     int
+}
+
+func (s Settings) dsn() string {
+	v := url.Values{}
+	if s.MemoryLimit != "" {
+		v.Set("memory_limit", s.MemoryLimit)
+	}
+	if s.Threads > 0 {
+		v.Set("threads", strconv.Itoa(s.Threads))
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
 // Open opens (creating if needed) the DuckDB file at path and brings its
 // schema up to date.
-func Open(ctx context.Context, path string) (*sql.DB, error) {
-	db, err := sql.Open("duckdb", path)
+func Open(ctx context.Context, path string, settings ...Settings) (*sql.DB, error) {
+	dsn := path
+	if len(settings) > 0 {
+		dsn += settings[0].dsn()
+	}
+	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

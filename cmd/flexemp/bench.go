@@ -25,6 +25,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dir := fs.String("dir", filepath.Join(os.TempDir(), "flexemp-bench"), "folder for input files (kept between runs) and databases")
 	rowsFlag := fs.String("rows", "1000000,5000000", "registrations CSV sizes, comma-separated")
 	xlsxRows := fs.Int("xlsx-rows", 200000, "rows of the workbook to ingest (0: skip)")
+	memLimit := fs.String("memory-limit", "", "DuckDB memory_limit for the ingest, e.g. 128MB (default DuckDB's)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -47,6 +48,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *xlsxRows > 0 {
 		jobs = append(jobs, job{fmt.Sprintf("registrations-%d.xlsx", *xlsxRows), *xlsxRows})
 	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return err
+	}
+	config := filepath.Join(*dir, "bench.toml")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf("[duckdb]\nmemory_limit = %q\n", *memLimit)), 0o644); err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "file\trows\tMiB\tingest s\trows/s\tpeak RSS MiB\tread_csv s\tingest/read_csv")
 	for _, j := range jobs {
@@ -61,7 +69,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		db := filepath.Join(*dir, "bench.db")
 		os.Remove(db)
 		os.Remove(db + ".wal")
-		cmd := exec.CommandContext(ctx, self, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", path)
+		cmd := exec.CommandContext(ctx, self, "ingest", "--config", config, "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", path)
 		cmd.Env = append(os.Environ(), "FLEXEMP_ID_KEY=benchmark-key-not-secret")
 		cmd.Stderr = stderr
 		start := time.Now()

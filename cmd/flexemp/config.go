@@ -22,6 +22,10 @@ type Config struct {
 		UnzipLimitMiB  int64   `toml:"unzip_limit_mib"`  // default 512
 		UploadLimitMiB int64   `toml:"upload_limit_mib"` // default 100
 	} `toml:"ingest"`
+	DuckDB struct {
+		MemoryLimit string `toml:"memory_limit"` // e.g. "256MB"; default DuckDB's own (80% of RAM)
+		Threads     int    `toml:"threads"`      // default all cores
+	} `toml:"duckdb"`
 }
 
 func defaultConfig() Config {

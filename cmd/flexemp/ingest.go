@@ -41,7 +41,7 @@ func (d *dbFlags) open(ctx context.Context) (Config, *sql.DB, error) {
 	if d.db != "" {
 		cfg.DB = d.db
 	}
-	db, err := transform.Open(ctx, cfg.DB)
+	db, err := transform.Open(ctx, cfg.DB, transform.Settings{MemoryLimit: cfg.DuckDB.MemoryLimit, Threads: cfg.DuckDB.Threads})
 	return cfg, db, err
 }
 
