@@ -59,4 +59,9 @@ func TestGeneratedProvinceMatchesManifest(t *testing.T) {
 	if got != want {
 		t.Errorf("stored rows: got %d, want %d", got, want)
 	}
+	// No Arrow view is left in the database file: a later process would
+	// fail on it.
+	if n := count(t, g.DB, `SELECT count(*) FROM duckdb_views() WHERE NOT internal AND database_name = current_database() AND view_name <> 'current_uploads'`); n != 0 || count(t, g.DB, `SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND view_name = 'current_uploads'`) != 1 {
+		t.Errorf("%d stray views in the database file", n)
+	}
 }
