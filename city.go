@@ -22,30 +22,43 @@ type City struct {
 var citiesCSV []byte
 
 // Cities is the embedded reference list of the 14 cities, in code order.
-var Cities = mustParseCities(citiesCSV)
+var Cities = mustParse(citiesCSV, ParseCities)
 
-func mustParseCities(b []byte) []City {
-	cs, err := ParseCities(bytes.NewReader(b))
+// mustParse parses an embedded reference table; a broken one is a build error.
+func mustParse[T any](b []byte, parse func(io.Reader) ([]T, error)) []T {
+	out, err := parse(bytes.NewReader(b))
 	if err != nil {
 		panic(err)
 	}
-	return cs
+	return out
+}
+
+// readTable reads a reference CSV, checks every row has at least fields
+// fields, and returns the rows after the header.
+func readTable(r io.Reader, what string, fields int) ([][]string, error) {
+	recs, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if len(recs) < 2 {
+		return nil, fmt.Errorf("%s: no rows", what)
+	}
+	for i, rec := range recs[1:] {
+		if len(rec) < fields {
+			return nil, fmt.Errorf("%s: line %d: want %d fields", what, i+2, fields)
+		}
+	}
+	return recs[1:], nil
 }
 
 // ParseCities reads a cities reference file (code,name,short_name,population_2020).
 func ParseCities(r io.Reader) ([]City, error) {
-	recs, err := csv.NewReader(r).ReadAll()
+	recs, err := readTable(r, "cities", 4)
 	if err != nil {
 		return nil, err
 	}
-	if len(recs) < 2 {
-		return nil, fmt.Errorf("cities: no rows")
-	}
 	var out []City
-	for i, rec := range recs[1:] {
-		if len(rec) < 4 {
-			return nil, fmt.Errorf("cities: line %d: want 4 fields", i+2)
-		}
+	for i, rec := range recs {
 		pop, err := strconv.ParseInt(rec[3], 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("cities: line %d: population: %w", i+2, err)

@@ -1,9 +1,7 @@
 package flexemp
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -24,28 +22,17 @@ type MinWage struct {
 var minWageCSV []byte
 
 // MinWages is the embedded minimum-wage reference table.
-var MinWages = mustParseMinWages(minWageCSV)
-
-func mustParseMinWages(b []byte) []MinWage {
-	ws, err := ParseMinWages(bytes.NewReader(b))
-	if err != nil {
-		panic(err)
-	}
-	return ws
-}
+var MinWages = mustParse(minWageCSV, ParseMinWages)
 
 // ParseMinWages reads city_code,valid_from,monthly_yuan,hourly_yuan,tier,status.
 // Yuan amounts are turned into exact fen.
 func ParseMinWages(r io.Reader) ([]MinWage, error) {
-	recs, err := csv.NewReader(r).ReadAll()
+	recs, err := readTable(r, "min-wage", 6)
 	if err != nil {
 		return nil, err
 	}
 	var out []MinWage
-	for i, rec := range recs[1:] {
-		if len(rec) < 6 {
-			return nil, fmt.Errorf("min-wage: line %d: want 6 fields", i+2)
-		}
+	for i, rec := range recs {
 		from, err := time.Parse("2006-01-02", rec[1])
 		if err != nil {
 			return nil, fmt.Errorf("min-wage: line %d: %w", i+2, err)

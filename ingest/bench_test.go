@@ -101,7 +101,6 @@ func BenchmarkIngestXLSX(b *testing.B) {
 	b.ReportMetric(peakRSSMiB(), "peak-RSS-MiB")
 }
 
-
 // BenchmarkIngestSmallFile: the fixed cost of one upload (a 4-row file, a
 // new version each time), which dominates a province of small monthly files.
 func BenchmarkIngestSmallFile(b *testing.B) {

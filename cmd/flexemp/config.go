@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/liaoning-hrss/flexemp/transform"
 )
 
 // Config is flexemp.toml. Every setting has a default, so no config file is
@@ -26,6 +27,11 @@ type Config struct {
 		MemoryLimit string `toml:"memory_limit"` // e.g. "256MB"; default DuckDB's own (80% of RAM)
 		Threads     int    `toml:"threads"`      // default all cores
 	} `toml:"duckdb"`
+}
+
+// duckdb is the DuckDB settings the config asks for.
+func (c Config) duckdb() transform.Settings {
+	return transform.Settings{MemoryLimit: c.DuckDB.MemoryLimit, Threads: c.DuckDB.Threads}
 }
 
 func defaultConfig() Config {

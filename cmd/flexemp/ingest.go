@@ -32,17 +32,37 @@ func (d *dbFlags) register(fs interface {
 	fs.StringVar(&d.db, "db", "", "DuckDB file (overrides the config)")
 }
 
-// open loads the config and opens the database it names.
-func (d *dbFlags) open(ctx context.Context) (Config, *sql.DB, error) {
+// load loads the config file with the flags over it.
+func (d *dbFlags) load() (Config, error) {
 	cfg, err := loadConfig(d.config)
-	if err != nil {
-		return cfg, nil, err
-	}
 	if d.db != "" {
 		cfg.DB = d.db
 	}
-	db, err := transform.Open(ctx, cfg.DB, transform.Settings{MemoryLimit: cfg.DuckDB.MemoryLimit, Threads: cfg.DuckDB.Threads})
+	return cfg, err
+}
+
+// open loads the config and opens the database it names.
+func (d *dbFlags) open(ctx context.Context) (Config, *sql.DB, error) {
+	cfg, err := d.load()
+	if err != nil {
+		return cfg, nil, err
+	}
+	db, err := transform.Open(ctx, cfg.DB, cfg.duckdb())
 	return cfg, db, err
+}
+
+// openIngester opens the configured database for ingest.
+func openIngester(ctx context.Context, cfg Config) (*sql.DB, *ingest.Ingester, error) {
+	db, err := transform.Open(ctx, cfg.DB, cfg.duckdb())
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := newIngester(cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, g, nil
 }
 
 func newIngester(cfg Config, db *sql.DB) (*ingest.Ingester, error) {
@@ -96,15 +116,15 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("--received-at must be RFC3339, e.g. 2024-04-09T10:00:00+08:00")
 		}
 	}
-	cfg, db, err := d.open(ctx)
+	cfg, err := d.load()
+	if err != nil {
+		return err
+	}
+	db, g, err := openIngester(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	g, err := newIngester(cfg, db)
-	if err != nil {
-		return err
-	}
 	refused := false
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
