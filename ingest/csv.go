@@ -19,6 +19,7 @@ import (
 const sniffSize = 64 << 10
 
 type csvSource struct {
+	size  int64
 	f     *os.File
 	count *countingReader
 	r     *csv.Reader
@@ -56,7 +57,11 @@ func openCSV(f *os.File) (*csvSource, error) {
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
 	r.ReuseRecord = true
-	return &csvSource{f: f, count: count, r: r}, nil
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return &csvSource{size: st.Size(), f: f, count: count, r: r}, nil
 }
 
 // validUTF8Prefix is utf8.Valid allowing a rune cut at the end of the sample.
@@ -101,6 +106,11 @@ func (s *csvSource) Next() (int, []string, error) {
 	return line, rec, nil
 }
 
-func (s *csvSource) Offset() int64 { return s.count.n }
+func (s *csvSource) Done() float64 {
+	if s.size <= 0 {
+		return 0
+	}
+	return min(1, float64(s.count.n)/float64(s.size))
+}
 
 func (s *csvSource) Close() error { return s.f.Close() }

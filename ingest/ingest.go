@@ -56,9 +56,9 @@ type Request struct {
 	Month      flexemp.Month // zero: read from the rows, which must then all fall in one month
 	Uploader   string        // who uploaded: a token's name, "cli", "inbox"
 	ReceivedAt time.Time     // zero: the clock's now; an operator's backfill may state it
-	// Progress, if set, is called now and then with rows read so far and
-	// the reader's offset (bytes, or rows for a workbook).
-	Progress func(rows int, offset int64)
+	// Progress, if set, is called now and then with the rows read so far
+	// and the share of the file read, 0 to 1.
+	Progress func(rows int, done float64)
 }
 
 // Result is what became of one file. Its JSON is the object `ingest --json`

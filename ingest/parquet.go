@@ -89,7 +89,12 @@ func (s *parquetSource) Next() (int, []string, error) {
 	return int(s.n) + 1, s.cells, nil
 }
 
-func (s *parquetSource) Offset() int64 { return s.n }
+func (s *parquetSource) Done() float64 {
+	if total := s.pf.NumRows(); total > 0 {
+		return float64(s.n) / float64(total)
+	}
+	return 0
+}
 
 func (s *parquetSource) Close() error {
 	s.rr.Release()

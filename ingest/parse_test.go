@@ -165,3 +165,25 @@ func FuzzXLSXReader(f *testing.F) {
 		readAll(t, data, filepath.Join(dir, "fuzz.xlsx"))
 	})
 }
+
+// Every reader reports how much of the file it has read, reaching 1 at the end.
+func TestReadersReportProgress(t *testing.T) {
+	for _, name := range []string{"registrations_bom.csv", "registrations_title.xlsx", "registrations.parquet"} {
+		src, _, err := openSource(filepath.Join("..", "testdata", name), flexemp.Registrations, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := src.Done(); d < 0 || d > 1 {
+			t.Errorf("%s: %v done before reading", name, d)
+		}
+		for {
+			if _, _, err := src.Next(); err != nil {
+				break
+			}
+		}
+		if d := src.Done(); d < 0.99 || d > 1 {
+			t.Errorf("%s: %v done at the end", name, d)
+		}
+		src.Close()
+	}
+}

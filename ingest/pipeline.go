@@ -156,7 +156,7 @@ func startPipeline(ctx context.Context, src rowSource, c *flexemp.Contract, city
 }
 
 // readChunks reads rows, skipping blank ones, into chunks for the workers.
-func readChunks(ctx context.Context, src rowSource, hdr *headerMatch, progress func(int, int64), work chan<- chunk) error {
+func readChunks(ctx context.Context, src rowSource, hdr *headerMatch, progress func(int, float64), work chan<- chunk) error {
 	ch := chunk{}
 	rows := 0
 	send := func() bool {
@@ -184,7 +184,7 @@ func readChunks(ctx context.Context, src rowSource, hdr *headerMatch, progress f
 		rows++
 		if len(ch.rows) == chunkRows {
 			if progress != nil && rows%(2*chunkRows) == 0 {
-				progress(rows, src.Offset())
+				progress(rows, src.Done())
 			}
 			if !send() {
 				return ctx.Err()
@@ -192,7 +192,7 @@ func readChunks(ctx context.Context, src rowSource, hdr *headerMatch, progress f
 		}
 	}
 	if progress != nil {
-		progress(rows, src.Offset())
+		progress(rows, src.Done())
 	}
 	if len(ch.rows) > 0 && !send() {
 		return ctx.Err()

@@ -22,8 +22,8 @@ type rowSource interface {
 	// Next returns the next row and its number as the user sees it (header
 	// row counted); io.EOF after the last. The slice is reused by the next call.
 	Next() (row int, cells []string, err error)
-	// Offset is how far into the file reading has come, for progress.
-	Offset() int64
+	// Done is the share of the file read so far, 0 to 1, for progress.
+	Done() float64
 	Close() error
 }
 

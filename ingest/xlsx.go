@@ -28,9 +28,21 @@ type xlsxSource struct {
 	sc     *xmlScanner
 	shared []string
 	cells  []string
-	rows   int64
 	row    int
 	done   bool
+
+	size   int64 // the sheet's unpacked size, for progress
+	budget *unzipBudget
+	start  int64 // budget left when the sheet was opened
+}
+
+func partSize(zr *zip.ReadCloser, name string) int64 {
+	for _, f := range zr.File {
+		if strings.EqualFold(f.Name, name) {
+			return int64(f.UncompressedSize64)
+		}
+	}
+	return 0
 }
 
 // openXLSX opens a workbook, refusing one whose parts would unpack beyond the
@@ -68,6 +80,7 @@ func openXLSX(name string, kind flexemp.Kind, lim Limits) (*xlsxSource, error) {
 		zr.Close()
 		return nil, xlsxError(err)
 	}
+	s.size, s.budget, s.start = partSize(zr, sheetPath), budget, budget.left
 	s.sc = newXMLScanner(s.sheet)
 	return s, nil
 }
@@ -316,7 +329,6 @@ func (s *xlsxSource) Next() (int, []string, error) {
 				s.row = n
 			}
 			s.cells, col = s.cells[:0], 0
-			s.rows++
 			if t.kind == tokEmpty {
 				return s.row, s.cells, nil
 			}
@@ -370,8 +382,14 @@ func columnIndex(ref []byte) (int, error) {
 	return n - 1, nil
 }
 
-// Offset counts rows: a workbook is unpacked, so bytes say little.
-func (s *xlsxSource) Offset() int64 { return s.rows }
+// Done is the share of the sheet's unpacked XML read.
+func (s *xlsxSource) Done() float64 {
+	if s.size <= 0 {
+		return 0
+	}
+	read := s.start - s.budget.left
+	return min(1, float64(read)/float64(s.size))
+}
 
 func (s *xlsxSource) Close() error {
 	s.sheet.Close()

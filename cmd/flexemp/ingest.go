@@ -177,26 +177,22 @@ func summaryLine(r *ingest.Result) string {
 }
 
 // progressFor shows a progress bar on a terminal for files past 100k rows.
-func progressFor(path string, stderr io.Writer) func(rows int, offset int64) {
+func progressFor(path string, stderr io.Writer) func(rows int, done float64) {
 	f, ok := stderr.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil
-	}
 	var bar *progressbar.ProgressBar
-	return func(rows int, offset int64) {
+	return func(rows int, done float64) {
 		if rows < 100000 {
 			return
 		}
 		if bar == nil {
-			bar = progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(stderr),
-				progressbar.OptionSetDescription(filepath.Base(path)), progressbar.OptionShowBytes(true),
-				progressbar.OptionClearOnFinish())
+			bar = progressbar.NewOptions(1000, progressbar.OptionSetWriter(stderr),
+				progressbar.OptionSetDescription(filepath.Base(path)), progressbar.OptionClearOnFinish())
 		}
-		bar.Set64(min(offset, st.Size()))
+		bar.Describe(fmt.Sprintf("%s %d 行", filepath.Base(path), rows))
+		bar.Set(int(done * 1000))
 	}
 }
 
