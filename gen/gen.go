@@ -156,10 +156,11 @@ func newCityGen(p CityProfile, opt Options) *cityGen {
 	}
 }
 
-// q scales a rate from its worst city value to its best.
+// q scales a rate from its worst city value to its best, with a little
+// noise. It may exceed 1 where the measure does (matches per posting).
 func (c *cityGen) q(worst, best float64) float64 {
 	noise := (c.rng.Float64() - 0.5) * 0.04
-	return math.Min(1, math.Max(0, worst+(best-worst)*c.p.Quality+noise))
+	return math.Max(0, worst+(best-worst)*c.p.Quality+noise)
 }
 
 func (c *cityGen) chance(p float64) bool { return c.rng.Float64() < p }

@@ -1,0 +1,272 @@
+package transform
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"github.com/liaoning-hrss/flexemp"
+)
+
+//go:embed models/*.sql
+var modelFiles embed.FS
+
+//go:embed tests/*.sql
+var testFiles embed.FS
+
+// Model is one SQL model: a SELECT materialised as the table work.<Name>.
+type Model struct {
+	Name string
+	SQL  string
+	Deps []string // models it reads, found by name in its SQL
+}
+
+// Models returns the embedded models in dependency order: staging,
+// intermediate, marts, each after the models it reads.
+func Models() ([]Model, error) {
+	names, err := fs.Glob(modelFiles, "models/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*Model{}
+	for _, n := range names {
+		b, err := modelFiles.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "models/"), ".sql")
+		byName[name] = &Model{Name: name, SQL: string(b)}
+	}
+	ref := regexp.MustCompile(`work\.([a-z_0-9]+)`)
+	for _, m := range byName {
+		for _, r := range ref.FindAllStringSubmatch(m.SQL, -1) {
+			if _, ok := byName[r[1]]; ok && r[1] != m.Name && !contains(m.Deps, r[1]) {
+				m.Deps = append(m.Deps, r[1])
+			}
+		}
+		sort.Strings(m.Deps)
+	}
+	var order []Model
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(string) error
+	visit = func(n string) error {
+		switch state[n] {
+		case 1:
+			return fmt.Errorf("models: cycle through %s", n)
+		case 2:
+			return nil
+		}
+		state[n] = 1
+		for _, d := range byName[n].Deps {
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		state[n] = 2
+		order = append(order, *byName[n])
+		return nil
+	}
+	keys := make([]string, 0, len(byName))
+	for k := range byName {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return layer(keys[i]) < layer(keys[j]) || layer(keys[i]) == layer(keys[j]) && keys[i] < keys[j] })
+	for _, k := range keys {
+		if err := visit(k); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+func layer(name string) int {
+	switch {
+	case strings.HasPrefix(name, "stg_"):
+		return 0
+	case strings.HasPrefix(name, "int_"):
+		return 1
+	}
+	return 2
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Params are what one transform run depends on besides the uploads.
+type Params struct {
+	Period    flexemp.Period
+	Reference flexemp.Reference
+	// GraduateExtension is the months a city adds to the 24-month cap of
+	// 社会保险补贴 for 高校毕业生 (0 to 6).
+	GraduateExtension map[string]int
+}
+
+// DataTestError names the data tests that failed.
+type DataTestError struct {
+	Failed map[string]int // test → failing rows
+}
+
+func (e *DataTestError) Error() string {
+	var parts []string
+	for name, n := range e.Failed {
+		parts = append(parts, fmt.Sprintf("%s (%d rows)", name, n))
+	}
+	sort.Strings(parts)
+	return "data tests failed: " + strings.Join(parts, ", ")
+}
+
+// RunStats is what a transform run did.
+type RunStats struct {
+	Models    []string
+	Tests     []string
+	Took      time.Duration
+	TestsTook time.Duration
+}
+
+// Run loads the reference data and the period's parameters into the work
+// schema, materialises every model in order, then runs every data test; a
+// failing test fails the run, naming it. It runs on one connection in one
+// transaction, so readers never see a half-built schema.
+func Run(ctx context.Context, db *sql.DB, p Params) (*RunStats, error) {
+	start := time.Now()
+	models, err := Models()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err := loadReference(ctx, conn, p); err != nil {
+		return nil, fmt.Errorf("reference data: %w", err)
+	}
+	stats := &RunStats{}
+	for _, m := range models {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE work.%s AS\n%s", m.Name, m.SQL)); err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.Name, err)
+		}
+		stats.Models = append(stats.Models, m.Name)
+	}
+	stats.Took = time.Since(start)
+	testsStart := time.Now()
+	failed, names, err := runDataTests(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	stats.Tests, stats.TestsTook = names, time.Since(testsStart)
+	if len(failed) > 0 {
+		return stats, &DataTestError{Failed: failed}
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return nil, err
+	}
+	committed = true
+	return stats, nil
+}
+
+func runDataTests(ctx context.Context, conn *sql.Conn) (map[string]int, []string, error) {
+	names, err := fs.Glob(testFiles, "tests/*.sql")
+	if err != nil {
+		return nil, nil, err
+	}
+	failed := map[string]int{}
+	var ran []string
+	for _, n := range names {
+		b, err := testFiles.ReadFile(n)
+		if err != nil {
+			return nil, nil, err
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "tests/"), ".sql")
+		var rows int
+		if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM (%s)", b)).Scan(&rows); err != nil {
+			return nil, nil, fmt.Errorf("data test %s: %w", name, err)
+		}
+		if rows > 0 {
+			failed[name] = rows
+		}
+		ran = append(ran, name)
+	}
+	return failed, ran, nil
+}
+
+// loadReference writes the reference tables and the period's parameters.
+func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
+	months := p.Period.Months()
+	stmts := []string{
+		`CREATE SCHEMA IF NOT EXISTS work`,
+		`CREATE OR REPLACE TABLE work.params (period VARCHAR, period_start DATE, period_end DATE, last_month DATE, months INTEGER)`,
+		`CREATE OR REPLACE TABLE work.ref_cities (code VARCHAR PRIMARY KEY, name VARCHAR, short_name VARCHAR, population BIGINT, graduate_extension INTEGER)`,
+		`CREATE OR REPLACE TABLE work.ref_holidays (day DATE PRIMARY KEY, kind VARCHAR, name VARCHAR)`,
+		`CREATE OR REPLACE TABLE work.ref_min_wage (city_code VARCHAR, valid_from DATE, monthly_fen BIGINT, hourly_fen BIGINT, status VARCHAR)`,
+	}
+	for _, s := range stmts {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO work.params VALUES (?, ?, ?, ?, ?)`,
+		p.Period.String(), p.Period.Start(), p.Period.End(), months[len(months)-1].First(), len(months)); err != nil {
+		return err
+	}
+	return conn.Raw(func(dc any) error {
+		appendRows := func(table string, rows [][]driver.Value) error {
+			a, err := duckdb.NewAppender(dc.(driver.Conn), "", "work", table)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				if err := a.AppendRow(r...); err != nil {
+					a.Close()
+					return err
+				}
+			}
+			return a.Close()
+		}
+		var cities, holidays, wages [][]driver.Value
+		for _, c := range p.Reference.Cities {
+			ext := int32(p.GraduateExtension[c.Code])
+			cities = append(cities, []driver.Value{c.Code, c.Name, c.ShortName, c.Population, ext})
+		}
+		for _, h := range p.Reference.Holidays {
+			kind := "holiday"
+			if h.Workday {
+				kind = "workday"
+			}
+			holidays = append(holidays, []driver.Value{h.Date, kind, h.Name})
+		}
+		for _, w := range p.Reference.MinWages {
+			wages = append(wages, []driver.Value{w.City, w.ValidFrom, w.MonthlyFen, w.HourlyFen, w.Status})
+		}
+		if err := appendRows("ref_cities", cities); err != nil {
+			return err
+		}
+		if err := appendRows("ref_holidays", holidays); err != nil {
+			return err
+		}
+		return appendRows("ref_min_wage", wages)
+	})
+}
