@@ -1,0 +1,351 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+)
+
+// Normalisation and aggregation methods.
+const (
+	MinMax     = "minmax"
+	ZScore     = "zscore"
+	Goalposts  = "goalposts"
+	Arithmetic = "arithmetic"
+	Geometric  = "geometric"
+)
+
+// Dimensions are the five dimensions in report order, with their default
+// weights.
+var Dimensions = []string{"规模结构", "服务效能", "政策落实", "权益保障", "规范管理"}
+
+// DefaultDimensionWeights are SPEC's defaults.
+var DefaultDimensionWeights = map[string]float64{"规模结构": 20, "服务效能": 25, "政策落实": 25, "权益保障": 15, "规范管理": 15}
+
+// Indicator is one column of the table: its ID and dimension.
+type Indicator struct {
+	ID        string
+	Dimension string
+}
+
+// Table is the raw indicator values of one period: Values[city][indicator],
+// NaN where an indicator is missing for a city.
+type Table struct {
+	Cities     []string
+	Indicators []Indicator
+	Values     [][]float64
+}
+
+// Settings choose how the index is built. Zero values take the defaults.
+type Settings struct {
+	Normalisation    string               // minmax (default), zscore, goalposts
+	Aggregation      string               // arithmetic (default), geometric
+	DimensionWeights map[string]float64   // default DefaultDimensionWeights
+	IndicatorWeights map[string]float64   // within a dimension; default equal (1)
+	Goalposts        map[string][2]float64 // per indicator [low, high], for goalposts
+	MaxMissingShare  float64              // a city missing more than this share is not ranked; default 1/3
+	MaxTreated       int                  // most cities winsorised per indicator; default 2
+}
+
+func (s Settings) withDefaults() Settings {
+	if s.Normalisation == "" {
+		s.Normalisation = MinMax
+	}
+	if s.Aggregation == "" {
+		s.Aggregation = Arithmetic
+	}
+	if s.DimensionWeights == nil {
+		s.DimensionWeights = DefaultDimensionWeights
+	}
+	if s.MaxMissingShare == 0 {
+		s.MaxMissingShare = 1.0 / 3
+	}
+	if s.MaxTreated == 0 {
+		s.MaxTreated = 2
+	}
+	return s
+}
+
+func (s Settings) indicatorWeight(id string) float64 {
+	if w, ok := s.IndicatorWeights[id]; ok {
+		return w
+	}
+	return 1
+}
+
+// Result keeps every step's output for one period, so a reviewer can open any
+// stage and see why a city ranks where it does.
+type Result struct {
+	Table    Table
+	Settings Settings
+
+	// Screen: cities missing more than the allowed share are not ranked.
+	Ranked  []bool
+	Missing [][]string // per city: the indicators it lacks
+
+	// Treat: values after winsorisation, and which cities each indicator treated.
+	Treated       [][]float64
+	TreatedCities map[string][]string
+
+	// Normalise: scores per city and indicator (NaN: missing or not ranked).
+	Normalised [][]float64
+
+	// Aggregate: dimension scores per city (in Dimensions order) and the index.
+	DimensionScores [][]float64
+	Index           []float64
+
+	// Rank: competition ranks on the index rounded to 2 decimals (0: not ranked).
+	Rank []int
+
+	// Explain: each indicator's contribution to the city's index.
+	Contributions [][]float64
+}
+
+// Compute builds the index: screen → treat → normalise → weight and
+// aggregate → rank → explain.
+func Compute(t Table, s Settings) (*Result, error) {
+	s = s.withDefaults()
+	if err := check(t, s); err != nil {
+		return nil, err
+	}
+	r := &Result{Table: t, Settings: s}
+	r.screen()
+	r.treat()
+	r.Normalised = normalise(r.Treated, r.Ranked, t.Indicators, s)
+	r.DimensionScores, r.Index, r.Contributions = aggregate(r.Normalised, r.Ranked, t.Indicators, s)
+	r.Rank = CompetitionRanks(r.Index)
+	return r, nil
+}
+
+func check(t Table, s Settings) error {
+	if len(t.Values) != len(t.Cities) {
+		return fmt.Errorf("metrics: %d value rows for %d cities", len(t.Values), len(t.Cities))
+	}
+	for i, row := range t.Values {
+		if len(row) != len(t.Indicators) {
+			return fmt.Errorf("metrics: city %s has %d values for %d indicators", t.Cities[i], len(row), len(t.Indicators))
+		}
+	}
+	switch s.Normalisation {
+	case MinMax, ZScore, Goalposts:
+	default:
+		return fmt.Errorf("metrics: unknown normalisation %q", s.Normalisation)
+	}
+	switch s.Aggregation {
+	case Arithmetic, Geometric:
+	default:
+		return fmt.Errorf("metrics: unknown aggregation %q", s.Aggregation)
+	}
+	return nil
+}
+
+func (r *Result) screen() {
+	n := len(r.Table.Indicators)
+	r.Ranked = make([]bool, len(r.Table.Cities))
+	r.Missing = make([][]string, len(r.Table.Cities))
+	for c, row := range r.Table.Values {
+		for i, v := range row {
+			if math.IsNaN(v) {
+				r.Missing[c] = append(r.Missing[c], r.Table.Indicators[i].ID)
+			}
+		}
+		r.Ranked[c] = float64(len(r.Missing[c])) <= r.Settings.MaxMissingShare*float64(n)
+	}
+}
+
+// treat winsorises each indicator across the ranked cities.
+func (r *Result) treat() {
+	r.Treated = make([][]float64, len(r.Table.Cities))
+	for c := range r.Treated {
+		r.Treated[c] = append([]float64(nil), r.Table.Values[c]...)
+	}
+	r.TreatedCities = map[string][]string{}
+	for i, ind := range r.Table.Indicators {
+		col, cities := r.column(r.Treated, i)
+		out, changed := Winsorise(col, r.Settings.MaxTreated)
+		for k, c := range cities {
+			r.Treated[c][i] = out[k]
+		}
+		for _, k := range changed {
+			r.TreatedCities[ind.ID] = append(r.TreatedCities[ind.ID], r.Table.Cities[cities[k]])
+		}
+	}
+}
+
+// column returns indicator i's values over the ranked cities, with their
+// city indexes.
+func (r *Result) column(m [][]float64, i int) ([]float64, []int) {
+	var col []float64
+	var cities []int
+	for c := range m {
+		if r.Ranked[c] {
+			col = append(col, m[c][i])
+			cities = append(cities, c)
+		}
+	}
+	return col, cities
+}
+
+// normalise puts each indicator on a common scale across the ranked cities.
+func normalise(vals [][]float64, ranked []bool, inds []Indicator, s Settings) [][]float64 {
+	out := make([][]float64, len(vals))
+	for c := range out {
+		out[c] = make([]float64, len(inds))
+		for i := range out[c] {
+			out[c][i] = math.NaN()
+		}
+	}
+	for i, ind := range inds {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		var col []float64
+		for c := range vals {
+			if v := vals[c][i]; ranked[c] && !math.IsNaN(v) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+				col = append(col, v)
+			}
+		}
+		mean, sd, _ := meanSD(col)
+		if s.Normalisation == Goalposts {
+			if g, ok := s.Goalposts[ind.ID]; ok {
+				lo, hi = g[0], g[1]
+			}
+		}
+		for c := range vals {
+			v := vals[c][i]
+			if !ranked[c] || math.IsNaN(v) {
+				continue
+			}
+			switch s.Normalisation {
+			case ZScore:
+				if sd > 0 {
+					out[c][i] = (v - mean) / sd
+				} else {
+					out[c][i] = 0
+				}
+			default: // min–max, and goalposts clamped to their range
+				if hi > lo {
+					out[c][i] = math.Min(100, math.Max(0, (v-lo)/(hi-lo)*100))
+				} else {
+					out[c][i] = 100
+				}
+			}
+		}
+	}
+	if s.Aggregation == Geometric {
+		rescale(out, ranked, inds)
+	}
+	return out
+}
+
+// rescale maps every indicator's scores onto 1–100 across the ranked cities,
+// so a geometric mean never meets zero or a negative score.
+func rescale(m [][]float64, ranked []bool, inds []Indicator) {
+	for i := range inds {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for c := range m {
+			if v := m[c][i]; ranked[c] && !math.IsNaN(v) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+		for c := range m {
+			if v := m[c][i]; ranked[c] && !math.IsNaN(v) {
+				if hi > lo {
+					m[c][i] = 1 + 99*(v-lo)/(hi-lo)
+				} else {
+					m[c][i] = 100
+				}
+			}
+		}
+	}
+}
+
+// aggregate weighs indicators into dimension scores and dimensions into the
+// index, leaving out what a city lacks (its weights renormalised over what
+// it has). Contributions split each index into its indicators' shares.
+func aggregate(norm [][]float64, ranked []bool, inds []Indicator, s Settings) (dims [][]float64, index []float64, contrib [][]float64) {
+	dims = make([][]float64, len(norm))
+	index = make([]float64, len(norm))
+	contrib = make([][]float64, len(norm))
+	for c := range norm {
+		dims[c] = make([]float64, len(Dimensions))
+		contrib[c] = make([]float64, len(inds))
+		index[c] = math.NaN()
+		for i := range contrib[c] {
+			contrib[c][i] = math.NaN()
+		}
+		if !ranked[c] {
+			for d := range dims[c] {
+				dims[c][d] = math.NaN()
+			}
+			continue
+		}
+		// Per dimension: the weighted mean of its present indicators.
+		share := make([]float64, len(inds)) // indicator weight within its dimension, renormalised
+		var dimW, dimSum float64
+		for d, dim := range Dimensions {
+			var w, sum float64
+			for i, ind := range inds {
+				if ind.Dimension == dim && !math.IsNaN(norm[c][i]) {
+					w += s.indicatorWeight(ind.ID)
+				}
+			}
+			for i, ind := range inds {
+				if ind.Dimension != dim || math.IsNaN(norm[c][i]) || w == 0 {
+					continue
+				}
+				share[i] = s.indicatorWeight(ind.ID) / w
+				if s.Aggregation == Geometric {
+					sum += share[i] * math.Log(norm[c][i])
+				} else {
+					sum += share[i] * norm[c][i]
+				}
+			}
+			if w == 0 {
+				dims[c][d] = math.NaN()
+				continue
+			}
+			if s.Aggregation == Geometric {
+				dims[c][d] = math.Exp(sum)
+			} else {
+				dims[c][d] = sum
+			}
+			dimW += s.DimensionWeights[dim]
+		}
+		if dimW == 0 {
+			continue
+		}
+		for d, dim := range Dimensions {
+			if math.IsNaN(dims[c][d]) {
+				continue
+			}
+			w := s.DimensionWeights[dim] / dimW
+			if s.Aggregation == Geometric {
+				dimSum += w * math.Log(dims[c][d])
+			} else {
+				dimSum += w * dims[c][d]
+			}
+			for i, ind := range inds {
+				if ind.Dimension == dim && !math.IsNaN(norm[c][i]) {
+					if s.Aggregation == Geometric {
+						contrib[c][i] = w * share[i] * math.Log(norm[c][i]) // in log points; scaled below
+					} else {
+						contrib[c][i] = w * share[i] * norm[c][i]
+					}
+				}
+			}
+		}
+		if s.Aggregation == Geometric {
+			index[c] = math.Exp(dimSum)
+			// Share the index out in proportion to each indicator's log points.
+			if dimSum != 0 {
+				for i := range contrib[c] {
+					if !math.IsNaN(contrib[c][i]) {
+						contrib[c][i] = index[c] * contrib[c][i] / dimSum
+					}
+				}
+			}
+		} else {
+			index[c] = dimSum
+		}
+	}
+	return dims, index, contrib
+}

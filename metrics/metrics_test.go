@@ -1,0 +1,249 @@
+package metrics
+
+import (
+	"math"
+	"reflect"
+	"testing"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9*math.Max(1, math.Abs(b)) }
+
+// Excel's SKEW and KURT by another route: from the population moments,
+// SKEW = √(n(n−1))/(n−2)·m3/m2^1.5 and KURT = ((n+1)·g2 + 6)(n−1)/((n−2)(n−3))
+// with g2 = m4/m2² − 3.
+func TestSkewnessKurtosisMatchExcel(t *testing.T) {
+	for _, xs := range [][]float64{{1, 2, 3, 4, 100}, {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5}, {0.2, 0.25, 0.21, 0.9, 0.22, 0.23}} {
+		n := float64(len(xs))
+		var mean float64
+		for _, x := range xs {
+			mean += x / n
+		}
+		var m2, m3, m4 float64
+		for _, x := range xs {
+			d := x - mean
+			m2 += d * d / n
+			m3 += d * d * d / n
+			m4 += d * d * d * d / n
+		}
+		skew := math.Sqrt(n*(n-1)) / (n - 2) * m3 / math.Pow(m2, 1.5)
+		g2 := m4/(m2*m2) - 3
+		kurt := ((n+1)*g2 + 6) * (n - 1) / ((n - 2) * (n - 3))
+		if !near(Skewness(xs), skew) || !near(Kurtosis(xs), kurt) {
+			t.Errorf("%v: skew %v kurt %v, want %v %v", xs, Skewness(xs), Kurtosis(xs), skew, kurt)
+		}
+	}
+}
+
+func seq(n int) []float64 {
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = 1 + float64(i)/10
+	}
+	return xs
+}
+
+func TestWinsorise(t *testing.T) {
+	// No outlier: untouched.
+	flat := seq(14)
+	if out, idx := Winsorise(flat, 2); len(idx) != 0 || !reflect.DeepEqual(out, flat) {
+		t.Errorf("treated a vector without outliers: %v", idx)
+	}
+	// One high outlier: set to the next value, 2.2, and then the rule passes.
+	one := append(seq(13), 50)
+	out, idx := Winsorise(one, 2)
+	if !reflect.DeepEqual(idx, []int{13}) || out[13] != 2.2 || needsTreatment(out) {
+		t.Errorf("one outlier: %v → %v", idx, out[13])
+	}
+	// Two tied at the top move together in one step.
+	two := append(seq(12), 50, 50)
+	if _, idx := Winsorise(two, 2); !reflect.DeepEqual(idx, []int{12, 13}) {
+		t.Errorf("tied outliers: %v", idx)
+	}
+	// Outliers 300 and 1000 above a tight cluster, with a cap of 1 city:
+	// step 1 sets 1000 → 300 and the rule still holds (skewness 2.29,
+	// kurtosis 3.79); step 2 would move both 300s, bringing the treated
+	// cities to 2 counted over all steps, above the cap: it stops.
+	capped := append(seq(10), 3, 3, 300, 1000)
+	out, idx = Winsorise(capped, 1)
+	if !reflect.DeepEqual(idx, []int{13}) || out[13] != 300 || out[12] != 300 || !needsTreatment(out) {
+		t.Errorf("capped: %v %v", idx, out[10:])
+	}
+	// With the default cap of 2 the second step is taken and the rule passes.
+	out, idx = Winsorise(capped, 2)
+	if !reflect.DeepEqual(idx, []int{12, 13}) || out[13] != 3 || needsTreatment(out) {
+		t.Errorf("cap 2: %v %v", idx, out[10:])
+	}
+	// A low outlier (negative skew) is raised to the next lowest value.
+	low := append([]float64{-50}, seq(13)...)
+	if out, idx := Winsorise(low, 2); !reflect.DeepEqual(idx, []int{0}) || out[0] != 1 {
+		t.Errorf("low outlier: %v %v", idx, out[0])
+	}
+}
+
+func TestCompetitionRanks(t *testing.T) {
+	got := CompetitionRanks([]float64{90.001, 80, 90.004, math.NaN(), 70, 80})
+	if want := []int{1, 3, 1, 0, 5, 3}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ranks %v, want %v", got, want)
+	}
+}
+
+// table builds cities × 16 indicators, three per dimension but the last
+// dimensions (5 dimensions, 16 indicators as SPEC assigns them).
+func table(vals [][]float64) Table {
+	dims := []string{"规模结构", "规模结构", "规模结构", "服务效能", "服务效能", "服务效能", "服务效能", "政策落实", "政策落实", "政策落实", "政策落实", "政策落实", "权益保障", "权益保障", "规范管理", "规范管理"}
+	t := Table{Values: vals}
+	for i, d := range dims {
+		t.Indicators = append(t.Indicators, Indicator{ID: "I" + string(rune('A'+i)), Dimension: d})
+	}
+	for i := range vals {
+		t.Cities = append(t.Cities, string(rune('a'+i)))
+	}
+	return t
+}
+
+func row(v float64) []float64 {
+	r := make([]float64, 16)
+	for i := range r {
+		r[i] = v + float64(i%3)
+	}
+	return r
+}
+
+// The arithmetic index by plain arithmetic: min–max scores, equal weights in
+// a dimension, SPEC's dimension weights.
+func TestArithmeticIndexByHand(t *testing.T) {
+	vals := [][]float64{row(1), row(2), row(4), row(3)}
+	vals[1][0] = 10 // city b best on IA
+	r, err := Compute(table(vals), Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dimIdx := map[string][]int{}
+	for i, ind := range r.Table.Indicators {
+		dimIdx[ind.Dimension] = append(dimIdx[ind.Dimension], i)
+	}
+	for c := range vals {
+		var index float64
+		for _, d := range Dimensions {
+			var sum float64
+			for _, i := range dimIdx[d] {
+				lo, hi := math.Inf(1), math.Inf(-1)
+				for k := range vals {
+					lo, hi = math.Min(lo, vals[k][i]), math.Max(hi, vals[k][i])
+				}
+				sum += (vals[c][i] - lo) / (hi - lo) * 100
+			}
+			index += DefaultDimensionWeights[d] / 100 * sum / float64(len(dimIdx[d]))
+		}
+		if !near(r.Index[c], index) {
+			t.Errorf("city %d: index %v, want %v", c, r.Index[c], index)
+		}
+		var contrib float64
+		for _, x := range r.Contributions[c] {
+			contrib += x
+		}
+		if !near(contrib, index) {
+			t.Errorf("city %d: contributions add to %v, not %v", c, contrib, index)
+		}
+	}
+	// c (row 4) leads every indicator but IA; b's IA lead is worth 20/3 points.
+	if r.Rank[2] != 1 || r.Rank[0] != 4 {
+		t.Errorf("ranks %v", r.Rank)
+	}
+}
+
+// The geometric index: scores mapped onto 1–100, then weighted geometric
+// means, by hand.
+func TestGeometricIndexByHand(t *testing.T) {
+	vals := [][]float64{row(1), row(2), row(5)}
+	r, err := Compute(table(vals), Settings{Aggregation: Geometric})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every indicator orders the cities the same way: a = 1, b = 1 + 99·(1/4), c = 100.
+	scores := []float64{1, 1 + 99*0.25, 100}
+	for c, s := range scores {
+		if !near(r.Index[c], s) { // a geometric mean of equal scores is the score
+			t.Errorf("city %d: %v, want %v", c, r.Index[c], s)
+		}
+	}
+}
+
+func TestScreeningAndMissing(t *testing.T) {
+	vals := [][]float64{row(1), row(2), row(3), row(4)}
+	for i := range 6 { // 6 of 16 > a third: not ranked
+		vals[0][i] = math.NaN()
+	}
+	for i := range 5 { // 5 of 16: ranked, flagged, left out of its dimension means
+		vals[1][i+10] = math.NaN()
+	}
+	r, err := Compute(table(vals), Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Ranked[0] || !r.Ranked[1] || r.Rank[0] != 0 || !math.IsNaN(r.Index[0]) {
+		t.Errorf("screening: ranked %v rank %v", r.Ranked, r.Rank)
+	}
+	if len(r.Missing[1]) != 5 || math.IsNaN(r.Index[1]) {
+		t.Errorf("city with 5 missing: %v %v", r.Missing[1], r.Index[1])
+	}
+}
+
+func TestAllCitiesEqual(t *testing.T) {
+	vals := [][]float64{row(1), row(1), row(1)}
+	for _, s := range []Settings{{}, {Normalisation: ZScore}, {Aggregation: Geometric}} {
+		r, err := Compute(table(vals), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(r.Rank, []int{1, 1, 1}) {
+			t.Errorf("%+v: ranks %v", s, r.Rank)
+		}
+	}
+	r, _ := Compute(table(vals), Settings{})
+	if r.Index[0] != 100 {
+		t.Errorf("all equal under min–max: %v, want 100", r.Index[0])
+	}
+}
+
+func TestWeights(t *testing.T) {
+	// a is best on 规模结构 only, b on the rest: weighting 规模结构 heavily puts a first.
+	vals := [][]float64{row(1), row(1)}
+	for i := range 16 {
+		if i < 3 {
+			vals[0][i] += 1
+		} else {
+			vals[1][i] += 1
+		}
+	}
+	r, _ := Compute(table(vals), Settings{})
+	heavy, _ := Compute(table(vals), Settings{DimensionWeights: map[string]float64{"规模结构": 90, "服务效能": 2.5, "政策落实": 2.5, "权益保障": 2.5, "规范管理": 2.5}})
+	if r.Rank[1] != 1 || heavy.Rank[0] != 1 || !near(heavy.Index[0], 90) {
+		t.Errorf("default %v, heavy %v %v", r.Rank, heavy.Rank, heavy.Index)
+	}
+}
+
+func TestSensitivityAndGrades(t *testing.T) {
+	var vals [][]float64
+	for c := range 14 {
+		vals = append(vals, row(float64(c)))
+	}
+	vals[13] = row(100) // far ahead
+	r, _ := Compute(table(vals), Settings{})
+	a, b := Sensitivity(r, 200, 7), Sensitivity(r, 200, 7)
+	if !reflect.DeepEqual(a, b) {
+		t.Error("same seed, different bands")
+	}
+	if a[13].P5 != 1 || a[13].P95 != 1 || a[0].Median != 14 {
+		t.Errorf("bands %+v … %+v", a[0], a[13])
+	}
+	grades, priority := Grades(r.Rank, a)
+	// 14 ranked: 优秀 within ⌈2.8⌉ = 3 places, 良好 within ⌈8.4⌉ = 9.
+	counts := map[string]int{}
+	for _, g := range grades {
+		counts[g]++
+	}
+	if counts["优秀"] != 3 || counts["良好"] != 6 || counts["一般"] != 5 || !priority[13] {
+		t.Errorf("grades %v priority %v", counts, priority)
+	}
+}

@@ -1,0 +1,108 @@
+package metrics
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// Band is one city's ranks over the sensitivity draws.
+type Band struct {
+	Median  int
+	P5, P95 int     // the 90% rank interval
+	OutTop  float64 // share of draws in which it fell below the 优秀 places
+}
+
+// Sensitivity reruns normalise → aggregate → rank on the treated values of
+// r with, in each of draws seeded draws: every dimension and indicator
+// weight scaled by a factor in [0.75, 1.25] (then renormalised by the
+// aggregation), min–max or z-score normalisation, and arithmetic or
+// geometric aggregation. Screening and treatment stay as computed. The same
+// seed gives the same bands.
+func Sensitivity(r *Result, draws int, seed uint64) []Band {
+	rng := rand.New(rand.NewPCG(seed, 0x5e45))
+	n := len(r.Table.Cities)
+	ranks := make([][]int, n)
+	top := topPlaces(r.Rank)
+	for range draws {
+		s := r.Settings
+		s.DimensionWeights = map[string]float64{}
+		for _, d := range Dimensions {
+			s.DimensionWeights[d] = r.Settings.DimensionWeights[d] * (0.75 + 0.5*rng.Float64())
+		}
+		s.IndicatorWeights = map[string]float64{}
+		for _, ind := range r.Table.Indicators {
+			s.IndicatorWeights[ind.ID] = r.Settings.indicatorWeight(ind.ID) * (0.75 + 0.5*rng.Float64())
+		}
+		s.Normalisation = []string{MinMax, ZScore}[rng.IntN(2)]
+		s.Aggregation = []string{Arithmetic, Geometric}[rng.IntN(2)]
+		norm := normalise(r.Treated, r.Ranked, r.Table.Indicators, s)
+		_, index, _ := aggregate(norm, r.Ranked, r.Table.Indicators, s)
+		for c, rk := range CompetitionRanks(index) {
+			if rk > 0 {
+				ranks[c] = append(ranks[c], rk)
+			}
+		}
+	}
+	bands := make([]Band, n)
+	for c, rs := range ranks {
+		if len(rs) == 0 {
+			continue
+		}
+		out := 0
+		for _, rk := range rs {
+			if rk > top {
+				out++
+			}
+		}
+		sort.Ints(rs)
+		bands[c] = Band{Median: percentile(rs, 50), P5: percentile(rs, 5), P95: percentile(rs, 95), OutTop: float64(out) / float64(len(rs))}
+	}
+	return bands
+}
+
+// Grade shares of the ranked cities (SPEC defaults).
+const (
+	ExcellentShare = 0.2
+	GoodShare      = 0.6
+)
+
+// topPlaces is how many places are 优秀: ⌈0.2 n⌉ of the n ranked cities.
+func topPlaces(ranks []int) int {
+	n := 0
+	for _, r := range ranks {
+		if r > 0 {
+			n++
+		}
+	}
+	return int(math.Ceil(ExcellentShare * float64(n)))
+}
+
+// Grades gives each ranked city its 等次 by rank — 优秀 within ⌈0.2 n⌉,
+// 良好 within ⌈0.6 n⌉, else 一般 — and 数据不足 to a city not ranked.
+// Priority marks the 优秀 cities whose whole 90% band lies within the 优秀
+// places: those recommended for the entrepreneurial-city programme.
+func Grades(ranks []int, bands []Band) (grades []string, priority []bool) {
+	n := 0
+	for _, r := range ranks {
+		if r > 0 {
+			n++
+		}
+	}
+	top, good := int(math.Ceil(ExcellentShare*float64(n))), int(math.Ceil(GoodShare*float64(n)))
+	grades, priority = make([]string, len(ranks)), make([]bool, len(ranks))
+	for c, r := range ranks {
+		switch {
+		case r == 0:
+			grades[c] = "数据不足"
+		case r <= top:
+			grades[c] = "优秀"
+			priority[c] = bands != nil && bands[c].P95 > 0 && bands[c].P95 <= top
+		case r <= good:
+			grades[c] = "良好"
+		default:
+			grades[c] = "一般"
+		}
+	}
+	return grades, priority
+}
