@@ -37,13 +37,13 @@ type Table struct {
 
 // Settings choose how the index is built. Zero values take the defaults.
 type Settings struct {
-	Normalisation    string               // minmax (default), zscore, goalposts
-	Aggregation      string               // arithmetic (default), geometric
-	DimensionWeights map[string]float64   // default DefaultDimensionWeights
-	IndicatorWeights map[string]float64   // within a dimension; default equal (1)
+	Normalisation    string                // minmax (default), zscore, goalposts
+	Aggregation      string                // arithmetic (default), geometric
+	DimensionWeights map[string]float64    // default DefaultDimensionWeights
+	IndicatorWeights map[string]float64    // within a dimension; default equal (1)
 	Goalposts        map[string][2]float64 // per indicator [low, high], for goalposts
-	MaxMissingShare  float64              // a city missing more than this share is not ranked; default 1/3
-	MaxTreated       int                  // most cities winsorised per indicator; default 2
+	MaxMissingShare  float64               // a city missing more than this share is not ranked; default 1/3
+	MaxTreated       int                   // most cities winsorised per indicator; default 2
 }
 
 func (s Settings) withDefaults() Settings {

@@ -78,7 +78,9 @@ func Models() ([]Model, error) {
 	for k := range byName {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return layer(keys[i]) < layer(keys[j]) || layer(keys[i]) == layer(keys[j]) && keys[i] < keys[j] })
+	sort.Slice(keys, func(i, j int) bool {
+		return layer(keys[i]) < layer(keys[j]) || layer(keys[i]) == layer(keys[j]) && keys[i] < keys[j]
+	})
 	for _, k := range keys {
 		if err := visit(k); err != nil {
 			return nil, err

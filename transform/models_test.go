@@ -205,12 +205,12 @@ func TestSubsidyRulesAtTheirEdges(t *testing.T) {
 	nearRetirement := person("1972-03-01", false) // retires 2027-10-01: within 5 years on 2024-03-10
 	type pay struct {
 		id, typ, group, amount, contribution, months, hours string
-		breach                                               string // the rule it breaks, by hand
+		breach                                              string // the rule it breaks, by hand
 	}
 	pays := []pay{
-		{young, "社会保险补贴", "高校毕业生", "800.00", "1200.00", "24", "", ""},                         // exactly ⅔, month 24
-		{young, "社会保险补贴", "高校毕业生", "800.01", "1200.00", "3", "", "si_two_thirds"},             // a fen over ⅔
-		{young, "社会保险补贴", "高校毕业生", "100.00", "1200.00", "25", "", "si_months_graduate"},       // month 25
+		{young, "社会保险补贴", "高校毕业生", "800.00", "1200.00", "24", "", ""},                          // exactly ⅔, month 24
+		{young, "社会保险补贴", "高校毕业生", "800.01", "1200.00", "3", "", "si_two_thirds"},              // a fen over ⅔
+		{young, "社会保险补贴", "高校毕业生", "100.00", "1200.00", "25", "", "si_months_graduate"},        // month 25
 		{young, "社会保险补贴", "就业困难人员", "100.00", "1200.00", "36", "", ""},                         // month 36
 		{young, "社会保险补贴", "就业困难人员", "100.00", "1200.00", "37", "", "si_months_hard_to_employ"}, // month 37
 		{nearRetirement, "社会保险补贴", "就业困难人员", "100.00", "1200.00", "40", "", ""},                // the lift near retirement

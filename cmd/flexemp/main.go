@@ -41,6 +41,8 @@ var commands = map[string]command{
 	"gen":      {"generate a synthetic province", runGen},
 	"demo":     {"generate a synthetic province and ingest it", runDemo},
 	"bench":    {"measure whole-pipeline ingest figures", runBench},
+	"assess":   {"compute the indicators, index, ranks and their bands for a period", runAssess},
+	"rank":     {"print a period's ranking", runRank},
 }
 
 func main() {
