@@ -41,15 +41,8 @@ func Skewness(xs []float64) float64 {
 	if n < 3 || s == 0 {
 		return math.NaN()
 	}
-	var sum float64
-	for _, x := range xs {
-		if !math.IsNaN(x) {
-			z := (x - m) / s
-			sum += z * z * z
-		}
-	}
 	fn := float64(n)
-	return fn / ((fn - 1) * (fn - 2)) * sum
+	return fn / ((fn - 1) * (fn - 2)) * zPowerSum(xs, m, s, 3)
 }
 
 // Kurtosis is the sample excess kurtosis as Excel's KURT computes it:
@@ -60,15 +53,25 @@ func Kurtosis(xs []float64) float64 {
 	if n < 4 || s == 0 {
 		return math.NaN()
 	}
+	sum := zPowerSum(xs, m, s, 4)
+	fn := float64(n)
+	return fn*(fn+1)/((fn-1)*(fn-2)*(fn-3))*sum - 3*(fn-1)*(fn-1)/((fn-2)*(fn-3))
+}
+
+// zPowerSum is Σ((x−m)/s)^p over the non-NaN values.
+func zPowerSum(xs []float64, m, s float64, p int) float64 {
 	var sum float64
 	for _, x := range xs {
 		if !math.IsNaN(x) {
 			z := (x - m) / s
-			sum += z * z * z * z
+			term := 1.0
+			for range p {
+				term *= z
+			}
+			sum += term
 		}
 	}
-	fn := float64(n)
-	return fn*(fn+1)/((fn-1)*(fn-2)*(fn-3))*sum - 3*(fn-1)*(fn-1)/((fn-2)*(fn-3))
+	return sum
 }
 
 // needsTreatment is the outlier rule: |skewness| > 2 and kurtosis > 3.5.

@@ -25,9 +25,9 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	p, err := flexemp.ParsePeriod(*period)
+	p, err := periodFlag(*period)
 	if err != nil {
-		return usagef("--period: %s", flexemp.ErrorMessage(err))
+		return err
 	}
 	_, db, err := d.open(ctx)
 	if err != nil {
@@ -70,9 +70,9 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	p, err := flexemp.ParsePeriod(*period)
+	p, err := periodFlag(*period)
 	if err != nil {
-		return usagef("--period: %s", flexemp.ErrorMessage(err))
+		return err
 	}
 	if *format != "table" && *format != "json" && *format != "csv" {
 		return usagef("--format must be table, json or csv")
@@ -198,4 +198,13 @@ func optFloat(p *float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(*p, 'f', -1, 64)
+}
+
+// periodFlag reads --period; a bad one is a usage error.
+func periodFlag(s string) (flexemp.Period, error) {
+	p, err := flexemp.ParsePeriod(s)
+	if err != nil {
+		return p, usagef("--period: %s", flexemp.ErrorMessage(err))
+	}
+	return p, nil
 }
