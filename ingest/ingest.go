@@ -101,7 +101,7 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 	if contract == nil {
 		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "未知的数据类型：%q", req.Kind))
 	}
-	sum, err := fileSHA256(req.Path)
+	sum, size, err := fileSHA256(req.Path)
 	if err != nil {
 		return refuse(res, &flexemp.Error{Code: flexemp.EINVALID, Message: "无法读取文件", Err: err})
 	}
@@ -135,7 +135,7 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 	}
 	p := startPipeline(ctx, src, contract, city, req, hdr, g.Key, uploadID, res)
 	defer p.stop()
-	sk, err := newSink(ctx, conn, string(req.Kind), StorageColumns(contract), p.reader, fileSize(req.Path))
+	sk, err := newSink(ctx, conn, string(req.Kind), StorageColumns(contract), p.reader, size)
 	if err != nil {
 		return refuse(res, err)
 	}
@@ -161,7 +161,7 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 		return refuse(res, err)
 	}
 
-	month, err := uploadMonth(req.Month, p.months, res.Rows)
+	month, err := uploadMonth(req.Month, p.months)
 	if err != nil {
 		return refuse(res, err)
 	}
@@ -240,7 +240,7 @@ func (g *Ingester) unchanged(ctx context.Context, res *Result, city string, req 
 }
 
 // uploadMonth is the given month, or the one month every valid row fell in.
-func uploadMonth(given flexemp.Month, seen map[flexemp.Month]int, rows int) (flexemp.Month, error) {
+func uploadMonth(given flexemp.Month, seen map[flexemp.Month]int) (flexemp.Month, error) {
 	if !given.IsZero() {
 		return given, nil
 	}
@@ -294,23 +294,17 @@ func zoneName(t time.Time) string {
 	return t.Format("-07:00")
 }
 
-func fileSHA256(path string) (string, error) {
+// fileSHA256 returns the file's SHA-256 and its size.
+func fileSHA256(path string) (string, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func fileSize(path string) int64 {
-	st, err := os.Stat(path)
+	n, err := io.Copy(h, f)
 	if err != nil {
-		return 0
+		return "", 0, err
 	}
-	return st.Size()
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

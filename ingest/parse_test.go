@@ -132,14 +132,19 @@ func checkAppError(t *testing.T, err error) {
 	}
 }
 
-func FuzzCSVReader(f *testing.F) {
-	for _, name := range []string{"registrations_bom.csv", "registrations_gbk.csv", "registrations_reasons.csv", "no_header.csv", "registrations_english.tsv"} {
+// addFixtures seeds a fuzz target with fixture files.
+func addFixtures(f *testing.F, names ...string) {
+	for _, name := range names {
 		b, err := os.ReadFile(filepath.Join("..", "testdata", name))
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(b)
 	}
+}
+
+func FuzzCSVReader(f *testing.F) {
+	addFixtures(f, "registrations_bom.csv", "registrations_gbk.csv", "registrations_reasons.csv", "no_header.csv", "registrations_english.tsv")
 	dir := f.TempDir() // one file per worker, rewritten for each input
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) >= 4 && (string(data[:4]) == "PK\x03\x04" || string(data[:4]) == "PAR1") {
@@ -150,13 +155,7 @@ func FuzzCSVReader(f *testing.F) {
 }
 
 func FuzzXLSXReader(f *testing.F) {
-	for _, name := range []string{"registrations_title.xlsx", "truncated.xlsx"} {
-		b, err := os.ReadFile(filepath.Join("..", "testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	addFixtures(f, "registrations_title.xlsx", "truncated.xlsx")
 	dir := f.TempDir() // one file per worker, rewritten for each input
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) < 4 || string(data[:4]) != "PK\x03\x04" {

@@ -44,14 +44,13 @@ type pipeline struct {
 	errOnce sync.Once
 	err     error
 
-	res     *Result
 	rejects []flexemp.Reject
 	months  map[flexemp.Month]int
 }
 
 func startPipeline(ctx context.Context, src rowSource, c *flexemp.Contract, city flexemp.City, req Request, hdr *headerMatch, key []byte, uploadID int64, res *Result) *pipeline {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &pipeline{cancel: cancel, res: res, months: map[flexemp.Month]int{}}
+	p := &pipeline{cancel: cancel, months: map[flexemp.Month]int{}}
 	workers := runtime.GOMAXPROCS(0)
 	if c.Kind == flexemp.Services {
 		workers = 1 // one row per month: duplicates are found in file order

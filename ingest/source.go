@@ -170,3 +170,13 @@ func findHeader(src rowSource, kind flexemp.Kind) (*headerMatch, error) {
 	}
 	return nil, flexemp.Errorf(flexemp.EINVALID, "前%d行中找不到“%s”的表头（应含 %s 等列）", headerScanRows, c.Title, c.Columns[0].Header)
 }
+
+// blank reports whether a row has no content in any contract column.
+func (m *headerMatch) blank(cells []string) bool {
+	for _, j := range m.index {
+		if j < len(cells) && trimCell(cells[j]) != "" {
+			return false
+		}
+	}
+	return true
+}

@@ -88,16 +88,6 @@ func newValidator(c *flexemp.Contract, city flexemp.City, month flexemp.Month, m
 	}
 }
 
-// blank reports whether a row has no content in any contract column.
-func (m *headerMatch) blank(cells []string) bool {
-	for _, j := range m.index {
-		if j < len(cells) && trimCell(cells[j]) != "" {
-			return false
-		}
-	}
-	return true
-}
-
 // check validates one row and reports whether it is accepted; its rejects
 // are in v.rejects either way, its parsed cells in v.cells.
 func (v *validator) check(row int, cells []string) bool {
@@ -191,8 +181,7 @@ func (v *validator) parse(row int, col flexemp.Column, c *cell) {
 	}
 }
 
-// checkMonth holds the row's date to the upload's month, or counts the months
-// seen when the month is to be read from the rows.
+// checkMonth holds the row's date to the upload's month, when one was given.
 func (v *validator) checkMonth(row int, c *cell) {
 	m := flexemp.MonthOf(c.date)
 	if !v.month.IsZero() && m != v.month {
@@ -299,6 +288,22 @@ func (v *validator) store(b *array.RecordBuilder, row int) {
 		}
 		f++
 	}
+	i64 := func(n int64, ok bool) {
+		if ok {
+			b.Field(f).(*array.Int64Builder).Append(n)
+		} else {
+			b.Field(f).AppendNull()
+		}
+		f++
+	}
+	boolean := func(v, ok bool) {
+		if ok {
+			b.Field(f).(*array.BooleanBuilder).Append(v)
+		} else {
+			b.Field(f).AppendNull()
+		}
+		f++
+	}
 	for i, col := range v.c.Columns {
 		c := &v.cells[i]
 		switch col.Type {
@@ -321,27 +326,17 @@ func (v *validator) store(b *array.RecordBuilder, row int) {
 		case flexemp.TypeDate, flexemp.TypeMonth:
 			date(c.date, c.ok)
 		case flexemp.TypeMoney, flexemp.TypeHours, flexemp.TypeCount:
-			if c.ok {
-				b.Field(f).(*array.Int64Builder).Append(c.num)
-			} else {
-				b.Field(f).AppendNull()
-			}
-			f++
+			i64(c.num, c.ok)
 		case flexemp.TypeYesNo:
-			if c.ok {
-				b.Field(f).(*array.BooleanBuilder).Append(c.str == "是")
-			} else {
-				b.Field(f).AppendNull()
-			}
-			f++
+			boolean(c.str == "是", c.ok)
 		default:
 			str(c.str, c.ok)
 		}
 	}
 }
 
-// maskValue makes a cell safe to keep in a reject: anything that could be an
-// ID number (a run of 15 or more digits, wherever it stands) is masked, and
+// maskValue makes a cell safe to keep in a reject: an ID cell, or any cell
+// with 15 or more digits in it (an ID in the wrong column), is masked, and
 // long text is cut.
 func maskValue(s string, isID bool) string {
 	digits := 0

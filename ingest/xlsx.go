@@ -24,25 +24,12 @@ import (
 
 type xlsxSource struct {
 	zr     *zip.ReadCloser
-	sheet  io.ReadCloser
+	sheet  *budgetReader
 	sc     *xmlScanner
 	shared []string
 	cells  []string
 	row    int
 	done   bool
-
-	size   int64 // the sheet's unpacked size, for progress
-	budget *unzipBudget
-	start  int64 // budget left when the sheet was opened
-}
-
-func partSize(zr *zip.ReadCloser, name string) int64 {
-	for _, f := range zr.File {
-		if strings.EqualFold(f.Name, name) {
-			return int64(f.UncompressedSize64)
-		}
-	}
-	return 0
 }
 
 // openXLSX opens a workbook, refusing one whose parts would unpack beyond the
@@ -80,7 +67,6 @@ func openXLSX(name string, kind flexemp.Kind, lim Limits) (*xlsxSource, error) {
 		zr.Close()
 		return nil, xlsxError(err)
 	}
-	s.size, s.budget, s.start = partSize(zr, sheetPath), budget, budget.left
 	s.sc = newXMLScanner(s.sheet)
 	return s, nil
 }
@@ -98,12 +84,14 @@ func xlsxError(err error) error {
 type unzipBudget struct{ left int64 }
 
 type budgetReader struct {
-	r io.ReadCloser
-	b *unzipBudget
+	r          io.ReadCloser
+	b          *unzipBudget
+	read, size int64 // this part's bytes read and its declared unpacked size, for progress
 }
 
 func (r *budgetReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
+	r.read += int64(n)
 	r.b.left -= int64(n)
 	if r.b.left < 0 {
 		return n, flexemp.Errorf(flexemp.ETOOLARGE, "工作簿解压后超过上限，已拒收")
@@ -113,14 +101,14 @@ func (r *budgetReader) Read(p []byte) (int, error) {
 
 func (r *budgetReader) Close() error { return r.r.Close() }
 
-func openPart(zr *zip.ReadCloser, name string, b *unzipBudget) (io.ReadCloser, error) {
+func openPart(zr *zip.ReadCloser, name string, b *unzipBudget) (*budgetReader, error) {
 	for _, f := range zr.File {
 		if strings.EqualFold(f.Name, name) {
 			rc, err := f.Open()
 			if err != nil {
 				return nil, err
 			}
-			return &budgetReader{r: rc, b: b}, nil
+			return &budgetReader{r: rc, b: b, size: int64(f.UncompressedSize64)}, nil
 		}
 	}
 	return nil, fmt.Errorf("workbook part %s missing", name)
@@ -384,11 +372,10 @@ func columnIndex(ref []byte) (int, error) {
 
 // Done is the share of the sheet's unpacked XML read.
 func (s *xlsxSource) Done() float64 {
-	if s.size <= 0 {
+	if s.sheet.size <= 0 {
 		return 0
 	}
-	read := s.start - s.budget.left
-	return min(1, float64(read)/float64(s.size))
+	return min(1, float64(s.sheet.read)/float64(s.sheet.size))
 }
 
 func (s *xlsxSource) Close() error {

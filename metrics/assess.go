@@ -134,15 +134,23 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 		}
 	}
 	r := a.Result
+	// The mart's counts with every step's value, in one statement.
+	var steps []string
+	var args []any
 	for c, city := range r.Table.Cities {
 		for i, ind := range r.Table.Indicators {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO indicator_values
-				SELECT ?, city_code, indicator, dimension, numerator, denominator, value, ?, ?, ?
-				FROM work.mart_indicators WHERE city_code = ? AND indicator = ?`,
-				period, nullable(r.Treated[c][i]), nullable(r.Normalised[c][i]), nullable(r.Contributions[c][i]), city, ind.ID); err != nil {
-				return err
-			}
+			steps = append(steps, "(?, ?, ?::DOUBLE, ?::DOUBLE, ?::DOUBLE)")
+			args = append(args, city, ind.ID, nullable(r.Treated[c][i]), nullable(r.Normalised[c][i]), nullable(r.Contributions[c][i]))
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO indicator_values
+		SELECT ?, m.city_code, m.indicator, m.dimension, m.numerator, m.denominator, m.value, s.treated, s.normalised, s.contribution
+		FROM work.mart_indicators m
+		JOIN (VALUES `+strings.Join(steps, ", ")+`) AS s(city_code, indicator, treated, normalised, contribution)
+		USING (city_code, indicator)`, append([]any{period}, args...)...); err != nil {
+		return err
+	}
+	for c, city := range r.Table.Cities {
 		dims := map[string]any{}
 		for d, name := range Dimensions {
 			dims[name] = nullable(r.DimensionScores[c][d])

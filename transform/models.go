@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -48,7 +49,7 @@ func Models() ([]Model, error) {
 	ref := regexp.MustCompile(`work\.([a-z_0-9]+)`)
 	for _, m := range byName {
 		for _, r := range ref.FindAllStringSubmatch(m.SQL, -1) {
-			if _, ok := byName[r[1]]; ok && r[1] != m.Name && !contains(m.Deps, r[1]) {
+			if _, ok := byName[r[1]]; ok && r[1] != m.Name && !slices.Contains(m.Deps, r[1]) {
 				m.Deps = append(m.Deps, r[1])
 			}
 		}
@@ -97,15 +98,6 @@ func layer(name string) int {
 		return 1
 	}
 	return 2
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Params are what one transform run depends on besides the uploads.

@@ -74,8 +74,8 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if *format != "table" && *format != "json" && *format != "csv" {
-		return usagef("--format must be table, json or csv")
+	if err := oneOf("format", *format, "table", "json", "csv"); err != nil {
+		return err
 	}
 	_, db, err := d.open(ctx)
 	if err != nil {
@@ -145,10 +145,7 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	})
 	switch *format {
 	case "json":
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(stdout, out)
 	case "csv":
 		w := csv.NewWriter(stdout)
 		header := []string{"code", "name", "rank", "index", "rank_lo", "rank_hi", "grade", "priority"}

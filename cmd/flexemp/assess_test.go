@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/liaoning-hrss/flexemp/transform"
 )
 
 // demo-sized province, assessed: rank --format json has SPEC's shape, is
@@ -27,6 +30,19 @@ func TestAssessAndRankJSON(t *testing.T) {
 			t.Fatal(e)
 		}
 		outs = append(outs, out)
+	}
+	// Every step's value is kept beside the counts, for every city and indicator.
+	sqlDB, err := transform.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, normalised, contributions int
+	if err := sqlDB.QueryRow(`SELECT count(*), count(normalised), count(contribution) FROM indicator_values WHERE period = '2024'`).Scan(&n, &normalised, &contributions); err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.Close()
+	if n != 14*16 || normalised != n || contributions != n {
+		t.Errorf("indicator_values: %d rows, %d normalised, %d contributions", n, normalised, contributions)
 	}
 	if outs[0] != outs[1] {
 		t.Error("rank --format json differs between two assessments of the same data")

@@ -11,6 +11,7 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/transform"
 )
 
 // runDemo generates a small synthetic province and ingests every file as the
@@ -36,11 +37,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	cfg := defaultConfig()
 	cfg.DB = filepath.Join(*dir, "flexemp.db")
-	db, g, err := openIngester(ctx, cfg)
+	db, err := transform.Open(ctx, cfg.DB, cfg.duckdb())
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	g, err := newIngester(cfg, db)
+	if err != nil {
+		return err
+	}
 	var accepted, rejected, refused int
 	for _, f := range man.Files {
 		month, _ := flexemp.ParseMonth(f.Month)

@@ -57,16 +57,9 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if !strings.HasSuffix(strings.ToLower(*out), ".xlsx") {
 		return usagef("--out must end in .xlsx")
 	}
-	f, err := os.Create(*out)
-	if err != nil {
+	if err := writeFile(*out, func(w io.Writer) error { return ingest.WriteTemplate(w, k) }); err != nil {
 		return err
 	}
-	err = ingest.WriteTemplate(f, k)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		fmt.Fprintf(stdout, "%s: %s上传模板\n", *out, k.Title())
-	}
-	return err
+	fmt.Fprintf(stdout, "%s: %s上传模板\n", *out, k.Title())
+	return nil
 }

@@ -51,20 +51,6 @@ func (d *dbFlags) open(ctx context.Context) (Config, *sql.DB, error) {
 	return cfg, db, err
 }
 
-// openIngester opens the configured database for ingest.
-func openIngester(ctx context.Context, cfg Config) (*sql.DB, *ingest.Ingester, error) {
-	db, err := transform.Open(ctx, cfg.DB, cfg.duckdb())
-	if err != nil {
-		return nil, nil, err
-	}
-	g, err := newIngester(cfg, db)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	return db, g, nil
-}
-
 func newIngester(cfg Config, db *sql.DB) (*ingest.Ingester, error) {
 	key, err := idKey(cfg)
 	if err != nil {
@@ -116,15 +102,15 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("--received-at must be RFC3339, e.g. 2024-04-09T10:00:00+08:00")
 		}
 	}
-	cfg, err := d.load()
-	if err != nil {
-		return err
-	}
-	db, g, err := openIngester(ctx, cfg)
+	cfg, db, err := d.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	g, err := newIngester(cfg, db)
+	if err != nil {
+		return err
+	}
 	refused := false
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
@@ -205,8 +191,8 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *format != "table" && *format != "json" {
-		return usagef("--format must be table or json")
+	if err := oneOf("format", *format, "table", "json"); err != nil {
+		return err
 	}
 	_, db, err := d.open(ctx)
 	if err != nil {
@@ -239,10 +225,7 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			out = append(out, row{u.ID, u.City, string(u.Kind), u.Month.String(), u.Version, u.Current, u.SHA256, u.FileName,
 				u.Format, u.Uploader, u.ReceivedAt.Format(time.RFC3339), u.Rows, u.Accepted, u.Rejected})
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(stdout, out)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "编号\t城市\t类型\t月份\t版本\t当前\t接收时间\t行数\t接受\t拒绝\t文件")
@@ -283,19 +266,11 @@ func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(*out)
-	if err != nil {
-		return err
-	}
+	write := func(w io.Writer) error { return writeRejectsCSV(w, rs) }
 	if ext == ".xlsx" {
-		err = ingest.WriteRejectsXLSX(f, rs)
-	} else {
-		err = writeRejectsCSV(f, rs)
+		write = func(w io.Writer) error { return ingest.WriteRejectsXLSX(w, rs) }
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := writeFile(*out, write); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d 条被拒记录\n", *out, len(rs))
