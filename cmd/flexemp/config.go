@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,9 +31,10 @@ type Config struct {
 	} `toml:"duckdb"`
 }
 
-// duckdb is the DuckDB settings the config asks for.
-func (c Config) duckdb() transform.Settings {
-	return transform.Settings{MemoryLimit: c.DuckDB.MemoryLimit, Threads: c.DuckDB.Threads}
+// open opens (creating and migrating) the configured database with its
+// DuckDB settings.
+func (c Config) open(ctx context.Context) (*sql.DB, error) {
+	return transform.Open(ctx, c.DB, transform.Settings{MemoryLimit: c.DuckDB.MemoryLimit, Threads: c.DuckDB.Threads})
 }
 
 func defaultConfig() Config {

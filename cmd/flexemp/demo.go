@@ -11,7 +11,6 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
-	"github.com/liaoning-hrss/flexemp/transform"
 )
 
 // runDemo generates a small synthetic province and ingests every file as the
@@ -37,15 +36,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	cfg := defaultConfig()
 	cfg.DB = filepath.Join(*dir, "flexemp.db")
-	db, err := transform.Open(ctx, cfg.DB, cfg.duckdb())
+	db, g, err := cfg.openIngest(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	g, err := newIngester(cfg, db)
-	if err != nil {
-		return err
-	}
 	var accepted, rejected, refused int
 	for _, f := range man.Files {
 		month, _ := flexemp.ParseMonth(f.Month)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
-	"github.com/liaoning-hrss/flexemp/transform"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -47,8 +46,22 @@ func (d *dbFlags) open(ctx context.Context) (Config, *sql.DB, error) {
 	if err != nil {
 		return cfg, nil, err
 	}
-	db, err := transform.Open(ctx, cfg.DB, cfg.duckdb())
+	db, err := cfg.open(ctx)
 	return cfg, db, err
+}
+
+// openIngest opens the configured database with an ingester over it.
+func (c Config) openIngest(ctx context.Context) (*sql.DB, *ingest.Ingester, error) {
+	db, err := c.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := newIngester(c, db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, g, nil
 }
 
 func newIngester(cfg Config, db *sql.DB) (*ingest.Ingester, error) {
@@ -102,15 +115,15 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("--received-at must be RFC3339, e.g. 2024-04-09T10:00:00+08:00")
 		}
 	}
-	cfg, db, err := d.open(ctx)
+	cfg, err := d.load()
+	if err != nil {
+		return err
+	}
+	db, g, err := cfg.openIngest(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	g, err := newIngester(cfg, db)
-	if err != nil {
-		return err
-	}
 	refused := false
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
