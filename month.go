@@ -111,6 +111,23 @@ func (p Period) End() time.Time {
 	return ms[len(ms)-1].Next().First().AddDate(0, 0, -1)
 }
 
+// MarshalText writes the period as String does, for JSON.
+func (p Period) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText reads a period as ParsePeriod does.
+func (p *Period) UnmarshalText(b []byte) (err error) {
+	*p, err = ParsePeriod(string(b))
+	return err
+}
+
+// Label is the period as users read it: 2024年 or 2024年第3季度.
+func (p Period) Label() string {
+	if p.Quarter == 0 {
+		return fmt.Sprintf("%d年", p.Year)
+	}
+	return fmt.Sprintf("%d年第%d季度", p.Year, p.Quarter)
+}
+
 // Previous is the period of the same length just before p.
 func (p Period) Previous() Period {
 	if p.Quarter == 0 {

@@ -21,7 +21,25 @@ type AssessOptions struct {
 	Draws     int    // sensitivity draws; default 1,000
 	Seed      uint64 // sensitivity seed
 	Reference flexemp.Reference
-	Now       func() time.Time
+	// GraduateExtension is the months each city adds to the 24-month cap of
+	// 社会保险补贴 for 高校毕业生 (0 to 6).
+	GraduateExtension map[string]int
+	Now               func() time.Time
+}
+
+// ConfigHash is a short SHA-256 of everything besides the uploads that an
+// assessment's numbers depend on: the index settings, the sensitivity draws
+// and seed, the reference data and the graduate extensions.
+func (o AssessOptions) ConfigHash() string {
+	b, _ := json.Marshal(struct {
+		S         Settings
+		Draws     int
+		Seed      uint64
+		Reference flexemp.Reference
+		Extension map[string]int
+	}{o.Settings.withDefaults(), o.Draws, o.Seed, o.Reference, o.GraduateExtension})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }
 
 // Assessment is what Assess computed and stored for a period.
@@ -50,7 +68,15 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 	if o.Reference.Cities == nil {
 		o.Reference = flexemp.DefaultReference()
 	}
-	stats, err := transform.Run(ctx, db, transform.Params{Period: p, Reference: o.Reference})
+	if err := o.Settings.Validate(); err != nil {
+		return nil, err
+	}
+	for code, m := range o.GraduateExtension {
+		if _, ok := flexemp.CityByCode(code); !ok || m < 0 || m > 6 {
+			return nil, fmt.Errorf("graduate_extension: %s = %d: want a city code and 0–6 months", code, m)
+		}
+	}
+	stats, err := transform.Run(ctx, db, transform.Params{Period: p, Reference: o.Reference, GraduateExtension: o.GraduateExtension})
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +93,7 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 	start = time.Now()
 	a.Bands = Sensitivity(a.Result, o.Draws, o.Seed)
 	a.SensTook = time.Since(start)
-	a.Grades, a.Priority = Grades(a.Result.Rank, a.Bands)
+	a.Grades, a.Priority = a.Result.Settings.Grades(a.Result.Rank, a.Bands)
 	return a, store(ctx, db, a, o)
 }
 
@@ -144,7 +170,8 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO indicator_values
-		SELECT ?, m.city_code, m.indicator, m.dimension, m.numerator, m.denominator, m.value, s.treated, s.normalised, s.contribution
+		(period, city_code, indicator, dimension, title, numerator, denominator, value, treated, normalised, contribution)
+		SELECT ?, m.city_code, m.indicator, m.dimension, m.title, m.numerator, m.denominator, m.value, s.treated, s.normalised, s.contribution
 		FROM work.mart_indicators m
 		JOIN (VALUES `+strings.Join(steps, ", ")+`) AS s(city_code, indicator, treated, normalised, contribution)
 		USING (city_code, indicator)`, append([]any{period}, args...)...); err != nil {
@@ -174,7 +201,9 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO subsidy_breaches SELECT ?, upload_id, row_no, city_code, subsidy_type, rule, limit_num, value_num, limit_text, value_text
+	if _, err := tx.ExecContext(ctx, `INSERT INTO subsidy_breaches
+		(period, upload_id, row_no, city_code, subsidy_type, rule, limit_num, value_num, limit_text, value_text, paid_on, person_group)
+		SELECT ?, upload_id, row_no, city_code, subsidy_type, rule, limit_num, value_num, limit_text, value_text, paid_on, person_group
 		FROM work.int_subsidy_breaches`, period); err != nil {
 		return err
 	}
@@ -182,15 +211,8 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(string_agg(upload_id::VARCHAR, ',' ORDER BY upload_id), '') FROM current_uploads`).Scan(&uploads); err != nil {
 		return err
 	}
-	settings, _ := json.Marshal(struct {
-		S        Settings
-		D        int
-		Seed     uint64
-		MinWages []flexemp.MinWage
-	}{o.Settings.withDefaults(), o.Draws, o.Seed, o.Reference.MinWages})
-	sum := sha256.Sum256(settings)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_runs SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ? FROM assessment_runs`,
-		period, o.Now(), hex.EncodeToString(sum[:8]), uploads, o.Seed, o.Draws); err != nil {
+		period, o.Now(), o.ConfigHash(), uploads, o.Seed, o.Draws); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Normalisation and aggregation methods.
@@ -44,6 +45,8 @@ type Settings struct {
 	Goalposts        map[string][2]float64 // per indicator [low, high], for goalposts
 	MaxMissingShare  float64               // a city missing more than this share is not ranked; default 1/3
 	MaxTreated       int                   // most cities winsorised per indicator; default 2
+	ExcellentShare   float64               // 优秀 within ⌈share × n⌉ ranks; default 0.2
+	GoodShare        float64               // 良好 within ⌈share × n⌉ ranks; default 0.6
 }
 
 func (s Settings) withDefaults() Settings {
@@ -62,7 +65,68 @@ func (s Settings) withDefaults() Settings {
 	if s.MaxTreated == 0 {
 		s.MaxTreated = 2
 	}
+	if s.ExcellentShare == 0 {
+		s.ExcellentShare = 0.2
+	}
+	if s.GoodShare == 0 {
+		s.GoodShare = 0.6
+	}
 	return s
+}
+
+// Validate reports settings that cannot build an index, in the words of the
+// config file.
+func (s Settings) Validate() error {
+	s = s.withDefaults()
+	switch s.Normalisation {
+	case MinMax, ZScore, Goalposts:
+	default:
+		return fmt.Errorf("normalisation %q: want minmax, zscore or goalposts", s.Normalisation)
+	}
+	switch s.Aggregation {
+	case Arithmetic, Geometric:
+	default:
+		return fmt.Errorf("aggregation %q: want arithmetic or geometric", s.Aggregation)
+	}
+	dims := map[string]bool{}
+	for _, d := range Dimensions {
+		dims[d] = true
+	}
+	for d, w := range s.DimensionWeights {
+		if !dims[d] {
+			return fmt.Errorf("dimension_weights: unknown dimension %q (want one of %v)", d, Dimensions)
+		}
+		if w < 0 || math.IsNaN(w) {
+			return fmt.Errorf("dimension_weights.%s: weight %v is negative", d, w)
+		}
+	}
+	known := func(id string) bool { return slices.Contains(IndicatorIDs, id) }
+	for id, w := range s.IndicatorWeights {
+		if !known(id) {
+			return fmt.Errorf("indicator_weights: unknown indicator %q", id)
+		}
+		if w < 0 || math.IsNaN(w) {
+			return fmt.Errorf("indicator_weights.%s: weight %v is negative", id, w)
+		}
+	}
+	for id, g := range s.Goalposts {
+		if !known(id) {
+			return fmt.Errorf("goalposts: unknown indicator %q", id)
+		}
+		if !(g[1] > g[0]) {
+			return fmt.Errorf("goalposts.%s: high %v must exceed low %v", id, g[1], g[0])
+		}
+	}
+	if s.Normalisation == Goalposts && len(s.Goalposts) == 0 {
+		return fmt.Errorf("normalisation goalposts needs [assess.goalposts]")
+	}
+	if !(s.ExcellentShare > 0 && s.ExcellentShare <= s.GoodShare && s.GoodShare <= 1) {
+		return fmt.Errorf("grade shares %v and %v: want 0 < excellent ≤ good ≤ 1", s.ExcellentShare, s.GoodShare)
+	}
+	if s.MaxMissingShare < 0 || s.MaxMissingShare >= 1 || s.MaxTreated < 0 {
+		return fmt.Errorf("max_missing_share must be in [0, 1) and max_treated not negative")
+	}
+	return nil
 }
 
 func (s Settings) indicatorWeight(id string) float64 {
@@ -125,15 +189,8 @@ func check(t Table, s Settings) error {
 			return fmt.Errorf("metrics: city %s has %d values for %d indicators", t.Cities[i], len(row), len(t.Indicators))
 		}
 	}
-	switch s.Normalisation {
-	case MinMax, ZScore, Goalposts:
-	default:
-		return fmt.Errorf("metrics: unknown normalisation %q", s.Normalisation)
-	}
-	switch s.Aggregation {
-	case Arithmetic, Geometric:
-	default:
-		return fmt.Errorf("metrics: unknown aggregation %q", s.Aggregation)
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("metrics: %w", err)
 	}
 	return nil
 }

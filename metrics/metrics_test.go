@@ -237,7 +237,7 @@ func TestSensitivityAndGrades(t *testing.T) {
 	if a[13].P5 != 1 || a[13].P95 != 1 || a[0].Median != 14 {
 		t.Errorf("bands %+v … %+v", a[0], a[13])
 	}
-	grades, priority := Grades(r.Rank, a)
+	grades, priority := r.Settings.Grades(r.Rank, a)
 	// 14 ranked: 优秀 within ⌈2.8⌉ = 3 places, 良好 within ⌈8.4⌉ = 9.
 	counts := map[string]int{}
 	for _, g := range grades {
@@ -245,5 +245,38 @@ func TestSensitivityAndGrades(t *testing.T) {
 	}
 	if counts["优秀"] != 3 || counts["良好"] != 6 || counts["一般"] != 5 || !priority[13] {
 		t.Errorf("grades %v priority %v", counts, priority)
+	}
+	// Configured shares: 优秀 within ⌈0.1 × 14⌉ = 2, 良好 within ⌈0.5 × 14⌉ = 7.
+	grades, _ = Settings{ExcellentShare: 0.1, GoodShare: 0.5}.Grades(r.Rank, a)
+	counts = map[string]int{}
+	for _, g := range grades {
+		counts[g]++
+	}
+	if counts["优秀"] != 2 || counts["良好"] != 5 || counts["一般"] != 7 {
+		t.Errorf("shares 0.1/0.5: grades %v", counts)
+	}
+}
+
+func TestSettingsValidate(t *testing.T) {
+	bad := map[string]Settings{
+		"normalisation": {Normalisation: "rank"},
+		"aggregation":   {Aggregation: "median"},
+		"dimension":     {DimensionWeights: map[string]float64{"其他": 1}},
+		"negative":      {IndicatorWeights: map[string]float64{"I3": -1}},
+		"indicator":     {IndicatorWeights: map[string]float64{"I17": 1}},
+		"goalposts":     {Goalposts: map[string][2]float64{"I1": {5, 5}}},
+		"no goalposts":  {Normalisation: Goalposts},
+		"shares":        {ExcellentShare: 0.7, GoodShare: 0.6},
+	}
+	for name, s := range bad {
+		if err := s.Validate(); err == nil {
+			t.Errorf("%s: %+v accepted", name, s)
+		}
+		if _, err := Compute(table([][]float64{row(1), row(2)}), s); err == nil {
+			t.Errorf("%s: Compute accepted %+v", name, s)
+		}
+	}
+	if err := (Settings{Normalisation: Goalposts, Goalposts: map[string][2]float64{"I1": {0, 500}}}).Validate(); err != nil {
+		t.Error(err)
 	}
 }

@@ -23,7 +23,7 @@ func Sensitivity(r *Result, draws int, seed uint64) []Band {
 	rng := rand.New(rand.NewPCG(seed, 0x5e45))
 	n := len(r.Table.Cities)
 	ranks := make([][]int, n)
-	top := topPlaces(r.Rank)
+	top, _ := r.Settings.places(r.Rank)
 	for range draws {
 		s := r.Settings
 		s.DimensionWeights = map[string]float64{}
@@ -61,35 +61,26 @@ func Sensitivity(r *Result, draws int, seed uint64) []Band {
 	return bands
 }
 
-// Grade shares of the ranked cities (SPEC defaults).
-const (
-	ExcellentShare = 0.2
-	GoodShare      = 0.6
-)
-
-// topPlaces is how many places are 优秀: ⌈0.2 n⌉ of the n ranked cities.
-func topPlaces(ranks []int) int {
+// places are how many ranks are 优秀 and how many 优秀 or 良好: ⌈share × n⌉
+// of the n ranked cities.
+func (s Settings) places(ranks []int) (top, good int) {
+	s = s.withDefaults()
 	n := 0
 	for _, r := range ranks {
 		if r > 0 {
 			n++
 		}
 	}
-	return int(math.Ceil(ExcellentShare * float64(n)))
+	return int(math.Ceil(s.ExcellentShare * float64(n))), int(math.Ceil(s.GoodShare * float64(n)))
 }
 
 // Grades gives each ranked city its 等次 by rank — 优秀 within ⌈0.2 n⌉,
-// 良好 within ⌈0.6 n⌉, else 一般 — and 数据不足 to a city not ranked.
-// Priority marks the 优秀 cities whose whole 90% band lies within the 优秀
-// places: those recommended for the entrepreneurial-city programme.
-func Grades(ranks []int, bands []Band) (grades []string, priority []bool) {
-	n := 0
-	for _, r := range ranks {
-		if r > 0 {
-			n++
-		}
-	}
-	top, good := int(math.Ceil(ExcellentShare*float64(n))), int(math.Ceil(GoodShare*float64(n)))
+// 良好 within ⌈0.6 n⌉ (shares from the settings), else 一般 — and 数据不足
+// to a city not ranked. Priority marks the 优秀 cities whose whole 90% band
+// lies within the 优秀 places: those recommended for the entrepreneurial-city
+// programme.
+func (s Settings) Grades(ranks []int, bands []Band) (grades []string, priority []bool) {
+	top, good := s.places(ranks)
 	grades, priority = make([]string, len(ranks)), make([]bool, len(ranks))
 	for c, r := range ranks {
 		switch {

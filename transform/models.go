@@ -243,7 +243,7 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 		var cities, holidays, wages [][]driver.Value
 		for _, c := range p.Reference.Cities {
 			ext := int32(p.GraduateExtension[c.Code])
-			cities = append(cities, []driver.Value{c.Code, c.Name, c.ShortName, c.Population, ext})
+			cities = append(cities, []driver.Value{c.Code, c.Name, c.ShortName, p.Reference.PopulationOf(c, p.Period.Year), ext})
 		}
 		for _, h := range p.Reference.Holidays {
 			kind := "holiday"

@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"math"
-	"sort"
 	"strconv"
 	"text/tabwriter"
 
@@ -20,8 +19,8 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var d dbFlags
 	d.register(fs)
 	period := fs.String("period", "", "a year (2024) or a quarter (2024Q3)")
-	seed := fs.Uint64("seed", 1, "sensitivity seed")
-	draws := fs.Int("draws", 1000, "sensitivity draws")
+	seed := fs.Uint64("seed", 0, "sensitivity seed (default the config's, 1)")
+	draws := fs.Int("draws", 0, "sensitivity draws (default the config's, 1000)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -29,36 +28,34 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	_, db, err := d.open(ctx)
+	if *draws < 0 {
+		return usagef("--draws must be positive")
+	}
+	cfg, err := d.load()
+	if err != nil {
+		return err
+	}
+	o, err := cfg.assessOptions()
+	if err != nil {
+		return err
+	}
+	if *seed != 0 {
+		o.Seed = *seed
+	}
+	if *draws != 0 {
+		o.Draws = *draws
+	}
+	db, err := cfg.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	a, err := metrics.Assess(ctx, db, p, metrics.AssessOptions{Draws: *draws, Seed: *seed})
+	a, err := metrics.Assess(ctx, db, p, o)
 	if err != nil {
 		return err
 	}
 	fmt.Fprint(stdout, a.Summary())
 	return nil
-}
-
-// rankCity is one city in `rank --format json`, as SPEC defines it.
-type rankCity struct {
-	Code         string              `json:"code"`
-	Name         string              `json:"name"`
-	Rank         *int                `json:"rank"`
-	Index        *float64            `json:"index"`
-	RankInterval *[2]int             `json:"rank_interval"`
-	Grade        string              `json:"grade"`
-	Priority     bool                `json:"priority"`
-	Dimensions   map[string]*float64 `json:"dimensions"`
-	Indicators   map[string]*float64 `json:"indicators"`
-	Flags        []string            `json:"flags"`
-}
-
-type ranking struct {
-	Period string     `json:"period"`
-	Cities []rankCity `json:"cities"`
 }
 
 func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -82,67 +79,11 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT city_code, ranked, index_value, rank, rank_p5, rank_p95, grade, priority, dimensions, flags
-		FROM city_results WHERE period = ?`, p.String())
+	pr, err := loadAssessed(ctx, db, p)
 	if err != nil {
 		return err
 	}
-	out := ranking{Period: p.String()}
-	for rows.Next() {
-		var c rankCity
-		var ranked bool
-		var index *float64
-		var rank, lo, hi int
-		var dims, flags string
-		if err := rows.Scan(&c.Code, &ranked, &index, &rank, &lo, &hi, &c.Grade, &c.Priority, &dims, &flags); err != nil {
-			rows.Close()
-			return err
-		}
-		city, _ := flexemp.CityByCode(c.Code)
-		c.Name = city.Name
-		if ranked {
-			r := rank
-			c.Rank, c.RankInterval = &r, &[2]int{lo, hi}
-			v := math.Round(*index*100) / 100
-			c.Index = &v
-		}
-		json.Unmarshal([]byte(dims), &c.Dimensions)
-		json.Unmarshal([]byte(flags), &c.Flags)
-		c.Indicators = map[string]*float64{}
-		out.Cities = append(out.Cities, c)
-	}
-	rows.Close()
-	if len(out.Cities) == 0 {
-		return fmt.Errorf("%s 尚未考核：请先运行 flexemp assess --period %s", p, p)
-	}
-	iv, err := db.QueryContext(ctx, `SELECT city_code, indicator, value FROM indicator_values WHERE period = ?`, p.String())
-	if err != nil {
-		return err
-	}
-	byCode := map[string]*rankCity{}
-	for i := range out.Cities {
-		byCode[out.Cities[i].Code] = &out.Cities[i]
-	}
-	for iv.Next() {
-		var code, id string
-		var v *float64
-		if err := iv.Scan(&code, &id, &v); err != nil {
-			iv.Close()
-			return err
-		}
-		byCode[code].Indicators[id] = v
-	}
-	iv.Close()
-	sort.SliceStable(out.Cities, func(i, j int) bool {
-		a, b := out.Cities[i], out.Cities[j]
-		switch {
-		case a.Rank == nil || b.Rank == nil:
-			return b.Rank == nil && a.Rank != nil
-		case *a.Rank != *b.Rank:
-			return *a.Rank < *b.Rank
-		}
-		return a.Code < b.Code
-	})
+	out := pr.Ranking()
 	switch *format {
 	case "json":
 		return writeJSON(stdout, out)
@@ -195,6 +136,16 @@ func optFloat(p *float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(*p, 'f', -1, 64)
+}
+
+// loadAssessed loads a period's results, telling the user to assess it
+// first when it has not been.
+func loadAssessed(ctx context.Context, db *sql.DB, p flexemp.Period) (*metrics.PeriodResult, error) {
+	pr, err := metrics.Load(ctx, db, p)
+	if errors.Is(err, metrics.ErrNotAssessed) {
+		return nil, fmt.Errorf("%s 尚未考核：请先运行 flexemp assess --period %s", p, p)
+	}
+	return pr, err
 }
 
 // periodFlag reads --period; a bad one is a usage error.

@@ -15,10 +15,7 @@ import (
 // byte-identical across runs with the same data and seed, and follows the
 // quality the generator gave the cities.
 func TestAssessAndRankJSON(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "demo")
-	if code, _, e := runCmd(t, "demo", "--dir", dir, "--seed", "5"); code != 0 {
-		t.Fatal(e)
-	}
+	dir := sharedDemo(t)
 	db := filepath.Join(dir, "flexemp.db")
 	var outs []string
 	for range 2 {

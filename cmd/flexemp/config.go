@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
@@ -29,6 +32,42 @@ type Config struct {
 		MemoryLimit string `toml:"memory_limit"` // e.g. "256MB"; default DuckDB's own (80% of RAM)
 		Threads     int    `toml:"threads"`      // default all cores
 	} `toml:"duckdb"`
+	Assess struct {
+		Normalisation     string                `toml:"normalisation"`      // minmax (default), zscore, goalposts
+		Aggregation       string                `toml:"aggregation"`        // arithmetic (default), geometric
+		DimensionWeights  map[string]float64    `toml:"dimension_weights"`  // 规模结构 = 20 …
+		IndicatorWeights  map[string]float64    `toml:"indicator_weights"`  // I1 = 1 … (within a dimension)
+		Goalposts         map[string][2]float64 `toml:"goalposts"`          // I1 = [low, high]
+		ExcellentShare    float64               `toml:"excellent_share"`    // default 0.2
+		GoodShare         float64               `toml:"good_share"`         // default 0.6
+		GraduateExtension map[string]int        `toml:"graduate_extension"` // city code = months (0–6)
+		Draws             int                   `toml:"draws"`              // sensitivity draws, default 1000
+		Seed              uint64                `toml:"seed"`               // sensitivity seed, default 1
+	} `toml:"assess"`
+	// Reference names operator copies of the reference tables, relative to
+	// the config file; empty keeps the embedded ones.
+	Reference flexemp.ReferenceFiles `toml:"reference"`
+}
+
+// assessOptions are the configured assessment settings, with the reference
+// data read from the configured files.
+func (c Config) assessOptions() (metrics.AssessOptions, error) {
+	a := c.Assess
+	o := metrics.AssessOptions{
+		Settings: metrics.Settings{Normalisation: a.Normalisation, Aggregation: a.Aggregation,
+			DimensionWeights: a.DimensionWeights, IndicatorWeights: a.IndicatorWeights, Goalposts: a.Goalposts,
+			ExcellentShare: a.ExcellentShare, GoodShare: a.GoodShare},
+		Draws: a.Draws, Seed: a.Seed, GraduateExtension: a.GraduateExtension,
+	}
+	if err := o.Settings.Validate(); err != nil {
+		return o, fmt.Errorf("config [assess]: %w", err)
+	}
+	ref, err := flexemp.LoadReference(c.Reference)
+	if err != nil {
+		return o, fmt.Errorf("config [reference]: %w", err)
+	}
+	o.Reference = ref
+	return o, nil
 }
 
 // open opens (creating and migrating) the configured database with its
@@ -43,6 +82,8 @@ func defaultConfig() Config {
 	c.Ingest.RejectRatio = 0.05
 	c.Ingest.UnzipLimitMiB = 512
 	c.Ingest.UploadLimitMiB = 100
+	c.Assess.Draws = 1000
+	c.Assess.Seed = 1
 	return c
 }
 
@@ -59,6 +100,12 @@ func loadConfig(path string) (Config, error) {
 	case err == nil:
 		if und := md.Undecoded(); len(und) > 0 {
 			return c, fmt.Errorf("%s: unknown settings: %v", path, und)
+		}
+		dir := filepath.Dir(path)
+		for _, p := range []*string{&c.Reference.Cities, &c.Reference.Population, &c.Reference.Holidays, &c.Reference.MinWage} {
+			if *p != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(dir, *p)
+			}
 		}
 	case !explicit && errors.Is(err, fs.ErrNotExist):
 	default:

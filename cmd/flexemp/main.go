@@ -44,6 +44,7 @@ var commands = map[string]command{
 	"bench":    {"measure whole-pipeline ingest figures", runBench},
 	"assess":   {"compute the indicators, index, ranks and their bands for a period", runAssess},
 	"rank":     {"print a period's ranking", runRank},
+	"explain":  {"explain one city's result for a period, step by step", runExplain},
 }
 
 func main() {
