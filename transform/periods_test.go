@@ -31,12 +31,12 @@ func TestIndicatorsOverQuartersAndYear(t *testing.T) {
 		month                         time.Month
 	}
 	type training struct {
-		typ, employed       string
+		typ, employed        string
 		completed, certified bool
-		month               time.Month
+		month                time.Month
 	}
 	type services struct {
-		month                                                                   time.Month
+		month                                                                  time.Month
 		markets, postings, matches, applied, online, pension, received, closed int
 	}
 	var regs []reg
