@@ -93,7 +93,7 @@ func table(vals [][]float64) Table {
 	dims := []string{"规模结构", "规模结构", "规模结构", "服务效能", "服务效能", "服务效能", "服务效能", "政策落实", "政策落实", "政策落实", "政策落实", "政策落实", "权益保障", "权益保障", "规范管理", "规范管理"}
 	t := Table{Values: vals}
 	for i, d := range dims {
-		t.Indicators = append(t.Indicators, Indicator{ID: "I" + string(rune('A'+i)), Dimension: d})
+		t.Indicators = append(t.Indicators, Indicator{ID: IndicatorIDs[i], Dimension: d})
 	}
 	for i := range vals {
 		t.Cities = append(t.Cities, string(rune('a'+i)))
