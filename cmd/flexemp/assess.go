@@ -119,7 +119,7 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if c.Priority {
 			prio = "推荐"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", optInt(c.Rank), c.Name, optFloat(c.Index), band, c.Grade, prio)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", optInt(c.Rank), c.Name, num(c.Index, 2), band, c.Grade, prio)
 	}
 	return tw.Flush()
 }
