@@ -101,6 +101,12 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 	if contract == nil {
 		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "未知的数据类型：%q", req.Kind))
 	}
+	var sum string
+	defer func() {
+		if res.Status == StatusRefused && res.Error != "" {
+			g.recordRefusal(context.WithoutCancel(ctx), req, city.Code, sum, res)
+		}
+	}()
 	sum, size, err := fileSHA256(req.Path)
 	if err != nil {
 		return refuse(res, &flexemp.Error{Code: flexemp.EINVALID, Message: "无法读取文件", Err: err})
@@ -174,18 +180,11 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 		city.Code, string(req.Kind), month.First()).Scan(&res.Version); err != nil {
 		return refuse(res, err)
 	}
-	received := req.ReceivedAt
-	if received.IsZero() {
-		received = g.now().In(flexemp.Shanghai)
-	}
-	uploader := req.Uploader
-	if uploader == "" {
-		uploader = "cli"
-	}
+	received := g.received(req)
 	if _, err := conn.ExecContext(ctx, `INSERT INTO uploads (upload_id, city_code, kind, month, version, sha256, file_name, format,
 		uploader, received_at, received_zone, rows, accepted, rejected, extra_columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		uploadID, city.Code, string(req.Kind), month.First(), res.Version, sum, res.File, format,
-		uploader, received, zoneName(received), res.Rows, res.Accepted, res.Rejected, strings.Join(res.Extra, ",")); err != nil {
+		g.uploader(req), received, zoneName(received), res.Rows, res.Accepted, res.Rejected, strings.Join(res.Extra, ",")); err != nil {
 		return refuse(res, err)
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
@@ -258,6 +257,37 @@ func uploadMonth(given flexemp.Month, seen map[flexemp.Month]int) (flexemp.Month
 	}
 	sort.Strings(parts)
 	return flexemp.Month{}, flexemp.Errorf(flexemp.EINVALID, "文件中的行跨多个月份（%s），一次上传只能是一个月，请指定上传月份", strings.Join(parts, "，"))
+}
+
+// recordRefusal notes a refused file in the refusals table, outside its
+// rolled-back transaction: the data status shows that the city tried. A
+// failure to note it is left to the caller's error, if any.
+func (g *Ingester) recordRefusal(ctx context.Context, req Request, city, sum string, res *Result) {
+	var month any
+	if !req.Month.IsZero() {
+		month = req.Month.First()
+	}
+	var hash any
+	if sum != "" {
+		hash = sum
+	}
+	received := g.received(req)
+	g.DB.ExecContext(ctx, `INSERT INTO refusals SELECT coalesce(max(refusal_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM refusals`,
+		city, string(req.Kind), month, res.File, hash, g.uploader(req), received, zoneName(received), res.Error)
+}
+
+func (g *Ingester) received(req Request) time.Time {
+	if req.ReceivedAt.IsZero() {
+		return g.now().In(flexemp.Shanghai)
+	}
+	return req.ReceivedAt
+}
+
+func (g *Ingester) uploader(req Request) string {
+	if req.Uploader == "" {
+		return "cli"
+	}
+	return req.Uploader
 }
 
 // refuse marks res refused with err's user message. Errors that are the
