@@ -45,6 +45,7 @@ var commands = map[string]command{
 	"assess":   {"compute the indicators, index, ranks and their bands for a period", runAssess},
 	"rank":     {"print a period's ranking", runRank},
 	"explain":  {"explain one city's result for a period, step by step", runExplain},
+	"report":   {"write a period's report.html and ranking.xlsx", runReport},
 }
 
 func main() {

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp/reports"
+)
+
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("report", stderr)
+	var d dbFlags
+	d.register(fs)
+	period := fs.String("period", "", "a year (2024) or a quarter (2024Q3)")
+	out := fs.String("out", "", "folder for report.html and ranking.xlsx")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	p, err := periodFlag(*period)
+	if err != nil {
+		return err
+	}
+	if err := required("out", *out); err != nil {
+		return err
+	}
+	_, db, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := loadAssessed(ctx, db, p); err != nil {
+		return err
+	}
+	data, err := reports.Load(ctx, db, p, time.Now())
+	if err != nil {
+		return err
+	}
+	html, xlsx, err := reports.Write(*out, data)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n%s\n", html, xlsx)
+	return nil
+}

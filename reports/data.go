@@ -1,0 +1,230 @@
+// Package reports renders an assessed period for the provincial reviewers:
+// one self-contained HTML file (ECharts and the Liaoning map inlined, so it
+// opens with no network) and ranking.xlsx with the same tables.
+package reports
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/metrics"
+)
+
+// Data is everything a report shows for one period, read from the database.
+type Data struct {
+	Period   flexemp.Period
+	Result   *metrics.PeriodResult
+	Changes  map[string]metrics.Change // per city, against the previous period
+	Trend    []*metrics.PeriodResult   // assessed periods of the same length, oldest first, this one last
+	Breaches []metrics.Breach
+	Status   []Status                  // city × kind × month
+	Rejects  map[string]map[string]int // city → reason → rejected rows, in the period's current uploads
+	Made     time.Time                 // when the report was made, Asia/Shanghai
+}
+
+// Extract statuses in the data status table.
+const (
+	OnTime  = "按时"
+	Late    = "逾期"
+	Refused = "拒收"
+	Missing = "未报送"
+	NotDue  = "未到期"
+)
+
+// Status is the state of one city's extract of one kind and month.
+type Status struct {
+	City     string
+	Kind     flexemp.Kind
+	Month    flexemp.Month
+	State    string     // OnTime, Late, Refused, Missing or NotDue
+	Received *time.Time // the first accepted upload's receipt
+	Versions int        // accepted versions
+}
+
+// Load reads a period's report data; the period must have been assessed.
+func Load(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) (*Data, error) {
+	d := &Data{Period: p, Made: now.In(flexemp.Shanghai)}
+	var err error
+	if d.Result, err = metrics.Load(ctx, db, p); err != nil {
+		return nil, err
+	}
+	prev, err := metrics.Load(ctx, db, p.Previous())
+	if err != nil && !errors.Is(err, metrics.ErrNotAssessed) {
+		return nil, err
+	}
+	d.Changes = metrics.Compare(d.Result, prev)
+	if d.Trend, err = trend(ctx, db, p); err != nil {
+		return nil, err
+	}
+	if d.Breaches, err = metrics.Breaches(ctx, db, p, ""); err != nil {
+		return nil, err
+	}
+	if d.Status, err = status(ctx, db, p, d.Made); err != nil {
+		return nil, err
+	}
+	if d.Rejects, err = rejects(ctx, db, p); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// trend loads every assessed period of p's length up to p.
+func trend(ctx context.Context, db *sql.DB, p flexemp.Period) ([]*metrics.PeriodResult, error) {
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT period FROM assessment_runs`)
+	if err != nil {
+		return nil, err
+	}
+	var periods []flexemp.Period
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		q, err := flexemp.ParsePeriod(s)
+		if err == nil && (q.Quarter == 0) == (p.Quarter == 0) && !p.Start().Before(q.Start()) {
+			periods = append(periods, q)
+		}
+	}
+	rows.Close()
+	sort.Slice(periods, func(i, j int) bool { return periods[i].Start().Before(periods[j].Start()) })
+	var out []*metrics.PeriodResult
+	for _, q := range periods {
+		r, err := metrics.Load(ctx, db, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// status gives every city × kind × month of the period its state: the first
+// accepted upload by the deadline (the end of the 10th of the next month,
+// Asia/Shanghai) is on time, after it late; with no accepted upload, a
+// refused file makes it refused, a deadline still ahead not due, else
+// missing.
+func status(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) ([]Status, error) {
+	type key struct {
+		city, kind string
+		month      time.Time
+	}
+	first := map[key]time.Time{}
+	versions := map[key]int{}
+	refused := map[key]bool{}
+	rows, err := db.QueryContext(ctx, `SELECT city_code, kind, month, min(received_at), count(*) FROM uploads
+		WHERE month BETWEEN ? AND ? GROUP BY ALL`, p.Start(), p.End())
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k key
+		var at time.Time
+		var n int
+		if err := rows.Scan(&k.city, &k.kind, &k.month, &at, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		k.month = k.month.UTC()
+		first[k], versions[k] = at, n
+	}
+	rows.Close()
+	rows, err = db.QueryContext(ctx, `SELECT DISTINCT city_code, kind, month FROM refusals WHERE month BETWEEN ? AND ?`, p.Start(), p.End())
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.city, &k.kind, &k.month); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		k.month = k.month.UTC()
+		refused[k] = true
+	}
+	rows.Close()
+	var out []Status
+	for _, c := range flexemp.Cities {
+		for _, kind := range flexemp.Kinds {
+			for _, m := range p.Months() {
+				k := key{c.Code, string(kind), m.First()}
+				s := Status{City: c.Code, Kind: kind, Month: m, Versions: versions[k]}
+				at, ok := first[k]
+				switch {
+				case ok && !at.After(m.Deadline()):
+					s.State = OnTime
+				case ok:
+					s.State = Late
+				case refused[k]:
+					s.State = Refused
+				case now.Before(m.Deadline()):
+					s.State = NotDue
+				default:
+					s.State = Missing
+				}
+				if ok {
+					r := at.In(flexemp.Shanghai)
+					s.Received = &r
+				}
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+// rejects counts each city's rejected rows by reason over the period's
+// current upload versions.
+func rejects(ctx context.Context, db *sql.DB, p flexemp.Period) (map[string]map[string]int, error) {
+	rows, err := db.QueryContext(ctx, `SELECT u.city_code, r.reason_code, count(*) FROM rejects r
+		JOIN current_uploads u USING (upload_id) WHERE u.month BETWEEN ? AND ? GROUP BY ALL`, p.Start(), p.End())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[string]int{}
+	for rows.Next() {
+		var city, code string
+		var n int
+		if err := rows.Scan(&city, &code, &n); err != nil {
+			return nil, err
+		}
+		if out[city] == nil {
+			out[city] = map[string]int{}
+		}
+		reason := flexemp.Reasons[code]
+		if reason == "" {
+			reason = code
+		}
+		out[city][reason] += n
+	}
+	return out, rows.Err()
+}
+
+// StatusCounts counts the data status cells by state, over all cities or
+// one.
+func (d *Data) StatusCounts(city string) map[string]int {
+	out := map[string]int{}
+	for _, s := range d.Status {
+		if city == "" || s.City == city {
+			out[s.State]++
+		}
+	}
+	return out
+}
+
+// BreachCounts counts breaches by city and rule name.
+func (d *Data) BreachCounts() map[string]map[string]int {
+	out := map[string]map[string]int{}
+	for _, b := range d.Breaches {
+		if out[b.City] == nil {
+			out[b.City] = map[string]int{}
+		}
+		out[b.City][metrics.RuleNames[b.Rule]]++
+	}
+	return out
+}

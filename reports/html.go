@@ -1,0 +1,384 @@
+package reports
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/metrics"
+)
+
+var (
+	//go:embed assets/echarts-5.6.0.min.js
+	echartsJS string
+	//go:embed assets/liaoning-1.0.0.js
+	liaoningJS string
+	//go:embed report.html.tmpl
+	reportTmpl string
+)
+
+// LiaoningJS is the map script, for tests that read its feature names.
+func LiaoningJS() string { return liaoningJS }
+
+var pageTmpl = template.Must(template.New("report").Parse(reportTmpl))
+
+// page is what the template shows, every number already formatted.
+type page struct {
+	Title, Period, Made string
+	EChartsJS, MapJS    template.JS
+
+	Grades    []gradeRow
+	Priority  []string
+	NotRobust []string
+	Unranked  []string
+
+	Ranking, Bands, Map, Radar, TrendIndex, TrendRank, Breaches Chart
+
+	Indicators []indicatorHead
+	Heat       []heatRow
+
+	Rules       []string
+	BreachRows  []breachCountRow
+	StatusKinds []string
+	Months      []string
+	StatusRows  []statusRow
+	StatusTotal []labelled
+
+	Run        metrics.Run
+	RunAt      string
+	UploadSpan string
+	Uploads    int
+
+	Cities []cityPage
+}
+
+type labelled struct{ Label, Value string }
+
+type gradeRow struct {
+	Rank, Code, Name, Index, Band, Grade, Note string
+}
+
+type indicatorHead struct{ ID, Title, Dimension string }
+
+type heatCell struct {
+	Text  string
+	Style template.CSS
+	Title string
+}
+
+type heatRow struct {
+	Code, Name, Rank string
+	Cells            []heatCell
+}
+
+type breachCountRow struct {
+	Code, Name string
+	Counts     []int
+	Total      int
+}
+
+type statusMark struct{ Class, Title string }
+
+type statusRow struct {
+	Code, Name string
+	Months     [][]statusMark // per month, one mark per kind
+}
+
+type cityPage struct {
+	Code, Name, Headline, Change string
+	Dimensions                   []labelled
+	Flags                        []string
+	Rows                         []cityRow
+	Chart                        Chart
+	Breaches                     []breachRow
+	Rejects                      []labelled
+	Status                       []labelled
+}
+
+type cityRow struct {
+	ID, Title, Numerator, Denominator, Value, Normalised, Contribution, Gap, Change string
+}
+
+type breachRow struct {
+	Upload, Row, Type, PaidOn, Group, Rule, Limit, Value string
+}
+
+// HTML writes the report: the province page, then one page per city, all
+// in one file that needs no network.
+func HTML(w io.Writer, d *Data) error {
+	return pageTmpl.Execute(w, build(d))
+}
+
+// Charts are every chart of the report, in page order.
+func Charts(d *Data) []Chart {
+	p := build(d)
+	out := []Chart{p.Ranking, p.Bands, p.Map, p.Radar, p.TrendIndex, p.TrendRank, p.Breaches}
+	for _, c := range p.Cities {
+		out = append(out, c.Chart)
+	}
+	return out
+}
+
+func build(d *Data) *page {
+	r := d.Result
+	p := &page{
+		Title:     fmt.Sprintf("辽宁省支持灵活就业政策落实情况考核报告（%s）", d.Period.Label()),
+		Period:    d.Period.Label(),
+		Made:      d.Made.Format("2006年1月2日 15:04"),
+		EChartsJS: template.JS(echartsJS),
+		MapJS:     template.JS(liaoningJS),
+		Run:       r.Run,
+		RunAt:     r.Run.CreatedAt.Format("2006-01-02 15:04:05 MST"),
+	}
+	p.UploadSpan, p.Uploads = spans(r.Run.UploadIDs)
+	for _, c := range r.Cities {
+		g := gradeRow{Code: c.Code, Name: c.Name, Grade: c.Grade, Rank: "—", Index: Fixed(c.Index, 2), Band: "—"}
+		if c.Ranked {
+			g.Rank, g.Band = strconv.Itoa(c.Rank), fmt.Sprintf("%d–%d", c.RankP5, c.RankP95)
+		} else {
+			p.Unranked = append(p.Unranked, c.Name)
+		}
+		switch {
+		case c.Priority:
+			g.Note = "推荐优先纳入创业型城市创建范围"
+			p.Priority = append(p.Priority, c.Name)
+		case c.Grade == "优秀":
+			g.Note = fmt.Sprintf("排名不稳健：%s的模拟落出优秀名次", Percent(c.OutTop))
+			p.NotRobust = append(p.NotRobust, fmt.Sprintf("%s（%s的模拟落出）", c.Name, Percent(c.OutTop)))
+		}
+		p.Grades = append(p.Grades, g)
+	}
+	p.Ranking, p.Bands, p.Map, p.Radar = rankingChart(d), bandChart(d), mapChart(d), radarChart(d)
+	p.TrendIndex, p.TrendRank = trendCharts(d)
+	p.Breaches = breachChart(d)
+	p.heat(d)
+	p.breachCounts(d)
+	p.status(d)
+	for i := range r.Cities {
+		p.Cities = append(p.Cities, city(d, &r.Cities[i]))
+	}
+	return p
+}
+
+// heat fills the indicator table: raw values, coloured by normalised score.
+func (p *page) heat(d *Data) {
+	if len(d.Result.Cities) == 0 {
+		return
+	}
+	for _, ind := range d.Result.Cities[0].Indicators {
+		p.Indicators = append(p.Indicators, indicatorHead{ID: ind.ID, Title: ind.Title, Dimension: ind.Dimension})
+	}
+	for _, c := range d.Result.Cities {
+		row := heatRow{Code: c.Code, Name: c.Name, Rank: "—"}
+		if c.Ranked {
+			row.Rank = strconv.Itoa(c.Rank)
+		}
+		for _, ind := range c.Indicators {
+			cell := heatCell{Text: Indicator(ind.ID, ind.Value), Style: "background:#eeeeee"}
+			if ind.Normalised != nil {
+				cell.Style = template.CSS(heatColour(*ind.Normalised))
+				cell.Title = fmt.Sprintf("%s %s：标准化得分 %.1f", c.Name, ind.Title, *ind.Normalised)
+			} else if ind.Value == nil {
+				cell.Title = c.Name + " " + ind.Title + "：缺失（分母为0或未报送）"
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		p.Heat = append(p.Heat, row)
+	}
+}
+
+// heatColour maps a 0–100 score from pale to deep green.
+func heatColour(score float64) string {
+	s := max(0, min(100, score))
+	light := 95 - s*0.45
+	text := "#1a1a1a"
+	if light < 62 {
+		text = "#ffffff"
+	}
+	return fmt.Sprintf("background:hsl(150,45%%,%.0f%%);color:%s", light, text)
+}
+
+func (p *page) breachCounts(d *Data) {
+	counts := d.BreachCounts()
+	for _, name := range metrics.RuleNames {
+		p.Rules = append(p.Rules, name)
+	}
+	sort.Strings(p.Rules)
+	for _, c := range flexemp.Cities {
+		row := breachCountRow{Code: c.Code, Name: c.Name}
+		for _, rule := range p.Rules {
+			n := counts[c.Code][rule]
+			row.Counts = append(row.Counts, n)
+			row.Total += n
+		}
+		p.BreachRows = append(p.BreachRows, row)
+	}
+}
+
+var stateClass = map[string]string{OnTime: "ok", Late: "late", Refused: "refused", Missing: "missing", NotDue: "notdue"}
+
+func (p *page) status(d *Data) {
+	for _, k := range flexemp.Kinds {
+		p.StatusKinds = append(p.StatusKinds, flexemp.ContractOf(k).Title)
+	}
+	months := d.Period.Months()
+	for _, m := range months {
+		p.Months = append(p.Months, fmt.Sprintf("%d月", int(m.Month)))
+	}
+	byCity := map[string]*statusRow{}
+	for _, c := range flexemp.Cities {
+		row := &statusRow{Code: c.Code, Name: c.Name, Months: make([][]statusMark, len(months))}
+		byCity[c.Code] = row
+		p.StatusRows = append(p.StatusRows, *row)
+	}
+	for _, s := range d.Status {
+		i := monthIndex(months, s.Month)
+		title := fmt.Sprintf("%s %s %s：%s", cityName(s.City), s.Month, flexemp.ContractOf(s.Kind).Title, s.State)
+		if s.Received != nil {
+			title += "，首次收到 " + s.Received.Format("2006-01-02 15:04")
+		}
+		if s.Versions > 1 {
+			title += fmt.Sprintf("，共 %d 个版本", s.Versions)
+		}
+		row := byCity[s.City]
+		row.Months[i] = append(row.Months[i], statusMark{Class: stateClass[s.State], Title: title})
+	}
+	for i := range p.StatusRows {
+		p.StatusRows[i] = *byCity[p.StatusRows[i].Code]
+	}
+	counts := d.StatusCounts("")
+	for _, s := range []string{OnTime, Late, Refused, Missing, NotDue} {
+		p.StatusTotal = append(p.StatusTotal, labelled{s, Count(int64(counts[s]))})
+	}
+}
+
+func monthIndex(ms []flexemp.Month, m flexemp.Month) int {
+	for i, x := range ms {
+		if x == m {
+			return i
+		}
+	}
+	return 0
+}
+
+func city(d *Data, c *metrics.CityResult) cityPage {
+	cp := cityPage{Code: c.Code, Name: c.Name, Flags: c.Flags}
+	if c.Ranked {
+		cp.Headline = fmt.Sprintf("第 %d 名（90%%区间 %d–%d），综合指数 %s，等次 %s", c.Rank, c.RankP5, c.RankP95, Fixed(c.Index, 2), c.Grade)
+		if c.Priority {
+			cp.Headline += "，推荐优先纳入创业型城市创建范围"
+		}
+	} else {
+		cp.Headline = "数据不足，未参与排名"
+	}
+	ch := d.Changes[c.Code]
+	switch {
+	case ch.Before == nil:
+		cp.Change = fmt.Sprintf("上期（%s）尚未考核。", ch.Previous.Label())
+	case ch.IndexDelta == nil:
+		cp.Change = fmt.Sprintf("上期（%s）等次 %s；两期未同时参与排名，不作比较。", ch.Previous.Label(), ch.Before.Grade)
+	default:
+		move := "名次不变"
+		if *ch.RankDelta > 0 {
+			move = fmt.Sprintf("上升 %d 位", *ch.RankDelta)
+		} else if *ch.RankDelta < 0 {
+			move = fmt.Sprintf("下降 %d 位", -*ch.RankDelta)
+		}
+		cp.Change = fmt.Sprintf("较上期（%s）：名次 %d → %d，%s；综合指数 %+.2f。", ch.Previous.Label(), ch.Before.Rank, c.Rank, move, *ch.IndexDelta)
+	}
+	for _, dim := range metrics.Dimensions {
+		cp.Dimensions = append(cp.Dimensions, labelled{dim, Fixed(c.Dimensions[dim], 1)})
+	}
+	var leader *metrics.CityResult
+	if cs := ranked(d); len(cs) > 0 {
+		leader = &cs[0]
+	}
+	for _, ind := range c.Indicators {
+		row := cityRow{ID: ind.ID, Title: ind.Title, Numerator: countOf(ind.Numerator), Denominator: countOf(ind.Denominator),
+			Value: Indicator(ind.ID, ind.Value), Normalised: Fixed(ind.Normalised, 1), Contribution: Fixed(ind.Contribution, 2),
+			Gap: dash, Change: Signed(ind.ID, ch.Indicators[ind.ID])}
+		if leader != nil && ind.Contribution != nil {
+			if l := leader.Indicator(ind.ID); l != nil && l.Contribution != nil {
+				g := *l.Contribution - *ind.Contribution
+				row.Gap = Fixed(&g, 2)
+			}
+		}
+		cp.Rows = append(cp.Rows, row)
+	}
+	cp.Chart = contributionChart(d, c)
+	for _, b := range d.Breaches {
+		if b.City != c.Code {
+			continue
+		}
+		limit, value := b.Describe()
+		paid := dash
+		if b.PaidOn != nil {
+			paid = b.PaidOn.Format("2006-01-02")
+		}
+		cp.Breaches = append(cp.Breaches, breachRow{Upload: strconv.FormatInt(b.UploadID, 10), Row: strconv.Itoa(b.RowNo),
+			Type: b.SubsidyType, PaidOn: paid, Group: b.PersonGroup, Rule: metrics.RuleNames[b.Rule], Limit: limit, Value: value})
+	}
+	var reasons []string
+	for reason := range d.Rejects[c.Code] {
+		reasons = append(reasons, reason)
+	}
+	sort.Slice(reasons, func(i, j int) bool {
+		a, b := d.Rejects[c.Code][reasons[i]], d.Rejects[c.Code][reasons[j]]
+		return a > b || a == b && reasons[i] < reasons[j]
+	})
+	for _, reason := range reasons {
+		cp.Rejects = append(cp.Rejects, labelled{reason, Count(int64(d.Rejects[c.Code][reason]))})
+	}
+	counts := d.StatusCounts(c.Code)
+	for _, s := range []string{OnTime, Late, Refused, Missing, NotDue} {
+		if counts[s] > 0 {
+			cp.Status = append(cp.Status, labelled{s, strconv.Itoa(counts[s])})
+		}
+	}
+	return cp
+}
+
+func countOf(p *float64) string {
+	if p == nil {
+		return dash
+	}
+	if *p == float64(int64(*p)) {
+		return Count(int64(*p))
+	}
+	return Fixed(p, 2)
+}
+
+// spans writes a sorted list of upload IDs as ranges: "1–40, 42".
+func spans(ids string) (string, int) {
+	var ns []int
+	for _, s := range strings.Split(ids, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+			ns = append(ns, n)
+		}
+	}
+	sort.Ints(ns)
+	var parts []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d–%d", ns[i], ns[j]))
+		} else {
+			parts = append(parts, strconv.Itoa(ns[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", "), len(ns)
+}
+
+func cityName(code string) string {
+	c, _ := flexemp.CityByCode(code)
+	return c.Name
+}
