@@ -107,7 +107,7 @@ func bandChart(d *Data) Chart {
 		gap = append(gap, opts.BarData{Value: float64(c.RankP5) - 0.5, ItemStyle: &opts.ItemStyle{Color: "transparent"},
 			Tooltip: &opts.Tooltip{Show: opts.Bool(false)}})
 		band = append(band, opts.BarData{Name: c.Name, Value: float64(c.RankP95-c.RankP5) + 1,
-			Label: &opts.Label{Show: opts.Bool(true), Position: "right", Formatter: fmt.Sprintf("第%d名", c.Rank)},
+			Label:     &opts.Label{Show: opts.Bool(true), Position: "right", Formatter: fmt.Sprintf("第%d名", c.Rank)},
 			ItemStyle: &opts.ItemStyle{Color: gradeColor(c.Grade), Opacity: opts.Float(0.8)},
 			Tooltip: &opts.Tooltip{Formatter: types.FuncStr(
 				fmt.Sprintf("%s：第%d名，90%%区间 %d–%d，中位 %d", c.Name, c.Rank, c.RankP5, c.RankP95, c.MedianRank))}})
