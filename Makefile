@@ -6,7 +6,7 @@
 GO ?= go
 TAGS := -tags=duckdb_arrow
 
-.PHONY: demo test build vet fuzz bench
+.PHONY: demo test build vet fuzz bench assets
 
 build:
 	$(GO) build $(TAGS) -o flexemp ./cmd/flexemp
@@ -28,7 +28,12 @@ fuzz:
 	$(GO) test ./ingest -run XXX -fuzz FuzzParseDate -fuzztime 30s
 	$(GO) test . -run XXX -fuzz FuzzParseID -fuzztime 30s
 
+# Re-fetch the report's browser assets from npm and check their checksums.
+assets:
+	./scripts/fetch-assets.sh
+
 # Whole-pipeline figures (each ingest in its own process) and the Go benchmarks.
 bench: build
-	./flexemp bench
+	./flexemp bench --suite all
+	$(GO) test ./metrics -run XXX -bench . -benchmem
 	$(GO) test $(TAGS) ./ingest -run XXX -bench . -benchtime 3x -timeout 30m

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/liaoning-hrss/flexemp/transform"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// ranking.xlsx read back agrees with `rank --format json` cell by cell, and
+// is formatted for reading: frozen header, widths, shares as percentages.
+func TestReportWorkbookMatchesRankJSON(t *testing.T) {
+	db := filepath.Join(sharedDemo(t), "flexemp.db")
+	if code, _, e := runCmd(t, "assess", "--db", db, "--period", "2024"); code != 0 {
+		t.Fatal(e)
+	}
+	out := t.TempDir()
+	if code, stdout, e := runCmd(t, "report", "--db", db, "--period", "2024", "--out", out); code != 0 || stdout == "" {
+		t.Fatalf("report: exit %d %s", code, e)
+	}
+	_, rankJSON, _ := runCmd(t, "rank", "--db", db, "--period", "2024", "--format", "json")
+	var r struct {
+		Cities []struct {
+			Code, Name, Grade string
+			Rank              *int
+			Index             *float64
+			RankInterval      *[2]int `json:"rank_interval"`
+			Priority          bool
+			Indicators        map[string]*float64
+		}
+	}
+	if err := json.Unmarshal([]byte(rankJSON), &r); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(filepath.Join(out, "ranking.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("排名", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(r.Cities)+1 || len(r.Cities) != 14 {
+		t.Fatalf("%d rows for %d cities", len(rows), len(r.Cities))
+	}
+	num := func(s string) float64 {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("%q is not a number", s)
+		}
+		return v
+	}
+	for i, c := range r.Cities {
+		row := rows[i+1]
+		yes := map[bool]string{true: "是", false: "否"}[c.Priority]
+		if row[1] != c.Name || row[2] != c.Code || row[7] != c.Grade || row[8] != yes ||
+			int(num(row[0])) != *c.Rank || num(row[3]) != *c.Index ||
+			int(num(row[4])) != c.RankInterval[0] || int(num(row[5])) != c.RankInterval[1] {
+			t.Errorf("row %d %v, JSON %+v", i+2, row[:9], c)
+		}
+	}
+	ind, err := f.GetRows("指标", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range r.Cities {
+		for j := 1; j <= 16; j++ {
+			id := "I" + strconv.Itoa(j)
+			want := c.Indicators[id]
+			cell := ""
+			if row := ind[i+1]; len(row) > j+1 {
+				cell = row[j+1]
+			}
+			if want == nil && cell != "" || want != nil && math.Abs(num(cell)-*want) > 1e-12 {
+				t.Errorf("%s %s: workbook %q, JSON %v", c.Name, id, cell, want)
+			}
+		}
+	}
+	// Formatting: frozen header, set widths, shares shown as 0.0%.
+	for _, sheet := range []string{"排名", "指标", "补贴违规", "数据报送"} {
+		panes, err := f.GetPanes(sheet)
+		if err != nil || !panes.Freeze || panes.YSplit != 1 {
+			t.Errorf("%s: header not frozen (%+v, %v)", sheet, panes, err)
+		}
+	}
+	if w, _ := f.GetColWidth("排名", "B"); w != 10 {
+		t.Errorf("city column width %v", w)
+	}
+	styleID, _ := f.GetCellStyle("指标", "D2") // I2, a share
+	style, err := f.GetStyle(styleID)
+	if err != nil || style.CustomNumFmt == nil || *style.CustomNumFmt != "0.0%" {
+		t.Errorf("I2 cell style %+v %v", style, err)
+	}
+	shown, _ := f.GetCellValue("指标", "D2")
+	if want := strconv.FormatFloat(*r.Cities[0].Indicators["I2"]*100, 'f', 1, 64) + "%"; shown != want {
+		t.Errorf("I2 shows %q, want %q", shown, want)
+	}
+}
+
+// The demo runs the whole product: every year and quarter assessed, the
+// latest year's report written, a five-line ranking printed; a second run
+// starts clean and says the same.
+func TestDemoEndToEnd(t *testing.T) {
+	dir := sharedDemo(t)
+	first := demoOnce.out
+	report := filepath.Join(dir, "report", "report.html")
+	if !strings.Contains(first, "报告："+report) {
+		t.Errorf("demo output does not name %s:\n%s", report, first)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report", "ranking.xlsx")); err != nil {
+		t.Error(err)
+	}
+	summary := strings.Split(strings.TrimSpace(first[strings.Index(first, "报告："):]), "\n")[1:]
+	if len(summary) != 6 || summary[0] != "" || !strings.HasPrefix(summary[5], "2024年：") {
+		t.Errorf("summary %q", summary)
+	}
+	db, err := transform.Open(context.Background(), filepath.Join(dir, "flexemp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var periods, uploads int
+	db.QueryRow(`SELECT count(DISTINCT period) FROM assessment_runs`).Scan(&periods)
+	db.QueryRow(`SELECT count(*) FROM uploads`).Scan(&uploads)
+	db.Close()
+	if periods != 10 {
+		t.Errorf("%d periods assessed, want 2 years and 8 quarters", periods)
+	}
+	code, second, e := runCmd(t, "demo", "--dir", dir, "--seed", "3")
+	if code != 0 {
+		t.Fatal(e)
+	}
+	strip := regexp.MustCompile(`用时 [0-9.]+ 秒`)
+	if strip.ReplaceAllString(second, "") != strip.ReplaceAllString(first, "") {
+		t.Errorf("a second demo says otherwise:\n%s\nthen\n%s", first, second)
+	}
+	db, err = transform.Open(context.Background(), filepath.Join(dir, "flexemp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var again int
+	db.QueryRow(`SELECT count(*) FROM uploads`).Scan(&again)
+	if again != uploads {
+		t.Errorf("%d uploads after a second demo, %d after the first", again, uploads)
+	}
+}

@@ -1,0 +1,155 @@
+package reports_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/liaoning-hrss/flexemp/reports"
+)
+
+// drawn is what the page says of one chart container: its size, its
+// canvases and how many sampled pixels are painted (neither transparent nor
+// white).
+type drawn struct {
+	Width, Height int
+	Canvases      int
+	Painted       int
+}
+
+const inspectCharts = `(() => {
+	const out = {};
+	document.querySelectorAll('div.item').forEach(div => {
+		let painted = 0;
+		const canvases = div.querySelectorAll('canvas');
+		canvases.forEach(c => {
+			const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			for (let i = 0; i < d.length; i += 4 * 5) {
+				if (d[i + 3] > 0 && !(d[i] > 245 && d[i + 1] > 245 && d[i + 2] > 245)) painted++;
+			}
+		});
+		out[div.id] = {width: div.clientWidth, height: div.clientHeight, canvases: canvases.length, painted: painted};
+	});
+	return out;
+})()`
+
+// A real browser with no network opens the report: every chart is drawn,
+// nothing is fetched, nothing is logged as an error. The province page and a
+// city page are saved as screenshots (into $FLEXEMP_DOCS when set, which is
+// how docs/ gets its pictures).
+func TestReportInBrowser(t *testing.T) {
+	dir := t.TempDir()
+	d := load(t, "2024Q2")
+	report, _, err := reports.Write(dir, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel, err := reports.NewBrowser(context.Background(), filepath.Join(dir, "profile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+
+	var mu sync.Mutex
+	var problems []string
+	note := func(s string) {
+		mu.Lock()
+		problems = append(problems, s)
+		mu.Unlock()
+	}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
+				note("console." + string(ev.Type))
+			}
+		case *runtime.EventExceptionThrown:
+			note("exception: " + ev.ExceptionDetails.Text)
+		case *log.EventEntryAdded:
+			if ev.Entry.Level == log.EntryLevelError {
+				note("log: " + ev.Entry.Text)
+			}
+		case *network.EventRequestWillBeSent:
+			if u := ev.Request.URL; !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") {
+				note("request: " + u)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, log.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate("file://"+report),
+		chromedp.WaitReady(chromedp.CSS("#province")),
+	); err != nil {
+		t.Fatal(err)
+	}
+
+	// Charts paint on the next animation frame: look until all are drawn.
+	var charts map[string]drawn
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		charts, err = chromedp.Run(ctx, chromedp.Evaluate[map[string]drawn](inspectCharts))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blank := 0
+		for _, c := range charts {
+			if c.Painted == 0 {
+				blank++
+			}
+		}
+		if blank == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	want := len(reports.Charts(d))
+	if len(charts) != want {
+		t.Errorf("%d chart containers in the page, want %d", len(charts), want)
+	}
+	for id, c := range charts {
+		if c.Canvases == 0 || c.Painted < 50 || c.Width < 200 || c.Height < 200 {
+			t.Errorf("chart %s not drawn: %+v", id, c)
+		}
+	}
+
+	shots := map[string]string{"#province": "report-province.png", "#city-" + d.Result.Cities[4].Code: "report-city.png"}
+	out := os.Getenv("FLEXEMP_DOCS")
+	if out == "" {
+		out = dir
+	}
+	for sel, name := range shots {
+		png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(png) < 20000 {
+			t.Errorf("%s: screenshot of %d bytes", sel, len(png))
+		}
+		if err := os.WriteFile(filepath.Join(out, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
