@@ -74,6 +74,7 @@ type Result struct {
 	Reasons  map[string]int `json:"reasons"`
 	Error    string         `json:"error"`
 
+	Code    string           `json:"-"` // a refusal's flexemp error code: invalid, too_large, unsupported
 	Month   flexemp.Month    `json:"-"`
 	Format  string           `json:"-"`
 	Extra   []string         `json:"-"` // columns outside the contract, ignored
@@ -294,7 +295,7 @@ func (g *Ingester) uploader(req Request) string {
 // file's fault are in res; others are returned for the operator's log too.
 func refuse(res *Result, err error) (*Result, error) {
 	res.Status, res.UploadID, res.Version = StatusRefused, 0, 0
-	res.Error = flexemp.ErrorMessage(err)
+	res.Error, res.Code = flexemp.ErrorMessage(err), flexemp.ErrorCode(err)
 	if flexemp.ErrorCode(err) == flexemp.EINTERNAL {
 		return res, err
 	}

@@ -1,8 +1,6 @@
 package ingest_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/internal/testfiles"
 )
 
 // checksum fingerprints every table of the database but the refusals log:
@@ -46,36 +45,10 @@ func checksum(t *testing.T, db *sql.DB) string {
 	return b.String()
 }
 
-// zipBomb writes a workbook whose one sheet unpacks to size bytes of
-// repeated XML: a few KiB on disk.
+// zipBomb writes a workbook whose one sheet unpacks to size bytes.
 func zipBomb(t *testing.T, size int) string {
-	path := filepath.Join(t.TempDir(), "bomb.xlsx")
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	add := func(name, body string) {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(body))
-	}
-	add("[Content_Types].xml", `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`)
-	add("xl/workbook.xml", `<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`)
-	add("xl/_rels/workbook.xml.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`)
-	w, err := zw.Create("xl/worksheets/sheet1.xml")
+	path, err := testfiles.ZipBomb(t.TempDir(), size)
 	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte(`<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`))
-	pad := bytes.Repeat([]byte("<!-- padding padding padding -->"), 1024)
-	for written := 0; written < size; written += len(pad) {
-		w.Write(pad)
-	}
-	w.Write([]byte(`</sheetData></worksheet>`))
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

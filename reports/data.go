@@ -63,7 +63,7 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) (*Da
 	if d.Breaches, err = metrics.Breaches(ctx, db, p, ""); err != nil {
 		return nil, err
 	}
-	if d.Status, err = status(ctx, db, p, d.Made); err != nil {
+	if d.Status, err = LoadStatus(ctx, db, p, d.Made); err != nil {
 		return nil, err
 	}
 	if d.Rejects, err = rejects(ctx, db, p); err != nil {
@@ -103,12 +103,12 @@ func trend(ctx context.Context, db *sql.DB, p flexemp.Period) ([]*metrics.Period
 	return out, nil
 }
 
-// status gives every city × kind × month of the period its state: the first
+// LoadStatus gives every city × kind × month of the period its state: the first
 // accepted upload by the deadline (the end of the 10th of the next month,
 // Asia/Shanghai) is on time, after it late; with no accepted upload, a
 // refused file makes it refused, a deadline still ahead not due, else
 // missing.
-func status(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) ([]Status, error) {
+func LoadStatus(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) ([]Status, error) {
 	type key struct {
 		city, kind string
 		month      time.Time

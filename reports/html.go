@@ -46,7 +46,7 @@ type page struct {
 	BreachRows  []breachCountRow
 	StatusKinds []string
 	Months      []string
-	StatusRows  []statusRow
+	StatusRows  []StatusRow
 	StatusTotal []labelled
 
 	Run        metrics.Run
@@ -82,11 +82,14 @@ type breachCountRow struct {
 	Total      int
 }
 
-type statusMark struct{ Class, Title string }
+// StatusMark is one extract in the data status matrix: its state's CSS
+// class and a tooltip.
+type StatusMark struct{ Class, Title string }
 
-type statusRow struct {
+// StatusRow is one city's line of the data status matrix.
+type StatusRow struct {
 	Code, Name string
-	Months     [][]statusMark // per month, one mark per kind
+	Months     [][]StatusMark // per month, one mark per kind in flexemp.Kinds order
 }
 
 type cityPage struct {
@@ -226,18 +229,27 @@ func (p *page) status(d *Data) {
 	for _, k := range flexemp.Kinds {
 		p.StatusKinds = append(p.StatusKinds, flexemp.ContractOf(k).Title)
 	}
-	months := d.Period.Months()
-	for _, m := range months {
-		p.Months = append(p.Months, fmt.Sprintf("%d月", int(m.Month)))
+	p.Months, p.StatusRows = StatusMatrix(d.Period, d.Status)
+	counts := d.StatusCounts("")
+	for _, s := range []string{OnTime, Late, Refused, Missing, NotDue} {
+		p.StatusTotal = append(p.StatusTotal, labelled{s, Count(int64(counts[s]))})
 	}
-	byCity := map[string]*statusRow{}
-	for _, c := range flexemp.Cities {
-		row := &statusRow{Code: c.Code, Name: c.Name, Months: make([][]statusMark, len(months))}
-		byCity[c.Code] = row
-		p.StatusRows = append(p.StatusRows, *row)
+}
+
+// StatusMatrix lays a period's extract statuses out as the report shows
+// them: a column per month, a row per city, a mark per kind.
+func StatusMatrix(period flexemp.Period, status []Status) (months []string, rows []StatusRow) {
+	ms := period.Months()
+	for _, m := range ms {
+		months = append(months, fmt.Sprintf("%d月", int(m.Month)))
 	}
-	for _, s := range d.Status {
-		i := monthIndex(months, s.Month)
+	index := map[string]int{}
+	for i, c := range flexemp.Cities {
+		rows = append(rows, StatusRow{Code: c.Code, Name: c.Name, Months: make([][]StatusMark, len(ms))})
+		index[c.Code] = i
+	}
+	for _, s := range status {
+		i := monthIndex(ms, s.Month)
 		title := fmt.Sprintf("%s %s %s：%s", cityName(s.City), s.Month, flexemp.ContractOf(s.Kind).Title, s.State)
 		if s.Received != nil {
 			title += "，首次收到 " + s.Received.Format("2006-01-02 15:04")
@@ -245,16 +257,10 @@ func (p *page) status(d *Data) {
 		if s.Versions > 1 {
 			title += fmt.Sprintf("，共 %d 个版本", s.Versions)
 		}
-		row := byCity[s.City]
-		row.Months[i] = append(row.Months[i], statusMark{Class: stateClass[s.State], Title: title})
+		row := &rows[index[s.City]]
+		row.Months[i] = append(row.Months[i], StatusMark{Class: stateClass[s.State], Title: title})
 	}
-	for i := range p.StatusRows {
-		p.StatusRows[i] = *byCity[p.StatusRows[i].Code]
-	}
-	counts := d.StatusCounts("")
-	for _, s := range []string{OnTime, Late, Refused, Missing, NotDue} {
-		p.StatusTotal = append(p.StatusTotal, labelled{s, Count(int64(counts[s]))})
-	}
+	return months, rows
 }
 
 func monthIndex(ms []flexemp.Month, m flexemp.Month) int {

@@ -44,6 +44,12 @@ type Config struct {
 		Draws             int                   `toml:"draws"`              // sensitivity draws, default 1000
 		Seed              uint64                `toml:"seed"`               // sensitivity seed, default 1
 	} `toml:"assess"`
+	Server struct {
+		Listen       string `toml:"listen"`        // default 127.0.0.1:8080
+		TLSCert      string `toml:"tls_cert"`      // serve HTTPS with these; session cookies are then Secure
+		TLSKey       string `toml:"tls_key"`       //
+		SessionHours int    `toml:"session_hours"` // how long a page login lasts; default 12
+	} `toml:"server"`
 	// Reference names operator copies of the reference tables, relative to
 	// the config file; empty keeps the embedded ones.
 	Reference flexemp.ReferenceFiles `toml:"reference"`
@@ -82,6 +88,8 @@ func defaultConfig() Config {
 	c.Ingest.RejectRatio = 0.05
 	c.Ingest.UnzipLimitMiB = 512
 	c.Ingest.UploadLimitMiB = 100
+	c.Server.Listen = "127.0.0.1:8080"
+	c.Server.SessionHours = 12
 	c.Assess.Draws = 1000
 	c.Assess.Seed = 1
 	return c

@@ -46,6 +46,8 @@ var commands = map[string]command{
 	"rank":     {"print a period's ranking", runRank},
 	"explain":  {"explain one city's result for a period, step by step", runExplain},
 	"report":   {"write a period's report.html and ranking.xlsx", runReport},
+	"serve":    {"serve uploads, review pages and the API over one database", runServe},
+	"token":    {"add or revoke a city's or a reviewer's access token", runToken},
 }
 
 func main() {

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/server"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	var d dbFlags
+	d.register(fs)
+	listen := fs.String("listen", "", "address to listen on (overrides the config; default 127.0.0.1:8080)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := d.load()
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Server.Listen = *listen
+	}
+	o, err := cfg.assessOptions()
+	if err != nil {
+		return err
+	}
+	db, g, err := cfg.openIngest(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	s := server.New(db, g, server.Options{UploadLimit: cfg.Ingest.UploadLimitMiB << 20,
+		SessionTTL: time.Duration(cfg.Server.SessionHours) * time.Hour, Assess: o, Log: log})
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	scheme := "http"
+	if cfg.Server.TLSCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "flexemp 服务已启动：%s://%s\n", scheme, ln.Addr())
+	served := make(chan error, 1)
+	go func() {
+		if scheme == "https" {
+			served <- hs.ServeTLS(ln, cfg.Server.TLSCert, cfg.Server.TLSKey)
+		} else {
+			served <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	// Graceful: stop accepting, let in-flight uploads finish (each commits or
+	// rolls back as a whole), then close the database.
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "revoke") {
+		return usagef("token add|revoke --db DB (--city CODE | --reviewer NAME)")
+	}
+	fs := newFlags("token "+args[0], stderr)
+	var d dbFlags
+	d.register(fs)
+	city := fs.String("city", "", "city code or name")
+	reviewer := fs.String("reviewer", "", "the reviewer the token is for")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if (*city == "") == (*reviewer == "") {
+		return usagef("give exactly one of --city and --reviewer")
+	}
+	code := ""
+	if *city != "" {
+		c, ok := flexemp.ResolveCity(*city)
+		if !ok {
+			return usagef("--city: %q is not a Liaoning city", *city)
+		}
+		code = c.Code
+	}
+	_, db, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if args[0] == "add" {
+		token, err := server.AddToken(ctx, db, code, *reviewer, time.Now())
+		if err != nil {
+			return err
+		}
+		// The token alone on stdout: it is never shown again.
+		fmt.Fprintln(stdout, token)
+		return nil
+	}
+	n, err := server.RevokeTokens(ctx, db, code, *reviewer, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "已吊销 %d 个令牌\n", n)
+	if n == 0 {
+		return exitError(1)
+	}
+	return nil
+}

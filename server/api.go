@@ -1,0 +1,248 @@
+package server
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/metrics"
+)
+
+// POST /api/v1/uploads: multipart kind, month, file; answers SPEC's ingest
+// JSON object.
+func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request, p Principal) {
+	res, err := s.receive(w, r, p, nil)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, uploadStatus(res), res)
+}
+
+func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
+	var ur *uploadRefusal
+	switch {
+	case errors.As(err, &ur):
+		writeAPIError(w, ur.status, ur.code, ur.message)
+	case errors.Is(err, metrics.ErrNotAssessed):
+		writeAPIError(w, http.StatusNotFound, "not_found", "该考核期尚未考核")
+	case flexemp.ErrorCode(err) != flexemp.EINTERNAL:
+		writeAPIError(w, statusOf(err), flexemp.ErrorCode(err), flexemp.ErrorMessage(err))
+	default:
+		s.internal(w, r, err)
+	}
+}
+
+// forbidden is the answer to another city's resource.
+func forbidden(w http.ResponseWriter) {
+	writeAPIError(w, http.StatusForbidden, "forbidden", "无权访问其他城市的数据")
+}
+
+// uploadJSON is one ledger row in the API.
+type uploadJSON struct {
+	ID         int64     `json:"upload_id"`
+	City       string    `json:"city"`
+	Kind       string    `json:"kind"`
+	Month      string    `json:"month"`
+	Version    int       `json:"version"`
+	Current    bool      `json:"current"`
+	FileName   string    `json:"file_name"`
+	Format     string    `json:"format"`
+	SHA256     string    `json:"sha256"`
+	Uploader   string    `json:"uploader"`
+	ReceivedAt time.Time `json:"received_at"`
+	Rows       int       `json:"rows"`
+	Accepted   int       `json:"accepted"`
+	Rejected   int       `json:"rejected"`
+}
+
+// GET /api/v1/uploads?city=CODE: a city token sees its own city only.
+func (s *Server) apiUploads(w http.ResponseWriter, r *http.Request, p Principal) {
+	city := r.URL.Query().Get("city")
+	if p.Role == RoleCity {
+		if city == "" {
+			city = p.City
+		}
+		if city != p.City {
+			forbidden(w)
+			return
+		}
+	}
+	ups, err := ingest.Uploads(r.Context(), s.db, city)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	out := []uploadJSON{}
+	for _, u := range ups {
+		out = append(out, uploadJSON{ID: u.ID, City: u.City, Kind: string(u.Kind), Month: u.Month.String(), Version: u.Version,
+			Current: u.Current, FileName: u.FileName, Format: u.Format, SHA256: u.SHA256, Uploader: u.Uploader,
+			ReceivedAt: u.ReceivedAt, Rows: u.Rows, Accepted: u.Accepted, Rejected: u.Rejected})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// uploadCity finds an upload's city; not found is ENOTFOUND.
+func (s *Server) uploadCity(ctx context.Context, idText string) (int64, string, error) {
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return 0, "", flexemp.Errorf(flexemp.ENOTFOUND, "没有这个上传记录")
+	}
+	var city string
+	err = s.db.QueryRowContext(ctx, `SELECT city_code FROM uploads WHERE upload_id = ?`, id).Scan(&city)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", flexemp.Errorf(flexemp.ENOTFOUND, "没有这个上传记录")
+	}
+	return id, city, err
+}
+
+type rejectJSON struct {
+	Row    int    `json:"row"`
+	Column string `json:"column"`
+	Value  string `json:"value"` // IDs masked
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
+}
+
+// GET /api/v1/uploads/{id}/rejects
+func (s *Server) apiRejects(w http.ResponseWriter, r *http.Request, p Principal) {
+	id, city, err := s.uploadCity(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if !p.CanRead(city) {
+		forbidden(w)
+		return
+	}
+	rs, err := ingest.Rejects(r.Context(), s.db, id)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	out := []rejectJSON{}
+	for _, x := range rs {
+		out = append(out, rejectJSON{x.Row, x.Column, x.Value, x.Code, x.Reason})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func periodOf(w http.ResponseWriter, r *http.Request) (flexemp.Period, bool) {
+	p, err := flexemp.ParsePeriod(r.PathValue("period"))
+	if err != nil {
+		writeAPIError(w, http.StatusBadRequest, "invalid", flexemp.ErrorMessage(err))
+		return p, false
+	}
+	return p, true
+}
+
+// GET /api/v1/rankings/{period}: SPEC's rank JSON; a city token sees only
+// its own city's entry.
+func (s *Server) apiRanking(w http.ResponseWriter, r *http.Request, p Principal) {
+	period, ok := periodOf(w, r)
+	if !ok {
+		return
+	}
+	pr, err := metrics.Load(r.Context(), s.db, period)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, visibleRanking(pr, p))
+}
+
+func visibleRanking(pr *metrics.PeriodResult, p Principal) metrics.Ranking {
+	rk := pr.Ranking()
+	if p.Role == RoleReviewer {
+		return rk
+	}
+	own := rk.Cities[:0:0]
+	for _, c := range rk.Cities {
+		if c.Code == p.City {
+			own = append(own, c)
+		}
+	}
+	rk.Cities = own
+	return rk
+}
+
+// GET /api/v1/cities/{code}/scorecard/{period}: the city's explanation.
+func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request, p Principal) {
+	code := r.PathValue("code")
+	if !p.CanRead(code) {
+		forbidden(w)
+		return
+	}
+	period, ok := periodOf(w, r)
+	if !ok {
+		return
+	}
+	if _, known := flexemp.CityByCode(code); !known {
+		writeAPIError(w, http.StatusNotFound, "not_found", "未知的城市代码")
+		return
+	}
+	e, err := metrics.Explain(r.Context(), s.db, period, code)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}
+
+// assessed is the answer to an assessment request.
+type assessed struct {
+	Period      string  `json:"period"`
+	RunID       int64   `json:"run_id"`
+	ConfigHash  string  `json:"config_hash"`
+	Ranked      int     `json:"ranked"`
+	Seconds     float64 `json:"seconds"`
+	Transform   float64 `json:"transform_seconds"`
+	Sensitivity float64 `json:"sensitivity_seconds"`
+}
+
+// Assess runs an assessment through the write funnel.
+func (s *Server) Assess(ctx context.Context, period flexemp.Period) (*metrics.Assessment, error) {
+	var a *metrics.Assessment
+	err := s.Write(func() error {
+		var err error
+		a, err = metrics.Assess(ctx, s.db, period, s.opt.Assess)
+		return err
+	})
+	return a, err
+}
+
+// POST /api/v1/assess/{period}: reviewers only.
+func (s *Server) apiAssess(w http.ResponseWriter, r *http.Request, p Principal) {
+	if p.Role != RoleReviewer {
+		writeAPIError(w, http.StatusForbidden, "forbidden", "只有审核账号可以发起考核")
+		return
+	}
+	period, ok := periodOf(w, r)
+	if !ok {
+		return
+	}
+	start := time.Now()
+	a, err := s.Assess(r.Context(), period)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	pr, err := metrics.Load(r.Context(), s.db, period)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	ranked := 0
+	for _, c := range pr.Cities {
+		if c.Ranked {
+			ranked++
+		}
+	}
+	writeJSON(w, http.StatusOK, assessed{Period: period.String(), RunID: pr.Run.ID, ConfigHash: pr.Run.ConfigHash, Ranked: ranked,
+		Seconds: time.Since(start).Seconds(), Transform: a.Transform.Took.Seconds(), Sensitivity: a.SensTook.Seconds()})
+}

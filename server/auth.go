@@ -1,0 +1,127 @@
+package server
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+)
+
+const sessionCookie = "flexemp_session"
+
+type session struct {
+	principal Principal
+	csrf      string
+	expires   time.Time
+}
+
+// api authenticates an API request by its bearer token: 401 without a live
+// token.
+func (s *Server) api(h func(http.ResponseWriter, *http.Request, Principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="flexemp"`)
+			writeAPIError(w, http.StatusUnauthorized, "unauthorized", "缺少访问令牌：请在 Authorization 头中提供 Bearer 令牌")
+			return
+		}
+		p, found, err := lookupToken(r.Context(), s.db, strings.TrimSpace(token))
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		if !found {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="flexemp", error="invalid_token"`)
+			writeAPIError(w, http.StatusUnauthorized, "unauthorized", "访问令牌无效或已被吊销")
+			return
+		}
+		noteWho(r, p)
+		h(w, r, p)
+	}
+}
+
+// page authenticates a page request by its session cookie, sending the
+// visitor to log in when there is none, and checks the CSRF token of every
+// form it receives.
+func (s *Server) page(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess := s.sessionOf(r)
+		if sess == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login", http.StatusSeeOther)
+				return
+			}
+			s.pageError(w, r, nil, http.StatusUnauthorized, "登录已失效，请重新登录。")
+			return
+		}
+		noteWho(r, sess.principal)
+		// A form's CSRF token: in its csrf field, or for an upload (read as a
+		// stream by its handler) in the X-CSRF-Token header or the first part.
+		if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			if !validCSRF(sess, r.PostFormValue("csrf")) {
+				s.csrfRefused(w, r, sess)
+				return
+			}
+		}
+		h(w, r, sess)
+	}
+}
+
+func (s *Server) csrfRefused(w http.ResponseWriter, r *http.Request, sess *session) {
+	s.pageError(w, r, sess, http.StatusForbidden, "表单校验失败（CSRF），请刷新页面后重试。")
+}
+
+func validCSRF(sess *session, got string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(sess.csrf)) == 1
+}
+
+func (s *Server) sessionOf(r *http.Request) *session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	s.sessionsMu.Lock()
+	defer s.sessionsMu.Unlock()
+	sess := s.sessions[c.Value]
+	if sess == nil {
+		return nil
+	}
+	if s.opt.Now().After(sess.expires) {
+		delete(s.sessions, c.Value)
+		return nil
+	}
+	return sess
+}
+
+// startSession logs a principal in: a new session id in an HttpOnly,
+// SameSite=Strict cookie, Secure over TLS.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, p Principal) {
+	id := randomID()
+	now := s.opt.Now()
+	s.sessionsMu.Lock()
+	for k, v := range s.sessions {
+		if now.After(v.expires) {
+			delete(s.sessions, k)
+		}
+	}
+	s.sessions[id] = &session{principal: p, csrf: randomID(), expires: now.Add(s.opt.SessionTTL)}
+	s.sessionsMu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: int(s.opt.SessionTTL.Seconds())})
+}
+
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.sessionsMu.Lock()
+		delete(s.sessions, c.Value)
+		s.sessionsMu.Unlock()
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: -1})
+}
+
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("internal error", "route", r.URL.Path, "err", err)
+	writeAPIError(w, http.StatusInternalServerError, "internal", "服务器内部错误，请稍后重试或联系管理员")
+}

@@ -1,0 +1,431 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/reports"
+)
+
+//go:embed pages.html.tmpl
+var pagesTmpl string
+
+var pages = template.Must(template.New("pages").Parse(pagesTmpl))
+
+// view is what every page shows in its header.
+type view struct {
+	Title    string
+	Who      string
+	Reviewer bool
+	CSRF     string
+	Message  string
+}
+
+func (s *Server) viewFor(sess *session, title string) view {
+	v := view{Title: title}
+	if sess != nil {
+		v.Who, v.Reviewer, v.CSRF = sess.principal.DisplayName(), sess.principal.Role == RoleReviewer, sess.csrf
+	}
+	return v
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var b bytes.Buffer
+	if err := pages.ExecuteTemplate(&b, name, data); err != nil {
+		s.log.Error("render page", "page", name, "err", err)
+		http.Error(w, "页面生成失败", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}
+
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, sess *session, status int, message string) {
+	v := s.viewFor(sess, http.StatusText(status))
+	v.Title, v.Message = map[int]string{401: "需要登录", 403: "无权操作", 404: "未找到", 413: "文件过大", 415: "文件格式不支持", 422: "文件被拒收"}[status], message
+	if v.Title == "" {
+		v.Title = "请求有误"
+	}
+	s.render(w, r, status, "error", v)
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "login", view{Title: "登录"})
+}
+
+// POST /login: the token once, then a session cookie.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	p, ok, err := lookupToken(r.Context(), s.db, r.PostFormValue("token"))
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if !ok {
+		s.render(w, r, http.StatusUnauthorized, "login", view{Title: "登录", Message: "令牌无效或已被吊销。"})
+		return
+	}
+	noteWho(r, p)
+	s.startSession(w, r, p)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess *session) {
+	s.endSession(w, r)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+type labelled struct{ Label, Value string }
+
+type uploadRow struct {
+	ID                              int64
+	City, Kind, Month, File         string
+	Received                        string
+	Version, Rows, Accepted, Rejected int
+	Current, HasRejects               bool
+}
+
+type cityView struct {
+	view
+	Kinds        []labelled
+	DefaultMonth string
+	Limit        string
+	Uploads      []uploadRow
+	Scorecard    *scorecardView
+}
+
+type scorecardView struct {
+	Period, Headline string
+	Rows             []struct{ ID, Title, Value, Normalised, Contribution string }
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *session) {
+	if sess.principal.Role == RoleReviewer {
+		http.Redirect(w, r, "/review", http.StatusSeeOther)
+		return
+	}
+	v := cityView{view: s.viewFor(sess, "数据上传"), Limit: formatMiB(s.opt.UploadLimit),
+		DefaultMonth: flexemp.MonthOf(s.opt.Now().In(flexemp.Shanghai)).First().AddDate(0, -1, 0).Format("2006-01")}
+	for _, k := range flexemp.Kinds {
+		v.Kinds = append(v.Kinds, labelled{Value: string(k), Label: flexemp.ContractOf(k).Title})
+	}
+	var err error
+	if v.Uploads, err = s.uploadRows(r.Context(), sess.principal, 50); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if v.Scorecard, err = s.scorecard(r.Context(), sess.principal.City); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "city", v)
+}
+
+// latestPeriod is the assessed period that ends last, a year before its
+// fourth quarter.
+func (s *Server) latestPeriod(ctx context.Context) (flexemp.Period, []string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT period FROM assessment_runs`)
+	if err != nil {
+		return flexemp.Period{}, nil, err
+	}
+	defer rows.Close()
+	var ps []flexemp.Period
+	for rows.Next() {
+		var text string
+		if err := rows.Scan(&text); err != nil {
+			return flexemp.Period{}, nil, err
+		}
+		if p, err := flexemp.ParsePeriod(text); err == nil {
+			ps = append(ps, p)
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if !a.End().Equal(b.End()) {
+			return a.End().Before(b.End())
+		}
+		return a.Quarter > b.Quarter
+	})
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.String())
+	}
+	if len(ps) == 0 {
+		return flexemp.Period{}, nil, metrics.ErrNotAssessed
+	}
+	return ps[len(ps)-1], names, rows.Err()
+}
+
+func (s *Server) scorecard(ctx context.Context, city string) (*scorecardView, error) {
+	p, _, err := s.latestPeriod(ctx)
+	if errors.Is(err, metrics.ErrNotAssessed) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	e, err := metrics.Explain(ctx, s.db, p, city)
+	if err != nil {
+		return nil, err
+	}
+	sc := &scorecardView{Period: p.Label(), Headline: "数据不足，未参与排名"}
+	if c := e.City; c.Ranked && c.Index != nil {
+		sc.Headline = fmt.Sprintf("第 %d 名（90%%名次区间 %d–%d），综合指数 %.2f，等次 %s", c.Rank, c.RankP5, c.RankP95, *c.Index, c.Grade)
+	}
+	for _, ind := range e.City.Indicators {
+		sc.Rows = append(sc.Rows, struct{ ID, Title, Value, Normalised, Contribution string }{ind.ID, ind.Title,
+			reports.Indicator(ind.ID, ind.Value), reports.Fixed(ind.Normalised, 1), reports.Fixed(ind.Contribution, 2)})
+	}
+	return sc, nil
+}
+
+func (s *Server) uploadRows(ctx context.Context, p Principal, limit int) ([]uploadRow, error) {
+	city := ""
+	if p.Role == RoleCity {
+		city = p.City
+	}
+	ups, err := ingest.Uploads(ctx, s.db, city)
+	if err != nil {
+		return nil, err
+	}
+	var out []uploadRow
+	for i, u := range ups {
+		if limit > 0 && i == limit {
+			break
+		}
+		c, _ := flexemp.CityByCode(u.City)
+		out = append(out, uploadRow{ID: u.ID, City: c.Name, Kind: u.Kind.Title(), Month: u.Month.String(), File: u.FileName,
+			Received: u.ReceivedAt.Format("2006-01-02 15:04"), Version: u.Version, Rows: u.Rows, Accepted: u.Accepted,
+			Rejected: u.Rejected, Current: u.Current, HasRejects: u.Rejected > 0})
+	}
+	return out, nil
+}
+
+func (s *Server) uploadsPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	rows, err := s.uploadRows(r.Context(), sess.principal, 0)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "uploadsPage", cityView{view: s.viewFor(sess, "上传记录"), Uploads: rows})
+}
+
+type resultView struct {
+	view
+	Result  *ingest.Result
+	Reasons []labelled
+	Samples []flexemp.Reject
+}
+
+// POST /upload: the form's file, answered with the validation result.
+func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request, sess *session) {
+	res, err := s.receive(w, r, sess.principal, sess)
+	var ur *uploadRefusal
+	switch {
+	case errors.As(err, &ur):
+		s.pageError(w, r, sess, ur.status, ur.message)
+		return
+	case err != nil:
+		s.internal(w, r, err)
+		return
+	}
+	v := resultView{view: s.viewFor(sess, "上传结果"), Result: res, Samples: res.Samples}
+	for code, n := range res.Reasons {
+		label := flexemp.Reasons[code]
+		if label == "" {
+			label = code
+		}
+		v.Reasons = append(v.Reasons, labelled{label, strconv.Itoa(n)})
+	}
+	sort.Slice(v.Reasons, func(i, j int) bool { return v.Reasons[i].Label < v.Reasons[j].Label })
+	if len(v.Samples) > 20 {
+		v.Samples = v.Samples[:20]
+	}
+	s.render(w, r, uploadStatus(res), "result", v)
+}
+
+// GET /uploads/{id}/rejects.xlsx
+func (s *Server) rejectsDownload(w http.ResponseWriter, r *http.Request, sess *session) {
+	id, city, err := s.uploadCity(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
+		return
+	}
+	if !sess.principal.CanRead(city) {
+		s.pageError(w, r, sess, http.StatusForbidden, "无权访问其他城市的数据。")
+		return
+	}
+	rs, err := ingest.Rejects(r.Context(), s.db, id)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	var b bytes.Buffer
+	if err := ingest.WriteRejectsXLSX(&b, rs); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="rejects-%d.xlsx"`, id))
+	w.Write(b.Bytes())
+}
+
+type reviewView struct {
+	view
+	Period, PeriodLabel string
+	Periods             []string
+	Ranking             []struct{ Rank, Name, Index, Band, Grade, Priority string }
+}
+
+// reviewerOnly refuses a city's session on a reviewer page.
+func (s *Server) reviewerOnly(w http.ResponseWriter, r *http.Request, sess *session) bool {
+	if sess.principal.Role != RoleReviewer {
+		s.pageError(w, r, sess, http.StatusForbidden, "此页面仅供审核人员使用。")
+		return false
+	}
+	return true
+}
+
+// periodParam reads ?period=, defaulting to the latest assessed one.
+func (s *Server) periodParam(r *http.Request) (flexemp.Period, []string, error) {
+	latest, all, err := s.latestPeriod(r.Context())
+	if err != nil && !errors.Is(err, metrics.ErrNotAssessed) {
+		return latest, nil, err
+	}
+	if q := r.FormValue("period"); q != "" {
+		p, err := flexemp.ParsePeriod(q)
+		return p, all, err
+	}
+	if errors.Is(err, metrics.ErrNotAssessed) {
+		now := flexemp.MonthOf(s.opt.Now().In(flexemp.Shanghai))
+		return flexemp.Period{Year: now.Year}, nil, nil
+	}
+	return latest, all, nil
+}
+
+func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	if !s.reviewerOnly(w, r, sess) {
+		return
+	}
+	p, all, err := s.periodParam(r)
+	if err != nil {
+		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
+		return
+	}
+	v := reviewView{view: s.viewFor(sess, "排名与报告"), Period: p.String(), PeriodLabel: p.Label(), Periods: all}
+	pr, err := metrics.Load(r.Context(), s.db, p)
+	switch {
+	case errors.Is(err, metrics.ErrNotAssessed):
+		v.Message = p.Label() + "尚未考核，可点击“重新考核”立即计算。"
+	case err != nil:
+		s.internal(w, r, err)
+		return
+	default:
+		for _, c := range pr.Cities {
+			row := struct{ Rank, Name, Index, Band, Grade, Priority string }{"—", c.Name, reports.Fixed(c.Index, 2), "—", c.Grade, ""}
+			if c.Ranked {
+				row.Rank, row.Band = strconv.Itoa(c.Rank), fmt.Sprintf("%d–%d", c.RankP5, c.RankP95)
+			}
+			if c.Priority {
+				row.Priority = "推荐"
+			}
+			v.Ranking = append(v.Ranking, row)
+		}
+	}
+	s.render(w, r, http.StatusOK, "review", v)
+}
+
+// GET /reports/{period}: the period's full report, for reviewers.
+func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	if !s.reviewerOnly(w, r, sess) {
+		return
+	}
+	p, err := flexemp.ParsePeriod(r.PathValue("period"))
+	if err != nil {
+		s.pageError(w, r, sess, http.StatusBadRequest, flexemp.ErrorMessage(err))
+		return
+	}
+	d, err := reports.Load(r.Context(), s.db, p, s.opt.Now())
+	if errors.Is(err, metrics.ErrNotAssessed) {
+		s.pageError(w, r, sess, http.StatusNotFound, p.Label()+"尚未考核。")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	var b bytes.Buffer
+	if err := reports.HTML(&b, d); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
+	w.Write(b.Bytes())
+}
+
+type statusView struct {
+	view
+	Period, PeriodLabel string
+	Months              []string
+	Rows                []struct {
+		Name  string
+		Cells [][]reports.StatusMark
+	}
+}
+
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	if !s.reviewerOnly(w, r, sess) {
+		return
+	}
+	p, _, err := s.periodParam(r)
+	if err != nil {
+		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
+		return
+	}
+	st, err := reports.LoadStatus(r.Context(), s.db, p, s.opt.Now())
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	v := statusView{view: s.viewFor(sess, "报送情况"), Period: p.String(), PeriodLabel: p.Label()}
+	months, rows := reports.StatusMatrix(p, st)
+	v.Months = months
+	for _, row := range rows {
+		v.Rows = append(v.Rows, struct {
+			Name  string
+			Cells [][]reports.StatusMark
+		}{row.Name, row.Months})
+	}
+	s.render(w, r, http.StatusOK, "status", v)
+}
+
+// POST /assess: a reviewer runs an assessment from the ranking page.
+func (s *Server) assessForm(w http.ResponseWriter, r *http.Request, sess *session) {
+	if !s.reviewerOnly(w, r, sess) {
+		return
+	}
+	p, err := flexemp.ParsePeriod(r.PostFormValue("period"))
+	if err != nil {
+		s.pageError(w, r, sess, http.StatusBadRequest, flexemp.ErrorMessage(err))
+		return
+	}
+	if _, err := s.Assess(r.Context(), p); err != nil {
+		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
+		return
+	}
+	http.Redirect(w, r, "/review?period="+p.String(), http.StatusSeeOther)
+}

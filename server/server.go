@@ -1,0 +1,229 @@
+// Package server is flexemp's HTTP side: city uploads, reviewer pages and
+// the JSON API over one DuckDB file, in the process that owns it. Every
+// write (an upload, an assessment, a token) goes through one funnel, so
+// concurrent requests wait for each other instead of failing with a write
+// conflict.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/metrics"
+)
+
+// Options are the server's settings; zero values take the defaults.
+type Options struct {
+	UploadLimit int64         // bytes of one uploaded file; default 100 MiB
+	SessionTTL  time.Duration // how long a page login lasts; default 12 hours
+	TempDir     string        // where uploads are spooled; default the system's
+	Assess      metrics.AssessOptions
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+// Server serves one database.
+type Server struct {
+	db       *sql.DB
+	ingester *ingest.Ingester
+	opt      Options
+	log      *slog.Logger
+
+	writes sync.Mutex // the write funnel
+
+	sessionsMu sync.Mutex
+	sessions   map[string]*session
+
+	metrics *serverMetrics
+	handler http.Handler
+}
+
+// New makes a server over db, with g loading its uploads.
+func New(db *sql.DB, g *ingest.Ingester, o Options) *Server {
+	if o.UploadLimit == 0 {
+		o.UploadLimit = 100 << 20
+	}
+	if o.SessionTTL == 0 {
+		o.SessionTTL = 12 * time.Hour
+	}
+	if o.TempDir == "" {
+		o.TempDir = os.TempDir()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	s := &Server{db: db, ingester: g, opt: o, log: o.Log, sessions: map[string]*session{}, metrics: newMetrics()}
+	s.handler = s.routes()
+	return s
+}
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Metrics is the registry /metrics serves, for the scheduler's counters too.
+func (s *Server) Metrics() *prometheus.Registry { return s.metrics.registry }
+
+// Write runs f alone among the server's writes.
+func (s *Server) Write(f func() error) error {
+	s.writes.Lock()
+	defer s.writes.Unlock()
+	return f()
+}
+
+// DB is the server's database, for reads.
+func (s *Server) DB() *sql.DB { return s.db }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.observe(pattern, h)) }
+
+	handle("GET /healthz", s.healthz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+
+	// API: Authorization: Bearer TOKEN.
+	handle("POST /api/v1/uploads", s.api(s.apiUpload))
+	handle("GET /api/v1/uploads", s.api(s.apiUploads))
+	handle("GET /api/v1/uploads/{id}/rejects", s.api(s.apiRejects))
+	handle("GET /api/v1/rankings/{period}", s.api(s.apiRanking))
+	handle("GET /api/v1/cities/{code}/scorecard/{period}", s.api(s.apiScorecard))
+	handle("POST /api/v1/assess/{period}", s.api(s.apiAssess))
+
+	// Pages: a session cookie after logging in with the token once.
+	handle("GET /login", s.loginPage)
+	handle("POST /login", s.login)
+	handle("POST /logout", s.page(s.logout))
+	handle("GET /{$}", s.page(s.home))
+	handle("POST /upload", s.page(s.uploadForm))
+	handle("GET /uploads", s.page(s.uploadsPage))
+	handle("GET /uploads/{id}/rejects.xlsx", s.page(s.rejectsDownload))
+	handle("GET /review", s.page(s.reviewPage))
+	handle("GET /reports/{period}", s.page(s.reportPage))
+	handle("GET /status", s.page(s.statusPage))
+	handle("POST /assess", s.page(s.assessForm))
+	return mux
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := s.db.PingContext(r.Context()); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type principalKey struct{}
+
+// observe times every request by route and logs it without credentials.
+func (s *Server) observe(route string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		var who string
+		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, &who))
+		h(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		took := time.Since(start)
+		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Observe(took.Seconds())
+		level := slog.LevelInfo
+		if sw.status >= 400 {
+			level = slog.LevelWarn
+		}
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", sw.status,
+			"took_ms", took.Milliseconds(), "who", who, "remote", r.RemoteAddr)
+	})
+}
+
+// noteWho records the principal for the request log.
+func noteWho(r *http.Request, p Principal) {
+	if who, ok := r.Context().Value(principalKey{}).(*string); ok {
+		*who = p.Label()
+	}
+}
+
+// apiError is every API refusal: a machine code and a Chinese message.
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeAPIError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, apiError{Code: code, Message: message})
+}
+
+// statusOf maps an application error to its HTTP status.
+func statusOf(err error) int {
+	switch flexemp.ErrorCode(err) {
+	case flexemp.EINVALID:
+		return http.StatusUnprocessableEntity
+	case flexemp.ENOTFOUND:
+		return http.StatusNotFound
+	case flexemp.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case flexemp.EFORBIDDEN:
+		return http.StatusForbidden
+	case flexemp.ECONFLICT:
+		return http.StatusConflict
+	case flexemp.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case flexemp.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	}
+	return http.StatusInternalServerError
+}
+
+func randomID() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,185 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/ingest"
+)
+
+// uploadRefusal is an upload the server refused before ingest saw it.
+type uploadRefusal struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *uploadRefusal) Error() string { return e.message }
+
+// receive streams a multipart upload (fields kind, month, file; csrf first
+// when needCSRF) into a spool file and ingests it for the principal's city
+// through the write funnel. The file's name is only a label: it never
+// becomes a path.
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, p Principal, csrf *session) (*ingest.Result, error) {
+	if p.Role != RoleCity {
+		return nil, &uploadRefusal{http.StatusForbidden, "forbidden", "审核账号只能查看，不能上传数据"}
+	}
+	// The limit is the file's; the form's other fields get a little room.
+	r.Body = http.MaxBytesReader(w, r.Body, s.opt.UploadLimit+64<<10)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, &uploadRefusal{http.StatusBadRequest, "invalid", "请以 multipart/form-data 提交：kind、month 与 file"}
+	}
+	var kind, month, name, spool string
+	defer func() {
+		if spool != "" {
+			os.Remove(spool)
+		}
+	}()
+	first := true
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, s.readRefusal(err)
+		}
+		field := part.FormName()
+		if csrf != nil && first && r.Header.Get("X-CSRF-Token") == "" && field != "csrf" {
+			return nil, &uploadRefusal{http.StatusForbidden, "forbidden", "表单校验失败（CSRF），请刷新页面后重试。"}
+		}
+		first = false
+		switch field {
+		case "file":
+			if spool != "" {
+				return nil, &uploadRefusal{http.StatusBadRequest, "invalid", "一次只能上传一个文件"}
+			}
+			name = safeName(part.FileName())
+			f, err := os.CreateTemp(s.opt.TempDir, "flexemp-upload-*")
+			if err != nil {
+				return nil, err
+			}
+			spool = f.Name()
+			n, err := io.Copy(f, io.LimitReader(part, s.opt.UploadLimit+1))
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return nil, s.readRefusal(err)
+			}
+			if n > s.opt.UploadLimit {
+				return nil, s.tooLarge()
+			}
+		default:
+			b, err := io.ReadAll(io.LimitReader(part, 4<<10))
+			if err != nil {
+				return nil, s.readRefusal(err)
+			}
+			v := strings.TrimSpace(string(b))
+			switch field {
+			case "kind":
+				kind = v
+			case "month":
+				month = v
+			case "csrf":
+				if csrf != nil && r.Header.Get("X-CSRF-Token") == "" && !validCSRF(csrf, v) {
+					return nil, &uploadRefusal{http.StatusForbidden, "forbidden", "表单校验失败（CSRF），请刷新页面后重试。"}
+				}
+			}
+		}
+	}
+	if csrf != nil && r.Header.Get("X-CSRF-Token") != "" && !validCSRF(csrf, r.Header.Get("X-CSRF-Token")) {
+		return nil, &uploadRefusal{http.StatusForbidden, "forbidden", "表单校验失败（CSRF），请刷新页面后重试。"}
+	}
+	if spool == "" {
+		return nil, &uploadRefusal{http.StatusBadRequest, "invalid", "没有收到文件（表单字段 file）"}
+	}
+	k, ok := flexemp.ParseKind(kind)
+	if !ok {
+		return nil, &uploadRefusal{http.StatusBadRequest, "invalid", "数据类型（kind）应为 registrations、subsidies、trainings 或 services"}
+	}
+	var m flexemp.Month
+	if month != "" {
+		if m, err = flexemp.ParseMonth(month); err != nil {
+			return nil, &uploadRefusal{http.StatusBadRequest, "invalid", flexemp.ErrorMessage(err)}
+		}
+	}
+	var res *ingest.Result
+	err = s.Write(func() error {
+		var err error
+		res, err = s.ingester.Ingest(r.Context(), ingest.Request{Path: spool, FileName: name, City: p.City, Kind: k,
+			Month: m, Uploader: p.Label(), ReceivedAt: s.opt.Now().In(flexemp.Shanghai)})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.metrics.uploads.WithLabelValues(res.Status).Inc()
+	if res.Status == ingest.StatusAccepted {
+		s.metrics.rows.WithLabelValues("accepted").Add(float64(res.Accepted))
+		s.metrics.rows.WithLabelValues("rejected").Add(float64(res.Rejected))
+	}
+	return res, nil
+}
+
+// uploadStatus is the HTTP status of an ingest result: 200, or for a
+// refused file 413 (unpacks too large), 415 (not a supported file) or 422.
+func uploadStatus(res *ingest.Result) int {
+	if res.Status != ingest.StatusRefused {
+		return http.StatusOK
+	}
+	switch res.Code {
+	case flexemp.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case flexemp.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	}
+	return http.StatusUnprocessableEntity
+}
+
+func (s *Server) tooLarge() *uploadRefusal {
+	return &uploadRefusal{http.StatusRequestEntityTooLarge, "too_large",
+		"文件超过上传上限 " + formatMiB(s.opt.UploadLimit) + "，未入库"}
+}
+
+func (s *Server) readRefusal(err error) error {
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		return s.tooLarge()
+	}
+	return &uploadRefusal{http.StatusBadRequest, "invalid", "上传中断或表单格式错误，请重试"}
+}
+
+func formatMiB(n int64) string {
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MiB"
+}
+
+// safeName keeps the last element of an uploaded file's name, without any
+// directory of either slash, control characters or more than 200 bytes:
+// a label for the ledger, never a path.
+func safeName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	for len(name) > 200 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	if name == "" || name == "." || name == ".." {
+		return "upload"
+	}
+	return name
+}
