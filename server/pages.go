@@ -91,9 +91,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess *session) {
 type labelled struct{ Label, Value string }
 
 type uploadRow struct {
-	ID                              int64
-	City, Kind, Month, File         string
-	Received                        string
+	ID                                int64
+	City, Kind, Month, File           string
+	Received                          string
 	Version, Rows, Accepted, Rejected int
 	Current, HasRejects               bool
 }

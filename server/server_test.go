@@ -1,0 +1,538 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/internal/testfiles"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/server"
+	"github.com/liaoning-hrss/flexemp/transform"
+)
+
+const testdata = "../testdata"
+
+// site is a served database with a token per city and one reviewer token,
+// and generated extracts for January–April 2024 on disk.
+type site struct {
+	t        *testing.T
+	db       *sql.DB
+	srv      *server.Server
+	ts       *httptest.Server
+	city     map[string]string // city code → token
+	reviewer string
+	files    map[string]map[string]gen.File // city → "kind month" → generated file
+	data     string
+	spool    string
+}
+
+var fixture struct {
+	once sync.Once
+	dir  string
+	man  *gen.Manifest
+	err  error
+}
+
+// extracts generates the province's files once for the package.
+func extracts(t *testing.T) (string, *gen.Manifest) {
+	fixture.once.Do(func() {
+		fixture.dir, fixture.err = os.MkdirTemp("", "flexemp-server-")
+		if fixture.err == nil {
+			fixture.man, fixture.err = gen.Generate(fixture.dir, gen.Options{Seed: 9, Scale: 0.003,
+				From: flexemp.Month{Year: 2024, Month: 1}, To: flexemp.Month{Year: 2024, Month: 4}})
+		}
+	})
+	if fixture.err != nil {
+		t.Fatal(fixture.err)
+	}
+	return fixture.dir, fixture.man
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixture.dir != "" {
+		os.RemoveAll(fixture.dir)
+	}
+	os.Exit(code)
+}
+
+func newSite(t *testing.T, o server.Options) *site {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := transform.Open(ctx, filepath.Join(dir, "flexemp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	g := &ingest.Ingester{DB: db, Key: []byte("server-test-key-0123456789"), Limits: ingest.Limits{UnzipSize: 8 << 20}}
+	o.TempDir = filepath.Join(dir, "spool")
+	os.MkdirAll(o.TempDir, 0o755)
+	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	o.Assess = metrics.AssessOptions{Seed: 1, Draws: 100}
+	s := &site{t: t, db: db, srv: server.New(db, g, o), city: map[string]string{}, spool: o.TempDir, files: map[string]map[string]gen.File{}}
+	s.ts = httptest.NewServer(s.srv.Handler())
+	t.Cleanup(s.ts.Close)
+	for _, c := range flexemp.Cities {
+		if s.city[c.Code], err = server.AddToken(ctx, db, c.Code, "", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.reviewer, err = server.AddToken(ctx, db, "", "省厅审核", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var man *gen.Manifest
+	s.data, man = extracts(t)
+	for _, f := range man.Files {
+		if s.files[f.City] == nil {
+			s.files[f.City] = map[string]gen.File{}
+		}
+		s.files[f.City][string(f.Kind)+" "+f.Month] = f
+	}
+	return s
+}
+
+// upload posts a file to the API as token, with the form fields given.
+func (s *site) upload(token, kind, month, path, name string) (int, map[string]any) {
+	s.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("kind", kind)
+	if month != "" {
+		mw.WriteField("month", month)
+	}
+	fw, _ := mw.CreateFormFile("file", name)
+	f, err := os.Open(path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	io.Copy(fw, f)
+	f.Close()
+	mw.Close()
+	req, _ := http.NewRequest("POST", s.ts.URL+"/api/v1/uploads", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return s.do(req)
+}
+
+func (s *site) do(req *http.Request) (int, map[string]any) {
+	s.t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	json.Unmarshal(b, &out)
+	if out == nil {
+		out = map[string]any{"raw": string(b)}
+	}
+	return resp.StatusCode, out
+}
+
+func (s *site) get(token, path string) (int, string) {
+	s.t.Helper()
+	req, _ := http.NewRequest("GET", s.ts.URL+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// sendCity uploads a city's generated extract of a kind and month.
+func (s *site) sendCity(city, kind, month string) map[string]any {
+	s.t.Helper()
+	f, ok := s.files[city][kind+" "+month]
+	if !ok {
+		s.t.Fatalf("no generated %s %s for %s", kind, month, city)
+	}
+	code, res := s.upload(s.city[city], kind, month, filepath.Join(s.data, f.Path), filepath.Base(f.Path))
+	if code != http.StatusOK || res["status"] != "accepted" {
+		s.t.Fatalf("%s %s %s: %d %v", city, kind, month, code, res)
+	}
+	return res
+}
+
+func (s *site) count(query string, args ...any) int {
+	s.t.Helper()
+	var n int
+	if err := s.db.QueryRow(query, args...).Scan(&n); err != nil {
+		s.t.Fatal(err)
+	}
+	return n
+}
+
+// Every city token against every other city's uploads, rejects and
+// scorecard: 403, and never the data. A reviewer reads all and uploads
+// nothing; no token or a bad or revoked one is 401.
+func TestAccessMatrix(t *testing.T) {
+	s := newSite(t, server.Options{})
+	uploadOf := map[string]int64{}
+	for _, c := range flexemp.Cities {
+		res := s.sendCity(c.Code, "registrations", "2024-01")
+		uploadOf[c.Code] = int64(res["upload_id"].(float64))
+	}
+	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer)); code != 200 {
+		t.Fatalf("assess: %d %v", code, body)
+	}
+	for _, a := range flexemp.Cities {
+		token := s.city[a.Code]
+		for _, b := range flexemp.Cities {
+			paths := []string{
+				"/api/v1/uploads?city=" + b.Code,
+				fmt.Sprintf("/api/v1/uploads/%d/rejects", uploadOf[b.Code]),
+				"/api/v1/cities/" + b.Code + "/scorecard/2024Q1",
+			}
+			for _, p := range paths {
+				code, body := s.get(token, p)
+				switch {
+				case a.Code == b.Code && code != 200:
+					t.Errorf("%s own %s: %d %s", a.Name, p, code, body)
+				case a.Code != b.Code && code != 403:
+					t.Errorf("%s → %s %s: %d, want 403", a.Name, b.Name, p, code)
+				case a.Code != b.Code && (strings.Contains(body, b.Code) || strings.Contains(body, b.Name)):
+					t.Errorf("%s → %s %s: the refusal shows the other city's data: %s", a.Name, b.Name, p, body)
+				}
+			}
+		}
+		// The ranking shows a city its own entry only.
+		code, body := s.get(token, "/api/v1/rankings/2024Q1")
+		var r metrics.Ranking
+		json.Unmarshal([]byte(body), &r)
+		if code != 200 || len(r.Cities) != 1 || r.Cities[0].Code != a.Code {
+			t.Errorf("%s ranking: %d, %d entries", a.Name, code, len(r.Cities))
+		}
+		// A city may not assess.
+		if code, _ := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", token)); code != 403 {
+			t.Errorf("%s assess: %d, want 403", a.Name, code)
+		}
+	}
+	// The reviewer reads everything and uploads nothing.
+	for _, p := range []string{"/api/v1/uploads", "/api/v1/uploads?city=210200", fmt.Sprintf("/api/v1/uploads/%d/rejects", uploadOf["210300"]),
+		"/api/v1/cities/211400/scorecard/2024Q1"} {
+		if code, body := s.get(s.reviewer, p); code != 200 {
+			t.Errorf("reviewer %s: %d %s", p, code, body)
+		}
+	}
+	code, body := s.get(s.reviewer, "/api/v1/rankings/2024Q1")
+	var all metrics.Ranking
+	json.Unmarshal([]byte(body), &all)
+	if code != 200 || len(all.Cities) != 14 {
+		t.Errorf("reviewer ranking: %d, %d cities", code, len(all.Cities))
+	}
+	f := s.files["210100"]["registrations 2024-02"]
+	if code, _ := s.upload(s.reviewer, "registrations", "2024-02", filepath.Join(s.data, f.Path), "x.csv"); code != 403 {
+		t.Errorf("reviewer upload: %d, want 403", code)
+	}
+	// No token, a bad token, a revoked token: 401 everywhere.
+	if _, err := server.RevokeTokens(context.Background(), s.db, "210500", "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, token := range []string{"", "fxe_not-a-token", "nonsense", s.city["210500"]} {
+		for _, p := range []string{"/api/v1/uploads", "/api/v1/rankings/2024Q1", "/api/v1/cities/210500/scorecard/2024Q1",
+			fmt.Sprintf("/api/v1/uploads/%d/rejects", uploadOf["210500"])} {
+			if code, _ := s.get(token, p); code != 401 {
+				t.Errorf("token %.8q %s: %d, want 401", token, p, code)
+			}
+		}
+		if code, _ := s.upload(token, "registrations", "2024-02", filepath.Join(s.data, f.Path), "x.csv"); code != 401 {
+			t.Errorf("token %.8q upload: %d, want 401", token, code)
+		}
+	}
+	// Pages: a city's session is refused another city's rejects and the reviewer pages.
+	city := s.login(s.city["210100"])
+	for _, p := range []string{fmt.Sprintf("/uploads/%d/rejects.xlsx", uploadOf["210200"]), "/review", "/reports/2024Q1", "/status"} {
+		if code, _ := city.get(p); code != 403 {
+			t.Errorf("city page %s: %d, want 403", p, code)
+		}
+	}
+	if code, _ := city.get(fmt.Sprintf("/uploads/%d/rejects.xlsx", uploadOf["210100"])); code != 200 {
+		t.Errorf("own rejects download: %d", code)
+	}
+	// Only hashes are stored.
+	for code, token := range s.city {
+		if n := s.count(`SELECT count(*) FROM tokens WHERE hash = ? OR hash LIKE ?`, token, "%"+token[4:20]+"%"); n != 0 {
+			t.Errorf("%s token stored in the clear", code)
+		}
+	}
+}
+
+func mustReq(method, url, token string) *http.Request {
+	req, _ := http.NewRequest(method, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return req
+}
+
+// browser is a page session: a client with a cookie jar that does not
+// follow redirects.
+type browser struct {
+	s      *site
+	client *http.Client
+}
+
+func (s *site) login(token string) *browser {
+	s.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	b := &browser{s: s, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	resp, err := b.client.PostForm(s.ts.URL+"/login", url.Values{"token": {token}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("login: %d", resp.StatusCode)
+	}
+	return b
+}
+
+func (b *browser) get(path string) (int, string) {
+	resp, err := b.client.Get(b.s.ts.URL + path)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (b *browser) csrf() string {
+	_, page := b.get("/uploads")
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		b.s.t.Fatal("no csrf field on the page")
+	}
+	return m[1]
+}
+
+// postUpload sends the upload form; csrf "" leaves the field out.
+func (b *browser) postUpload(csrf, kind, month, path string) (int, string) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if csrf != "" {
+		mw.WriteField("csrf", csrf)
+	}
+	mw.WriteField("kind", kind)
+	mw.WriteField("month", month)
+	fw, _ := mw.CreateFormFile("file", filepath.Base(path))
+	data, _ := os.ReadFile(path)
+	fw.Write(data)
+	mw.Close()
+	resp, err := b.client.Post(b.s.ts.URL+"/upload", mw.FormDataContentType(), &body)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
+}
+
+// Pages keep a session cookie (HttpOnly, SameSite=Strict) and refuse a
+// form without its CSRF token.
+func TestSessionsAndCSRF(t *testing.T) {
+	s := newSite(t, server.Options{})
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(s.ts.URL+"/login", url.Values{"token": {s.city["210100"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cookie := resp.Header.Get("Set-Cookie")
+	if !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") || strings.Contains(cookie, s.city["210100"]) {
+		t.Errorf("session cookie %q", cookie)
+	}
+	if resp, _ := client.PostForm(s.ts.URL+"/login", url.Values{"token": {"fxe_wrong"}}); resp.StatusCode != 401 {
+		t.Errorf("bad login: %d", resp.StatusCode)
+	}
+	b := s.login(s.city["210100"])
+	f := s.files["210100"]["registrations 2024-02"]
+	path := filepath.Join(s.data, f.Path)
+	before := s.count(`SELECT count(*) FROM uploads`)
+	if code, _ := b.postUpload("", "registrations", "2024-02", path); code != 403 {
+		t.Errorf("upload without csrf: %d, want 403", code)
+	}
+	if code, _ := b.postUpload("forged", "registrations", "2024-02", path); code != 403 {
+		t.Errorf("upload with a forged csrf: %d, want 403", code)
+	}
+	if n := s.count(`SELECT count(*) FROM uploads`); n != before {
+		t.Error("a refused form was stored")
+	}
+	code, page := b.postUpload(b.csrf(), "registrations", "2024-02", path)
+	if code != 200 || !strings.Contains(page, "已入库") {
+		t.Errorf("upload with csrf: %d", code)
+	}
+	// The reviewer's assess button: refused without the token, done with it.
+	r := s.login(s.reviewer)
+	resp, _ = r.client.PostForm(s.ts.URL+"/assess", url.Values{"period": {"2024Q1"}})
+	if resp.StatusCode != 403 {
+		t.Errorf("assess without csrf: %d", resp.StatusCode)
+	}
+	resp, _ = r.client.PostForm(s.ts.URL+"/assess", url.Values{"period": {"2024Q1"}, "csrf": {r.csrf()}})
+	if resp.StatusCode != http.StatusSeeOther || s.count(`SELECT count(*) FROM assessment_runs`) != 1 {
+		t.Errorf("assess with csrf: %d", resp.StatusCode)
+	}
+	// Logging out ends the session.
+	resp, _ = b.client.PostForm(s.ts.URL+"/logout", url.Values{"csrf": {b.csrf()}})
+	if code, _ := b.get("/uploads"); code != http.StatusSeeOther {
+		t.Errorf("after logout: %d, want a redirect to login", code)
+	}
+}
+
+// Hostile and broken files get the right status, nothing is half-written,
+// and a file's name never becomes a path.
+func TestUploadRefusals(t *testing.T) {
+	s := newSite(t, server.Options{UploadLimit: 256 << 10})
+	token := s.city["210100"]
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.csv")
+	os.WriteFile(big, bytes.Repeat([]byte("x,"), 200<<10), 0o644)
+	bomb, err := testfiles.ZipBomb(dir, 64<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, path, kind string
+		want             int
+	}{
+		{"too large", big, "registrations", 413},
+		{"zip bomb", bomb, "registrations", 413},
+		{"truncated workbook", filepath.Join(testdata, "truncated.xlsx"), "registrations", 422},
+		{"not a spreadsheet", filepath.Join(testdata, "not_a_spreadsheet.png"), "registrations", 415},
+		{"wrong kind", filepath.Join(testdata, "wrong_kind_subsidies.csv"), "registrations", 422},
+		{"unknown kind", filepath.Join(testdata, "registrations_gbk.csv"), "payroll", 400},
+	}
+	for _, c := range cases {
+		before := s.count(`SELECT count(*) FROM uploads`) + s.count(`SELECT count(*) FROM registrations`)
+		code, res := s.upload(token, c.kind, "2024-03", c.path, filepath.Base(c.path))
+		if code != c.want {
+			t.Errorf("%s: %d %v, want %d", c.name, code, res, c.want)
+		}
+		msg, _ := res["message"].(string)
+		if e, _ := res["error"].(string); e != "" {
+			msg = e
+		}
+		if !regexp.MustCompile(`\p{Han}`).MatchString(msg) {
+			t.Errorf("%s: no Chinese message in %v", c.name, res)
+		}
+		if after := s.count(`SELECT count(*) FROM uploads`) + s.count(`SELECT count(*) FROM registrations`); after != before {
+			t.Errorf("%s: stored something", c.name)
+		}
+	}
+	// A path in the file name is only a label.
+	target := filepath.Join(dir, "evil.csv")
+	name := "../../../../" + strings.TrimPrefix(target, "/")
+	code, res := s.upload(token, "registrations", "2024-03", filepath.Join(testdata, "registrations_gbk.csv"), name)
+	if code != 200 || res["file"] != "evil.csv" {
+		t.Errorf("traversal name: %d %v", code, res)
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Error("the file name was used as a path")
+	}
+	var stored string
+	s.db.QueryRow(`SELECT file_name FROM uploads ORDER BY upload_id DESC LIMIT 1`).Scan(&stored)
+	if stored != "evil.csv" {
+		t.Errorf("ledger file name %q", stored)
+	}
+	if left, _ := os.ReadDir(s.spool); len(left) != 0 {
+		t.Errorf("spool not cleaned: %v", left)
+	}
+	// /healthz and /metrics answer; the metrics count what happened.
+	if code, body := s.get("", "/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("healthz: %d %q", code, body)
+	}
+	_, metrics := s.get("", "/metrics")
+	for _, want := range []string{`flexemp_uploads_total{status="accepted"} 1`, `flexemp_uploads_total{status="refused"} 4`,
+		`flexemp_http_request_duration_seconds_count{route="POST /api/v1/uploads",status="413"} 2`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+// Fourteen cities upload at once while an assessment runs: every upload is
+// recorded exactly once, nobody gets an error, the database stays whole.
+func TestConcurrentUploadsDuringAssess(t *testing.T) {
+	s := newSite(t, server.Options{})
+	for _, c := range flexemp.Cities {
+		s.sendCity(c.Code, "registrations", "2024-01")
+	}
+	before := s.count(`SELECT count(*) FROM uploads`)
+	var wg sync.WaitGroup
+	type outcome struct {
+		who  string
+		code int
+		res  map[string]any
+	}
+	results := make(chan outcome, 16)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		code, res := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer))
+		results <- outcome{"assess", code, res}
+	}()
+	for _, c := range flexemp.Cities {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := s.files[c.Code]["subsidies 2024-02"]
+			code, res := s.upload(s.city[c.Code], "subsidies", "2024-02", filepath.Join(s.data, f.Path), filepath.Base(f.Path))
+			results <- outcome{c.Name, code, res}
+		}()
+	}
+	wg.Wait()
+	close(results)
+	for r := range results {
+		if r.code != 200 {
+			t.Errorf("%s: %d %v", r.who, r.code, r.res)
+		}
+	}
+	if n := s.count(`SELECT count(*) FROM uploads`); n != before+14 {
+		t.Errorf("%d uploads after 14 more, had %d", n, before)
+	}
+	if n := s.count(`SELECT count(*) FROM (SELECT city_code FROM uploads WHERE kind = 'subsidies' GROUP BY ALL HAVING count(*) = 1)`); n != 14 {
+		t.Errorf("%d cities with exactly one subsidies upload", n)
+	}
+	// Every stored row belongs to a recorded upload, and each upload's rows are all there.
+	if n := s.count(`SELECT count(*) FROM subsidies s LEFT JOIN uploads u USING (upload_id) WHERE u.upload_id IS NULL`); n != 0 {
+		t.Errorf("%d orphan rows", n)
+	}
+	if n := s.count(`SELECT count(*) FROM uploads u WHERE kind = 'subsidies' AND accepted <> (SELECT count(*) FROM subsidies s WHERE s.upload_id = u.upload_id)`); n != 0 {
+		t.Errorf("%d uploads whose rows do not match their count", n)
+	}
+	if n := s.count(`SELECT count(*) FROM city_results WHERE period = '2024Q1'`); n != 14 {
+		t.Errorf("assessment stored %d cities", n)
+	}
+}
