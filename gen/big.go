@@ -20,21 +20,28 @@ import (
 // of the ingest benchmarks. The rows are all valid, so every row takes the
 // whole validation and loading path.
 func BigRegistrations(path string, n int, seed uint64) error {
+	return Registrations(path, n, seed, flexemp.Cities[0], flexemp.Month{Year: 2024, Month: time.March})
+}
+
+// Registrations writes n valid registration rows of a city for a month, as
+// BigRegistrations does.
+func Registrations(path string, n int, seed uint64, city flexemp.City, month flexemp.Month) error {
 	rng := rand.New(rand.NewPCG(seed, 42))
-	month := flexemp.Month{Year: 2024, Month: time.March}
+	area := city.Code[:4] + "02"
+	days := int(month.Next().First().Sub(month.First()).Hours() / 24)
 	header := make([]string, 0, 8)
 	for _, col := range flexemp.ContractOf(flexemp.Registrations).Columns {
 		header = append(header, col.Header)
 	}
 	row := func() []string {
-		applied := month.First().AddDate(0, 0, rng.IntN(31))
+		applied := month.First().AddDate(0, 0, rng.IntN(days))
 		birth := applied.AddDate(-18-rng.IntN(30), 0, -rng.IntN(365))
-		id := ID(fmt.Sprintf("2101%02d", 2+rng.IntN(10)), birth, rng.IntN(100), rng.IntN(2) == 0)
+		id := ID(fmt.Sprintf("%s%02d", city.Code[:4], 2+rng.IntN(10)), birth, rng.IntN(100), rng.IntN(2) == 0)
 		completed := applied.AddDate(0, 0, rng.IntN(5)).Format("2006-01-02")
-		if completed[:7] != "2024-03" && rng.IntN(2) == 0 {
+		if completed[:7] != month.String() && rng.IntN(2) == 0 {
 			completed = ""
 		}
-		return []string{id, "210102", flexemp.RegFlexible, flexForms[rng.IntN(4)], PersonGroupAt(rng.IntN(6)),
+		return []string{id, area, flexemp.RegFlexible, flexForms[rng.IntN(4)], PersonGroupAt(rng.IntN(6)),
 			applied.Format("2006-01-02"), completed, []string{"线上", "线下"}[rng.IntN(2)]}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -29,13 +29,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	xlsxRows := fs.Int("xlsx-rows", 200000, "rows of the workbook to ingest (0: skip)")
 	memLimit := fs.String("memory-limit", "", "DuckDB memory_limit for the ingest, e.g. 128MB (default DuckDB's)")
 	yardstick := fs.String("yardstick", "", "internal: time DuckDB's read_csv of this file and print the seconds")
-	suite := fs.String("suite", "all", "ingest, assess or all")
+	suite := fs.String("suite", "all", "ingest, assess, serve or all")
+	serveRows := fs.Int("serve-rows", 10000, "rows of each file uploaded in the serve suite")
+	workers := fs.Int("workers", 14, "concurrent uploaders in the serve suite")
 	assessScale := fs.Float64("assess-scale", 1, "generator scale of the province-year the assess figures use")
 	runs := fs.Int("runs", 3, "assess runs")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := oneOf("suite", *suite, "ingest", "assess", "all"); err != nil {
+	if err := oneOf("suite", *suite, "ingest", "assess", "serve", "all"); err != nil {
 		return err
 	}
 	if *yardstick != "" {
@@ -49,13 +51,19 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if *suite != "assess" {
+	all := *suite == "all"
+	if all || *suite == "ingest" {
 		if err := benchIngest(ctx, self, *dir, *rowsFlag, *xlsxRows, *memLimit, stdout, stderr); err != nil {
 			return err
 		}
 	}
-	if *suite != "ingest" {
-		return benchAssess(ctx, self, *dir, *assessScale, *runs, stdout, stderr)
+	if all || *suite == "assess" {
+		if err := benchAssess(ctx, self, *dir, *assessScale, *runs, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if all || *suite == "serve" {
+		return benchServe(ctx, self, *dir, *serveRows, *workers, stdout, stderr)
 	}
 	return nil
 }
