@@ -1,7 +1,9 @@
 package reports_test
 
 import (
+	"bytes"
 	"context"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,31 +19,6 @@ import (
 
 	"github.com/liaoning-hrss/flexemp/reports"
 )
-
-// drawn is what the page says of one chart container: its size, its
-// canvases and how many sampled pixels are painted (neither transparent nor
-// white).
-type drawn struct {
-	Width, Height int
-	Canvases      int
-	Painted       int
-}
-
-const inspectCharts = `(() => {
-	const out = {};
-	document.querySelectorAll('div.item').forEach(div => {
-		let painted = 0;
-		const canvases = div.querySelectorAll('canvas');
-		canvases.forEach(c => {
-			const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-			for (let i = 0; i < d.length; i += 4 * 5) {
-				if (d[i + 3] > 0 && !(d[i] > 245 && d[i + 1] > 245 && d[i + 2] > 245)) painted++;
-			}
-		});
-		out[div.id] = {width: div.clientWidth, height: div.clientHeight, canvases: canvases.length, painted: painted};
-	});
-	return out;
-})()`
 
 // A real browser with no network opens the report: every chart is drawn,
 // nothing is fetched, nothing is logged as an error. The province page and a
@@ -102,23 +79,9 @@ func TestReportInBrowser(t *testing.T) {
 	}
 
 	// Charts paint on the next animation frame: look until all are drawn.
-	var charts map[string]drawn
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		charts, err = chromedp.Run(ctx, chromedp.Evaluate[map[string]drawn](inspectCharts))
-		if err != nil {
-			t.Fatal(err)
-		}
-		blank := 0
-		for _, c := range charts {
-			if c.Painted == 0 {
-				blank++
-			}
-		}
-		if blank == 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
+	charts, err := reports.WaitCharts(ctx, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
 	}
 	want := len(reports.Charts(d))
 	if len(charts) != want {
@@ -151,5 +114,35 @@ func TestReportInBrowser(t *testing.T) {
 	defer mu.Unlock()
 	for _, p := range problems {
 		t.Error(p)
+	}
+}
+
+// The mail's static pictures: each chart drawn alone into a PNG with ink on
+// it.
+func TestChartImages(t *testing.T) {
+	d := load(t, "2024")
+	charts := reports.Charts(d)
+	pick := []reports.Chart{charts[0], charts[2], charts[len(charts)-1]} // ranking, map, a city's contributions
+	images, err := reports.ChartImages(context.Background(), pick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range pick {
+		img, err := png.Decode(bytes.NewReader(images[c.ID]))
+		if err != nil {
+			t.Fatalf("%s: %v", c.ID, err)
+		}
+		b := img.Bounds()
+		ink := 0
+		for y := b.Min.Y; y < b.Max.Y; y += 3 {
+			for x := b.Min.X; x < b.Max.X; x += 3 {
+				if r, g, bl, _ := img.At(x, y).RGBA(); r < 0xe000 || g < 0xe000 || bl < 0xe000 {
+					ink++
+				}
+			}
+		}
+		if b.Dx() < 700 || b.Dy() < 300 || ink < 500 {
+			t.Errorf("%s: %v, %d inked samples", c.ID, b, ink)
+		}
 	}
 }

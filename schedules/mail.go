@@ -1,0 +1,214 @@
+package schedules
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+)
+
+// MailConfig is the SMTP server and who gets what.
+type MailConfig struct {
+	Host     string              `toml:"host"`     // empty: no mail is sent, and the jobs say so
+	Port     int                 `toml:"port"`     // default 587, 465 for tls, 25 for none
+	TLS      string              `toml:"tls"`      // starttls (default), tls or none
+	Username string              `toml:"username"` // with password: SMTP AUTH
+	Password string              `toml:"password"` //
+	From     string              `toml:"from"`     // e.g. 灵活就业考核 <flexemp@hrss.ln.gov.cn>
+	Province []string            `toml:"province"` // the province's recipients: the summary
+	Cities   map[string][]string `toml:"cities"`   // city code → its contacts: their scorecard, reminders
+}
+
+// Part is a file in a message: an attachment, or an image the HTML shows
+// by its content ID (cid:Name).
+type Part struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// Outgoing is one message to one recipient. Key names what is sent (the
+// same key and recipient is the same delivery, sent at most once).
+type Outgoing struct {
+	Key         string
+	To          string
+	Subject     string
+	Text, HTML  string
+	Inline      []Part
+	Attachments []Part
+}
+
+// Mailer sends messages and records each delivery before and after sending,
+// so a retry never drops one and never re-sends one recorded as sent. Only
+// a crash between the server's acceptance and the record can repeat a
+// message, once, with the same Message-ID.
+type Mailer struct {
+	Config  MailConfig
+	DB      *sql.DB
+	Write   func(func() error) error // the write funnel
+	Now     func() time.Time
+	Sleep   func(time.Duration) // between attempts; default time.Sleep
+	Retries int                 // attempts per delivery and run; default 3
+	// AfterAccept, if set, runs after the server accepted a message and
+	// before it is recorded as sent: tests use it to crash there.
+	AfterAccept func(messageID string) error
+}
+
+// MessageID is the stable Message-ID of a delivery.
+func MessageID(key, to string) string {
+	sum := sha256.Sum256([]byte(key + "\x00" + strings.ToLower(to)))
+	return hex.EncodeToString(sum[:16]) + "@flexemp"
+}
+
+// DeliveryReport is what a Send did.
+type DeliveryReport struct {
+	Sent, AlreadySent, Failed int
+	Errors                    []string
+}
+
+// Send delivers every message not yet recorded as sent.
+func (m *Mailer) Send(ctx context.Context, msgs []Outgoing) (DeliveryReport, error) {
+	var r DeliveryReport
+	if m.Config.Host == "" {
+		return r, errors.New("no SMTP server configured ([mail] host)")
+	}
+	retries := m.Retries
+	if retries == 0 {
+		retries = 3
+	}
+	sleep := m.Sleep
+	if sleep == nil {
+		sleep = time.Sleep
+	}
+	for _, o := range msgs {
+		id := MessageID(o.Key, o.To)
+		status, err := m.record(ctx, o, id)
+		if err != nil {
+			return r, err
+		}
+		if status == "sent" {
+			r.AlreadySent++
+			continue
+		}
+		var sendErr error
+		for attempt := 1; attempt <= retries; attempt++ {
+			if sendErr = m.sendOne(ctx, o, id); sendErr == nil {
+				break
+			}
+			m.exec(ctx, `UPDATE mail_deliveries SET attempts = attempts + 1, last_error = ?, status = 'failed' WHERE message_id = ?`,
+				sendErr.Error(), id)
+			if attempt < retries {
+				sleep(time.Duration(1<<(attempt-1)) * time.Second)
+			}
+		}
+		if sendErr != nil {
+			r.Failed++
+			r.Errors = append(r.Errors, fmt.Sprintf("%s: %v", o.To, sendErr))
+			continue
+		}
+		if m.AfterAccept != nil {
+			if err := m.AfterAccept(id); err != nil {
+				return r, err
+			}
+		}
+		if err := m.exec(ctx, `UPDATE mail_deliveries SET attempts = attempts + 1, status = 'sent', last_error = '', sent_at = ? WHERE message_id = ?`,
+			m.Now(), id); err != nil {
+			return r, err
+		}
+		r.Sent++
+	}
+	return r, nil
+}
+
+// record notes a delivery before it is sent and returns its status.
+func (m *Mailer) record(ctx context.Context, o Outgoing, id string) (string, error) {
+	var status string
+	err := m.Write(func() error {
+		err := m.DB.QueryRowContext(ctx, `SELECT status FROM mail_deliveries WHERE message_id = ?`, id).Scan(&status)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		status = "pending"
+		_, err = m.DB.ExecContext(ctx, `INSERT INTO mail_deliveries (delivery_id, mail_key, recipient, message_id, subject, status, created_at)
+			SELECT coalesce(max(delivery_id), 0) + 1, ?, ?, ?, ?, 'pending', ? FROM mail_deliveries`, o.Key, o.To, id, o.Subject, m.Now())
+		return err
+	})
+	return status, err
+}
+
+func (m *Mailer) exec(ctx context.Context, query string, args ...any) error {
+	return m.Write(func() error {
+		_, err := m.DB.ExecContext(ctx, query, args...)
+		return err
+	})
+}
+
+func (m *Mailer) sendOne(ctx context.Context, o Outgoing, id string) error {
+	msg := mail.NewMsg()
+	if err := msg.From(m.Config.From); err != nil {
+		return fmt.Errorf("from %q: %w", m.Config.From, err)
+	}
+	if err := msg.To(o.To); err != nil {
+		return fmt.Errorf("to %q: %w", o.To, err)
+	}
+	msg.SetMessageIDWithValue(id)
+	msg.SetDateWithValue(m.Now())
+	msg.Subject(o.Subject)
+	msg.SetBodyString(mail.TypeTextPlain, o.Text)
+	if o.HTML != "" {
+		msg.AddAlternativeString(mail.TypeTextHTML, o.HTML)
+	}
+	for _, p := range o.Inline {
+		if err := msg.EmbedReader(p.Name, bytes.NewReader(p.Data), mail.WithFileContentType(mail.ContentType(p.ContentType)),
+			mail.WithFileContentID(p.Name)); err != nil {
+			return err
+		}
+	}
+	for _, p := range o.Attachments {
+		if err := msg.AttachReader(p.Name, bytes.NewReader(p.Data), mail.WithFileContentType(mail.ContentType(p.ContentType))); err != nil {
+			return err
+		}
+	}
+	c, err := m.client()
+	if err != nil {
+		return err
+	}
+	return c.DialAndSendWithContext(ctx, msg)
+}
+
+func (m *Mailer) client() (*mail.Client, error) {
+	cfg := m.Config
+	opts := []mail.Option{mail.WithTimeout(30 * time.Second)}
+	switch cfg.TLS {
+	case "tls":
+		opts = append(opts, mail.WithSSL(), mail.WithPort(portOr(cfg.Port, 465)))
+	case "none":
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS), mail.WithPort(portOr(cfg.Port, 25)))
+	case "", "starttls":
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory), mail.WithPort(portOr(cfg.Port, 587)))
+	default:
+		return nil, fmt.Errorf("[mail] tls %q: want starttls, tls or none", cfg.TLS)
+	}
+	if cfg.Username != "" {
+		auth := mail.SMTPAuthPlain
+		if cfg.TLS == "none" {
+			auth = mail.SMTPAuthPlainNoEnc
+		}
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
+	}
+	return mail.NewClient(cfg.Host, opts...)
+}
+
+func portOr(p, d int) int {
+	if p == 0 {
+		return d
+	}
+	return p
+}

@@ -1,0 +1,330 @@
+// Package schedules runs the monthly rhythm inside `flexemp serve`: picking
+// up files from the inbox folder, the nightly assessment, the monthly report
+// and mail on the 15th, and the reminder on the 10th. Every run is recorded
+// in job_runs; a run missed while the process was down is caught up once at
+// start.
+package schedules
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/liaoning-hrss/flexemp"
+)
+
+// Outcomes of a job run.
+const (
+	Running = "running"
+	OK      = "ok"
+	Warning = "warning" // done, with something the operator should know
+	Failed  = "failed"
+	Skipped = "skipped" // the previous run was still going
+)
+
+// Result is what a job run reports: a line of detail, and a warning that
+// makes the outcome Warning.
+type Result struct {
+	Detail  string
+	Warning string
+}
+
+// Job is one scheduled job.
+type Job struct {
+	Name string
+	Spec string // standard five-field cron spec, in Asia/Shanghai
+	Run  func(ctx context.Context, planned time.Time) (Result, error)
+}
+
+// Scheduler runs jobs on their schedules and records every run.
+type Scheduler struct {
+	DB      *sql.DB
+	Write   func(func() error) error // the write funnel
+	Now     func() time.Time
+	Log     *slog.Logger
+	OnRun   func(job, outcome string) // e.g. a metrics counter
+	Timeout time.Duration             // longest a run may take; default 1 hour
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	order   []string
+	cron    *cron.Cron
+	ctx     context.Context
+}
+
+type entry struct {
+	job      Job
+	schedule cron.Schedule
+	wrapped  cron.Job // the job behind cron's Recover and SkipIfStillRunning
+}
+
+var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Add registers a job; its spec is read in Asia/Shanghai.
+func (s *Scheduler) Add(j Job) error {
+	sched, err := parser.Parse("CRON_TZ=Asia/Shanghai " + j.Spec)
+	if err != nil {
+		return fmt.Errorf("job %s: schedule %q: %w", j.Name, j.Spec, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.entries == nil {
+		s.entries = map[string]*entry{}
+	}
+	e := &entry{job: j, schedule: sched}
+	// SkipIfStillRunning outside Recover, so a panic cannot leave the job
+	// marked as running for ever. Both report through a logger that records.
+	l := runLogger{s: s, job: j.Name}
+	e.wrapped = cron.NewChain(cron.SkipIfStillRunning(l), cron.Recover(l)).Then(cron.FuncJob(func() {
+		s.run(s.context(), j, s.Now().In(flexemp.Shanghai).Truncate(time.Minute))
+	}))
+	s.entries[j.Name] = e
+	s.order = append(s.order, j.Name)
+	return nil
+}
+
+func (s *Scheduler) context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		return context.Background()
+	}
+	return s.ctx
+}
+
+// Jobs are the registered jobs' names in the order they were added.
+func (s *Scheduler) Jobs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.order...)
+}
+
+// Start catches up missed runs, then runs the jobs on their schedules until
+// ctx ends.
+func (s *Scheduler) Start(ctx context.Context) error {
+	s.mu.Lock()
+	s.ctx = ctx
+	s.cron = cron.New(cron.WithLocation(flexemp.Shanghai), cron.WithParser(parser))
+	for _, name := range s.order {
+		e := s.entries[name]
+		s.cron.Schedule(e.schedule, e.wrapped)
+	}
+	s.mu.Unlock()
+	if err := s.CatchUp(ctx); err != nil {
+		return err
+	}
+	s.cron.Start()
+	go func() {
+		<-ctx.Done()
+		<-s.cron.Stop().Done()
+	}()
+	return nil
+}
+
+// Trigger runs a job now as its schedule would: through cron's Recover and
+// SkipIfStillRunning, planned at the current minute. It returns when the run
+// ends, or at once when it is skipped.
+func (s *Scheduler) Trigger(name string) error {
+	s.mu.Lock()
+	e, ok := s.entries[name]
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("no job %q (jobs: %s)", name, strings.Join(s.Jobs(), ", "))
+	}
+	e.wrapped.Run()
+	return nil
+}
+
+// Due lists the scheduled times of every job in (from, to], in time order.
+func (s *Scheduler) Due(from, to time.Time) []Due {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Due
+	for _, name := range s.order {
+		e := s.entries[name]
+		for t := e.schedule.Next(from); !t.After(to); t = e.schedule.Next(t) {
+			out = append(out, Due{Job: name, At: t})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+// Due is one scheduled run.
+type Due struct {
+	Job string
+	At  time.Time
+}
+
+// CatchUp runs, once, each job whose latest scheduled time up to now has no
+// recorded run: the process was down then.
+func (s *Scheduler) CatchUp(ctx context.Context) error {
+	now := s.Now()
+	for _, name := range s.Jobs() {
+		s.mu.Lock()
+		e := s.entries[name]
+		s.mu.Unlock()
+		last, ok := lastBefore(e.schedule, now)
+		if !ok {
+			continue
+		}
+		var n int
+		if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM job_runs WHERE job = ? AND planned_at >= ?`, name, last).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			s.log().Info("catching up a missed run", "job", name, "planned", last)
+			s.run(ctx, e.job, last)
+		}
+	}
+	return nil
+}
+
+// lastBefore is the schedule's latest time at or before now, looking back
+// up to 40 days.
+func lastBefore(sched cron.Schedule, now time.Time) (time.Time, bool) {
+	var last time.Time
+	for t := sched.Next(now.AddDate(0, 0, -40)); !t.After(now); t = sched.Next(t) {
+		last = t
+	}
+	return last, !last.IsZero()
+}
+
+// run runs a job once and records it: a row when it starts, completed when
+// it ends, whatever happens.
+func (s *Scheduler) run(ctx context.Context, j Job, planned time.Time) {
+	started := s.Now()
+	var id int64
+	if err := s.Write(func() error {
+		return s.DB.QueryRowContext(ctx, `INSERT INTO job_runs (run_id, job, planned_at, started_at, outcome)
+			SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ? FROM job_runs RETURNING run_id`, j.Name, planned, started, Running).Scan(&id)
+	}); err != nil {
+		s.log().Error("recording a job run", "job", j.Name, "err", err)
+		return
+	}
+	outcome, errText, detail := Failed, "", ""
+	defer func() {
+		if r := recover(); r != nil {
+			errText = fmt.Sprintf("panic: %v", r)
+			s.finish(id, j.Name, Failed, errText, detail)
+			panic(r) // for cron's Recover to log
+		}
+		s.finish(id, j.Name, outcome, errText, detail)
+	}()
+	timeout := s.Timeout
+	if timeout == 0 {
+		timeout = time.Hour
+	}
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := j.Run(runCtx, planned)
+	detail = res.Detail
+	switch {
+	case err != nil:
+		outcome, errText = Failed, err.Error()
+	case res.Warning != "":
+		outcome, errText = Warning, res.Warning
+	default:
+		outcome = OK
+	}
+}
+
+func (s *Scheduler) finish(id int64, job, outcome, errText, detail string) {
+	if err := s.Write(func() error {
+		_, err := s.DB.Exec(`UPDATE job_runs SET ended_at = ?, outcome = ?, error = ?, detail = ? WHERE run_id = ?`,
+			s.Now(), outcome, errText, detail, id)
+		return err
+	}); err != nil {
+		s.log().Error("recording a job's end", "job", job, "err", err)
+	}
+	if s.OnRun != nil {
+		s.OnRun(job, outcome)
+	}
+	level := slog.LevelInfo
+	if outcome != OK {
+		level = slog.LevelWarn
+	}
+	s.log().Log(context.Background(), level, "job run", "job", job, "outcome", outcome, "error", errText, "detail", detail)
+}
+
+func (s *Scheduler) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
+}
+
+// runLogger receives cron's messages about one job: a skipped run is
+// recorded as such, a recovered panic logged.
+type runLogger struct {
+	s   *Scheduler
+	job string
+}
+
+func (l runLogger) Info(msg string, kv ...any) {
+	if msg != "skip" {
+		return
+	}
+	s := l.s
+	now := s.Now()
+	if err := s.Write(func() error {
+		_, err := s.DB.Exec(`INSERT INTO job_runs (run_id, job, planned_at, started_at, ended_at, outcome, error)
+			SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ? FROM job_runs`,
+			l.job, now.In(flexemp.Shanghai).Truncate(time.Minute), now, now, Skipped, "上一次运行尚未结束，本次跳过")
+		return err
+	}); err != nil {
+		s.log().Error("recording a skipped run", "job", l.job, "err", err)
+	}
+	if s.OnRun != nil {
+		s.OnRun(l.job, Skipped)
+	}
+}
+
+func (l runLogger) Error(err error, msg string, kv ...any) {
+	l.s.log().Error(msg, append([]any{"job", l.job, "err", err}, kv...)...)
+}
+
+// Run is one recorded job run.
+type Run struct {
+	ID              int64
+	Job             string
+	Planned         time.Time
+	Started         time.Time
+	Ended           *time.Time
+	Outcome         string
+	Error, Detail   string
+}
+
+// Runs lists the recorded runs, newest first; limit 0 lists all.
+func Runs(ctx context.Context, db *sql.DB, limit int) ([]Run, error) {
+	q := `SELECT run_id, job, planned_at, started_at, ended_at, outcome, error, detail FROM job_runs ORDER BY run_id DESC`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		if err := rows.Scan(&r.ID, &r.Job, &r.Planned, &r.Started, &r.Ended, &r.Outcome, &r.Error, &r.Detail); err != nil {
+			return nil, err
+		}
+		r.Planned, r.Started = r.Planned.In(flexemp.Shanghai), r.Started.In(flexemp.Shanghai)
+		if r.Ended != nil {
+			e := r.Ended.In(flexemp.Shanghai)
+			r.Ended = &e
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
