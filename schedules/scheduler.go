@@ -293,13 +293,13 @@ func (l runLogger) Error(err error, msg string, kv ...any) {
 
 // Run is one recorded job run.
 type Run struct {
-	ID              int64
-	Job             string
-	Planned         time.Time
-	Started         time.Time
-	Ended           *time.Time
-	Outcome         string
-	Error, Detail   string
+	ID            int64
+	Job           string
+	Planned       time.Time
+	Started       time.Time
+	Ended         *time.Time
+	Outcome       string
+	Error, Detail string
 }
 
 // Runs lists the recorded runs, newest first; limit 0 lists all.

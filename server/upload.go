@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -111,11 +112,17 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p Principal, cs
 			return nil, &uploadRefusal{http.StatusBadRequest, "invalid", flexemp.ErrorMessage(err)}
 		}
 	}
+	return s.Ingest(r.Context(), ingest.Request{Path: spool, FileName: name, City: p.City, Kind: k,
+		Month: m, Uploader: p.Label(), ReceivedAt: s.opt.Now().In(flexemp.Shanghai)})
+}
+
+// Ingest loads one file through the write funnel and counts it in the
+// metrics: the way in for the upload form, the API and the inbox.
+func (s *Server) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result, error) {
 	var res *ingest.Result
-	err = s.Write(func() error {
+	err := s.Write(func() error {
 		var err error
-		res, err = s.ingester.Ingest(r.Context(), ingest.Request{Path: spool, FileName: name, City: p.City, Kind: k,
-			Month: m, Uploader: p.Label(), ReceivedAt: s.opt.Now().In(flexemp.Shanghai)})
+		res, err = s.ingester.Ingest(ctx, req)
 		return err
 	})
 	if err != nil {

@@ -1,0 +1,223 @@
+package schedules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/reports"
+	"github.com/liaoning-hrss/flexemp/server"
+)
+
+// Specs are the jobs' schedules (cron, Asia/Shanghai).
+type Specs struct {
+	Inbox    string `toml:"inbox"`    // default every 5 minutes
+	Assess   string `toml:"assess"`   // default 02:30 every night
+	Report   string `toml:"report"`   // default 09:00 on the 15th
+	Reminder string `toml:"reminder"` // default 09:00 on the 10th
+}
+
+// DefaultSpecs are SPEC's rhythm.
+var DefaultSpecs = Specs{Inbox: "*/5 * * * *", Assess: "30 2 * * *", Report: "0 9 15 * *", Reminder: "0 9 10 * *"}
+
+// Job names.
+const (
+	JobInbox    = "inbox"
+	JobAssess   = "assess"
+	JobReport   = "report"
+	JobReminder = "reminder"
+)
+
+// Env is what the jobs work with.
+type Env struct {
+	Server *server.Server
+	Mailer *Mailer
+	// Inbox holds dropped files as <city>/<kind>/<file>; accepted ones move
+	// to Archive, refused ones to Rejected with a reason file beside them.
+	Inbox, Archive, Rejected string
+	ReportsDir               string        // reports/<period>/report.html and ranking.xlsx
+	Settle                   time.Duration // a file younger than this may still be copied in; default 1 minute
+	Now                      func() time.Time
+	// Images draws charts for mail; default reports.ChartImages. An error
+	// sends the mail with tables only and makes the run a warning.
+	Images func(ctx context.Context, charts []reports.Chart) (map[string][]byte, error)
+}
+
+// Jobs are the four jobs with their schedules; an empty spec takes the
+// default.
+func (e *Env) Jobs(s Specs) []Job {
+	or := func(spec, def string) string {
+		if spec == "" {
+			return def
+		}
+		return spec
+	}
+	return []Job{
+		{JobInbox, or(s.Inbox, DefaultSpecs.Inbox), e.inbox},
+		{JobAssess, or(s.Assess, DefaultSpecs.Assess), e.assess},
+		{JobReport, or(s.Report, DefaultSpecs.Report), e.report},
+		{JobReminder, or(s.Reminder, DefaultSpecs.Reminder), e.reminder},
+	}
+}
+
+// inbox ingests every settled file under Inbox/<city>/<kind>/ and moves it
+// to the archive or, refused, to the rejected folder with its reason.
+func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
+	if e.Inbox == "" {
+		return Result{Warning: "未配置收件目录（[schedules] inbox）"}, nil
+	}
+	settle := e.Settle
+	if settle == 0 {
+		settle = time.Minute
+	}
+	now := e.Now()
+	var accepted, unchanged, refused, waiting int
+	var problems []string
+	cities, err := os.ReadDir(e.Inbox)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, cd := range cities {
+		if !cd.IsDir() {
+			continue
+		}
+		city, cityOK := flexemp.ResolveCity(cd.Name())
+		kinds, err := os.ReadDir(filepath.Join(e.Inbox, cd.Name()))
+		if err != nil {
+			return Result{}, err
+		}
+		for _, kd := range kinds {
+			if !kd.IsDir() {
+				continue
+			}
+			kind, kindOK := flexemp.ParseKind(kd.Name())
+			dir := filepath.Join(e.Inbox, cd.Name(), kd.Name())
+			files, err := os.ReadDir(dir)
+			if err != nil {
+				return Result{}, err
+			}
+			for _, f := range files {
+				info, err := f.Info()
+				if err != nil || !info.Mode().IsRegular() || strings.HasPrefix(f.Name(), ".") {
+					continue
+				}
+				if now.Sub(info.ModTime()) < settle {
+					waiting++
+					continue
+				}
+				path := filepath.Join(dir, f.Name())
+				sub := filepath.Join(cd.Name(), kd.Name())
+				if !cityOK || !kindOK {
+					refused++
+					reason := fmt.Sprintf("目录 %s 无法识别：应为 <城市代码或名称>/<数据类型>/<文件>", sub)
+					if err := file(path, filepath.Join(e.Rejected, sub), now, reason); err != nil {
+						problems = append(problems, err.Error())
+					}
+					continue
+				}
+				res, err := e.Server.Ingest(ctx, ingest.Request{Path: path, FileName: f.Name(), City: city.Code, Kind: kind,
+					Uploader: "inbox", ReceivedAt: now.In(flexemp.Shanghai)})
+				if err != nil {
+					problems = append(problems, fmt.Sprintf("%s: %v", filepath.Join(sub, f.Name()), err))
+					continue
+				}
+				dest, reason := e.Archive, ""
+				switch res.Status {
+				case ingest.StatusAccepted:
+					accepted++
+				case ingest.StatusUnchanged:
+					unchanged++
+				default:
+					refused++
+					dest, reason = e.Rejected, refusalText(res)
+				}
+				if err := file(path, filepath.Join(dest, sub), now, reason); err != nil {
+					problems = append(problems, err.Error())
+				}
+			}
+		}
+	}
+	r := Result{Detail: fmt.Sprintf("入库 %d 个，未变 %d 个，拒收 %d 个，等待写完 %d 个", accepted, unchanged, refused, waiting)}
+	if len(problems) > 0 {
+		return r, errors.New(strings.Join(problems, "；"))
+	}
+	return r, nil
+}
+
+// refusalText is the reason file's text for a refused upload.
+func refusalText(res *ingest.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "文件：%s\n拒收原因：%s\n", res.File, res.Error)
+	if res.Rows > 0 {
+		fmt.Fprintf(&b, "共 %d 行，被拒 %d 行。\n", res.Rows, res.Rejected)
+	}
+	var codes []string
+	for code := range res.Reasons {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		fmt.Fprintf(&b, "  %s：%d 行\n", flexemp.Reasons[code], res.Reasons[code])
+	}
+	for i, r := range res.Samples {
+		if i == 20 {
+			break
+		}
+		fmt.Fprintf(&b, "  第%d行 %s “%s”：%s\n", r.Row, r.Column, r.Value, r.Reason)
+	}
+	return b.String()
+}
+
+// file moves a file into dir under a time-stamped name, with its reason
+// beside it when there is one.
+func file(path, dir string, now time.Time, reason string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	dest := filepath.Join(dir, now.In(flexemp.Shanghai).Format("20060102-150405-")+filepath.Base(path))
+	if err := os.Rename(path, dest); err != nil {
+		return err
+	}
+	if reason == "" {
+		return nil
+	}
+	return os.WriteFile(dest+".reason.txt", []byte(reason), 0o644)
+}
+
+// currentPeriods are the year and the quarter that contain t.
+func currentPeriods(t time.Time) []flexemp.Period {
+	t = t.In(flexemp.Shanghai)
+	return []flexemp.Period{{Year: t.Year()}, {Year: t.Year(), Quarter: (int(t.Month())-1)/3 + 1}}
+}
+
+// assess assesses the current year and quarter.
+func (e *Env) assess(ctx context.Context, planned time.Time) (Result, error) {
+	var done []string
+	for _, p := range currentPeriods(planned) {
+		a, err := e.Server.Assess(ctx, p)
+		if err != nil {
+			return Result{Detail: strings.Join(done, "；")}, fmt.Errorf("%s: %w", p, err)
+		}
+		ranked := 0
+		for _, r := range a.Result.Ranked {
+			if r {
+				ranked++
+			}
+		}
+		done = append(done, fmt.Sprintf("%s %d 个城市参与排名", p, ranked))
+	}
+	return Result{Detail: strings.Join(done, "；")}, nil
+}
+
+// lastMonth is the month before t's, in Asia/Shanghai.
+func lastMonth(t time.Time) flexemp.Month {
+	m := flexemp.MonthOf(t.In(flexemp.Shanghai))
+	return flexemp.MonthOf(m.First().AddDate(0, -1, 0))
+}

@@ -1,0 +1,270 @@
+package schedules
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/reports"
+)
+
+// report assesses the year to date, writes its report and mails the
+// province its summary and each city its scorecard.
+func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
+	lm := lastMonth(planned)
+	p := flexemp.Period{Year: lm.Year}
+	if _, err := e.Server.Assess(ctx, p); err != nil {
+		return Result{}, err
+	}
+	d, err := reports.Load(ctx, e.Server.DB(), p, e.Now())
+	if err != nil {
+		return Result{}, err
+	}
+	htmlPath, xlsxPath, err := reports.Write(filepath.Join(e.ReportsDir, p.String()), d)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Detail: "报告 " + htmlPath}
+	if e.Mailer == nil || e.Mailer.Config.Host == "" {
+		res.Warning = "未配置邮件服务器（[mail] host），报告未发送"
+		return res, nil
+	}
+	var pick []reports.Chart
+	for _, c := range reports.Charts(d) {
+		if c.ID == "chart_ranking" || c.ID == "chart_bands" || strings.HasPrefix(c.ID, "chart_city_") {
+			pick = append(pick, c)
+		}
+	}
+	images := e.Images
+	if images == nil {
+		images = reports.ChartImages
+	}
+	pngs, imgErr := images(ctx, pick)
+	if imgErr != nil {
+		pngs = nil
+		res.Warning = fmt.Sprintf("无法生成图表图片（%v），邮件只含表格", imgErr)
+	}
+	html, err := os.ReadFile(htmlPath)
+	if err != nil {
+		return res, err
+	}
+	xlsx, err := os.ReadFile(xlsxPath)
+	if err != nil {
+		return res, err
+	}
+	key := fmt.Sprintf("report:%s:%s", p, lm)
+	msgs := e.provinceMail(d, key, lm, pngs, html, xlsx)
+	msgs = append(msgs, e.cityMail(d, key, lm, pngs)...)
+	rep, err := e.Mailer.Send(ctx, msgs)
+	res.Detail += fmt.Sprintf("；邮件发送 %d 封，此前已发送 %d 封，失败 %d 封", rep.Sent, rep.AlreadySent, rep.Failed)
+	if err != nil {
+		return res, err
+	}
+	if rep.Failed > 0 {
+		return res, fmt.Errorf("%d 封邮件发送失败，下次运行将重试：%s", rep.Failed, strings.Join(rep.Errors, "；"))
+	}
+	return res, nil
+}
+
+var mailTmpl = template.Must(template.New("mail").Parse(`<!DOCTYPE html><html><head><meta charset="utf-8"></head>
+<body style="font-family:'Microsoft YaHei','PingFang SC',sans-serif;color:#1a1a1a">
+<h2 style="color:#8b1a1a">{{.Title}}</h2>
+<p>{{.Lead}}</p>
+{{if .Table}}<table style="border-collapse:collapse;font-size:13px">
+<tr>{{range .Head}}<th style="border:1px solid #ccc;padding:4px 8px;background:#f0f2f5">{{.}}</th>{{end}}</tr>
+{{range .Table}}<tr>{{range .}}<td style="border:1px solid #ccc;padding:4px 8px">{{.}}</td>{{end}}</tr>{{end}}
+</table>{{end}}
+{{range .Images}}<p><img src="cid:{{.}}" alt="图表" style="max-width:760px"></p>{{end}}
+<p style="color:#555;font-size:12px">{{.Foot}}</p>
+</body></html>`))
+
+type mailView struct {
+	Title, Lead, Foot string
+	Head              []string
+	Table             [][]string
+	Images            []string
+}
+
+// render makes a message's HTML and plain text from the same view.
+func render(v mailView) (html, text string) {
+	var h bytes.Buffer
+	mailTmpl.Execute(&h, v)
+	var t strings.Builder
+	fmt.Fprintf(&t, "%s\n\n%s\n\n", v.Title, v.Lead)
+	tw := tabwriter.NewWriter(&t, 0, 4, 2, ' ', 0)
+	if len(v.Table) > 0 {
+		fmt.Fprintln(tw, strings.Join(v.Head, "\t"))
+		for _, row := range v.Table {
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(&t, "\n%s\n", v.Foot)
+	return h.String(), t.String()
+}
+
+func png(name string, pngs map[string][]byte, id string) []Part {
+	if b, ok := pngs[id]; ok {
+		return []Part{{Name: name, ContentType: "image/png", Data: b}}
+	}
+	return nil
+}
+
+func (e *Env) provinceMail(d *reports.Data, key string, lm flexemp.Month, pngs map[string][]byte, html, xlsx []byte) []Outgoing {
+	r := d.Result
+	v := mailView{
+		Title: fmt.Sprintf("辽宁省支持灵活就业政策落实考核月报（%s，数据截至%d月）", d.Period.Label(), int(lm.Month)),
+		Head:  []string{"名次", "城市", "综合指数", "90%名次区间", "等次", "优先推荐"},
+		Foot:  fmt.Sprintf("考核批次 %d，配置摘要 %s。完整报告与排名表见附件（报告可离线打开）。", r.Run.ID, r.Run.ConfigHash),
+	}
+	var priority []string
+	for _, c := range r.Cities {
+		row := []string{"—", c.Name, reports.Fixed(c.Index, 2), "—", c.Grade, ""}
+		if c.Ranked {
+			row[0], row[3] = fmt.Sprint(c.Rank), fmt.Sprintf("%d–%d", c.RankP5, c.RankP95)
+		}
+		if c.Priority {
+			row[5] = "推荐"
+			priority = append(priority, c.Name)
+		}
+		v.Table = append(v.Table, row)
+	}
+	v.Lead = "推荐优先纳入创业型城市创建范围：" + orNone(strings.Join(priority, "、")) + "。"
+	var inline []Part
+	inline = append(inline, png("ranking.png", pngs, "chart_ranking")...)
+	inline = append(inline, png("bands.png", pngs, "chart_bands")...)
+	for _, p := range inline {
+		v.Images = append(v.Images, p.Name)
+	}
+	h, t := render(v)
+	attach := []Part{
+		{Name: fmt.Sprintf("考核报告-%s.html", d.Period), ContentType: "text/html", Data: html},
+		{Name: fmt.Sprintf("考核排名-%s.xlsx", d.Period), ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: xlsx},
+	}
+	var out []Outgoing
+	for _, to := range e.Mailer.Config.Province {
+		out = append(out, Outgoing{Key: key, To: to, Subject: v.Title, Text: t, HTML: h, Inline: inline, Attachments: attach})
+	}
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "无"
+	}
+	return s
+}
+
+// cityMail gives each city's contacts their own scorecard, nothing of the
+// other cities.
+func (e *Env) cityMail(d *reports.Data, key string, lm flexemp.Month, pngs map[string][]byte) []Outgoing {
+	var out []Outgoing
+	for _, c := range d.Result.Cities {
+		contacts := e.Mailer.Config.Cities[c.Code]
+		if len(contacts) == 0 {
+			continue
+		}
+		v := mailView{
+			Title: fmt.Sprintf("%s灵活就业政策落实考核记分卡（%s，数据截至%d月）", c.Name, d.Period.Label(), int(lm.Month)),
+			Head:  []string{"指标", "名称", "原值", "标准化得分", "对指数贡献", "较上期"},
+			Foot:  "本邮件只含本市数据。如对数据有疑问，请登录考核系统查看上传记录与被拒行。",
+		}
+		if c.Ranked && c.Index != nil {
+			v.Lead = fmt.Sprintf("第 %d 名（90%%名次区间 %d–%d），综合指数 %.2f，等次 %s。", c.Rank, c.RankP5, c.RankP95, *c.Index, c.Grade)
+		} else {
+			v.Lead = "数据不足，未参与排名。"
+		}
+		ch := d.Changes[c.Code]
+		for _, ind := range c.Indicators {
+			v.Table = append(v.Table, []string{ind.ID, ind.Title, reports.Indicator(ind.ID, ind.Value), reports.Fixed(ind.Normalised, 1),
+				reports.Fixed(ind.Contribution, 2), reports.Signed(ind.ID, ch.Indicators[ind.ID])})
+		}
+		inline := png("contributions.png", pngs, "chart_city_"+c.Code)
+		for _, p := range inline {
+			v.Images = append(v.Images, p.Name)
+		}
+		h, t := render(v)
+		for _, to := range contacts {
+			out = append(out, Outgoing{Key: key, To: to, Subject: v.Title, Text: t, HTML: h, Inline: inline})
+		}
+	}
+	return out
+}
+
+// reminder mails each city that has not uploaded every kind for last month
+// before the deadline on the 10th.
+func (e *Env) reminder(ctx context.Context, planned time.Time) (Result, error) {
+	lm := lastMonth(planned)
+	have := map[string]bool{}
+	rows, err := e.Server.DB().QueryContext(ctx, `SELECT DISTINCT city_code, kind FROM uploads WHERE month = ?`, lm.First())
+	if err != nil {
+		return Result{}, err
+	}
+	for rows.Next() {
+		var city, kind string
+		if err := rows.Scan(&city, &kind); err != nil {
+			rows.Close()
+			return Result{}, err
+		}
+		have[city+"/"+kind] = true
+	}
+	rows.Close()
+	deadline := lm.Deadline().Add(-time.Second).In(flexemp.Shanghai)
+	var msgs []Outgoing
+	var late, unreachable []string
+	for _, c := range flexemp.Cities {
+		var missing []string
+		for _, k := range flexemp.Kinds {
+			if !have[c.Code+"/"+string(k)] {
+				missing = append(missing, flexemp.ContractOf(k).Title)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		late = append(late, c.Name)
+		var contacts []string
+		if e.Mailer != nil {
+			contacts = e.Mailer.Config.Cities[c.Code]
+		}
+		if len(contacts) == 0 {
+			unreachable = append(unreachable, c.Name)
+			continue
+		}
+		subject := fmt.Sprintf("【提醒】%s%d年%d月数据尚未报送齐全", c.Name, lm.Year, int(lm.Month))
+		h, t := render(mailView{Title: subject,
+			Lead: fmt.Sprintf("截至目前，贵市%d年%d月尚未报送：%s。报送截止时间为 %s（北京时间）；逾期将计入数据报送及时率（I16）。",
+				lm.Year, int(lm.Month), strings.Join(missing, "、"), deadline.Format("2006年1月2日 15:04")),
+			Foot: "请登录考核系统上传，或将文件放入收件目录 <城市>/<数据类型>/。"})
+		for _, to := range contacts {
+			msgs = append(msgs, Outgoing{Key: "reminder:" + lm.String(), To: to, Subject: subject, Text: t, HTML: h})
+		}
+	}
+	res := Result{Detail: fmt.Sprintf("%s 未报齐的城市：%s", lm, orNone(strings.Join(late, "、")))}
+	if len(unreachable) > 0 {
+		res.Warning = "以下城市未配置联系人，未能提醒：" + strings.Join(unreachable, "、")
+	}
+	if len(msgs) == 0 {
+		return res, nil
+	}
+	if e.Mailer == nil || e.Mailer.Config.Host == "" {
+		res.Warning = "未配置邮件服务器（[mail] host），提醒未发送"
+		return res, nil
+	}
+	rep, err := e.Mailer.Send(ctx, msgs)
+	res.Detail += fmt.Sprintf("；提醒发送 %d 封，此前已发送 %d 封，失败 %d 封", rep.Sent, rep.AlreadySent, rep.Failed)
+	if err != nil {
+		return res, err
+	}
+	if rep.Failed > 0 {
+		return res, fmt.Errorf("%d 封提醒发送失败，下次运行将重试：%s", rep.Failed, strings.Join(rep.Errors, "；"))
+	}
+	return res, nil
+}
