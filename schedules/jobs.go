@@ -80,6 +80,9 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 	now := e.Now()
 	var accepted, unchanged, refused, waiting int
 	var problems []string
+	if err := os.MkdirAll(e.Inbox, 0o755); err != nil {
+		return Result{}, err
+	}
 	cities, err := os.ReadDir(e.Inbox)
 	if err != nil {
 		return Result{}, err

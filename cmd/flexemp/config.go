@@ -15,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
@@ -50,6 +51,15 @@ type Config struct {
 		TLSKey       string `toml:"tls_key"`       //
 		SessionHours int    `toml:"session_hours"` // how long a page login lasts; default 12
 	} `toml:"server"`
+	Schedules struct {
+		schedules.Specs
+		Inbox    string `toml:"inbox_dir"`    // <city>/<kind>/<file> dropped here are picked up; default <db dir>/inbox
+		Archive  string `toml:"archive_dir"`  // default <db dir>/archive
+		Rejected string `toml:"rejected_dir"` // default <db dir>/rejected
+		Reports  string `toml:"reports_dir"`  // default <db dir>/reports
+		Off      bool   `toml:"off"`          // serve without the scheduler
+	} `toml:"schedules"`
+	Mail schedules.MailConfig `toml:"mail"`
 	// Reference names operator copies of the reference tables, relative to
 	// the config file; empty keeps the embedded ones.
 	Reference flexemp.ReferenceFiles `toml:"reference"`

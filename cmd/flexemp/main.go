@@ -48,6 +48,8 @@ var commands = map[string]command{
 	"report":   {"write a period's report.html and ranking.xlsx", runReport},
 	"serve":    {"serve uploads, review pages and the API over one database", runServe},
 	"token":    {"add or revoke a city's or a reviewer's access token", runToken},
+	"jobs":     {"list the scheduled jobs' runs", runJobs},
+	"run-job":  {"run one scheduled job now: inbox, assess, report or reminder", runRunJob},
 }
 
 func main() {

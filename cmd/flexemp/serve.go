@@ -29,23 +29,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *listen != "" {
 		cfg.Server.Listen = *listen
 	}
-	o, err := cfg.assessOptions()
-	if err != nil {
-		return err
-	}
-	db, g, err := cfg.openIngest(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	s := server.New(db, g, server.Options{UploadLimit: cfg.Ingest.UploadLimitMiB << 20,
-		SessionTTL: time.Duration(cfg.Server.SessionHours) * time.Hour, Assess: o, Log: log})
+	svc, err := newService(ctx, cfg, time.Now, log)
+	if err != nil {
+		return err
+	}
+	defer svc.db.Close()
+	if !cfg.Schedules.Off {
+		if err := svc.sched.Start(ctx); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: svc.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	scheme := "http"
 	if cfg.Server.TLSCert != "" {
 		scheme = "https"

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp/schedules"
+	"github.com/liaoning-hrss/flexemp/server"
+)
+
+// service is what `serve` runs in one process over one database: the HTTP
+// server and the scheduler, sharing the server's write funnel.
+type service struct {
+	db     *sql.DB
+	server *server.Server
+	sched  *schedules.Scheduler
+	env    *schedules.Env
+}
+
+func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog.Logger) (*service, error) {
+	o, err := cfg.assessOptions()
+	if err != nil {
+		return nil, err
+	}
+	db, g, err := cfg.openIngest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g.Now = now
+	o.Now = now
+	srv := server.New(db, g, server.Options{UploadLimit: cfg.Ingest.UploadLimitMiB << 20,
+		SessionTTL: time.Duration(cfg.Server.SessionHours) * time.Hour, Assess: o, Log: log, Now: now})
+	dir := filepath.Dir(cfg.DB)
+	or := func(path, name string) string {
+		if path == "" {
+			return filepath.Join(dir, name)
+		}
+		return path
+	}
+	sc := cfg.Schedules
+	env := &schedules.Env{Server: srv, Now: now,
+		Inbox: or(sc.Inbox, "inbox"), Archive: or(sc.Archive, "archive"), Rejected: or(sc.Rejected, "rejected"), ReportsDir: or(sc.Reports, "reports"),
+		Mailer: &schedules.Mailer{Config: cfg.Mail, DB: db, Write: srv.Write, Now: now}}
+	sched := &schedules.Scheduler{DB: db, Write: srv.Write, Now: now, Log: log, OnRun: srv.JobRun}
+	for _, j := range env.Jobs(sc.Specs) {
+		if err := sched.Add(j); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("config [schedules]: %w", err)
+		}
+	}
+	return &service{db: db, server: srv, sched: sched, env: env}, nil
+}
+
+func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("jobs", stderr)
+	var d dbFlags
+	d.register(fs)
+	limit := fs.Int("limit", 50, "how many runs, newest first (0: all)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	_, db, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	runs, err := schedules.Runs(ctx, db, *limit)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "编号\t任务\t计划时间\t开始\t结束\t结果\t说明")
+	const layout = "2006-01-02 15:04:05"
+	for _, r := range runs {
+		ended := ""
+		if r.Ended != nil {
+			ended = r.Ended.Format(layout)
+		}
+		note := r.Detail
+		if r.Error != "" {
+			note = r.Error + "；" + r.Detail
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.Planned.Format(layout), r.Started.Format(layout), ended, r.Outcome, note)
+	}
+	return tw.Flush()
+}
+
+func runRunJob(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run-job", stderr)
+	var d dbFlags
+	d.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("run-job NAME (one of %s, %s, %s, %s)", schedules.JobInbox, schedules.JobAssess, schedules.JobReport, schedules.JobReminder)
+	}
+	cfg, err := d.load()
+	if err != nil {
+		return err
+	}
+	svc, err := newService(ctx, cfg, time.Now, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return err
+	}
+	defer svc.db.Close()
+	name := fs.Arg(0)
+	if err := svc.sched.Trigger(name); err != nil {
+		return usagef("%v", err)
+	}
+	runs, err := schedules.Runs(ctx, svc.db, 1)
+	if err != nil || len(runs) == 0 {
+		return err
+	}
+	r := runs[0]
+	fmt.Fprintf(stdout, "%s：%s %s %s\n", r.Job, r.Outcome, r.Error, r.Detail)
+	if r.Outcome == schedules.Failed {
+		return exitError(1)
+	}
+	return nil
+}

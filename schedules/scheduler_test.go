@@ -1,0 +1,192 @@
+package schedules_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/schedules"
+)
+
+// fakeClock is the injected clock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func shanghai(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, flexemp.Shanghai)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func newScheduler(t *testing.T, clock *fakeClock, jobs ...schedules.Job) *schedules.Scheduler {
+	s := &schedules.Scheduler{DB: openDB(t), Write: funnel(), Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, j := range jobs {
+		if err := s.Add(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+func noop(context.Context, time.Time) (schedules.Result, error) { return schedules.Result{}, nil }
+
+// The default schedules fall at their times in Asia/Shanghai, whatever the
+// machine's zone.
+func TestSchedulesInShanghai(t *testing.T) {
+	clock := &fakeClock{}
+	var jobs []schedules.Job
+	for _, j := range (&schedules.Env{}).Jobs(schedules.Specs{Inbox: "0 * * * *"}) {
+		j.Run = noop
+		jobs = append(jobs, j)
+	}
+	s := newScheduler(t, clock, jobs...)
+	due := s.Due(shanghai("2024-04-01 00:00"), shanghai("2024-04-30 23:59"))
+	byJob := map[string][]time.Time{}
+	for _, d := range due {
+		byJob[d.Job] = append(byJob[d.Job], d.At)
+	}
+	if r := byJob["report"]; len(r) != 1 || !r[0].Equal(time.Date(2024, 4, 15, 1, 0, 0, 0, time.UTC)) {
+		t.Errorf("report %v, want 2024-04-15 09:00 +08:00 = 01:00 UTC", r)
+	}
+	if r := byJob["reminder"]; len(r) != 1 || !r[0].Equal(shanghai("2024-04-10 09:00")) {
+		t.Errorf("reminder %v", r)
+	}
+	if a := byJob["assess"]; len(a) != 30 || !a[0].Equal(shanghai("2024-04-01 02:30")) || a[0].UTC().Hour() != 18 {
+		t.Errorf("assess: %d runs, first %v", len(a), a[0])
+	}
+	if n := len(byJob["inbox"]); n != 30*24-1 {
+		t.Errorf("%d inbox runs", n)
+	}
+	for i := 1; i < len(due); i++ {
+		if due[i].At.Before(due[i-1].At) {
+			t.Fatal("due runs out of order")
+		}
+	}
+}
+
+// A run that starts while the last one is still going is skipped, and the
+// skip is recorded; a panic is recorded as a failure and does not block the
+// next run.
+func TestOverlapSkippedAndPanicRecorded(t *testing.T) {
+	clock := &fakeClock{t: shanghai("2024-04-02 02:30")}
+	release := make(chan struct{})
+	started := make(chan struct{})
+	var calls int
+	var mu sync.Mutex
+	slow := schedules.Job{Name: "slow", Spec: "30 2 * * *", Run: func(ctx context.Context, planned time.Time) (schedules.Result, error) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			close(started)
+			<-release
+		}
+		if n == 2 {
+			panic("boom")
+		}
+		return schedules.Result{Detail: "done"}, nil
+	}}
+	s := newScheduler(t, clock, slow)
+	done := make(chan struct{})
+	go func() { s.Trigger("slow"); close(done) }()
+	<-started
+	s.Trigger("slow") // overlaps: skipped at once
+	close(release)
+	<-done
+	s.Trigger("slow") // panics
+	s.Trigger("slow") // still runs
+	runs, err := schedules.Runs(context.Background(), s.DB, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outcomes []string
+	for i := len(runs) - 1; i >= 0; i-- {
+		outcomes = append(outcomes, runs[i].Outcome)
+	}
+	// By recording: the first run's row is written when it starts.
+	want := []string{schedules.OK, schedules.Skipped, schedules.Failed, schedules.OK}
+	if len(outcomes) != len(want) {
+		t.Fatalf("outcomes %v, want %v (in order of recording)", outcomes, want)
+	}
+	for i := range want {
+		if outcomes[i] != want[i] {
+			t.Errorf("outcomes %v, want %v", outcomes, want)
+			break
+		}
+	}
+	for _, r := range runs {
+		if !r.Planned.Equal(shanghai("2024-04-02 02:30")) {
+			t.Errorf("run %d planned %v", r.ID, r.Planned)
+		}
+		if r.Outcome == schedules.Failed && r.Error != "panic: boom" {
+			t.Errorf("failure recorded as %q", r.Error)
+		}
+	}
+	if calls != 3 {
+		t.Errorf("%d calls", calls)
+	}
+}
+
+// A run missed while the process was down is caught up once at start, for
+// the latest scheduled time only.
+func TestMissedRunCaughtUpOnce(t *testing.T) {
+	clock := &fakeClock{t: shanghai("2024-04-18 12:00")}
+	var planned []time.Time
+	report := schedules.Job{Name: "report", Spec: "0 9 15 * *", Run: func(ctx context.Context, p time.Time) (schedules.Result, error) {
+		planned = append(planned, p)
+		return schedules.Result{}, nil
+	}}
+	failing := schedules.Job{Name: "assess", Spec: "30 2 * * *", Run: func(context.Context, time.Time) (schedules.Result, error) {
+		return schedules.Result{}, errors.New("no data")
+	}}
+	s := newScheduler(t, clock, report, failing)
+	for range 2 {
+		if err := s.CatchUp(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(planned) != 1 || !planned[0].Equal(shanghai("2024-04-15 09:00")) {
+		t.Errorf("caught up %v, want once for 2024-04-15 09:00", planned)
+	}
+	runs, _ := schedules.Runs(context.Background(), s.DB, 0)
+	if len(runs) != 2 {
+		t.Fatalf("%d runs recorded", len(runs))
+	}
+	// A failed run counts as run: it shows in the list, it is not repeated.
+	for _, r := range runs {
+		if r.Job == "assess" && (r.Outcome != schedules.Failed || r.Error != "no data" || !r.Planned.Equal(shanghai("2024-04-18 02:30"))) {
+			t.Errorf("assess run %+v", r)
+		}
+	}
+	// The next month the process was up: nothing to catch up.
+	clock.Set(shanghai("2024-05-15 09:00"))
+	s.Trigger("report")
+	s.Trigger("assess")
+	clock.Set(shanghai("2024-05-15 10:00"))
+	s.CatchUp(context.Background())
+	if len(planned) != 2 {
+		t.Errorf("report ran %d times", len(planned))
+	}
+}
