@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/liaoning-hrss/flexemp/internal/smtptest"
 	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
@@ -35,10 +36,10 @@ func funnel() func(func() error) error {
 
 var clock = time.Date(2024, 4, 15, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-func newMailer(t *testing.T, mb *mailbox) (*schedules.Mailer, *[]time.Duration) {
+func newMailer(t *testing.T, mb *smtptest.Mailbox) (*schedules.Mailer, *[]time.Duration) {
 	var slept []time.Duration
 	return &schedules.Mailer{
-		Config: schedules.MailConfig{Host: "127.0.0.1", Port: mb.port, TLS: "none", From: "考核系统 <flexemp@hrss.example>"},
+		Config: schedules.MailConfig{Host: "127.0.0.1", Port: mb.Port, TLS: "none", From: "考核系统 <flexemp@hrss.example>"},
 		DB:     openDB(t), Write: funnel(), Now: func() time.Time { return clock },
 		Sleep: func(d time.Duration) { slept = append(slept, d) },
 	}, &slept
@@ -54,17 +55,17 @@ func outgoing(to string) schedules.Outgoing {
 // A message arrives as written: recipient, Chinese subject and attachment
 // name, the image the HTML refers to inline, the stable Message-ID.
 func TestMailContents(t *testing.T) {
-	mb := startMailbox(t)
+	mb := smtptest.Start(t)
 	m, _ := newMailer(t, mb)
 	o := outgoing("shenyang@city.example")
 	if rep, err := m.Send(context.Background(), []schedules.Outgoing{o}); err != nil || rep.Sent != 1 {
 		t.Fatalf("%+v %v", rep, err)
 	}
-	msgs := mb.messages()
+	msgs := mb.Messages()
 	if len(msgs) != 1 || len(msgs[0].To) != 1 || msgs[0].To[0] != "shenyang@city.example" {
 		t.Fatalf("received %+v", msgs)
 	}
-	p := parse(t, msgs[0].Raw)
+	p := smtptest.Parse(t, msgs[0].Raw)
 	if p.Subject != o.Subject || p.MessageID != "<"+schedules.MessageID(o.Key, o.To)+">" {
 		t.Errorf("subject %q, Message-ID %q", p.Subject, p.MessageID)
 	}
@@ -80,12 +81,12 @@ func TestMailContents(t *testing.T) {
 // refused recipient: no delivery is lost, none recorded as sent is sent
 // again, and the one that may repeat keeps its Message-ID.
 func TestMailSurvivesCrashAndRetry(t *testing.T) {
-	mb := startMailbox(t)
+	mb := smtptest.Start(t)
 	m, slept := newMailer(t, mb)
 	ctx := context.Background()
 	a, b, c, bad := outgoing("a@x.example"), outgoing("b@x.example"), outgoing("c@x.example"), outgoing("bad@x.example")
 	all := []schedules.Outgoing{a, b, c, bad}
-	mb.setRefused("bad@x.example", true)
+	mb.Refuse("bad@x.example", true)
 	crash := schedules.MessageID(b.Key, b.To)
 	m.AfterAccept = func(id string) error {
 		if id == crash {
@@ -98,7 +99,7 @@ func TestMailSurvivesCrashAndRetry(t *testing.T) {
 	}
 	count := func() map[string]int {
 		n := map[string]int{}
-		for _, r := range mb.messages() {
+		for _, r := range mb.Messages() {
 			n[r.To[0]]++
 		}
 		return n
@@ -125,9 +126,9 @@ func TestMailSurvivesCrashAndRetry(t *testing.T) {
 		t.Errorf("after the retry: %v", got)
 	}
 	var ids []string
-	for _, r := range mb.messages() {
+	for _, r := range mb.Messages() {
 		if r.To[0] == "b@x.example" {
-			ids = append(ids, parse(t, r.Raw).MessageID)
+			ids = append(ids, smtptest.Parse(t, r.Raw).MessageID)
 		}
 	}
 	if len(ids) != 2 || ids[0] != ids[1] {
@@ -144,7 +145,7 @@ func TestMailSurvivesCrashAndRetry(t *testing.T) {
 	}
 
 	// The mailbox is fixed: the next run sends only what is still owed.
-	mb.setRefused("bad@x.example", false)
+	mb.Refuse("bad@x.example", false)
 	rep, err = m.Send(ctx, all)
 	if err != nil || rep.Sent != 1 || rep.AlreadySent != 3 {
 		t.Fatalf("third run: %+v %v", rep, err)

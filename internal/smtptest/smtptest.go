@@ -1,4 +1,6 @@
-package schedules_test
+// Package smtptest is a real SMTP server for tests, keeping what it accepts,
+// and a parser that takes the accepted messages apart.
+package smtptest
 
 import (
 	"bytes"
@@ -17,23 +19,25 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// mailbox is a real SMTP server for the tests, keeping what it accepts.
-type mailbox struct {
+// Mailbox is a running SMTP server on loopback.
+type Mailbox struct {
 	mu       sync.Mutex
-	received []*received
+	received []*Received
 	refuse   map[string]bool // recipients answered 550
-	port     int
+	Port     int
 }
 
-type received struct {
+// Received is one accepted message.
+type Received struct {
 	From string
 	To   []string
 	Raw  []byte
 }
 
-func startMailbox(t *testing.T) *mailbox {
+// Start runs a server until the test ends.
+func Start(t testing.TB) *Mailbox {
 	t.Helper()
-	mb := &mailbox{refuse: map[string]bool{}}
+	mb := &Mailbox{refuse: map[string]bool{}}
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{mb: mb}, nil }))
 	s.Domain = "localhost"
 	s.AllowInsecureAuth = true
@@ -41,30 +45,32 @@ func startMailbox(t *testing.T) *mailbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mb.port = ln.Addr().(*net.TCPAddr).Port
+	mb.Port = ln.Addr().(*net.TCPAddr).Port
 	go s.Serve(ln)
 	t.Cleanup(func() { s.Close() })
 	return mb
 }
 
-func (mb *mailbox) messages() []*received {
+// Messages are the accepted messages so far.
+func (mb *Mailbox) Messages() []*Received {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	return append([]*received(nil), mb.received...)
+	return append([]*Received(nil), mb.received...)
 }
 
-func (mb *mailbox) setRefused(addr string, refused bool) {
+// Refuse makes the server answer 550 to a recipient, or stop doing so.
+func (mb *Mailbox) Refuse(addr string, refused bool) {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	mb.refuse[addr] = refused
 }
 
 type smtpSession struct {
-	mb  *mailbox
-	msg received
+	mb  *Mailbox
+	msg Received
 }
 
-func (s *smtpSession) Reset()        { s.msg = received{} }
+func (s *smtpSession) Reset()        { s.msg = Received{} }
 func (s *smtpSession) Logout() error { return nil }
 func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	s.msg.From = from
@@ -94,8 +100,8 @@ func (s *smtpSession) Data(r io.Reader) error {
 	return nil
 }
 
-// parsed is a received message taken apart.
-type parsed struct {
+// Parsed is a received message taken apart.
+type Parsed struct {
 	Subject, MessageID, To string
 	Text, HTML             string
 	Inline                 map[string][]byte // by Content-ID
@@ -104,13 +110,14 @@ type parsed struct {
 
 var words = new(mime.WordDecoder)
 
-func parse(t *testing.T, raw []byte) *parsed {
+// Parse takes a message apart.
+func Parse(t testing.TB, raw []byte) *Parsed {
 	t.Helper()
 	m, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &parsed{Inline: map[string][]byte{}, Attachments: map[string][]byte{}}
+	p := &Parsed{Inline: map[string][]byte{}, Attachments: map[string][]byte{}}
 	if p.Subject, err = words.DecodeHeader(m.Header.Get("Subject")); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +126,7 @@ func parse(t *testing.T, raw []byte) *parsed {
 	return p
 }
 
-func walk(t *testing.T, p *parsed, ctype, encoding, disposition, cid string, body io.Reader) {
+func walk(t testing.TB, p *Parsed, ctype, encoding, disposition, cid string, body io.Reader) {
 	mt, params, err := mime.ParseMediaType(ctype)
 	if err != nil {
 		t.Fatalf("content type %q: %v", ctype, err)
@@ -156,7 +163,7 @@ func walk(t *testing.T, p *parsed, ctype, encoding, disposition, cid string, bod
 	}
 }
 
-func decode(t *testing.T, encoding string, r io.Reader) []byte {
+func decode(t testing.TB, encoding string, r io.Reader) []byte {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +185,8 @@ func decode(t *testing.T, encoding string, r io.Reader) []byte {
 	return b
 }
 
-func base64Reader(b []byte) io.Reader { return base64.NewDecoder(base64.StdEncoding, bytes.NewReader(b)) }
+func base64Reader(b []byte) io.Reader {
+	return base64.NewDecoder(base64.StdEncoding, bytes.NewReader(b))
+}
 
 func qpReader(b []byte) io.Reader { return quotedprintable.NewReader(bytes.NewReader(b)) }

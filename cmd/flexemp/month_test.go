@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/internal/smtptest"
+	"github.com/liaoning-hrss/flexemp/schedules"
+)
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func cst(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, flexemp.Shanghai)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// A served instance walks through April 2024 on an injected clock: March's
+// files dropped into the inbox are picked up (one city sends nothing, one
+// file is broken), the reminder on the 10th goes to the cities still
+// missing an extract, the assessment runs every night, and on the 15th the
+// report is written and mailed; every run is in `flexemp jobs`.
+func TestServedMonth(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	mb := smtptest.Start(t)
+	data := filepath.Join(dir, "data")
+	man, err := gen.Generate(data, gen.Options{Seed: 11, Scale: 0.003,
+		From: flexemp.Month{Year: 2024, Month: 1}, To: flexemp.Month{Year: 2024, Month: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig()
+	cfg.DB = filepath.Join(dir, "flexemp.db")
+	cfg.Schedules.Inbox = filepath.Join(dir, "inbox")
+	cfg.Schedules.Specs.Inbox = "0 */6 * * *"
+	cfg.Mail = schedules.MailConfig{Host: "127.0.0.1", Port: mb.Port, TLS: "none", From: "考核系统 <flexemp@hrss.example>",
+		Province: []string{"chief@hrss.example", "office@hrss.example"}, Cities: map[string][]string{}}
+	for _, c := range flexemp.Cities {
+		cfg.Mail.Cities[c.Code] = []string{c.Code + "@city.example"}
+	}
+	clock := &testClock{t: cst("2024-04-01 00:00")}
+	svc, err := newService(ctx, cfg, clock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(svc.server.Handler())
+	defer ts.Close()
+
+	// January and February arrived on time; March is dropped into the
+	// inbox on 3 April, except by 葫芦岛, and 沈阳 also drops a broken file.
+	const silent = "211400"
+	dropped := cst("2024-04-03 10:00")
+	inMarch := map[string]int{} // city → kinds sent for March
+	for _, f := range man.Files {
+		src := filepath.Join(data, f.Path)
+		if f.Month != "2024-03" {
+			month, _ := flexemp.ParseMonth(f.Month)
+			at, _ := time.Parse(time.RFC3339, f.ReceivedAt)
+			if _, err := svc.server.Ingest(ctx, ingest.Request{Path: src, City: f.City, Kind: f.Kind, Month: month, ReceivedAt: at}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if f.City == silent {
+			continue
+		}
+		inMarch[f.City]++
+		dropInto(t, filepath.Join(cfg.Schedules.Inbox, f.City, string(f.Kind)), src, dropped)
+	}
+	dropInto(t, filepath.Join(cfg.Schedules.Inbox, "沈阳", "registrations"), filepath.Join(testdata, "truncated.xlsx"), dropped)
+
+	for _, d := range svc.sched.Due(clock.Now(), cst("2024-04-15 23:59")) {
+		clock.Set(d.At)
+		if err := svc.sched.Trigger(d.Job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if resp, err := http.Get(ts.URL + "/healthz"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("healthz: %v", err)
+	}
+
+	// The inbox: every March file archived, the broken one rejected with its reason.
+	archived := countFiles(t, filepath.Join(dir, "archive"))
+	want := 0
+	for _, n := range inMarch {
+		want += n
+	}
+	if archived != want {
+		t.Errorf("%d files archived, %d dropped", archived, want)
+	}
+	reason, _ := filepath.Glob(filepath.Join(dir, "rejected", "沈阳", "registrations", "*-truncated.xlsx.reason.txt"))
+	if len(reason) != 1 {
+		t.Fatalf("rejected: %v", reason)
+	}
+	if b, _ := os.ReadFile(reason[0]); !strings.Contains(string(b), "损坏或不完整") {
+		t.Errorf("reason file: %s", b)
+	}
+	if left := countFiles(t, cfg.Schedules.Inbox); left != 0 {
+		t.Errorf("%d files left in the inbox", left)
+	}
+
+	// The mail: reminders to the cities missing a March extract on the
+	// 10th, then the report to the province and every city on the 15th.
+	late := map[string]bool{silent: true}
+	for _, c := range flexemp.Cities {
+		if c.Code != silent && inMarch[c.Code] < len(flexemp.Kinds) {
+			late[c.Code] = true
+		}
+	}
+	var reminded, reported []string
+	for _, m := range mb.Messages() {
+		p := smtptest.Parse(t, m.Raw)
+		switch {
+		case strings.HasPrefix(p.Subject, "【提醒】"):
+			reminded = append(reminded, m.To[0])
+			if !strings.Contains(p.Subject, "2024年3月") || !strings.Contains(p.Text, "2024年4月10日 23:59") {
+				t.Errorf("reminder %q: %s", p.Subject, p.Text)
+			}
+		case strings.Contains(p.Subject, "考核月报"):
+			reported = append(reported, m.To[0])
+			if len(p.Attachments) != 2 || p.Attachments["考核报告-2024.html"] == nil || p.Attachments["考核排名-2024.xlsx"] == nil {
+				t.Errorf("province mail attachments: %v", keys(p.Attachments))
+			}
+			if !strings.Contains(p.HTML, "cid:ranking.png") || len(p.Inline["ranking.png"]) < 1000 {
+				t.Errorf("province mail has no ranking chart image")
+			}
+		case strings.Contains(p.Subject, "记分卡"):
+			reported = append(reported, m.To[0])
+			code := strings.TrimSuffix(m.To[0], "@city.example")
+			city, _ := flexemp.CityByCode(code)
+			other := flexemp.Cities[0].Name
+			if code == flexemp.Cities[0].Code {
+				other = flexemp.Cities[1].Name
+			}
+			if !strings.Contains(p.Subject, city.Name) || strings.Contains(p.HTML, other) || len(p.Attachments) != 0 {
+				t.Errorf("%s scorecard mail: %q, shows another city or attachments", code, p.Subject)
+			}
+		default:
+			t.Errorf("unexpected mail %q", p.Subject)
+		}
+	}
+	var wantReminded []string
+	for code := range late {
+		wantReminded = append(wantReminded, code+"@city.example")
+	}
+	sort.Strings(reminded)
+	sort.Strings(wantReminded)
+	if strings.Join(reminded, ",") != strings.Join(wantReminded, ",") {
+		t.Errorf("reminded %v, want %v", reminded, wantReminded)
+	}
+	if len(reported) != 2+14 {
+		t.Errorf("%d report mails, want 2 for the province and 14 scorecards", len(reported))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "reports", "2024", "report.html")); err != nil {
+		t.Error(err)
+	}
+
+	// Every run is listed by `flexemp jobs`, and every one went well.
+	svc.db.Close()
+	code, out, e := runCmd(t, "jobs", "--db", cfg.DB, "--limit", "0")
+	if code != 0 {
+		t.Fatal(e)
+	}
+	runs := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		f := strings.Fields(line)
+		runs[f[1]]++
+		if outcome := f[len(f)-1]; !strings.Contains(line, " ok ") {
+			t.Errorf("run not ok: %s (%s)", line, outcome)
+		}
+	}
+	if runs["inbox"] != 3+14*4 || runs["assess"] != 15 || runs["reminder"] != 1 || runs["report"] != 1 {
+		t.Errorf("runs %v", runs)
+	}
+}
+
+func dropInto(t *testing.T, dir, src string, at time.Time) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(dir, filepath.Base(src))
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(dst, at, at); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func countFiles(t *testing.T, root string) int {
+	n := 0
+	filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// Without a browser the report mail still goes, with the tables only, and
+// the run is recorded as a warning; run-job runs a job by hand.
+func TestReportMailWithoutBrowser(t *testing.T) {
+	t.Setenv("CHROMIUM", filepath.Join(t.TempDir(), "no-such-browser"))
+	mb := smtptest.Start(t)
+	dir := t.TempDir()
+	config := filepath.Join(dir, "flexemp.toml")
+	os.WriteFile(config, []byte(`db = "flexemp.db"
+[mail]
+host = "127.0.0.1"
+port = `+strconv.Itoa(mb.Port)+`
+tls = "none"
+from = "flexemp@hrss.example"
+province = ["chief@hrss.example"]
+`), 0o644)
+	code, out, e := runCmd(t, "run-job", "--config", config, "--db", filepath.Join(dir, "flexemp.db"), "report")
+	if code != 0 || !strings.Contains(out, "report：warning") || !strings.Contains(out, "无法生成图表图片") {
+		t.Fatalf("run-job: exit %d %q %s", code, out, e)
+	}
+	msgs := mb.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	p := smtptest.Parse(t, msgs[0].Raw)
+	if len(p.Inline) != 0 || strings.Contains(p.HTML, "cid:") || !strings.Contains(p.HTML, "<table") || len(p.Attachments) != 2 {
+		t.Errorf("mail without images: inline %v, attachments %v", keys(p.Inline), keys(p.Attachments))
+	}
+	if code, _, _ := runCmd(t, "run-job", "--config", config, "--db", filepath.Join(dir, "flexemp.db"), "payroll"); code != 2 {
+		t.Errorf("unknown job: exit %d, want 2", code)
+	}
+}
