@@ -39,6 +39,9 @@ func MonthOf(t time.Time) Month { return Month{t.Year(), t.Month()} }
 
 func (m Month) String() string { return fmt.Sprintf("%04d-%02d", m.Year, int(m.Month)) }
 
+// MarshalText writes the month as String does, for JSON.
+func (m Month) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
 // IsZero reports whether m is unset.
 func (m Month) IsZero() bool { return m.Year == 0 }
 

@@ -58,18 +58,18 @@ type Reject struct {
 
 // Upload is one version of a city's extract of one kind and month.
 type Upload struct {
-	ID         int64
-	City       string
-	Kind       Kind
-	Month      Month
-	Version    int
-	SHA256     string
-	FileName   string
-	Format     string
-	Uploader   string
-	ReceivedAt time.Time
-	Rows       int
-	Accepted   int
-	Rejected   int
-	Current    bool
+	ID         int64     `json:"upload_id"`
+	City       string    `json:"city"`
+	Kind       Kind      `json:"kind"`
+	Month      Month     `json:"month"`
+	Version    int       `json:"version"`
+	SHA256     string    `json:"sha256"`
+	FileName   string    `json:"file"`
+	Format     string    `json:"format"`
+	Uploader   string    `json:"uploader"`
+	ReceivedAt time.Time `json:"received_at"` // in the zone it was received in
+	Rows       int       `json:"rows"`
+	Accepted   int       `json:"accepted"`
+	Rejected   int       `json:"rejected"`
+	Current    bool      `json:"current"` // the version that counts
 }

@@ -62,13 +62,19 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 	key := fmt.Sprintf("report:%s:%s", p, lm)
 	msgs := e.provinceMail(d, key, lm, pngs, html, xlsx)
 	msgs = append(msgs, e.cityMail(d, key, lm, pngs)...)
+	return e.send(ctx, msgs, res, "邮件")
+}
+
+// send mails msgs and adds the account to res; a failed delivery fails the
+// run, so it shows in `flexemp jobs`, and the next run retries it.
+func (e *Env) send(ctx context.Context, msgs []Outgoing, res Result, what string) (Result, error) {
 	rep, err := e.Mailer.Send(ctx, msgs)
-	res.Detail += fmt.Sprintf("；邮件发送 %d 封，此前已发送 %d 封，失败 %d 封", rep.Sent, rep.AlreadySent, rep.Failed)
+	res.Detail += fmt.Sprintf("；%s发送 %d 封，此前已发送 %d 封，失败 %d 封", what, rep.Sent, rep.AlreadySent, rep.Failed)
 	if err != nil {
 		return res, err
 	}
 	if rep.Failed > 0 {
-		return res, fmt.Errorf("%d 封邮件发送失败，下次运行将重试：%s", rep.Failed, strings.Join(rep.Errors, "；"))
+		return res, fmt.Errorf("%d 封%s发送失败，下次运行将重试：%s", rep.Failed, what, strings.Join(rep.Errors, "；"))
 	}
 	return res, nil
 }
@@ -258,13 +264,5 @@ func (e *Env) reminder(ctx context.Context, planned time.Time) (Result, error) {
 		res.Warning = "未配置邮件服务器（[mail] host），提醒未发送"
 		return res, nil
 	}
-	rep, err := e.Mailer.Send(ctx, msgs)
-	res.Detail += fmt.Sprintf("；提醒发送 %d 封，此前已发送 %d 封，失败 %d 封", rep.Sent, rep.AlreadySent, rep.Failed)
-	if err != nil {
-		return res, err
-	}
-	if rep.Failed > 0 {
-		return res, fmt.Errorf("%d 封提醒发送失败，下次运行将重试：%s", rep.Failed, strings.Join(rep.Errors, "；"))
-	}
-	return res, nil
+	return e.send(ctx, msgs, res, "提醒")
 }

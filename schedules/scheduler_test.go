@@ -9,37 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/testclock"
 	"github.com/liaoning-hrss/flexemp/schedules"
 )
 
-// fakeClock is the injected clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func shanghai(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, flexemp.Shanghai)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-func newScheduler(t *testing.T, clock *fakeClock, jobs ...schedules.Job) *schedules.Scheduler {
+func newScheduler(t *testing.T, clock *testclock.Clock, jobs ...schedules.Job) *schedules.Scheduler {
 	s := &schedules.Scheduler{DB: openDB(t), Write: funnel(), Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, j := range jobs {
 		if err := s.Add(j); err != nil {
@@ -54,14 +28,14 @@ func noop(context.Context, time.Time) (schedules.Result, error) { return schedul
 // The default schedules fall at their times in Asia/Shanghai, whatever the
 // machine's zone.
 func TestSchedulesInShanghai(t *testing.T) {
-	clock := &fakeClock{}
+	clock := testclock.New(time.Time{})
 	var jobs []schedules.Job
 	for _, j := range (&schedules.Env{}).Jobs(schedules.Specs{Inbox: "0 * * * *"}) {
 		j.Run = noop
 		jobs = append(jobs, j)
 	}
 	s := newScheduler(t, clock, jobs...)
-	due := s.Due(shanghai("2024-04-01 00:00"), shanghai("2024-04-30 23:59"))
+	due := s.Due(testclock.Shanghai("2024-04-01 00:00"), testclock.Shanghai("2024-04-30 23:59"))
 	byJob := map[string][]time.Time{}
 	for _, d := range due {
 		byJob[d.Job] = append(byJob[d.Job], d.At)
@@ -69,10 +43,10 @@ func TestSchedulesInShanghai(t *testing.T) {
 	if r := byJob["report"]; len(r) != 1 || !r[0].Equal(time.Date(2024, 4, 15, 1, 0, 0, 0, time.UTC)) {
 		t.Errorf("report %v, want 2024-04-15 09:00 +08:00 = 01:00 UTC", r)
 	}
-	if r := byJob["reminder"]; len(r) != 1 || !r[0].Equal(shanghai("2024-04-10 09:00")) {
+	if r := byJob["reminder"]; len(r) != 1 || !r[0].Equal(testclock.Shanghai("2024-04-10 09:00")) {
 		t.Errorf("reminder %v", r)
 	}
-	if a := byJob["assess"]; len(a) != 30 || !a[0].Equal(shanghai("2024-04-01 02:30")) || a[0].UTC().Hour() != 18 {
+	if a := byJob["assess"]; len(a) != 30 || !a[0].Equal(testclock.Shanghai("2024-04-01 02:30")) || a[0].UTC().Hour() != 18 {
 		t.Errorf("assess: %d runs, first %v", len(a), a[0])
 	}
 	if n := len(byJob["inbox"]); n != 30*24-1 {
@@ -89,7 +63,7 @@ func TestSchedulesInShanghai(t *testing.T) {
 // skip is recorded; a panic is recorded as a failure and does not block the
 // next run.
 func TestOverlapSkippedAndPanicRecorded(t *testing.T) {
-	clock := &fakeClock{t: shanghai("2024-04-02 02:30")}
+	clock := testclock.New(testclock.Shanghai("2024-04-02 02:30"))
 	release := make(chan struct{})
 	started := make(chan struct{})
 	var calls int
@@ -137,7 +111,7 @@ func TestOverlapSkippedAndPanicRecorded(t *testing.T) {
 		}
 	}
 	for _, r := range runs {
-		if !r.Planned.Equal(shanghai("2024-04-02 02:30")) {
+		if !r.Planned.Equal(testclock.Shanghai("2024-04-02 02:30")) {
 			t.Errorf("run %d planned %v", r.ID, r.Planned)
 		}
 		if r.Outcome == schedules.Failed && r.Error != "panic: boom" {
@@ -152,7 +126,7 @@ func TestOverlapSkippedAndPanicRecorded(t *testing.T) {
 // A run missed while the process was down is caught up once at start, for
 // the latest scheduled time only.
 func TestMissedRunCaughtUpOnce(t *testing.T) {
-	clock := &fakeClock{t: shanghai("2024-04-18 12:00")}
+	clock := testclock.New(testclock.Shanghai("2024-04-18 12:00"))
 	var planned []time.Time
 	report := schedules.Job{Name: "report", Spec: "0 9 15 * *", Run: func(ctx context.Context, p time.Time) (schedules.Result, error) {
 		planned = append(planned, p)
@@ -167,7 +141,7 @@ func TestMissedRunCaughtUpOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(planned) != 1 || !planned[0].Equal(shanghai("2024-04-15 09:00")) {
+	if len(planned) != 1 || !planned[0].Equal(testclock.Shanghai("2024-04-15 09:00")) {
 		t.Errorf("caught up %v, want once for 2024-04-15 09:00", planned)
 	}
 	runs, _ := schedules.Runs(context.Background(), s.DB, 0)
@@ -176,15 +150,15 @@ func TestMissedRunCaughtUpOnce(t *testing.T) {
 	}
 	// A failed run counts as run: it shows in the list, it is not repeated.
 	for _, r := range runs {
-		if r.Job == "assess" && (r.Outcome != schedules.Failed || r.Error != "no data" || !r.Planned.Equal(shanghai("2024-04-18 02:30"))) {
+		if r.Job == "assess" && (r.Outcome != schedules.Failed || r.Error != "no data" || !r.Planned.Equal(testclock.Shanghai("2024-04-18 02:30"))) {
 			t.Errorf("assess run %+v", r)
 		}
 	}
 	// The next month the process was up: nothing to catch up.
-	clock.Set(shanghai("2024-05-15 09:00"))
+	clock.Set(testclock.Shanghai("2024-05-15 09:00"))
 	s.Trigger("report")
 	s.Trigger("assess")
-	clock.Set(shanghai("2024-05-15 10:00"))
+	clock.Set(testclock.Shanghai("2024-05-15 10:00"))
 	s.CatchUp(context.Background())
 	if len(planned) != 2 {
 		t.Errorf("report ran %d times", len(planned))

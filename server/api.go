@@ -43,24 +43,6 @@ func forbidden(w http.ResponseWriter) {
 	writeAPIError(w, http.StatusForbidden, "forbidden", "无权访问其他城市的数据")
 }
 
-// uploadJSON is one ledger row in the API.
-type uploadJSON struct {
-	ID         int64     `json:"upload_id"`
-	City       string    `json:"city"`
-	Kind       string    `json:"kind"`
-	Month      string    `json:"month"`
-	Version    int       `json:"version"`
-	Current    bool      `json:"current"`
-	FileName   string    `json:"file_name"`
-	Format     string    `json:"format"`
-	SHA256     string    `json:"sha256"`
-	Uploader   string    `json:"uploader"`
-	ReceivedAt time.Time `json:"received_at"`
-	Rows       int       `json:"rows"`
-	Accepted   int       `json:"accepted"`
-	Rejected   int       `json:"rejected"`
-}
-
 // GET /api/v1/uploads?city=CODE: a city token sees its own city only.
 func (s *Server) apiUploads(w http.ResponseWriter, r *http.Request, p Principal) {
 	city := r.URL.Query().Get("city")
@@ -78,13 +60,10 @@ func (s *Server) apiUploads(w http.ResponseWriter, r *http.Request, p Principal)
 		s.internal(w, r, err)
 		return
 	}
-	out := []uploadJSON{}
-	for _, u := range ups {
-		out = append(out, uploadJSON{ID: u.ID, City: u.City, Kind: string(u.Kind), Month: u.Month.String(), Version: u.Version,
-			Current: u.Current, FileName: u.FileName, Format: u.Format, SHA256: u.SHA256, Uploader: u.Uploader,
-			ReceivedAt: u.ReceivedAt, Rows: u.Rows, Accepted: u.Accepted, Rejected: u.Rejected})
+	if ups == nil {
+		ups = []flexemp.Upload{}
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, ups)
 }
 
 // uploadCity finds an upload's city; not found is ENOTFOUND.

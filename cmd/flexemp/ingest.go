@@ -217,26 +217,9 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *format == "json" {
-		type row struct {
-			ID         int64  `json:"upload_id"`
-			City       string `json:"city"`
-			Kind       string `json:"kind"`
-			Month      string `json:"month"`
-			Version    int    `json:"version"`
-			Current    bool   `json:"current"`
-			SHA256     string `json:"sha256"`
-			File       string `json:"file"`
-			Format     string `json:"format"`
-			Uploader   string `json:"uploader"`
-			ReceivedAt string `json:"received_at"`
-			Rows       int    `json:"rows"`
-			Accepted   int    `json:"accepted"`
-			Rejected   int    `json:"rejected"`
-		}
-		out := make([]row, 0, len(ups))
-		for _, u := range ups {
-			out = append(out, row{u.ID, u.City, string(u.Kind), u.Month.String(), u.Version, u.Current, u.SHA256, u.FileName,
-				u.Format, u.Uploader, u.ReceivedAt.Format(time.RFC3339), u.Rows, u.Accepted, u.Rejected})
+		out := ups
+		if out == nil {
+			out = []flexemp.Upload{}
 		}
 		return writeJSON(stdout, out)
 	}

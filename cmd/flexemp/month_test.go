@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,33 +18,9 @@ import (
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/smtptest"
+	"github.com/liaoning-hrss/flexemp/internal/testclock"
 	"github.com/liaoning-hrss/flexemp/schedules"
 )
-
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func cst(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, flexemp.Shanghai)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
 
 // A served instance walks through April 2024 on an injected clock: March's
 // files dropped into the inbox are picked up (one city sends nothing, one
@@ -71,7 +46,7 @@ func TestServedMonth(t *testing.T) {
 	for _, c := range flexemp.Cities {
 		cfg.Mail.Cities[c.Code] = []string{c.Code + "@city.example"}
 	}
-	clock := &testClock{t: cst("2024-04-01 00:00")}
+	clock := testclock.New(testclock.Shanghai("2024-04-01 00:00"))
 	svc, err := newService(ctx, cfg, clock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +57,7 @@ func TestServedMonth(t *testing.T) {
 	// January and February arrived on time; March is dropped into the
 	// inbox on 3 April, except by 葫芦岛, and 沈阳 also drops a broken file.
 	const silent = "211400"
-	dropped := cst("2024-04-03 10:00")
+	dropped := testclock.Shanghai("2024-04-03 10:00")
 	inMarch := map[string]int{} // city → kinds sent for March
 	for _, f := range man.Files {
 		src := filepath.Join(data, f.Path)
@@ -102,7 +77,7 @@ func TestServedMonth(t *testing.T) {
 	}
 	dropInto(t, filepath.Join(cfg.Schedules.Inbox, "沈阳", "registrations"), filepath.Join(testdata, "truncated.xlsx"), dropped)
 
-	for _, d := range svc.sched.Due(clock.Now(), cst("2024-04-15 23:59")) {
+	for _, d := range svc.sched.Due(clock.Now(), testclock.Shanghai("2024-04-15 23:59")) {
 		clock.Set(d.At)
 		if err := svc.sched.Trigger(d.Job); err != nil {
 			t.Fatal(err)
