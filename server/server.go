@@ -201,23 +201,22 @@ func writeAPIError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, apiError{Code: code, Message: message})
 }
 
-// statusOf maps an application error to its HTTP status.
+// statusByCode is the HTTP status of each application error code.
+var statusByCode = map[string]int{
+	flexemp.EINVALID:      http.StatusUnprocessableEntity,
+	flexemp.ENOTFOUND:     http.StatusNotFound,
+	flexemp.EUNAUTHORIZED: http.StatusUnauthorized,
+	flexemp.EFORBIDDEN:    http.StatusForbidden,
+	flexemp.ECONFLICT:     http.StatusConflict,
+	flexemp.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	flexemp.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+}
+
+// statusOf maps an application error to its HTTP status; any other error is
+// a 500.
 func statusOf(err error) int {
-	switch flexemp.ErrorCode(err) {
-	case flexemp.EINVALID:
-		return http.StatusUnprocessableEntity
-	case flexemp.ENOTFOUND:
-		return http.StatusNotFound
-	case flexemp.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case flexemp.EFORBIDDEN:
-		return http.StatusForbidden
-	case flexemp.ECONFLICT:
-		return http.StatusConflict
-	case flexemp.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case flexemp.EUNSUPPORTED:
-		return http.StatusUnsupportedMediaType
+	if status, ok := statusByCode[flexemp.ErrorCode(err)]; ok {
+		return status
 	}
 	return http.StatusInternalServerError
 }

@@ -142,11 +142,8 @@ func uploadStatus(res *ingest.Result) int {
 	if res.Status != ingest.StatusRefused {
 		return http.StatusOK
 	}
-	switch res.Code {
-	case flexemp.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case flexemp.EUNSUPPORTED:
-		return http.StatusUnsupportedMediaType
+	if status, ok := statusByCode[res.Code]; ok {
+		return status
 	}
 	return http.StatusUnprocessableEntity
 }

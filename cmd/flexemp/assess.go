@@ -74,15 +74,11 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := oneOf("format", *format, "table", "json", "csv"); err != nil {
 		return err
 	}
-	_, db, err := d.open(ctx)
+	db, pr, err := d.openAssessed(ctx, p)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	pr, err := loadAssessed(ctx, db, p)
-	if err != nil {
-		return err
-	}
+	db.Close()
 	out := pr.Ranking()
 	switch *format {
 	case "json":
@@ -138,14 +134,22 @@ func optFloat(p *float64) string {
 	return strconv.FormatFloat(*p, 'f', -1, 64)
 }
 
-// loadAssessed loads a period's results, telling the user to assess it
-// first when it has not been.
-func loadAssessed(ctx context.Context, db *sql.DB, p flexemp.Period) (*metrics.PeriodResult, error) {
+// openAssessed opens the database and loads a period's results, telling
+// the user to assess it first when it has not been.
+func (d *dbFlags) openAssessed(ctx context.Context, p flexemp.Period) (*sql.DB, *metrics.PeriodResult, error) {
+	_, db, err := d.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	pr, err := metrics.Load(ctx, db, p)
 	if errors.Is(err, metrics.ErrNotAssessed) {
-		return nil, fmt.Errorf("%s 尚未考核：请先运行 flexemp assess --period %s", p, p)
+		err = fmt.Errorf("%s 尚未考核：请先运行 flexemp assess --period %s", p, p)
 	}
-	return pr, err
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, pr, nil
 }
 
 // periodFlag reads --period; a bad one is a usage error.

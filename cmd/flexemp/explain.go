@@ -34,14 +34,11 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if !ok {
 		return usagef("--city: %q is not a Liaoning city", *cityFlag)
 	}
-	_, db, err := d.open(ctx)
+	db, _, err := d.openAssessed(ctx, p)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := loadAssessed(ctx, db, p); err != nil {
-		return err
-	}
 	e, err := metrics.Explain(ctx, db, p, city.Code)
 	if err != nil {
 		return err

@@ -25,14 +25,11 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := required("out", *out); err != nil {
 		return err
 	}
-	_, db, err := d.open(ctx)
+	db, _, err := d.openAssessed(ctx, p)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := loadAssessed(ctx, db, p); err != nil {
-		return err
-	}
 	data, err := reports.Load(ctx, db, p, time.Now())
 	if err != nil {
 		return err
