@@ -42,8 +42,10 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request, Principal)) http
 
 // page authenticates a page request by its session cookie, sending the
 // visitor to log in when there is none, and checks the CSRF token of every
-// form it receives.
-func (s *Server) page(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+// form it receives. Only a handler that streams a multipart upload, and
+// checks its CSRF part itself (streamed), takes a multipart form.
+func (s *Server) page(h func(http.ResponseWriter, *http.Request, *session), streamed ...bool) http.HandlerFunc {
+	takesMultipart := len(streamed) > 0 && streamed[0]
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess := s.sessionOf(r)
 		if sess == nil {
@@ -57,7 +59,12 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, *session)) http
 		noteWho(r, sess.principal)
 		// A form's CSRF token: in its csrf field, or for an upload (read as a
 		// stream by its handler) in the X-CSRF-Token header or the first part.
-		if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		multipart := strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/")
+		if r.Method == http.MethodPost && multipart && !takesMultipart {
+			s.csrfRefused(w, r, sess)
+			return
+		}
+		if r.Method == http.MethodPost && !multipart {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 			if !validCSRF(sess, r.PostFormValue("csrf")) {
 				s.csrfRefused(w, r, sess)

@@ -404,6 +404,22 @@ func TestSessionsAndCSRF(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || s.count(`SELECT count(*) FROM assessment_runs`) != 1 {
 		t.Errorf("assess with csrf: %d", resp.StatusCode)
 	}
+	// A multipart form elsewhere than the upload cannot slip past the check.
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	mw.WriteField("period", "2024Q1")
+	mw.Close()
+	resp, _ = r.client.Post(s.ts.URL+"/assess", mw.FormDataContentType(), &mp)
+	if resp.StatusCode != 403 || s.count(`SELECT count(*) FROM assessment_runs`) != 1 {
+		t.Errorf("multipart assess without csrf: %d", resp.StatusCode)
+	}
+	// A browser's cross-site post is refused, login included.
+	req, _ := http.NewRequest("POST", s.ts.URL+"/login", strings.NewReader(url.Values{"token": {s.city["210100"]}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 403 {
+		t.Errorf("cross-site login: %v %v", resp.StatusCode, err)
+	}
 	// Logging out ends the session.
 	resp, _ = b.client.PostForm(s.ts.URL+"/logout", url.Values{"csrf": {b.csrf()}})
 	if code, _ := b.get("/uploads"); code != http.StatusSeeOther {
