@@ -57,6 +57,7 @@ type Scheduler struct {
 	order   []string
 	cron    *cron.Cron
 	ctx     context.Context
+	stopped chan struct{}
 }
 
 type entry struct {
@@ -106,26 +107,42 @@ func (s *Scheduler) Jobs() []string {
 	return append([]string(nil), s.order...)
 }
 
-// Start catches up missed runs, then runs the jobs on their schedules until
-// ctx ends.
-func (s *Scheduler) Start(ctx context.Context) error {
+// Start catches up missed runs in the background, then runs the jobs on
+// their schedules until ctx ends. A run in progress then sees its context
+// cancelled; Wait returns once it has ended.
+func (s *Scheduler) Start(ctx context.Context) {
 	s.mu.Lock()
 	s.ctx = ctx
+	s.stopped = make(chan struct{})
 	s.cron = cron.New(cron.WithLocation(flexemp.Shanghai), cron.WithParser(parser))
 	for _, name := range s.order {
 		e := s.entries[name]
 		s.cron.Schedule(e.schedule, e.wrapped)
 	}
 	s.mu.Unlock()
-	if err := s.CatchUp(ctx); err != nil {
-		return err
-	}
-	s.cron.Start()
 	go func() {
+		defer close(s.stopped)
+		if err := s.CatchUp(ctx); err != nil {
+			s.log().Error("catching up missed runs", "err", err)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.cron.Start()
 		<-ctx.Done()
 		<-s.cron.Stop().Done()
 	}()
-	return nil
+}
+
+// Wait returns when a started scheduler has stopped and its runs have
+// ended.
+func (s *Scheduler) Wait() {
+	s.mu.Lock()
+	stopped := s.stopped
+	s.mu.Unlock()
+	if stopped != nil {
+		<-stopped
+	}
 }
 
 // Trigger runs a job now as its schedule would: through cron's Recover and

@@ -36,9 +36,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer svc.db.Close()
 	if !cfg.Schedules.Off {
-		if err := svc.sched.Start(ctx); err != nil {
-			return err
-		}
+		svc.sched.Start(ctx)
+		// Jobs end (or roll back) before the database closes.
+		defer svc.sched.Wait()
 	}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {

@@ -55,7 +55,12 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	defer stop()
 	var out, errs lockedBuffer
 	served := make(chan error, 1)
-	go func() { served <- runServe(ctx, []string{"--db", db, "--listen", "127.0.0.1:0"}, &out, &errs) }()
+	// The scheduler's own shutdown is the month test's; here, only HTTP.
+	config := filepath.Join(dir, "flexemp.toml")
+	os.WriteFile(config, []byte("[schedules]\noff = true\n"), 0o644)
+	go func() {
+		served <- runServe(ctx, []string{"--config", config, "--db", db, "--listen", "127.0.0.1:0"}, &out, &errs)
+	}()
 	addr := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)`)
 	var base string
 	for deadline := time.Now().Add(20 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
