@@ -164,3 +164,25 @@ func TestMissedRunCaughtUpOnce(t *testing.T) {
 		t.Errorf("report ran %d times", len(planned))
 	}
 }
+
+// A started scheduler catches up in the background; at shutdown a run in
+// progress sees its context end, and Wait returns once it is recorded.
+func TestStartAndWait(t *testing.T) {
+	clock := testclock.New(testclock.Shanghai("2024-04-18 12:00"))
+	running := make(chan struct{})
+	job := schedules.Job{Name: "assess", Spec: "30 2 * * *", Run: func(ctx context.Context, _ time.Time) (schedules.Result, error) {
+		close(running)
+		<-ctx.Done()
+		return schedules.Result{}, ctx.Err()
+	}}
+	s := newScheduler(t, clock, job)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Start(ctx)
+	<-running
+	cancel()
+	s.Wait()
+	runs, _ := schedules.Runs(context.Background(), s.DB, 0)
+	if len(runs) != 1 || runs[0].Outcome != schedules.Failed || runs[0].Ended == nil || runs[0].Error != "context canceled" {
+		t.Errorf("runs %+v", runs)
+	}
+}
