@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -106,14 +107,20 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 	return man, os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644)
 }
 
-// profiles gives each city a quality, spread evenly over 0…1 in an order
-// drawn from the seed.
+// profiles gives each city a quality in 0…1, in an order drawn from the
+// seed. The qualities are seeded draws, not an even spread: some cities are
+// close and some far apart, as in a real province.
 func profiles(seed uint64) []CityProfile {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	order := rng.Perm(len(flexemp.Cities))
+	levels := make([]float64, len(flexemp.Cities))
+	for i := range levels {
+		levels[i] = rng.Float64()
+	}
+	sort.Float64s(levels)
 	out := make([]CityProfile, len(flexemp.Cities))
 	for i, c := range flexemp.Cities {
-		out[i] = CityProfile{Code: c.Code, Name: c.Name, Quality: float64(order[i]) / float64(len(flexemp.Cities)-1)}
+		out[i] = CityProfile{Code: c.Code, Name: c.Name, Quality: levels[order[i]]}
 	}
 	return out
 }
@@ -156,11 +163,19 @@ func newCityGen(p CityProfile, opt Options) *cityGen {
 	}
 }
 
-// q scales a rate from its worst city value to its best, with a little
-// noise. It may exceed 1 where the measure does (matches per posting).
+// q scales a rate from its worst city value to its best by the city's
+// quality, shifted by the city's own strength or weakness in that rate
+// (up to ±0.2 of quality, the same every month), with a little noise. So
+// cities of close quality differ in profile, and their ranks depend on the
+// weights: the uncertainty the sensitivity analysis measures. It may exceed
+// 1 where the measure does (matches per posting).
 func (c *cityGen) q(worst, best float64) float64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s %g %g", c.p.Code, worst, best)
+	strength := (float64(h.Sum64()%1000)/999 - 0.5) * 0.4
+	quality := math.Min(1, math.Max(0, c.p.Quality+strength))
 	noise := (c.rng.Float64() - 0.5) * 0.04
-	return math.Max(0, worst+(best-worst)*c.p.Quality+noise)
+	return math.Max(0, worst+(best-worst)*quality+noise)
 }
 
 func (c *cityGen) chance(p float64) bool { return c.rng.Float64() < p }

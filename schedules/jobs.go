@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -125,8 +127,9 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 					}
 					continue
 				}
+				month, named := MonthInName(f.Name())
 				res, err := e.Server.Ingest(ctx, ingest.Request{Path: path, FileName: f.Name(), City: city.Code, Kind: kind,
-					Uploader: "inbox", ReceivedAt: now.In(flexemp.Shanghai)})
+					Month: month, Uploader: "inbox", ReceivedAt: now.In(flexemp.Shanghai)})
 				if err != nil {
 					problems = append(problems, fmt.Sprintf("%s: %v", filepath.Join(sub, f.Name()), err))
 					continue
@@ -140,6 +143,9 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 				default:
 					refused++
 					dest, reason = e.Rejected, refusalText(res)
+					if !named {
+						reason += "提示：收件目录中的文件可在文件名中注明月份（如 …_2024-03.csv），无数据行的空报表必须注明。\n"
+					}
 				}
 				if err := file(path, filepath.Join(dest, sub), now, reason); err != nil {
 					problems = append(problems, err.Error())
@@ -152,6 +158,22 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 		return r, errors.New(strings.Join(problems, "；"))
 	}
 	return r, nil
+}
+
+var monthInName = regexp.MustCompile(`(20\d\d)\s*[-_.年/]?\s*(1[0-2]|0?[1-9])(?:\D|$)`)
+
+// MonthInName reads the month a dropped file's name states, such as
+// 沈阳_登记_2024-03.csv, 2024年3月.xlsx or registrations_202403.csv: the
+// inbox's way to say the month of an extract with no rows. A file whose
+// name states none takes its month from its rows.
+func MonthInName(name string) (flexemp.Month, bool) {
+	m := monthInName.FindStringSubmatch(name)
+	if m == nil {
+		return flexemp.Month{}, false
+	}
+	year, _ := strconv.Atoi(m[1])
+	month, _ := strconv.Atoi(m[2])
+	return flexemp.Month{Year: year, Month: time.Month(month)}, true
 }
 
 // refusalText is the reason file's text for a refused upload.

@@ -58,7 +58,9 @@ func TestServedMonth(t *testing.T) {
 	// inbox on 3 April, except by 葫芦岛, and 沈阳 also drops a broken file.
 	const silent = "211400"
 	dropped := testclock.Shanghai("2024-04-03 10:00")
-	inMarch := map[string]int{} // city → kinds sent for March
+	inMarch := map[string]int{} // city → kinds sent for March and accepted
+	refusedFiles := 1           // the broken workbook; and any file with over 5% bad rows
+
 	for _, f := range man.Files {
 		src := filepath.Join(data, f.Path)
 		if f.Month != "2024-03" {
@@ -72,7 +74,11 @@ func TestServedMonth(t *testing.T) {
 		if f.City == silent {
 			continue
 		}
-		inMarch[f.City]++
+		if float64(f.Rejected) > 0.05*float64(f.Rows) {
+			refusedFiles++
+		} else {
+			inMarch[f.City]++
+		}
 		dropInto(t, filepath.Join(cfg.Schedules.Inbox, f.City, string(f.Kind)), src, dropped)
 	}
 	dropInto(t, filepath.Join(cfg.Schedules.Inbox, "沈阳", "registrations"), filepath.Join(testdata, "truncated.xlsx"), dropped)
@@ -95,6 +101,9 @@ func TestServedMonth(t *testing.T) {
 	}
 	if archived != want {
 		t.Errorf("%d files archived, %d dropped", archived, want)
+	}
+	if n := countFiles(t, filepath.Join(dir, "rejected")); n != 2*refusedFiles {
+		t.Errorf("%d files in rejected/, want %d refused files with their reasons", n, refusedFiles)
 	}
 	reason, _ := filepath.Glob(filepath.Join(dir, "rejected", "沈阳", "registrations", "*-truncated.xlsx.reason.txt"))
 	if len(reason) != 1 {
