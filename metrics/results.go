@@ -84,6 +84,33 @@ func (pr *PeriodResult) City(code string) *CityResult {
 	return nil
 }
 
+// Leader is the city ranked first (the first by code among ties), or nil
+// when no city is ranked.
+func (pr *PeriodResult) Leader() *CityResult {
+	if len(pr.Cities) > 0 && pr.Cities[0].Rank == 1 {
+		return &pr.Cities[0]
+	}
+	return nil
+}
+
+// Gaps are, per indicator, the leader's contribution to its index minus the
+// city's: what the city would gain by doing as well there. An indicator
+// either lacks has no gap.
+func (pr *PeriodResult) Gaps(c *CityResult) map[string]*float64 {
+	out := map[string]*float64{}
+	leader := pr.Leader()
+	if leader == nil {
+		return out
+	}
+	for _, ind := range c.Indicators {
+		if l := leader.Indicator(ind.ID); l != nil && l.Contribution != nil && ind.Contribution != nil {
+			g := *l.Contribution - *ind.Contribution
+			out[ind.ID] = &g
+		}
+	}
+	return out
+}
+
 // Load reads a period's stored results: its latest run, every city's
 // outcome and every indicator's steps.
 func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, error) {
@@ -337,18 +364,38 @@ func Explain(ctx context.Context, db *sql.DB, p flexemp.Period, code string) (*E
 	if err != nil && !errors.Is(err, ErrNotAssessed) {
 		return nil, err
 	}
-	e := &Explanation{Period: p, Run: cur.Run, City: *c, Gaps: map[string]*float64{}, Change: Compare(cur, prev)[code]}
-	if len(cur.Cities) > 0 && cur.Cities[0].Rank == 1 {
-		e.Leader = &cur.Cities[0]
-		for _, ind := range c.Indicators {
-			if l := e.Leader.Indicator(ind.ID); l != nil && l.Contribution != nil && ind.Contribution != nil {
-				g := *l.Contribution - *ind.Contribution
-				e.Gaps[ind.ID] = &g
-			}
-		}
-	}
+	e := &Explanation{Period: p, Run: cur.Run, City: *c, Leader: cur.Leader(), Gaps: cur.Gaps(c), Change: Compare(cur, prev)[code]}
 	if e.Breaches, err = Breaches(ctx, db, p, code); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+// AssessedPeriods lists every period with a stored assessment in time
+// order: by end, and a year after the quarter that ends with it. The last
+// is the latest.
+func AssessedPeriods(ctx context.Context, db *sql.DB) ([]flexemp.Period, error) {
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT period FROM assessment_runs`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ps []flexemp.Period
+	for rows.Next() {
+		var text string
+		if err := rows.Scan(&text); err != nil {
+			return nil, err
+		}
+		if p, err := flexemp.ParsePeriod(text); err == nil {
+			ps = append(ps, p)
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if !a.End().Equal(b.End()) {
+			return a.End().Before(b.End())
+		}
+		return a.Quarter > b.Quarter
+	})
+	return ps, rows.Err()
 }

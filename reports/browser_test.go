@@ -27,10 +27,11 @@ import (
 func TestReportInBrowser(t *testing.T) {
 	dir := t.TempDir()
 	d := load(t, "2024Q2")
-	report, _, err := reports.Write(dir, d)
+	written, err := reports.Write(dir, d)
 	if err != nil {
 		t.Fatal(err)
 	}
+	report := written.Report
 	ctx, cancel, err := reports.NewBrowser(context.Background(), filepath.Join(dir, "profile"))
 	if err != nil {
 		t.Fatal(err)

@@ -262,10 +262,7 @@ func breachChart(d *Data) Chart {
 // leader's: the difference is its gap to the top.
 func contributionChart(d *Data, c *metrics.CityResult) Chart {
 	id := "chart_city_" + c.Code
-	var leader *metrics.CityResult
-	if cs := ranked(d); len(cs) > 0 {
-		leader = &cs[0]
-	}
+	leader := d.Result.Leader()
 	var labels []string
 	var own, top []opts.BarData
 	for _, ind := range c.Indicators {

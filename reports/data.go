@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sort"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -74,24 +73,16 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) (*Da
 
 // trend loads every assessed period of p's length up to p.
 func trend(ctx context.Context, db *sql.DB, p flexemp.Period) ([]*metrics.PeriodResult, error) {
-	rows, err := db.QueryContext(ctx, `SELECT DISTINCT period FROM assessment_runs`)
+	all, err := metrics.AssessedPeriods(ctx, db)
 	if err != nil {
 		return nil, err
 	}
 	var periods []flexemp.Period
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		q, err := flexemp.ParsePeriod(s)
-		if err == nil && (q.Quarter == 0) == (p.Quarter == 0) && !p.Start().Before(q.Start()) {
+	for _, q := range all {
+		if (q.Quarter == 0) == (p.Quarter == 0) && !p.Start().Before(q.Start()) {
 			periods = append(periods, q)
 		}
 	}
-	rows.Close()
-	sort.Slice(periods, func(i, j int) bool { return periods[i].Start().Before(periods[j].Start()) })
 	var out []*metrics.PeriodResult
 	for _, q := range periods {
 		r, err := metrics.Load(ctx, db, q)

@@ -32,7 +32,7 @@ type page struct {
 	Title, Period, Made string
 	EChartsJS, MapJS    template.JS
 
-	Grades    []gradeRow
+	Grades    []RankRow
 	Priority  []string
 	NotRobust []string
 	Unranked  []string
@@ -58,10 +58,6 @@ type page struct {
 }
 
 type labelled struct{ Label, Value string }
-
-type gradeRow struct {
-	Rank, Code, Name, Index, Band, Grade, Note string
-}
 
 type indicatorHead struct{ ID, Title, Dimension string }
 
@@ -119,10 +115,10 @@ func HTML(w io.Writer, d *Data) error {
 
 // Charts are every chart of the report, in page order.
 func Charts(d *Data) []Chart {
-	p := build(d)
-	out := []Chart{p.Ranking, p.Bands, p.Map, p.Radar, p.TrendIndex, p.TrendRank, p.Breaches}
-	for _, c := range p.Cities {
-		out = append(out, c.Chart)
+	trendIndex, trendRank := trendCharts(d)
+	out := []Chart{rankingChart(d), bandChart(d), mapChart(d), radarChart(d), trendIndex, trendRank, breachChart(d)}
+	for i := range d.Result.Cities {
+		out = append(out, contributionChart(d, &d.Result.Cities[i]))
 	}
 	return out
 }
@@ -139,31 +135,27 @@ func build(d *Data) *page {
 		RunAt:     r.Run.CreatedAt.Format("2006-01-02 15:04:05 MST"),
 	}
 	p.UploadSpan, p.Uploads = spans(r.Run.UploadIDs)
+	p.Grades = RankRows(r)
 	for _, c := range r.Cities {
-		g := gradeRow{Code: c.Code, Name: c.Name, Grade: c.Grade, Rank: "—", Index: Fixed(c.Index, 2), Band: "—"}
-		if c.Ranked {
-			g.Rank, g.Band = strconv.Itoa(c.Rank), fmt.Sprintf("%d–%d", c.RankP5, c.RankP95)
-		} else {
-			p.Unranked = append(p.Unranked, c.Name)
-		}
 		switch {
+		case !c.Ranked:
+			p.Unranked = append(p.Unranked, c.Name)
 		case c.Priority:
-			g.Note = "推荐优先纳入创业型城市创建范围"
 			p.Priority = append(p.Priority, c.Name)
 		case c.Grade == "优秀":
-			g.Note = fmt.Sprintf("排名不稳健：%s的模拟落出优秀名次", Percent(c.OutTop))
 			p.NotRobust = append(p.NotRobust, fmt.Sprintf("%s（%s的模拟落出）", c.Name, Percent(c.OutTop)))
 		}
-		p.Grades = append(p.Grades, g)
 	}
-	p.Ranking, p.Bands, p.Map, p.Radar = rankingChart(d), bandChart(d), mapChart(d), radarChart(d)
-	p.TrendIndex, p.TrendRank = trendCharts(d)
-	p.Breaches = breachChart(d)
+	charts := Charts(d)
+	p.Ranking, p.Bands, p.Map, p.Radar, p.TrendIndex, p.TrendRank, p.Breaches =
+		charts[0], charts[1], charts[2], charts[3], charts[4], charts[5], charts[6]
 	p.heat(d)
 	p.breachCounts(d)
 	p.status(d)
 	for i := range r.Cities {
-		p.Cities = append(p.Cities, city(d, &r.Cities[i]))
+		cp := city(d, &r.Cities[i])
+		cp.Chart = charts[7+i]
+		p.Cities = append(p.Cities, cp)
 	}
 	return p
 }
@@ -273,50 +265,17 @@ func monthIndex(ms []flexemp.Month, m flexemp.Month) int {
 }
 
 func city(d *Data, c *metrics.CityResult) cityPage {
-	cp := cityPage{Code: c.Code, Name: c.Name, Flags: c.Flags}
-	if c.Ranked {
-		cp.Headline = fmt.Sprintf("第 %d 名（90%%区间 %d–%d），综合指数 %s，等次 %s", c.Rank, c.RankP5, c.RankP95, Fixed(c.Index, 2), c.Grade)
-		if c.Priority {
-			cp.Headline += "，推荐优先纳入创业型城市创建范围"
-		}
-	} else {
-		cp.Headline = "数据不足，未参与排名"
-	}
 	ch := d.Changes[c.Code]
-	switch {
-	case ch.Before == nil:
-		cp.Change = fmt.Sprintf("上期（%s）尚未考核。", ch.Previous.Label())
-	case ch.IndexDelta == nil:
-		cp.Change = fmt.Sprintf("上期（%s）等次 %s；两期未同时参与排名，不作比较。", ch.Previous.Label(), ch.Before.Grade)
-	default:
-		move := "名次不变"
-		if *ch.RankDelta > 0 {
-			move = fmt.Sprintf("上升 %d 位", *ch.RankDelta)
-		} else if *ch.RankDelta < 0 {
-			move = fmt.Sprintf("下降 %d 位", -*ch.RankDelta)
-		}
-		cp.Change = fmt.Sprintf("较上期（%s）：名次 %d → %d，%s；综合指数 %+.2f。", ch.Previous.Label(), ch.Before.Rank, c.Rank, move, *ch.IndexDelta)
-	}
+	cp := cityPage{Code: c.Code, Name: c.Name, Flags: c.Flags, Headline: Headline(c), Change: ChangeText(ch, c)}
 	for _, dim := range metrics.Dimensions {
 		cp.Dimensions = append(cp.Dimensions, labelled{dim, Fixed(c.Dimensions[dim], 1)})
 	}
-	var leader *metrics.CityResult
-	if cs := ranked(d); len(cs) > 0 {
-		leader = &cs[0]
-	}
+	gaps := d.Result.Gaps(c)
 	for _, ind := range c.Indicators {
-		row := cityRow{ID: ind.ID, Title: ind.Title, Numerator: countOf(ind.Numerator), Denominator: countOf(ind.Denominator),
+		cp.Rows = append(cp.Rows, cityRow{ID: ind.ID, Title: ind.Title, Numerator: countOf(ind.Numerator), Denominator: countOf(ind.Denominator),
 			Value: Indicator(ind.ID, ind.Value), Normalised: Fixed(ind.Normalised, 1), Contribution: Fixed(ind.Contribution, 2),
-			Gap: dash, Change: Signed(ind.ID, ch.Indicators[ind.ID])}
-		if leader != nil && ind.Contribution != nil {
-			if l := leader.Indicator(ind.ID); l != nil && l.Contribution != nil {
-				g := *l.Contribution - *ind.Contribution
-				row.Gap = Fixed(&g, 2)
-			}
-		}
-		cp.Rows = append(cp.Rows, row)
+			Gap: Fixed(gaps[ind.ID], 2), Change: Signed(ind.ID, ch.Indicators[ind.ID])})
 	}
-	cp.Chart = contributionChart(d, c)
 	for _, b := range d.Breaches {
 		if b.City != c.Code {
 			continue

@@ -12,24 +12,30 @@ const (
 	RankingFile = "ranking.xlsx"
 )
 
+// Written is what Write wrote: the files' paths and their bytes.
+type Written struct {
+	Report, Ranking string // paths of report.html and ranking.xlsx
+	HTML, XLSX      []byte
+}
+
 // Write renders the report and the workbook into dir, each replacing any
 // earlier file only once it is complete.
-func Write(dir string, d *Data) (report, ranking string, err error) {
+func Write(dir string, d *Data) (*Written, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", err
+		return nil, err
 	}
 	var h, x bytes.Buffer
 	if err := HTML(&h, d); err != nil {
-		return "", "", err
+		return nil, err
 	}
 	if err := XLSX(&x, d); err != nil {
-		return "", "", err
+		return nil, err
 	}
-	report, ranking = filepath.Join(dir, ReportFile), filepath.Join(dir, RankingFile)
-	if err := writeAtomic(report, h.Bytes()); err != nil {
-		return "", "", err
+	w := &Written{Report: filepath.Join(dir, ReportFile), Ranking: filepath.Join(dir, RankingFile), HTML: h.Bytes(), XLSX: x.Bytes()}
+	if err := writeAtomic(w.Report, w.HTML); err != nil {
+		return nil, err
 	}
-	return report, ranking, writeAtomic(ranking, x.Bytes())
+	return w, writeAtomic(w.Ranking, w.XLSX)
 }
 
 func writeAtomic(path string, b []byte) error {

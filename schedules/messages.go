@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"html/template"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -27,11 +26,11 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	htmlPath, xlsxPath, err := reports.Write(filepath.Join(e.ReportsDir, p.String()), d)
+	written, err := reports.Write(filepath.Join(e.ReportsDir, p.String()), d)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Detail: "报告 " + htmlPath}
+	res := Result{Detail: "报告 " + written.Report}
 	if e.Mailer == nil || e.Mailer.Config.Host == "" {
 		res.Warning = "未配置邮件服务器（[mail] host），报告未发送"
 		return res, nil
@@ -51,16 +50,8 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 		pngs = nil
 		res.Warning = fmt.Sprintf("无法生成图表图片（%v），邮件只含表格", imgErr)
 	}
-	html, err := os.ReadFile(htmlPath)
-	if err != nil {
-		return res, err
-	}
-	xlsx, err := os.ReadFile(xlsxPath)
-	if err != nil {
-		return res, err
-	}
 	key := fmt.Sprintf("report:%s:%s", p, lm)
-	msgs := e.provinceMail(d, key, lm, pngs, html, xlsx)
+	msgs := e.provinceMail(d, key, lm, pngs, written.HTML, written.XLSX)
 	msgs = append(msgs, e.cityMail(d, key, lm, pngs)...)
 	return e.send(ctx, msgs, res, "邮件")
 }
@@ -131,18 +122,15 @@ func (e *Env) provinceMail(d *reports.Data, key string, lm flexemp.Month, pngs m
 		Foot:  fmt.Sprintf("考核批次 %d，配置摘要 %s。完整报告与排名表见附件（报告可离线打开）。", r.Run.ID, r.Run.ConfigHash),
 	}
 	var priority []string
-	for _, c := range r.Cities {
-		row := []string{"—", c.Name, reports.Fixed(c.Index, 2), "—", c.Grade, ""}
-		if c.Ranked {
-			row[0], row[3] = fmt.Sprint(c.Rank), fmt.Sprintf("%d–%d", c.RankP5, c.RankP95)
+	for _, row := range reports.RankRows(r) {
+		mark := ""
+		if row.Priority {
+			mark = "推荐"
+			priority = append(priority, row.Name)
 		}
-		if c.Priority {
-			row[5] = "推荐"
-			priority = append(priority, c.Name)
-		}
-		v.Table = append(v.Table, row)
+		v.Table = append(v.Table, []string{row.Rank, row.Name, row.Index, row.Band, row.Grade, mark})
 	}
-	v.Lead = "推荐优先纳入创业型城市创建范围：" + orNone(strings.Join(priority, "、")) + "。"
+	v.Lead = reports.Priority + "：" + orNone(strings.Join(priority, "、")) + "。"
 	var inline []Part
 	inline = append(inline, png("ranking.png", pngs, "chart_ranking")...)
 	inline = append(inline, png("bands.png", pngs, "chart_bands")...)
@@ -172,7 +160,8 @@ func orNone(s string) string {
 // other cities.
 func (e *Env) cityMail(d *reports.Data, key string, lm flexemp.Month, pngs map[string][]byte) []Outgoing {
 	var out []Outgoing
-	for _, c := range d.Result.Cities {
+	for i := range d.Result.Cities {
+		c := &d.Result.Cities[i]
 		contacts := e.Mailer.Config.Cities[c.Code]
 		if len(contacts) == 0 {
 			continue
@@ -182,12 +171,8 @@ func (e *Env) cityMail(d *reports.Data, key string, lm flexemp.Month, pngs map[s
 			Head:  []string{"指标", "名称", "原值", "标准化得分", "对指数贡献", "较上期"},
 			Foot:  "本邮件只含本市数据。如对数据有疑问，请登录考核系统查看上传记录与被拒行。",
 		}
-		if c.Ranked && c.Index != nil {
-			v.Lead = fmt.Sprintf("第 %d 名（90%%名次区间 %d–%d），综合指数 %.2f，等次 %s。", c.Rank, c.RankP5, c.RankP95, *c.Index, c.Grade)
-		} else {
-			v.Lead = "数据不足，未参与排名。"
-		}
 		ch := d.Changes[c.Code]
+		v.Lead = reports.Headline(c) + "。" + reports.ChangeText(ch, c)
 		for _, ind := range c.Indicators {
 			v.Table = append(v.Table, []string{ind.ID, ind.Title, reports.Indicator(ind.ID, ind.Value), reports.Fixed(ind.Normalised, 1),
 				reports.Fixed(ind.Contribution, 2), reports.Signed(ind.ID, ch.Indicators[ind.ID])})

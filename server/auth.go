@@ -57,8 +57,8 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, *session), stre
 			return
 		}
 		noteWho(r, sess.principal)
-		// A form's CSRF token: in its csrf field, or for an upload (read as a
-		// stream by its handler) in the X-CSRF-Token header or the first part.
+		// A form's CSRF token is its csrf field; an upload, read as a stream by
+		// its handler, must send it as its first part.
 		multipart := strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/")
 		if r.Method == http.MethodPost && multipart && !takesMultipart {
 			s.csrfRefused(w, r, sess)
@@ -76,8 +76,10 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, *session), stre
 }
 
 func (s *Server) csrfRefused(w http.ResponseWriter, r *http.Request, sess *session) {
-	s.pageError(w, r, sess, http.StatusForbidden, "表单校验失败（CSRF），请刷新页面后重试。")
+	s.pageError(w, r, sess, http.StatusForbidden, csrfMessage)
 }
+
+const csrfMessage = "表单校验失败（CSRF），请刷新页面后重试。"
 
 func validCSRF(sess *session, got string) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(sess.csrf)) == 1

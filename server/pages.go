@@ -137,36 +137,18 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *session) {
 // latestPeriod is the assessed period that ends last, a year before its
 // fourth quarter.
 func (s *Server) latestPeriod(ctx context.Context) (flexemp.Period, []string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT period FROM assessment_runs`)
+	ps, err := metrics.AssessedPeriods(ctx, s.db)
 	if err != nil {
 		return flexemp.Period{}, nil, err
-	}
-	defer rows.Close()
-	var ps []flexemp.Period
-	for rows.Next() {
-		var text string
-		if err := rows.Scan(&text); err != nil {
-			return flexemp.Period{}, nil, err
-		}
-		if p, err := flexemp.ParsePeriod(text); err == nil {
-			ps = append(ps, p)
-		}
-	}
-	sort.Slice(ps, func(i, j int) bool {
-		a, b := ps[i], ps[j]
-		if !a.End().Equal(b.End()) {
-			return a.End().Before(b.End())
-		}
-		return a.Quarter > b.Quarter
-	})
-	var names []string
-	for _, p := range ps {
-		names = append(names, p.String())
 	}
 	if len(ps) == 0 {
 		return flexemp.Period{}, nil, metrics.ErrNotAssessed
 	}
-	return ps[len(ps)-1], names, rows.Err()
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.String())
+	}
+	return ps[len(ps)-1], names, nil
 }
 
 func (s *Server) scorecard(ctx context.Context, city string) (*scorecardView, error) {
@@ -181,10 +163,7 @@ func (s *Server) scorecard(ctx context.Context, city string) (*scorecardView, er
 	if err != nil {
 		return nil, err
 	}
-	sc := &scorecardView{Period: p.Label(), Headline: "数据不足，未参与排名"}
-	if c := e.City; c.Ranked && c.Index != nil {
-		sc.Headline = fmt.Sprintf("第 %d 名（90%%名次区间 %d–%d），综合指数 %.2f，等次 %s", c.Rank, c.RankP5, c.RankP95, *c.Index, c.Grade)
-	}
+	sc := &scorecardView{Period: p.Label(), Headline: reports.Headline(&e.City)}
 	for _, ind := range e.City.Indicators {
 		sc.Rows = append(sc.Rows, struct{ ID, Title, Value, Normalised, Contribution string }{ind.ID, ind.Title,
 			reports.Indicator(ind.ID, ind.Value), reports.Fixed(ind.Normalised, 1), reports.Fixed(ind.Contribution, 2)})
@@ -287,7 +266,7 @@ type reviewView struct {
 	view
 	Period, PeriodLabel string
 	Periods             []string
-	Ranking             []struct{ Rank, Name, Index, Band, Grade, Priority string }
+	Ranking             []reports.RankRow
 }
 
 // reviewerOnly refuses a city's session on a reviewer page.
@@ -334,16 +313,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.internal(w, r, err)
 		return
 	default:
-		for _, c := range pr.Cities {
-			row := struct{ Rank, Name, Index, Band, Grade, Priority string }{"—", c.Name, reports.Fixed(c.Index, 2), "—", c.Grade, ""}
-			if c.Ranked {
-				row.Rank, row.Band = strconv.Itoa(c.Rank), fmt.Sprintf("%d–%d", c.RankP5, c.RankP95)
-			}
-			if c.Priority {
-				row.Priority = "推荐"
-			}
-			v.Ranking = append(v.Ranking, row)
-		}
+		v.Ranking = reports.RankRows(pr)
 	}
 	s.render(w, r, http.StatusOK, "review", v)
 }

@@ -23,8 +23,8 @@ type uploadRefusal struct {
 
 func (e *uploadRefusal) Error() string { return e.message }
 
-// receive streams a multipart upload (fields kind, month, file; csrf first
-// when needCSRF) into a spool file and ingests it for the principal's city
+// receive streams a multipart upload (fields kind, month, file; for a page
+// session, its csrf field first) into a spool file and ingests it for the principal's city
 // through the write funnel. The file's name is only a label: it never
 // becomes a path.
 func (s *Server) receive(w http.ResponseWriter, r *http.Request, p Principal, csrf *session) (*ingest.Result, error) {
@@ -53,10 +53,13 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p Principal, cs
 			return nil, s.readRefusal(err)
 		}
 		field := part.FormName()
-		if csrf != nil && first && r.Header.Get("X-CSRF-Token") == "" && field != "csrf" {
-			return nil, &uploadRefusal{http.StatusForbidden, "forbidden", "表单校验失败（CSRF），请刷新页面后重试。"}
+		if csrf != nil && first {
+			first = false
+			if v, err := readField(part); err != nil || field != "csrf" || !validCSRF(csrf, v) {
+				return nil, &uploadRefusal{http.StatusForbidden, "forbidden", csrfMessage}
+			}
+			continue
 		}
-		first = false
 		switch field {
 		case "file":
 			if spool != "" {
@@ -79,25 +82,17 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p Principal, cs
 				return nil, s.tooLarge()
 			}
 		default:
-			b, err := io.ReadAll(io.LimitReader(part, 4<<10))
+			v, err := readField(part)
 			if err != nil {
 				return nil, s.readRefusal(err)
 			}
-			v := strings.TrimSpace(string(b))
 			switch field {
 			case "kind":
 				kind = v
 			case "month":
 				month = v
-			case "csrf":
-				if csrf != nil && r.Header.Get("X-CSRF-Token") == "" && !validCSRF(csrf, v) {
-					return nil, &uploadRefusal{http.StatusForbidden, "forbidden", "表单校验失败（CSRF），请刷新页面后重试。"}
-				}
 			}
 		}
-	}
-	if csrf != nil && r.Header.Get("X-CSRF-Token") != "" && !validCSRF(csrf, r.Header.Get("X-CSRF-Token")) {
-		return nil, &uploadRefusal{http.StatusForbidden, "forbidden", "表单校验失败（CSRF），请刷新页面后重试。"}
 	}
 	if spool == "" {
 		return nil, &uploadRefusal{http.StatusBadRequest, "invalid", "没有收到文件（表单字段 file）"}
@@ -134,6 +129,12 @@ func (s *Server) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result
 		s.metrics.rows.WithLabelValues("rejected").Add(float64(res.Rejected))
 	}
 	return res, nil
+}
+
+// readField reads a small form field's value.
+func readField(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 4<<10))
+	return strings.TrimSpace(string(b)), err
 }
 
 // uploadStatus is the HTTP status of an ingest result: 200, or for a

@@ -75,12 +75,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	report, _, err := reports.Write(filepath.Join(*dir, "report"), rd)
+	written, err := reports.Write(filepath.Join(*dir, "report"), rd)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "已考核 %d–%d 年各年度和季度，用时 %.1f 秒\n", from.Year, to.Year, time.Since(start).Seconds())
-	fmt.Fprintf(stdout, "报告：%s\n\n", report)
+	fmt.Fprintf(stdout, "报告：%s\n\n", written.Report)
 	writeSummary(stdout, rd.Result)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/reports"
 )
 
 func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,7 +56,7 @@ func writeExplanation(w io.Writer, e *metrics.Explanation) error {
 	if c.Ranked {
 		fmt.Fprintf(w, "名次 %d，90%% 区间 %d–%d（中位 %d），指数 %.2f，等次 %s", c.Rank, c.RankP5, c.RankP95, c.MedianRank, *c.Index, c.Grade)
 		if c.Priority {
-			fmt.Fprint(w, "，推荐优先纳入创业型城市创建范围")
+			fmt.Fprint(w, "，"+reports.Priority)
 		} else if c.Grade == "优秀" {
 			fmt.Fprintf(w, "，排名不稳健（%.0f%% 的模拟中落出优秀名次）", c.OutTop*100)
 		}
@@ -64,20 +65,7 @@ func writeExplanation(w io.Writer, e *metrics.Explanation) error {
 		fmt.Fprintf(w, "数据不足，未参与排名\n")
 	}
 	ch := e.Change
-	switch {
-	case ch.Before == nil:
-		fmt.Fprintf(w, "上期（%s）尚未考核，无法比较\n", ch.Previous.Label())
-	case ch.IndexDelta == nil:
-		fmt.Fprintf(w, "上期（%s）等次 %s；两期未同时参与排名，指数不作比较\n", ch.Previous.Label(), ch.Before.Grade)
-	default:
-		move := "名次不变"
-		if r := *ch.RankDelta; r > 0 {
-			move = fmt.Sprintf("上升 %d 位", r)
-		} else if r < 0 {
-			move = fmt.Sprintf("下降 %d 位", -r)
-		}
-		fmt.Fprintf(w, "较上期（%s）：名次 %d → %d，%s；指数 %+.2f\n", ch.Previous.Label(), ch.Before.Rank, c.Rank, move, *ch.IndexDelta)
-	}
+	fmt.Fprintln(w, reports.ChangeText(ch, &c))
 	var dims []string
 	for _, d := range metrics.Dimensions {
 		dims = append(dims, d+" "+num(c.Dimensions[d], 1))

@@ -34,10 +34,10 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	html, xlsx, err := reports.Write(*out, data)
+	w, err := reports.Write(*out, data)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s\n%s\n", html, xlsx)
+	fmt.Fprintf(stdout, "%s\n%s\n", w.Report, w.Ranking)
 	return nil
 }

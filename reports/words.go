@@ -1,0 +1,70 @@
+package reports
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/liaoning-hrss/flexemp/metrics"
+)
+
+// The sentences and table lines that the report, the pages, the mail and
+// the command line say alike about a city's result.
+
+// Priority is what a city recommended for priority is marked with.
+const Priority = "推荐优先纳入创业型城市创建范围"
+
+// RankRow is one city's line of a ranking table, formatted.
+type RankRow struct {
+	Code, Name, Rank, Index, Band, Grade string
+	Priority                             bool
+	Note                                 string // priority, or why a 优秀 is not robust
+}
+
+// RankRows are a period's ranking lines in rank order.
+func RankRows(pr *metrics.PeriodResult) []RankRow {
+	var out []RankRow
+	for _, c := range pr.Cities {
+		row := RankRow{Code: c.Code, Name: c.Name, Rank: dash, Index: Fixed(c.Index, 2), Band: dash, Grade: c.Grade, Priority: c.Priority}
+		if c.Ranked {
+			row.Rank, row.Band = strconv.Itoa(c.Rank), fmt.Sprintf("%d–%d", c.RankP5, c.RankP95)
+		}
+		switch {
+		case c.Priority:
+			row.Note = Priority
+		case c.Grade == "优秀":
+			row.Note = fmt.Sprintf("排名不稳健：%s的模拟落出优秀名次", Percent(c.OutTop))
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// Headline is a city's result in one sentence.
+func Headline(c *metrics.CityResult) string {
+	if !c.Ranked || c.Index == nil {
+		return "数据不足，未参与排名"
+	}
+	s := fmt.Sprintf("第 %d 名（90%%名次区间 %d–%d），综合指数 %.2f，等次 %s", c.Rank, c.RankP5, c.RankP95, *c.Index, c.Grade)
+	if c.Priority {
+		s += "，" + Priority
+	}
+	return s
+}
+
+// ChangeText is a city's change against the previous period in one
+// sentence: its rank and index, or why they cannot be compared.
+func ChangeText(ch metrics.Change, c *metrics.CityResult) string {
+	switch {
+	case ch.Before == nil:
+		return fmt.Sprintf("上期（%s）尚未考核，无法比较。", ch.Previous.Label())
+	case ch.IndexDelta == nil:
+		return fmt.Sprintf("上期（%s）等次 %s；两期未同时参与排名，不作比较。", ch.Previous.Label(), ch.Before.Grade)
+	}
+	move := "名次不变"
+	if r := *ch.RankDelta; r > 0 {
+		move = fmt.Sprintf("上升 %d 位", r)
+	} else if r < 0 {
+		move = fmt.Sprintf("下降 %d 位", -r)
+	}
+	return fmt.Sprintf("较上期（%s）：名次 %d → %d，%s；综合指数 %+.2f。", ch.Previous.Label(), ch.Before.Rank, c.Rank, move, *ch.IndexDelta)
+}
