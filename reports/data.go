@@ -6,7 +6,6 @@ package reports
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -48,17 +47,23 @@ type Status struct {
 func Load(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) (*Data, error) {
 	d := &Data{Period: p, Made: now.In(flexemp.Shanghai)}
 	var err error
-	if d.Result, err = metrics.Load(ctx, db, p); err != nil {
-		return nil, err
-	}
-	prev, err := metrics.Load(ctx, db, p.Previous())
-	if err != nil && !errors.Is(err, metrics.ErrNotAssessed) {
-		return nil, err
-	}
-	d.Changes = metrics.Compare(d.Result, prev)
+	// The trend holds the period and the previous one, loaded once.
 	if d.Trend, err = trend(ctx, db, p); err != nil {
 		return nil, err
 	}
+	var prev *metrics.PeriodResult
+	for _, r := range d.Trend {
+		switch r.Period {
+		case p:
+			d.Result = r
+		case p.Previous():
+			prev = r
+		}
+	}
+	if d.Result == nil {
+		return nil, metrics.ErrNotAssessed
+	}
+	d.Changes = metrics.Compare(d.Result, prev)
 	if d.Breaches, err = metrics.Breaches(ctx, db, p, ""); err != nil {
 		return nil, err
 	}
