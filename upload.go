@@ -73,3 +73,28 @@ type Upload struct {
 	Rejected   int       `json:"rejected"`
 	Current    bool      `json:"current"` // the version that counts
 }
+
+// UploadFilter chooses ledger rows; zero fields choose all. Limit 0 means no
+// limit.
+type UploadFilter struct {
+	City          string
+	Kind          Kind
+	Month         Month
+	Offset, Limit int
+}
+
+// Receipt is what the ledger knows of one city × kind × month: when its
+// first accepted upload came, how many versions it has, and whether a file
+// for it was refused.
+type Receipt struct {
+	City     string
+	Kind     Kind
+	Month    Month
+	First    *time.Time // the first accepted upload; nil when none
+	Versions int
+	Refused  bool
+}
+
+// OnTime tells whether the first accepted upload came before the month's
+// deadline.
+func (r Receipt) OnTime() bool { return r.First != nil && r.First.Before(r.Month.Deadline()) }

@@ -3,22 +3,43 @@ package ingest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 )
 
-// Uploads lists the ledger, newest first; city "" lists every city.
-func Uploads(ctx context.Context, db *sql.DB, city string) ([]flexemp.Upload, error) {
+// The upload ledger is read here and only here: the command line, the
+// server's lists, the data status and the reminder all ask these functions.
+// The SQL models read it through the views current_uploads and
+// upload_receipts.
+
+// FindUploads lists the ledger rows the filter chooses, newest first, and
+// how many it chooses in all (before Offset and Limit).
+func FindUploads(ctx context.Context, db *sql.DB, f flexemp.UploadFilter) ([]flexemp.Upload, int, error) {
+	where := `(? = '' OR u.city_code = ?) AND (? = '' OR u.kind = ?) AND (?::DATE IS NULL OR u.month = ?::DATE)`
+	var month any
+	if !f.Month.IsZero() {
+		month = f.Month.First()
+	}
+	args := []any{f.City, f.City, string(f.Kind), string(f.Kind), month, month}
+	var total int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM uploads u WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = total
+	}
 	rows, err := db.QueryContext(ctx, `
 		SELECT u.upload_id, u.city_code, u.kind, u.month, u.version, u.sha256, u.file_name, u.format, u.uploader,
 		       u.received_at, u.received_zone, u.rows, u.accepted, u.rejected, c.upload_id IS NOT NULL
 		FROM uploads u LEFT JOIN current_uploads c USING (upload_id)
-		WHERE ? = '' OR u.city_code = ?
-		ORDER BY u.upload_id DESC`, city, city)
+		WHERE `+where+`
+		ORDER BY u.upload_id DESC LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []flexemp.Upload
@@ -28,13 +49,79 @@ func Uploads(ctx context.Context, db *sql.DB, city string) ([]flexemp.Upload, er
 		var month time.Time
 		if err := rows.Scan(&u.ID, &u.City, &kind, &month, &u.Version, &u.SHA256, &u.FileName, &u.Format, &u.Uploader,
 			&u.ReceivedAt, &zone, &u.Rows, &u.Accepted, &u.Rejected, &u.Current); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		u.Kind, u.Month = flexemp.Kind(kind), flexemp.MonthOf(month)
 		u.ReceivedAt = inZone(u.ReceivedAt, zone)
 		out = append(out, u)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
+}
+
+// UploadCity is the city an upload belongs to; an unknown ID is ENOTFOUND.
+func UploadCity(ctx context.Context, db *sql.DB, uploadID int64) (string, error) {
+	var city string
+	err := db.QueryRowContext(ctx, `SELECT city_code FROM uploads WHERE upload_id = ?`, uploadID).Scan(&city)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的上传记录", uploadID)
+	}
+	return city, err
+}
+
+// Receipts gives every city × kind × month from first to last (inclusive)
+// what the ledger knows of it, in city, kind and month order.
+func Receipts(ctx context.Context, db *sql.DB, first, last flexemp.Month) ([]flexemp.Receipt, error) {
+	type key struct {
+		city, kind string
+		month      flexemp.Month
+	}
+	got := map[key]*flexemp.Receipt{}
+	rows, err := db.QueryContext(ctx, `
+		SELECT city_code, kind, month, first_received, versions, false FROM upload_receipts WHERE month BETWEEN ? AND ?
+		UNION ALL
+		SELECT DISTINCT city_code, kind, month, NULL, 0, true FROM refusals WHERE month BETWEEN ? AND ?`,
+		first.First(), last.First(), first.First(), last.First())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var city, kind string
+		var month time.Time
+		var at sql.NullTime
+		var versions int
+		var refused bool
+		if err := rows.Scan(&city, &kind, &month, &at, &versions, &refused); err != nil {
+			return nil, err
+		}
+		k := key{city, kind, flexemp.MonthOf(month.UTC())}
+		r := got[k]
+		if r == nil {
+			r = &flexemp.Receipt{City: city, Kind: flexemp.Kind(kind), Month: k.month}
+			got[k] = r
+		}
+		if at.Valid {
+			t := at.Time.In(flexemp.Shanghai)
+			r.First, r.Versions = &t, versions
+		}
+		r.Refused = r.Refused || refused
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []flexemp.Receipt
+	for _, c := range flexemp.Cities {
+		for _, kind := range flexemp.Kinds {
+			for m := first; !last.First().Before(m.First()); m = m.Next() {
+				if r := got[key{c.Code, string(kind), m}]; r != nil {
+					out = append(out, *r)
+				} else {
+					out = append(out, flexemp.Receipt{City: c.Code, Kind: kind, Month: m})
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // inZone shows a stored instant in the zone it was received in.
@@ -51,12 +138,8 @@ func inZone(t time.Time, zone string) time.Time {
 
 // Rejects returns one upload's rejected rows in file order.
 func Rejects(ctx context.Context, db *sql.DB, uploadID int64) ([]flexemp.Reject, error) {
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM uploads WHERE upload_id = ?`, uploadID).Scan(&n); err != nil {
+	if _, err := UploadCity(ctx, db, uploadID); err != nil {
 		return nil, err
-	}
-	if n == 0 {
-		return nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的上传记录", uploadID)
 	}
 	rows, err := db.QueryContext(ctx, `SELECT row_no, column_name, value, reason_code, reason
 		FROM rejects WHERE upload_id = ? ORDER BY row_no, column_name`, uploadID)

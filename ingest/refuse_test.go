@@ -136,7 +136,7 @@ func TestVersionsAndUnchanged(t *testing.T) {
 	if second.Status != ingest.StatusAccepted || second.Version != 2 {
 		t.Fatalf("second: %+v", second)
 	}
-	ups, err := ingest.Uploads(ctx, g.DB, "210100")
+	ups, _, err := ingest.FindUploads(ctx, g.DB, flexemp.UploadFilter{City: "210100"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestReceivedAtKeepsZone(t *testing.T) {
 	if res.Month != march2024 {
 		t.Errorf("month read from rows: %s", res.Month)
 	}
-	ups, _ := ingest.Uploads(context.Background(), g.DB, "")
+	ups, _, _ := ingest.FindUploads(context.Background(), g.DB, flexemp.UploadFilter{})
 	if got := ups[0].ReceivedAt.Format(time.RFC3339); got != "2024-04-11T00:30:00+08:00" {
 		t.Errorf("received at %s", got)
 	}

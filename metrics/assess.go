@@ -97,18 +97,8 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 	return a, store(ctx, db, a, o)
 }
 
-// IndicatorIDs are I1…I16 in order.
-var IndicatorIDs = func() []string {
-	ids := make([]string, 16)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("I%d", i+1)
-	}
-	return ids
-}()
-
 func readTable(ctx context.Context, db *sql.DB) (Table, error) {
-	rows, err := db.QueryContext(ctx, `SELECT city_code, indicator, dimension, value FROM work.mart_indicators
-		ORDER BY city_code, CAST(substr(indicator, 2) AS INTEGER)`)
+	rows, err := db.QueryContext(ctx, `SELECT city_code, indicator, value FROM work.mart_indicators ORDER BY city_code, ordinal`)
 	if err != nil {
 		return Table{}, err
 	}
@@ -116,9 +106,9 @@ func readTable(ctx context.Context, db *sql.DB) (Table, error) {
 	var t Table
 	seen := map[string]int{}
 	for rows.Next() {
-		var city, id, dim string
+		var city, id string
 		var v sql.NullFloat64
-		if err := rows.Scan(&city, &id, &dim, &v); err != nil {
+		if err := rows.Scan(&city, &id, &v); err != nil {
 			return Table{}, err
 		}
 		c, ok := seen[city]
@@ -129,7 +119,11 @@ func readTable(ctx context.Context, db *sql.DB) (Table, error) {
 			t.Values = append(t.Values, nil)
 		}
 		if c == 0 {
-			t.Indicators = append(t.Indicators, Indicator{ID: id, Dimension: dim})
+			ind, ok := flexemp.IndicatorByID(id)
+			if !ok {
+				return Table{}, fmt.Errorf("mart_indicators: indicator %s is not declared", id)
+			}
+			t.Indicators = append(t.Indicators, ind)
 		}
 		x := math.NaN()
 		if v.Valid {
@@ -179,8 +173,8 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 	}
 	for c, city := range r.Table.Cities {
 		dims := map[string]any{}
-		for d, name := range Dimensions {
-			dims[name] = nullable(r.DimensionScores[c][d])
+		for d, name := range flexemp.Dimensions {
+			dims[string(name)] = nullable(r.DimensionScores[c][d])
 		}
 		flags := []string{}
 		for _, id := range r.Missing[c] {

@@ -3,14 +3,16 @@ package metrics
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/liaoning-hrss/flexemp"
 )
 
-// fourteen cities × sixteen indicators of spread values, as a real period.
+// fourteen cities × the declared indicators of spread values, as a real period.
 func benchTable() Table {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var vals [][]float64
 	for range 14 {
-		r := make([]float64, 16)
+		r := make([]float64, len(flexemp.Indicators))
 		for i := range r {
 			r[i] = rng.Float64()
 		}

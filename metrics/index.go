@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/liaoning-hrss/flexemp"
 )
 
 // Normalisation and aggregation methods.
@@ -15,24 +17,11 @@ const (
 	Geometric  = "geometric"
 )
 
-// Dimensions are the five dimensions in report order, with their default
-// weights.
-var Dimensions = []string{"规模结构", "服务效能", "政策落实", "权益保障", "规范管理"}
-
-// DefaultDimensionWeights are SPEC's defaults.
-var DefaultDimensionWeights = map[string]float64{"规模结构": 20, "服务效能": 25, "政策落实": 25, "权益保障": 15, "规范管理": 15}
-
-// Indicator is one column of the table: its ID and dimension.
-type Indicator struct {
-	ID        string
-	Dimension string
-}
-
 // Table is the raw indicator values of one period: Values[city][indicator],
 // NaN where an indicator is missing for a city.
 type Table struct {
 	Cities     []string
-	Indicators []Indicator
+	Indicators []flexemp.Indicator
 	Values     [][]float64
 }
 
@@ -40,8 +29,8 @@ type Table struct {
 type Settings struct {
 	Normalisation    string                // minmax (default), zscore, goalposts
 	Aggregation      string                // arithmetic (default), geometric
-	DimensionWeights map[string]float64    // default DefaultDimensionWeights
-	IndicatorWeights map[string]float64    // within a dimension; default equal (1)
+	DimensionWeights map[string]float64    // default flexemp.DefaultDimensionWeights
+	IndicatorWeights map[string]float64    // within a dimension; default each indicator's declared weight
 	Goalposts        map[string][2]float64 // per indicator [low, high], for goalposts
 	MaxMissingShare  float64               // a city missing more than this share is not ranked; default 1/3
 	MaxTreated       int                   // most cities winsorised per indicator; default 2
@@ -57,7 +46,10 @@ func (s Settings) withDefaults() Settings {
 		s.Aggregation = Arithmetic
 	}
 	if s.DimensionWeights == nil {
-		s.DimensionWeights = DefaultDimensionWeights
+		s.DimensionWeights = map[string]float64{}
+		for d, w := range flexemp.DefaultDimensionWeights {
+			s.DimensionWeights[string(d)] = w
+		}
 	}
 	if s.MaxMissingShare == 0 {
 		s.MaxMissingShare = 1.0 / 3
@@ -88,19 +80,15 @@ func (s Settings) Validate() error {
 	default:
 		return fmt.Errorf("aggregation %q: want arithmetic or geometric", s.Aggregation)
 	}
-	dims := map[string]bool{}
-	for _, d := range Dimensions {
-		dims[d] = true
-	}
 	for d, w := range s.DimensionWeights {
-		if !dims[d] {
-			return fmt.Errorf("dimension_weights: unknown dimension %q (want one of %v)", d, Dimensions)
+		if !slices.Contains(flexemp.Dimensions, flexemp.Dimension(d)) {
+			return fmt.Errorf("dimension_weights: unknown dimension %q (want one of %v)", d, flexemp.Dimensions)
 		}
 		if w < 0 || math.IsNaN(w) {
 			return fmt.Errorf("dimension_weights.%s: weight %v is negative", d, w)
 		}
 	}
-	known := func(id string) bool { return slices.Contains(IndicatorIDs, id) }
+	known := func(id string) bool { _, ok := flexemp.IndicatorByID(id); return ok }
 	for id, w := range s.IndicatorWeights {
 		if !known(id) {
 			return fmt.Errorf("indicator_weights: unknown indicator %q", id)
@@ -129,11 +117,11 @@ func (s Settings) Validate() error {
 	return nil
 }
 
-func (s Settings) indicatorWeight(id string) float64 {
-	if w, ok := s.IndicatorWeights[id]; ok {
+func (s Settings) indicatorWeight(ind flexemp.Indicator) float64 {
+	if w, ok := s.IndicatorWeights[ind.ID]; ok {
 		return w
 	}
-	return 1
+	return ind.Weight
 }
 
 // Result keeps every step's output for one period, so a reviewer can open any
@@ -153,7 +141,7 @@ type Result struct {
 	// Normalise: scores per city and indicator (NaN: missing or not ranked).
 	Normalised [][]float64
 
-	// Aggregate: dimension scores per city (in Dimensions order) and the index.
+	// Aggregate: dimension scores per city (in flexemp.Dimensions order) and the index.
 	DimensionScores [][]float64
 	Index           []float64
 
@@ -243,7 +231,7 @@ func (r *Result) column(m [][]float64, i int) ([]float64, []int) {
 }
 
 // normalise puts each indicator on a common scale across the ranked cities.
-func normalise(vals [][]float64, ranked []bool, inds []Indicator, s Settings) [][]float64 {
+func normalise(vals [][]float64, ranked []bool, inds []flexemp.Indicator, s Settings) [][]float64 {
 	out := make([][]float64, len(vals))
 	for c := range out {
 		out[c] = make([]float64, len(inds))
@@ -295,7 +283,7 @@ func normalise(vals [][]float64, ranked []bool, inds []Indicator, s Settings) []
 
 // rescale maps every indicator's scores onto 1–100 across the ranked cities,
 // so a geometric mean never meets zero or a negative score.
-func rescale(m [][]float64, ranked []bool, inds []Indicator) {
+func rescale(m [][]float64, ranked []bool, inds []flexemp.Indicator) {
 	for i := range inds {
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for c := range m {
@@ -318,12 +306,12 @@ func rescale(m [][]float64, ranked []bool, inds []Indicator) {
 // aggregate weighs indicators into dimension scores and dimensions into the
 // index, leaving out what a city lacks (its weights renormalised over what
 // it has). Contributions split each index into its indicators' shares.
-func aggregate(norm [][]float64, ranked []bool, inds []Indicator, s Settings) (dims [][]float64, index []float64, contrib [][]float64) {
+func aggregate(norm [][]float64, ranked []bool, inds []flexemp.Indicator, s Settings) (dims [][]float64, index []float64, contrib [][]float64) {
 	dims = make([][]float64, len(norm))
 	index = make([]float64, len(norm))
 	contrib = make([][]float64, len(norm))
 	for c := range norm {
-		dims[c] = make([]float64, len(Dimensions))
+		dims[c] = make([]float64, len(flexemp.Dimensions))
 		contrib[c] = make([]float64, len(inds))
 		index[c] = math.NaN()
 		for i := range contrib[c] {
@@ -338,18 +326,18 @@ func aggregate(norm [][]float64, ranked []bool, inds []Indicator, s Settings) (d
 		// Per dimension: the weighted mean of its present indicators.
 		share := make([]float64, len(inds)) // indicator weight within its dimension, renormalised
 		var dimW, dimSum float64
-		for d, dim := range Dimensions {
+		for d, dim := range flexemp.Dimensions {
 			var w, sum float64
 			for i, ind := range inds {
 				if ind.Dimension == dim && !math.IsNaN(norm[c][i]) {
-					w += s.indicatorWeight(ind.ID)
+					w += s.indicatorWeight(ind)
 				}
 			}
 			for i, ind := range inds {
 				if ind.Dimension != dim || math.IsNaN(norm[c][i]) || w == 0 {
 					continue
 				}
-				share[i] = s.indicatorWeight(ind.ID) / w
+				share[i] = s.indicatorWeight(ind) / w
 				if s.Aggregation == Geometric {
 					sum += share[i] * math.Log(norm[c][i])
 				} else {
@@ -365,16 +353,16 @@ func aggregate(norm [][]float64, ranked []bool, inds []Indicator, s Settings) (d
 			} else {
 				dims[c][d] = sum
 			}
-			dimW += s.DimensionWeights[dim]
+			dimW += s.DimensionWeights[string(dim)]
 		}
 		if dimW == 0 {
 			continue
 		}
-		for d, dim := range Dimensions {
+		for d, dim := range flexemp.Dimensions {
 			if math.IsNaN(dims[c][d]) {
 				continue
 			}
-			w := s.DimensionWeights[dim] / dimW
+			w := s.DimensionWeights[string(dim)] / dimW
 			if s.Aggregation == Geometric {
 				dimSum += w * math.Log(dims[c][d])
 			} else {

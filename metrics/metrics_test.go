@@ -4,6 +4,8 @@ import (
 	"math"
 	"reflect"
 	"testing"
+
+	"github.com/liaoning-hrss/flexemp"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9*math.Max(1, math.Abs(b)) }
@@ -87,14 +89,9 @@ func TestCompetitionRanks(t *testing.T) {
 	}
 }
 
-// table builds cities × 16 indicators, three per dimension but the last
-// dimensions (5 dimensions, 16 indicators as SPEC assigns them).
+// table builds cities × the declared indicators.
 func table(vals [][]float64) Table {
-	dims := []string{"规模结构", "规模结构", "规模结构", "服务效能", "服务效能", "服务效能", "服务效能", "政策落实", "政策落实", "政策落实", "政策落实", "政策落实", "权益保障", "权益保障", "规范管理", "规范管理"}
-	t := Table{Values: vals}
-	for i, d := range dims {
-		t.Indicators = append(t.Indicators, Indicator{ID: IndicatorIDs[i], Dimension: d})
-	}
+	t := Table{Values: vals, Indicators: flexemp.Indicators}
 	for i := range vals {
 		t.Cities = append(t.Cities, string(rune('a'+i)))
 	}
@@ -102,7 +99,7 @@ func table(vals [][]float64) Table {
 }
 
 func row(v float64) []float64 {
-	r := make([]float64, 16)
+	r := make([]float64, len(flexemp.Indicators))
 	for i := range r {
 		r[i] = v + float64(i%3)
 	}
@@ -118,13 +115,14 @@ func TestArithmeticIndexByHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dimIdx := map[string][]int{}
+	dimIdx := map[flexemp.Dimension][]int{}
 	for i, ind := range r.Table.Indicators {
 		dimIdx[ind.Dimension] = append(dimIdx[ind.Dimension], i)
 	}
 	for c := range vals {
 		var index float64
-		for _, d := range Dimensions {
+		// SPEC's default dimension weights, written out.
+		for d, w := range map[flexemp.Dimension]float64{"规模结构": 20, "服务效能": 25, "政策落实": 25, "权益保障": 15, "规范管理": 15} {
 			var sum float64
 			for _, i := range dimIdx[d] {
 				lo, hi := math.Inf(1), math.Inf(-1)
@@ -133,7 +131,7 @@ func TestArithmeticIndexByHand(t *testing.T) {
 				}
 				sum += (vals[c][i] - lo) / (hi - lo) * 100
 			}
-			index += DefaultDimensionWeights[d] / 100 * sum / float64(len(dimIdx[d]))
+			index += w / 100 * sum / float64(len(dimIdx[d]))
 		}
 		if !near(r.Index[c], index) {
 			t.Errorf("city %d: index %v, want %v", c, r.Index[c], index)

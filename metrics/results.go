@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -41,20 +42,20 @@ type IndicatorResult struct {
 
 // CityResult is one city's stored outcome for a period.
 type CityResult struct {
-	Code       string              `json:"code"`
-	Name       string              `json:"name"`
-	Ranked     bool                `json:"ranked"`
-	Index      *float64            `json:"index"`
-	Rank       int                 `json:"rank"` // 0 when not ranked
-	MedianRank int                 `json:"median_rank"`
-	RankP5     int                 `json:"rank_p5"`
-	RankP95    int                 `json:"rank_p95"`
-	OutTop     float64             `json:"out_top"` // share of sensitivity draws outside the 优秀 places
-	Grade      string              `json:"grade"`
-	Priority   bool                `json:"priority"`
-	Dimensions map[string]*float64 `json:"dimensions"`
-	Flags      []string            `json:"flags"`
-	Indicators []IndicatorResult   `json:"indicators"` // I1…I16
+	Code       string                         `json:"code"`
+	Name       string                         `json:"name"`
+	Ranked     bool                           `json:"ranked"`
+	Index      *float64                       `json:"index"`
+	Rank       int                            `json:"rank"` // 0 when not ranked
+	MedianRank int                            `json:"median_rank"`
+	RankP5     int                            `json:"rank_p5"`
+	RankP95    int                            `json:"rank_p95"`
+	OutTop     float64                        `json:"out_top"` // share of sensitivity draws outside the 优秀 places
+	Grade      string                         `json:"grade"`
+	Priority   bool                           `json:"priority"`
+	Dimensions map[flexemp.Dimension]*float64 `json:"dimensions"`
+	Flags      []string                       `json:"flags"`
+	Indicators []IndicatorResult              `json:"indicators"` // I1…I16
 }
 
 // Indicator returns the city's result for an indicator ID.
@@ -164,7 +165,7 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, err
 	})
 	iv, err := db.QueryContext(ctx, `SELECT city_code, indicator, dimension, coalesce(title, ''), numerator, denominator,
 		value, treated, normalised, contribution
-		FROM indicator_values WHERE period = ? ORDER BY city_code, CAST(substr(indicator, 2) AS INTEGER)`, p.String())
+		FROM indicator_values WHERE period = ? ORDER BY city_code`, p.String())
 	if err != nil {
 		return nil, err
 	}
@@ -180,6 +181,11 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, err
 			c.Indicators = append(c.Indicators, r)
 		}
 	}
+	for _, c := range pr.Cities {
+		slices.SortFunc(c.Indicators, func(a, b IndicatorResult) int {
+			return flexemp.IndicatorIndex(a.ID) - flexemp.IndicatorIndex(b.ID)
+		})
+	}
 	return pr, iv.Err()
 }
 
@@ -192,16 +198,16 @@ type Ranking struct {
 // RankingCity is one city in a Ranking. Rank, index and interval are null
 // for a city not ranked; indicator values are raw, ratios as fractions.
 type RankingCity struct {
-	Code         string              `json:"code"`
-	Name         string              `json:"name"`
-	Rank         *int                `json:"rank"`
-	Index        *float64            `json:"index"`
-	RankInterval *[2]int             `json:"rank_interval"`
-	Grade        string              `json:"grade"`
-	Priority     bool                `json:"priority"`
-	Dimensions   map[string]*float64 `json:"dimensions"`
-	Indicators   map[string]*float64 `json:"indicators"`
-	Flags        []string            `json:"flags"`
+	Code         string                         `json:"code"`
+	Name         string                         `json:"name"`
+	Rank         *int                           `json:"rank"`
+	Index        *float64                       `json:"index"`
+	RankInterval *[2]int                        `json:"rank_interval"`
+	Grade        string                         `json:"grade"`
+	Priority     bool                           `json:"priority"`
+	Dimensions   map[flexemp.Dimension]*float64 `json:"dimensions"`
+	Indicators   map[string]*float64            `json:"indicators"`
+	Flags        []string                       `json:"flags"`
 }
 
 // Ranking turns stored results into SPEC's ranking, the index rounded to 2

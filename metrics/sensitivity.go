@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/liaoning-hrss/flexemp"
 )
 
 // Band is one city's ranks over the sensitivity draws.
@@ -27,12 +29,12 @@ func Sensitivity(r *Result, draws int, seed uint64) []Band {
 	for range draws {
 		s := r.Settings
 		s.DimensionWeights = map[string]float64{}
-		for _, d := range Dimensions {
-			s.DimensionWeights[d] = r.Settings.DimensionWeights[d] * (0.75 + 0.5*rng.Float64())
+		for _, d := range flexemp.Dimensions {
+			s.DimensionWeights[string(d)] = r.Settings.DimensionWeights[string(d)] * (0.75 + 0.5*rng.Float64())
 		}
 		s.IndicatorWeights = map[string]float64{}
 		for _, ind := range r.Table.Indicators {
-			s.IndicatorWeights[ind.ID] = r.Settings.indicatorWeight(ind.ID) * (0.75 + 0.5*rng.Float64())
+			s.IndicatorWeights[ind.ID] = r.Settings.indicatorWeight(ind) * (0.75 + 0.5*rng.Float64())
 		}
 		s.Normalisation = []string{MinMax, ZScore}[rng.IntN(2)]
 		s.Aggregation = []string{Arithmetic, Geometric}[rng.IntN(2)]
@@ -85,14 +87,14 @@ func (s Settings) Grades(ranks []int, bands []Band) (grades []string, priority [
 	for c, r := range ranks {
 		switch {
 		case r == 0:
-			grades[c] = "数据不足"
+			grades[c] = flexemp.GradeInsufficient
 		case r <= top:
-			grades[c] = "优秀"
+			grades[c] = flexemp.GradeExcellent
 			priority[c] = bands != nil && bands[c].P95 > 0 && bands[c].P95 <= top
 		case r <= good:
-			grades[c] = "良好"
+			grades[c] = flexemp.GradeGood
 		default:
-			grades[c] = "一般"
+			grades[c] = flexemp.GradeFair
 		}
 	}
 	return grades, priority

@@ -160,8 +160,8 @@ func mapChart(d *Data) Chart {
 func radarChart(d *Data) Chart {
 	r := charts.NewRadar()
 	var inds []*opts.Indicator
-	for _, dim := range metrics.Dimensions {
-		inds = append(inds, &opts.Indicator{Name: dim, Min: 0, Max: 100})
+	for _, dim := range flexemp.Dimensions {
+		inds = append(inds, &opts.Indicator{Name: string(dim), Min: 0, Max: 100})
 	}
 	r.SetGlobalOptions(append(base("chart_radar", "五个维度：前三名与全省中位数", "460px"),
 		charts.WithRadarComponentOpts(opts.RadarComponent{Indicator: inds, Center: []string{"50%", "55%"}}),
@@ -173,13 +173,13 @@ func radarChart(d *Data) Chart {
 			break
 		}
 		var v []float64
-		for _, dim := range metrics.Dimensions {
+		for _, dim := range flexemp.Dimensions {
 			v = append(v, round1(c.Dimensions[dim]))
 		}
 		r.AddSeries(c.Name, []opts.RadarData{{Name: c.Name, Value: v}})
 	}
 	var median []float64
-	for _, dim := range metrics.Dimensions {
+	for _, dim := range flexemp.Dimensions {
 		var xs []float64
 		for _, c := range cs {
 			if p := c.Dimensions[dim]; p != nil {
@@ -288,11 +288,11 @@ func contributionChart(d *Data, c *metrics.CityResult) Chart {
 
 func gradeColor(grade string) string {
 	switch grade {
-	case "优秀":
+	case flexemp.GradeExcellent:
 		return "#1b7f4b"
-	case "良好":
+	case flexemp.GradeGood:
 		return "#2a6f97"
-	case "一般":
+	case flexemp.GradeFair:
 		return "#b08968"
 	}
 	return "#999999"

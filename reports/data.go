@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/metrics"
 )
 
@@ -105,70 +106,27 @@ func trend(ctx context.Context, db *sql.DB, p flexemp.Period) ([]*metrics.Period
 // refused file makes it refused, a deadline still ahead not due, else
 // missing.
 func LoadStatus(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) ([]Status, error) {
-	type key struct {
-		city, kind string
-		month      time.Time
-	}
-	first := map[key]time.Time{}
-	versions := map[key]int{}
-	refused := map[key]bool{}
-	rows, err := db.QueryContext(ctx, `SELECT city_code, kind, month, min(received_at), count(*) FROM uploads
-		WHERE month BETWEEN ? AND ? GROUP BY ALL`, p.Start(), p.End())
+	months := p.Months()
+	rs, err := ingest.Receipts(ctx, db, months[0], months[len(months)-1])
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var k key
-		var at time.Time
-		var n int
-		if err := rows.Scan(&k.city, &k.kind, &k.month, &at, &n); err != nil {
-			rows.Close()
-			return nil, err
+	out := make([]Status, 0, len(rs))
+	for _, r := range rs {
+		s := Status{City: r.City, Kind: r.Kind, Month: r.Month, Versions: r.Versions, Received: r.First}
+		switch {
+		case r.OnTime():
+			s.State = OnTime
+		case r.First != nil:
+			s.State = Late
+		case r.Refused:
+			s.State = Refused
+		case now.Before(r.Month.Deadline()):
+			s.State = NotDue
+		default:
+			s.State = Missing
 		}
-		k.month = k.month.UTC()
-		first[k], versions[k] = at, n
-	}
-	rows.Close()
-	rows, err = db.QueryContext(ctx, `SELECT DISTINCT city_code, kind, month FROM refusals WHERE month BETWEEN ? AND ?`, p.Start(), p.End())
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var k key
-		if err := rows.Scan(&k.city, &k.kind, &k.month); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		k.month = k.month.UTC()
-		refused[k] = true
-	}
-	rows.Close()
-	var out []Status
-	for _, c := range flexemp.Cities {
-		for _, kind := range flexemp.Kinds {
-			for _, m := range p.Months() {
-				k := key{c.Code, string(kind), m.First()}
-				s := Status{City: c.Code, Kind: kind, Month: m, Versions: versions[k]}
-				at, ok := first[k]
-				switch {
-				case ok && !at.After(m.Deadline()):
-					s.State = OnTime
-				case ok:
-					s.State = Late
-				case refused[k]:
-					s.State = Refused
-				case now.Before(m.Deadline()):
-					s.State = NotDue
-				default:
-					s.State = Missing
-				}
-				if ok {
-					r := at.In(flexemp.Shanghai)
-					s.Received = &r
-				}
-				out = append(out, s)
-			}
-		}
+		out = append(out, s)
 	}
 	return out, nil
 }

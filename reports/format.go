@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/liaoning-hrss/flexemp"
 )
 
 // Numbers as Chinese readers expect them: percentages with one decimal,
@@ -40,15 +42,12 @@ func Fixed(x *float64, decimals int) string {
 	return strconv.FormatFloat(*x, 'f', decimals, 64)
 }
 
-// ratioIndicators are the indicators that are shares, shown as percentages;
-// the others are rates (per 10,000 or 100,000 people, matches per posting).
-var ratioIndicators = map[string]bool{
-	"I2": true, "I3": true, "I4": true, "I5": true, "I8": true, "I9": true, "I10": true, "I11": true,
-	"I12": true, "I13": true, "I14": true, "I15": true, "I16": true,
+// IsRatio tells whether an indicator is a share shown as a percentage; the
+// others are rates (per 10,000 or 100,000 people, matches per posting).
+func IsRatio(id string) bool {
+	ind, ok := flexemp.IndicatorByID(id)
+	return ok && ind.IsShare()
 }
-
-// IsRatio tells whether an indicator is a share shown as a percentage.
-func IsRatio(id string) bool { return ratioIndicators[id] }
 
 // Indicator writes an indicator's raw value as users read it.
 func Indicator(id string, v *float64) string {

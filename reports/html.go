@@ -142,7 +142,7 @@ func build(d *Data) *page {
 			p.Unranked = append(p.Unranked, c.Name)
 		case c.Priority:
 			p.Priority = append(p.Priority, c.Name)
-		case c.Grade == "优秀":
+		case c.Grade == flexemp.GradeExcellent:
 			p.NotRobust = append(p.NotRobust, fmt.Sprintf("%s（%s的模拟落出）", c.Name, Percent(c.OutTop)))
 		}
 	}
@@ -267,8 +267,8 @@ func monthIndex(ms []flexemp.Month, m flexemp.Month) int {
 func city(d *Data, c *metrics.CityResult) cityPage {
 	ch := d.Changes[c.Code]
 	cp := cityPage{Code: c.Code, Name: c.Name, Flags: c.Flags, Headline: Headline(c), Change: ChangeText(ch, c)}
-	for _, dim := range metrics.Dimensions {
-		cp.Dimensions = append(cp.Dimensions, labelled{dim, Fixed(c.Dimensions[dim], 1)})
+	for _, dim := range flexemp.Dimensions {
+		cp.Dimensions = append(cp.Dimensions, labelled{string(dim), Fixed(c.Dimensions[dim], 1)})
 	}
 	gaps := d.Result.Gaps(c)
 	for _, ind := range c.Indicators {

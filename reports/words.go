@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/metrics"
 )
 
@@ -31,7 +32,7 @@ func RankRows(pr *metrics.PeriodResult) []RankRow {
 		switch {
 		case c.Priority:
 			row.Note = Priority
-		case c.Grade == "优秀":
+		case c.Grade == flexemp.GradeExcellent:
 			row.Note = fmt.Sprintf("排名不稳健：%s的模拟落出优秀名次", Percent(c.OutTop))
 		}
 		out = append(out, row)

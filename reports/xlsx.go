@@ -108,8 +108,8 @@ func XLSX(w io.Writer, d *Data) error {
 	// 排名
 	cols := []column{{"名次", 7, fmtInt}, {"城市", 10, 0}, {"代码", 9, 0}, {"综合指数", 10, fmtFixed2}, {"区间下限", 9, fmtInt},
 		{"区间上限", 9, fmtInt}, {"中位名次", 9, fmtInt}, {"等次", 9, 0}, {"优先推荐", 9, 0}}
-	for _, dim := range metrics.Dimensions {
-		cols = append(cols, column{dim, 10, fmtFixed2})
+	for _, dim := range flexemp.Dimensions {
+		cols = append(cols, column{string(dim), 10, fmtFixed2})
 	}
 	cols = append(cols, column{"提示", 40, 0})
 	var rows [][]any
@@ -121,7 +121,7 @@ func XLSX(w io.Writer, d *Data) error {
 		if cr := d.Result.City(c.Code); cr != nil && cr.Ranked {
 			row[6] = cr.MedianRank
 		}
-		for _, dim := range metrics.Dimensions {
+		for _, dim := range flexemp.Dimensions {
 			row = append(row, opt(c.Dimensions[dim]))
 		}
 		row = append(row, strings.Join(c.Flags, "；"))

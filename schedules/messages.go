@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/reports"
 )
 
@@ -193,30 +194,22 @@ func (e *Env) cityMail(d *reports.Data, key string, lm flexemp.Month, pngs map[s
 // before the deadline on the 10th.
 func (e *Env) reminder(ctx context.Context, planned time.Time) (Result, error) {
 	lm := lastMonth(planned)
-	have := map[string]bool{}
-	rows, err := e.Server.DB().QueryContext(ctx, `SELECT DISTINCT city_code, kind FROM uploads WHERE month = ?`, lm.First())
+	timeliness, _ := flexemp.IndicatorByID("I16")
+	receipts, err := ingest.Receipts(ctx, e.Server.DB(), lm, lm)
 	if err != nil {
 		return Result{}, err
 	}
-	for rows.Next() {
-		var city, kind string
-		if err := rows.Scan(&city, &kind); err != nil {
-			rows.Close()
-			return Result{}, err
+	missing := map[string][]string{}
+	for _, r := range receipts {
+		if r.First == nil {
+			missing[r.City] = append(missing[r.City], flexemp.ContractOf(r.Kind).Title)
 		}
-		have[city+"/"+kind] = true
 	}
-	rows.Close()
 	deadline := lm.Deadline().Add(-time.Second).In(flexemp.Shanghai)
 	var msgs []Outgoing
 	var late, unreachable []string
 	for _, c := range flexemp.Cities {
-		var missing []string
-		for _, k := range flexemp.Kinds {
-			if !have[c.Code+"/"+string(k)] {
-				missing = append(missing, flexemp.ContractOf(k).Title)
-			}
-		}
+		missing := missing[c.Code]
 		if len(missing) == 0 {
 			continue
 		}
@@ -231,8 +224,8 @@ func (e *Env) reminder(ctx context.Context, planned time.Time) (Result, error) {
 		}
 		subject := fmt.Sprintf("【提醒】%s%d年%d月数据尚未报送齐全", c.Name, lm.Year, int(lm.Month))
 		h, t := render(mailView{Title: subject,
-			Lead: fmt.Sprintf("截至目前，贵市%d年%d月尚未报送：%s。报送截止时间为 %s（北京时间）；逾期将计入数据报送及时率（I16）。",
-				lm.Year, int(lm.Month), strings.Join(missing, "、"), deadline.Format("2006年1月2日 15:04")),
+			Lead: fmt.Sprintf("截至目前，贵市%d年%d月尚未报送：%s。报送截止时间为 %s（北京时间）；逾期将计入%s（%s）。",
+				lm.Year, int(lm.Month), strings.Join(missing, "、"), deadline.Format("2006年1月2日 15:04"), timeliness.Title, timeliness.ID),
 			Foot: "请登录考核系统上传，或将文件放入收件目录 <城市>/<数据类型>/。"})
 		for _, to := range contacts {
 			msgs = append(msgs, Outgoing{Key: "reminder:" + lm.String(), To: to, Subject: subject, Text: t, HTML: h})

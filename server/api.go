@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"net/http"
 	"strconv"
@@ -55,7 +54,7 @@ func (s *Server) apiUploads(w http.ResponseWriter, r *http.Request, p Principal)
 			return
 		}
 	}
-	ups, err := ingest.Uploads(r.Context(), s.db, city)
+	ups, _, err := ingest.FindUploads(r.Context(), s.db, flexemp.UploadFilter{City: city})
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -72,11 +71,7 @@ func (s *Server) uploadCity(ctx context.Context, idText string) (int64, string, 
 	if err != nil {
 		return 0, "", flexemp.Errorf(flexemp.ENOTFOUND, "没有这个上传记录")
 	}
-	var city string
-	err = s.db.QueryRowContext(ctx, `SELECT city_code FROM uploads WHERE upload_id = ?`, id).Scan(&city)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", flexemp.Errorf(flexemp.ENOTFOUND, "没有这个上传记录")
-	}
+	city, err := ingest.UploadCity(ctx, s.db, id)
 	return id, city, err
 }
 

@@ -176,15 +176,12 @@ func (s *Server) uploadRows(ctx context.Context, p Principal, limit int) ([]uplo
 	if p.Role == RoleCity {
 		city = p.City
 	}
-	ups, err := ingest.Uploads(ctx, s.db, city)
+	ups, _, err := ingest.FindUploads(ctx, s.db, flexemp.UploadFilter{City: city, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
 	var out []uploadRow
-	for i, u := range ups {
-		if limit > 0 && i == limit {
-			break
-		}
+	for _, u := range ups {
 		c, _ := flexemp.CityByCode(u.City)
 		out = append(out, uploadRow{ID: u.ID, City: c.Name, Kind: u.Kind.Title(), Month: u.Month.String(), File: u.FileName,
 			Received: u.ReceivedAt.Format("2006-01-02 15:04"), Version: u.Version, Rows: u.Rows, Accepted: u.Accepted,

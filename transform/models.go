@@ -216,6 +216,9 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 		`CREATE OR REPLACE TABLE work.ref_cities (code VARCHAR PRIMARY KEY, name VARCHAR, short_name VARCHAR, population BIGINT, graduate_extension INTEGER)`,
 		`CREATE OR REPLACE TABLE work.ref_holidays (day DATE PRIMARY KEY, kind VARCHAR, name VARCHAR)`,
 		`CREATE OR REPLACE TABLE work.ref_min_wage (city_code VARCHAR, valid_from DATE, monthly_fen BIGINT, hourly_fen BIGINT, status VARCHAR)`,
+		`CREATE OR REPLACE TABLE work.ref_kinds (kind VARCHAR PRIMARY KEY, title VARCHAR)`,
+		`CREATE OR REPLACE TABLE work.ref_months (month DATE PRIMARY KEY, deadline TIMESTAMPTZ)`,
+		`CREATE OR REPLACE TABLE work.ref_indicators (indicator VARCHAR PRIMARY KEY, ordinal INTEGER, dimension VARCHAR, title VARCHAR, scale DOUBLE, cap DOUBLE)`,
 	}
 	for _, s := range stmts {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
@@ -240,7 +243,7 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 			}
 			return a.Close()
 		}
-		var cities, holidays, wages [][]driver.Value
+		var cities, holidays, wages, indicators, kinds, deadlines [][]driver.Value
 		for _, c := range p.Reference.Cities {
 			ext := int32(p.GraduateExtension[c.Code])
 			cities = append(cities, []driver.Value{c.Code, c.Name, c.ShortName, p.Reference.PopulationOf(c, p.Period.Year), ext})
@@ -255,12 +258,27 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 		for _, w := range p.Reference.MinWages {
 			wages = append(wages, []driver.Value{w.City, w.ValidFrom, w.MonthlyFen, w.HourlyFen, w.Status})
 		}
-		if err := appendRows("ref_cities", cities); err != nil {
-			return err
+		for i, ind := range flexemp.Indicators {
+			var cap any
+			if ind.Cap > 0 {
+				cap = ind.Cap
+			}
+			indicators = append(indicators, []driver.Value{ind.ID, int32(i + 1), string(ind.Dimension), ind.Title, ind.Scale, cap})
 		}
-		if err := appendRows("ref_holidays", holidays); err != nil {
-			return err
+		for _, k := range flexemp.Kinds {
+			kinds = append(kinds, []driver.Value{string(k), k.Title()})
 		}
-		return appendRows("ref_min_wage", wages)
+		for _, m := range months {
+			deadlines = append(deadlines, []driver.Value{m.First(), m.Deadline()})
+		}
+		for table, rows := range map[string][][]driver.Value{
+			"ref_cities": cities, "ref_holidays": holidays, "ref_min_wage": wages, "ref_indicators": indicators,
+			"ref_kinds": kinds, "ref_months": deadlines,
+		} {
+			if err := appendRows(table, rows); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

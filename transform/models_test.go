@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -336,5 +337,41 @@ func TestModelOrder(t *testing.T) {
 	}
 	if ms[len(ms)-1].Name != "mart_indicators" || !strings.HasPrefix(ms[0].Name, "stg_") {
 		t.Errorf("order %v", ms)
+	}
+}
+
+// The SQL computes exactly the declared indicators: an indicator counted in
+// mart_indicators but not declared would be dropped by the join, and one
+// declared but not counted would be missing for every city.
+func TestIndicatorsMatchDeclaration(t *testing.T) {
+	models, err := transform.Models()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sql string
+	for _, m := range models {
+		if m.Name == "mart_indicators" {
+			sql = m.SQL
+		}
+	}
+	start, end := strings.Index(sql, "counts AS ("), strings.Index(sql, "filled AS (")
+	if start < 0 || end < start {
+		t.Fatal("mart_indicators: no counts CTE before filled")
+	}
+	counted := map[string]bool{}
+	for _, m := range regexp.MustCompile(`SELECT '(I\d+)'`).FindAllStringSubmatch(sql[start:end], -1) {
+		if counted[m[1]] {
+			t.Errorf("%s is counted twice", m[1])
+		}
+		counted[m[1]] = true
+	}
+	for _, id := range flexemp.IndicatorIDs() {
+		if !counted[id] {
+			t.Errorf("%s is declared but mart_indicators does not count it", id)
+		}
+		delete(counted, id)
+	}
+	for id := range counted {
+		t.Errorf("mart_indicators counts %s, which is not declared", id)
 	}
 }

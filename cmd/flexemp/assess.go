@@ -86,18 +86,20 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case "csv":
 		w := csv.NewWriter(stdout)
 		header := []string{"code", "name", "rank", "index", "rank_lo", "rank_hi", "grade", "priority"}
-		header = append(header, metrics.Dimensions...)
-		header = append(header, metrics.IndicatorIDs...)
+		for _, d := range flexemp.Dimensions {
+			header = append(header, string(d))
+		}
+		header = append(header, flexemp.IndicatorIDs()...)
 		w.Write(header)
 		for _, c := range out.Cities {
 			rec := []string{c.Code, c.Name, optInt(c.Rank), optFloat(c.Index), "", "", c.Grade, strconv.FormatBool(c.Priority)}
 			if c.RankInterval != nil {
 				rec[4], rec[5] = strconv.Itoa(c.RankInterval[0]), strconv.Itoa(c.RankInterval[1])
 			}
-			for _, d := range metrics.Dimensions {
+			for _, d := range flexemp.Dimensions {
 				rec = append(rec, optFloat(c.Dimensions[d]))
 			}
-			for _, id := range metrics.IndicatorIDs {
+			for _, id := range flexemp.IndicatorIDs() {
 				rec = append(rec, optFloat(c.Indicators[id]))
 			}
 			w.Write(rec)

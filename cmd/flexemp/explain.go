@@ -57,7 +57,7 @@ func writeExplanation(w io.Writer, e *metrics.Explanation) error {
 		fmt.Fprintf(w, "名次 %d，90%% 区间 %d–%d（中位 %d），指数 %.2f，等次 %s", c.Rank, c.RankP5, c.RankP95, c.MedianRank, *c.Index, c.Grade)
 		if c.Priority {
 			fmt.Fprint(w, "，"+reports.Priority)
-		} else if c.Grade == "优秀" {
+		} else if c.Grade == flexemp.GradeExcellent {
 			fmt.Fprintf(w, "，排名不稳健（%.0f%% 的模拟中落出优秀名次）", c.OutTop*100)
 		}
 		fmt.Fprintln(w)
@@ -67,8 +67,8 @@ func writeExplanation(w io.Writer, e *metrics.Explanation) error {
 	ch := e.Change
 	fmt.Fprintln(w, reports.ChangeText(ch, &c))
 	var dims []string
-	for _, d := range metrics.Dimensions {
-		dims = append(dims, d+" "+num(c.Dimensions[d], 1))
+	for _, d := range flexemp.Dimensions {
+		dims = append(dims, string(d)+" "+num(c.Dimensions[d], 1))
 	}
 	fmt.Fprintf(w, "维度得分：%s\n", strings.Join(dims, "，"))
 	if len(c.Flags) > 0 {

@@ -212,7 +212,7 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer db.Close()
-	ups, err := ingest.Uploads(ctx, db, *city)
+	ups, _, err := ingest.FindUploads(ctx, db, flexemp.UploadFilter{City: *city})
 	if err != nil {
 		return err
 	}

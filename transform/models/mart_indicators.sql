@@ -1,7 +1,8 @@
--- The assessment indicators I1–I16: one row per city × indicator with its
--- numerator, denominator and value (numerator ÷ denominator × scale; NULL
--- when the denominator is 0 or the data is missing), so every figure traces
--- back to counts.
+-- The assessment indicators: one row per city × declared indicator with its
+-- numerator, denominator and value (numerator ÷ denominator × scale, at most
+-- the declared cap; NULL when the denominator is 0 or the data is missing),
+-- so every figure traces back to counts. Dimension, title, scale and cap come
+-- from the one declaration (work.ref_indicators).
 WITH p AS (SELECT * FROM work.params),
 reg AS (
     SELECT r.* FROM work.stg_registrations r, p WHERE r.applied_on BETWEEN p.period_start AND p.period_end
@@ -45,30 +46,10 @@ counts AS (
               FROM ruled r LEFT JOIN (SELECT DISTINCT upload_id, row_no FROM work.int_subsidy_breaches) b USING (upload_id, row_no) GROUP BY r.city_code
     UNION ALL SELECT 'I16', city_code, count(*) FILTER (on_time), count(*) FROM work.int_extract_timeliness GROUP BY city_code
 ),
-indicators AS (
-    SELECT * FROM (VALUES
-        ('I1', '规模结构', '灵活就业登记人数/万人', 10000.0),
-        ('I2', '规模结构', '新就业形态占比', 1.0),
-        ('I3', '规模结构', '重点群体占比', 1.0),
-        ('I4', '服务效能', '失业登记7个工作日办结率', 1.0),
-        ('I5', '服务效能', '线上办理占比', 1.0),
-        ('I6', '服务效能', '零工对接人次/岗位信息', 1.0),
-        ('I7', '服务效能', '零工市场数/十万人', 100000.0),
-        ('I8', '政策落实', '社保补贴覆盖率', 1.0),
-        ('I9', '政策落实', '培训取证率', 1.0),
-        ('I10', '政策落实', '新职业培训占比', 1.0),
-        ('I11', '政策落实', '培训后就业率', 1.0),
-        ('I12', '政策落实', '创业担保贷款线上受理率', 1.0),
-        ('I13', '权益保障', '灵活就业人员参保率', 1.0),
-        ('I14', '权益保障', '投诉办结率', 1.0),
-        ('I15', '规范管理', '补贴合规率', 1.0),
-        ('I16', '规范管理', '数据报送及时率', 1.0)
-    ) AS t(indicator, dimension, title, scale)
-),
 filled AS (
     -- Denominators that are not counts of the same rows: population for I1
     -- and I7, I1's distinct persons for I13.
-    SELECT i.indicator, i.dimension, i.title, i.scale, c.code AS city_code,
+    SELECT i.indicator, i.ordinal, i.dimension, i.title, i.scale, i.cap, c.code AS city_code,
            coalesce(k.numerator, CASE WHEN i.indicator IN ('I1', 'I16') THEN 0 END) AS numerator,
            CASE i.indicator
                WHEN 'I1' THEN c.population
@@ -76,15 +57,15 @@ filled AS (
                WHEN 'I13' THEN (SELECT k1.numerator FROM counts k1 WHERE k1.indicator = 'I1' AND k1.city_code = c.code)
                ELSE k.denominator
            END AS denominator
-    FROM indicators i
+    FROM work.ref_indicators i
     CROSS JOIN work.ref_cities c
     LEFT JOIN counts k ON k.indicator = i.indicator AND k.city_code = c.code
 )
-SELECT city_code, indicator, dimension, title, numerator, denominator,
+SELECT city_code, indicator, ordinal, dimension, title, numerator, denominator,
        CASE
            WHEN numerator IS NULL OR denominator IS NULL OR denominator = 0 THEN NULL
-           WHEN indicator = 'I14' THEN least(1.0, numerator / denominator)
+           WHEN cap IS NOT NULL THEN least(cap, numerator / denominator * scale)
            ELSE numerator / denominator * scale
        END AS value
 FROM filled
-ORDER BY city_code, CAST(substr(indicator, 2) AS INTEGER)
+ORDER BY city_code, ordinal
