@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -31,20 +30,21 @@ const (
 	StatusUnchanged = "unchanged"
 )
 
-// DefaultRejectRatio is the largest share of rejected rows a file may have
-// and still be accepted.
-const DefaultRejectRatio = 0.05
+// Options are the settings of ingest, as [ingest] in flexemp.toml; zero
+// values take the defaults.
+type Options struct {
+	RejectRatio   float64 `toml:"reject_ratio"`    // refuse a file above this share of rejected rows; default 0.05
+	UnzipLimitMiB int64   `toml:"unzip_limit_mib"` // refuse a spreadsheet that unpacks beyond this; default 512
+}
 
-// Ingester loads uploads into one DuckDB database. It is safe for concurrent
-// use: uploads are loaded one at a time, so they never conflict.
+// Ingester loads uploads into one DuckDB database. It loads one file at a
+// time: a process that takes uploads concurrently serialises them (the
+// store does).
 type Ingester struct {
-	DB          *sql.DB
-	Key         []byte           // pseudonym key
-	RejectRatio float64          // refuse a file above this share of rejected rows; 0 means DefaultRejectRatio
-	Limits      Limits           //
-	Now         func() time.Time // the clock; nil means time.Now
-
-	mu sync.Mutex
+	DB  *sql.DB
+	Key []byte // pseudonym key
+	Options
+	Now func() time.Time // the clock; nil means time.Now
 }
 
 // Request is one file to ingest.
@@ -81,6 +81,22 @@ type Result struct {
 	Samples []flexemp.Reject `json:"-"` // the first rejects, for the user to see at once
 }
 
+// Line is the one line a file's result gets on the command line.
+func (r *Result) Line() string {
+	switch r.Status {
+	case StatusUnchanged:
+		return fmt.Sprintf("%s: unchanged 内容与当前版本相同，未重复入库（上传编号 %d，%s 第 %d 版）", r.File, r.UploadID, r.Month, r.Version)
+	case StatusAccepted:
+		line := fmt.Sprintf("%s: accepted 已入库 %s 第 %d 版（上传编号 %d）：共 %d 行，接受 %d 行，拒绝 %d 行",
+			r.File, r.Month, r.Version, r.UploadID, r.Rows, r.Accepted, r.Rejected)
+		if len(r.Extra) > 0 {
+			line += "；已忽略表外列：" + strings.Join(r.Extra, "、")
+		}
+		return line
+	}
+	return fmt.Sprintf("%s: refused 拒收：%s", r.File, r.Error)
+}
+
 // maxSamples is how many rejects a Result carries; all are stored.
 const maxSamples = 200
 
@@ -113,13 +129,10 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 		return refuse(res, &flexemp.Error{Code: flexemp.EINVALID, Message: "无法读取文件", Err: err})
 	}
 
-	g.mu.Lock()
-	defer g.mu.Unlock()
-
 	if done, err := g.unchanged(ctx, res, city.Code, req, sum); done || err != nil {
 		return res, err
 	}
-	src, format, err := openSource(req.Path, req.Kind, g.Limits)
+	src, format, err := openSource(req.Path, req.Kind, Limits{UnzipSize: g.UnzipLimitMiB << 20})
 	res.Format = format
 	if err != nil {
 		return refuse(res, err)
@@ -306,7 +319,7 @@ func (g *Ingester) rejectRatio() float64 {
 	if g.RejectRatio > 0 {
 		return g.RejectRatio
 	}
-	return DefaultRejectRatio
+	return 0.05
 }
 
 func (g *Ingester) now() time.Time {

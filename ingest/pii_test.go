@@ -23,7 +23,7 @@ func TestNoRawIDOrNameInDatabaseFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &ingest.Ingester{DB: db, Key: testKey, RejectRatio: 1}
+	g := &ingest.Ingester{DB: db, Key: testKey, Options: ingest.Options{RejectRatio: 1}}
 	files := []string{"registrations_bom.csv", "registrations_gbk.csv", "registrations_reasons.csv", "registrations_title.xlsx", "registrations.parquet"}
 	for i, f := range files {
 		m := march2024

@@ -59,7 +59,7 @@ func zipBomb(t *testing.T, size int) string {
 func TestRefusedFileChangesNothing(t *testing.T) {
 	defer ingest.ForceArrowSink()()
 	g := newIngester(t)
-	g.Limits.UnzipSize = 4 << 20
+	g.UnzipLimitMiB = 4
 	ctx := context.Background()
 	// Earlier data that must stand.
 	if res := ingestFixture(t, g, "registrations_gbk.csv", flexemp.Registrations); res.Status != ingest.StatusAccepted {

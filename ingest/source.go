@@ -29,7 +29,7 @@ type rowSource interface {
 
 // Limits bound what reading a file may cost.
 type Limits struct {
-	UnzipSize int64 // largest total unpacked size of a spreadsheet; default 512 MiB
+	UnzipSize int64 // largest total unpacked size of a spreadsheet in bytes; default 512 MiB
 }
 
 const defaultUnzipSize = 512 << 20

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"encoding/xml"
 	"errors"
@@ -14,6 +13,7 @@ import (
 
 	kflate "github.com/klauspost/compress/flate"
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/xmlscan"
 )
 
 // The workbook reader reads the sheet XML with a small streaming scanner of
@@ -25,7 +25,7 @@ import (
 type xlsxSource struct {
 	zr     *zip.ReadCloser
 	sheet  *budgetReader
-	sc     *xmlScanner
+	sc     *xmlscan.Scanner
 	shared []string
 	cells  []string
 	row    int
@@ -67,7 +67,7 @@ func openXLSX(name string, kind flexemp.Kind, lim Limits) (*xlsxSource, error) {
 		zr.Close()
 		return nil, xlsxError(err)
 	}
-	s.sc = newXMLScanner(s.sheet)
+	s.sc = xmlscan.New(s.sheet)
 	return s, nil
 }
 
@@ -183,12 +183,12 @@ func readSharedStrings(zr *zip.ReadCloser, name string, b *unzipBudget) ([]strin
 		return nil, nil // a workbook may have no shared strings
 	}
 	defer rc.Close()
-	sc := newXMLScanner(rc)
+	sc := xmlscan.New(rc)
 	var out []string
 	var text []byte
 	inSI, inT, inPh := false, false, false
 	for {
-		t, err := sc.next()
+		t, err := sc.Next()
 		if err == io.EOF {
 			return out, nil
 		}
@@ -196,21 +196,21 @@ func readSharedStrings(zr *zip.ReadCloser, name string, b *unzipBudget) ([]strin
 			return nil, err
 		}
 		switch {
-		case t.kind == tokStart && t.is("si"):
+		case t.Kind == xmlscan.Start && t.Is("si"):
 			inSI, text = true, text[:0]
-		case t.kind == tokEmpty && t.is("si"):
+		case t.Kind == xmlscan.Empty && t.Is("si"):
 			out = append(out, "")
-		case t.kind == tokEnd && t.is("si"):
+		case t.Kind == xmlscan.End && t.Is("si"):
 			out = append(out, string(text))
 			inSI = false
-		case t.is("rPh"):
-			inPh = t.kind == tokStart
-		case t.kind == tokStart && t.is("t"):
+		case t.Is("rPh"):
+			inPh = t.Kind == xmlscan.Start
+		case t.Kind == xmlscan.Start && t.Is("t"):
 			inT = true
-		case t.kind == tokEnd && t.is("t"):
+		case t.Kind == xmlscan.End && t.Is("t"):
 			inT = false
-		case t.kind == tokText && inSI && inT && !inPh:
-			text = t.appendText(text)
+		case t.Kind == xmlscan.Text && inSI && inT && !inPh:
+			text = t.AppendText(text)
 		}
 	}
 }
@@ -235,7 +235,7 @@ func (s *xlsxSource) Next() (int, []string, error) {
 		val                                 []byte
 	)
 	for {
-		t, err := s.sc.next()
+		t, err := s.sc.Next()
 		if err == io.EOF {
 			s.done = true
 			if inRow {
@@ -246,18 +246,18 @@ func (s *xlsxSource) Next() (int, []string, error) {
 		if err != nil {
 			return 0, nil, xlsxError(err)
 		}
-		if t.kind == tokText {
+		if t.Kind == xmlscan.Text {
 			if inV || (inT && !inPh) {
-				val = t.appendText(val)
+				val = t.AppendText(val)
 			}
 			continue
 		}
-		open := t.kind != tokEnd
-		switch string(t.name) {
+		open := t.Kind != xmlscan.End
+		switch string(t.Name) {
 		case "c":
 			switch {
 			case !inRow:
-			case t.kind == tokEnd:
+			case t.Kind == xmlscan.End:
 				if !inCell {
 					break
 				}
@@ -272,13 +272,13 @@ func (s *xlsxSource) Next() (int, []string, error) {
 				s.cells[col] = v
 				col++
 			default:
-				if r, ok := t.attr("r"); ok {
+				if r, ok := t.Attr("r"); ok {
 					if col, err = columnIndex(r); err != nil {
 						return 0, nil, err
 					}
 				}
 				cellType = cellPlain
-				if typ, ok := t.attr("t"); ok && len(typ) == 1 {
+				if typ, ok := t.Attr("t"); ok && len(typ) == 1 {
 					switch typ[0] {
 					case 's':
 						cellType = cellShared
@@ -287,29 +287,29 @@ func (s *xlsxSource) Next() (int, []string, error) {
 					}
 				}
 				val = val[:0]
-				if t.kind == tokStart {
+				if t.Kind == xmlscan.Start {
 					inCell = true
 				} else {
 					col++
 				}
 			}
 		case "v":
-			inV = open && t.kind == tokStart && inCell
+			inV = open && t.Kind == xmlscan.Start && inCell
 		case "is":
-			inIS = open && t.kind == tokStart && inCell
+			inIS = open && t.Kind == xmlscan.Start && inCell
 		case "t":
-			inT = open && t.kind == tokStart && inIS
+			inT = open && t.Kind == xmlscan.Start && inIS
 		case "rPh":
-			inPh = open && t.kind == tokStart
+			inPh = open && t.Kind == xmlscan.Start
 		case "row":
-			if t.kind == tokEnd {
+			if t.Kind == xmlscan.End {
 				if inRow {
 					return s.row, s.cells, nil
 				}
 				break
 			}
 			s.row++
-			if r, ok := t.attr("r"); ok {
+			if r, ok := t.Attr("r"); ok {
 				n, err := strconv.Atoi(string(r))
 				if err != nil || n < s.row {
 					return 0, nil, flexemp.Errorf(flexemp.EINVALID, "Excel 工作表行号错误：%q", r)
@@ -317,12 +317,12 @@ func (s *xlsxSource) Next() (int, []string, error) {
 				s.row = n
 			}
 			s.cells, col = s.cells[:0], 0
-			if t.kind == tokEmpty {
+			if t.Kind == xmlscan.Empty {
 				return s.row, s.cells, nil
 			}
 			inRow = true
 		case "sheetData":
-			if t.kind != tokStart {
+			if t.Kind != xmlscan.Start {
 				s.done = true
 				return 0, nil, io.EOF
 			}
@@ -381,254 +381,4 @@ func (s *xlsxSource) Done() float64 {
 func (s *xlsxSource) Close() error {
 	s.sheet.Close()
 	return s.zr.Close()
-}
-
-// xmlScanner is a minimal streaming XML tokenizer for spreadsheet parts:
-// start, end and empty tags with their raw attributes, and text. It
-// allocates nothing per token; a token's bytes are valid until the next call.
-type xmlScanner struct {
-	br  *bufio.Reader
-	buf []byte // a tag or text that spans buffer refills
-}
-
-type tokKind int
-
-const (
-	tokStart tokKind = iota
-	tokEnd
-	tokEmpty
-	tokText
-)
-
-type token struct {
-	kind  tokKind
-	name  []byte // local name, prefix dropped
-	attrs []byte
-	text  []byte
-	cdata bool // text from a CDATA section: taken as is
-}
-
-func (t token) is(name string) bool { return string(t.name) == name }
-
-// attr returns the raw value of an attribute by local name.
-func (t token) attr(name string) ([]byte, bool) {
-	// Fast path: ` name="value"`, as every producer writes r and t.
-	if i := bytes.Index(t.attrs, attrPattern(name)); i >= 0 {
-		v := t.attrs[i+len(name)+3:]
-		if end := bytes.IndexByte(v, '"'); end >= 0 {
-			return v[:end], true
-		}
-	}
-	a := t.attrs
-	for len(a) > 0 {
-		a = bytes.TrimLeft(a, " \t\r\n")
-		eq := bytes.IndexByte(a, '=')
-		if eq < 0 || eq+1 >= len(a) {
-			return nil, false
-		}
-		key := bytes.TrimSpace(a[:eq])
-		if i := bytes.IndexByte(key, ':'); i >= 0 {
-			key = key[i+1:]
-		}
-		rest := bytes.TrimLeft(a[eq+1:], " \t\r\n")
-		if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
-			return nil, false
-		}
-		end := bytes.IndexByte(rest[1:], rest[0])
-		if end < 0 {
-			return nil, false
-		}
-		if string(key) == name {
-			return rest[1 : 1+end], true
-		}
-		a = rest[end+2:]
-	}
-	return nil, false
-}
-
-var attrR, attrT = []byte(` r="`), []byte(` t="`)
-
-func attrPattern(name string) []byte {
-	switch name {
-	case "r":
-		return attrR
-	case "t":
-		return attrT
-	}
-	return []byte(" " + name + `="`)
-}
-
-func newXMLScanner(r io.Reader) *xmlScanner {
-	return &xmlScanner{br: bufio.NewReaderSize(r, 256<<10)}
-}
-
-// readUntil reads through delim, returning the bytes before it.
-func (s *xmlScanner) readUntil(delim byte) ([]byte, error) {
-	b, err := s.br.ReadSlice(delim)
-	if err == nil {
-		return b[:len(b)-1], nil
-	}
-	if !errors.Is(err, bufio.ErrBufferFull) {
-		if err == io.EOF && len(b) > 0 {
-			return b, io.ErrUnexpectedEOF
-		}
-		return b, err
-	}
-	s.buf = append(s.buf[:0], b...)
-	for {
-		b, err = s.br.ReadSlice(delim)
-		s.buf = append(s.buf, b...)
-		if err == nil {
-			return s.buf[:len(s.buf)-1], nil
-		}
-		if !errors.Is(err, bufio.ErrBufferFull) {
-			if err == io.EOF {
-				return nil, io.ErrUnexpectedEOF
-			}
-			return nil, err
-		}
-		if len(s.buf) > 64<<20 {
-			return nil, errors.New("xml token over 64 MiB")
-		}
-	}
-}
-
-func (s *xmlScanner) next() (token, error) {
-	for {
-		c, err := s.br.ReadByte()
-		if err != nil {
-			return token{}, err
-		}
-		if c != '<' {
-			s.br.UnreadByte()
-			text, err := s.readUntil('<')
-			if err == io.ErrUnexpectedEOF && len(bytes.TrimSpace(text)) == 0 {
-				return token{}, io.EOF
-			}
-			if err != nil {
-				return token{}, err
-			}
-			s.br.UnreadByte()
-			return token{kind: tokText, text: text}, nil
-		}
-		tag, err := s.readUntil('>')
-		if err != nil {
-			return token{}, err
-		}
-		if len(tag) > 0 && (tag[0] == '!' || tag[0] == '?') {
-			switch {
-			case bytes.HasPrefix(tag, []byte("!--")):
-				if !bytes.HasSuffix(tag, []byte("--")) || len(tag) < 5 {
-					if err := s.skipPast("-->"); err != nil {
-						return token{}, err
-					}
-				}
-			case bytes.HasPrefix(tag, []byte("![CDATA[")):
-				text := append([]byte(nil), tag[len("![CDATA["):]...)
-				for !bytes.HasSuffix(text, []byte("]]")) {
-					more, err := s.readUntil('>')
-					if err != nil {
-						return token{}, err
-					}
-					text = append(append(text, '>'), more...)
-				}
-				return token{kind: tokText, text: text[:len(text)-2], cdata: true}, nil
-			}
-			continue
-		}
-		t := token{kind: tokStart}
-		if len(tag) > 0 && tag[0] == '/' {
-			t.kind, tag = tokEnd, tag[1:]
-		} else if len(tag) > 0 && tag[len(tag)-1] == '/' {
-			t.kind, tag = tokEmpty, tag[:len(tag)-1]
-		}
-		end := 0
-		for end < len(tag) && tag[end] > ' ' {
-			end++
-		}
-		t.name, t.attrs = tag[:end], tag[end:]
-		if i := bytes.IndexByte(t.name, ':'); i >= 0 {
-			t.name = t.name[i+1:]
-		}
-		return t, nil
-	}
-}
-
-func (s *xmlScanner) skipPast(end string) error {
-	_, err := s.readPast(end)
-	return err
-}
-
-// readPast reads through the string end and returns what came before it.
-func (s *xmlScanner) readPast(end string) ([]byte, error) {
-	var acc []byte
-	for {
-		b, err := s.readUntil(end[len(end)-1])
-		if err != nil {
-			return nil, err
-		}
-		acc = append(acc, b...)
-		acc = append(acc, end[len(end)-1])
-		if bytes.HasSuffix(acc, []byte(end)) {
-			return acc[:len(acc)-len(end)], nil
-		}
-	}
-}
-
-// appendText appends a text token's text, references resolved.
-func (t token) appendText(dst []byte) []byte {
-	if t.cdata {
-		return append(dst, t.text...)
-	}
-	return appendUnescaped(dst, t.text)
-}
-
-// appendUnescaped appends XML text with its entity and character references
-// resolved.
-func appendUnescaped(dst, src []byte) []byte {
-	for len(src) > 0 {
-		amp := bytes.IndexByte(src, '&')
-		if amp < 0 {
-			return append(dst, src...)
-		}
-		dst = append(dst, src[:amp]...)
-		src = src[amp:]
-		semi := bytes.IndexByte(src, ';')
-		if semi < 0 || semi > 12 {
-			dst = append(dst, '&')
-			src = src[1:]
-			continue
-		}
-		ent := string(src[1:semi])
-		switch ent {
-		case "lt":
-			dst = append(dst, '<')
-		case "gt":
-			dst = append(dst, '>')
-		case "amp":
-			dst = append(dst, '&')
-		case "quot":
-			dst = append(dst, '"')
-		case "apos":
-			dst = append(dst, '\'')
-		default:
-			var r int64
-			var err error
-			switch {
-			case strings.HasPrefix(ent, "#x") || strings.HasPrefix(ent, "#X"):
-				r, err = strconv.ParseInt(ent[2:], 16, 32)
-			case strings.HasPrefix(ent, "#"):
-				r, err = strconv.ParseInt(ent[1:], 10, 32)
-			default:
-				err = errors.New("unknown entity")
-			}
-			if err != nil || r < 0 || r > 0x10FFFF {
-				dst = append(dst, src[:semi+1]...)
-			} else {
-				dst = append(dst, string(rune(r))...)
-			}
-		}
-		src = src[semi+1:]
-	}
-	return dst
 }

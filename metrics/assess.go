@@ -15,22 +15,40 @@ import (
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
-// AssessOptions are an assessment's settings beyond the index's.
+// AssessOptions are an assessment's settings, as [assess] in flexemp.toml
+// (the index's Settings inline). Zero values take the defaults.
 type AssessOptions struct {
-	Settings  Settings
-	Draws     int    // sensitivity draws; default 1,000
-	Seed      uint64 // sensitivity seed
-	Reference flexemp.Reference
+	Settings
+	Draws int    `toml:"draws"` // sensitivity draws; default 1,000
+	Seed  uint64 `toml:"seed"`  // sensitivity seed; default (and 0) 1
 	// GraduateExtension is the months each city adds to the 24-month cap of
-	// 社会保险补贴 for 高校毕业生 (0 to 6).
-	GraduateExtension map[string]int
-	Now               func() time.Time
+	// 社会保险补贴 for 高校毕业生 (0 to 6), by city code.
+	GraduateExtension map[string]int    `toml:"graduate_extension"`
+	Reference         flexemp.Reference `toml:"-"` // default the embedded reference tables
+	Now               func() time.Time  `toml:"-"`
+}
+
+func (o AssessOptions) withDefaults() AssessOptions {
+	if o.Draws == 0 {
+		o.Draws = 1000
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Reference.Cities == nil {
+		o.Reference = flexemp.DefaultReference()
+	}
+	return o
 }
 
 // ConfigHash is a short SHA-256 of everything besides the uploads that an
 // assessment's numbers depend on: the index settings, the sensitivity draws
 // and seed, the reference data and the graduate extensions.
 func (o AssessOptions) ConfigHash() string {
+	o = o.withDefaults()
 	b, _ := json.Marshal(struct {
 		S         Settings
 		Draws     int
@@ -59,15 +77,7 @@ type Assessment struct {
 // sensitivity and stores every step's output, stamped with the upload
 // versions read and a hash of the settings.
 func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) (*Assessment, error) {
-	if o.Draws == 0 {
-		o.Draws = 1000
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Reference.Cities == nil {
-		o.Reference = flexemp.DefaultReference()
-	}
+	o = o.withDefaults()
 	if err := o.Settings.Validate(); err != nil {
 		return nil, err
 	}

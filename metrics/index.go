@@ -25,17 +25,18 @@ type Table struct {
 	Values     [][]float64
 }
 
-// Settings choose how the index is built. Zero values take the defaults.
+// Settings choose how the index is built, as [assess] in flexemp.toml. Zero
+// values take the defaults.
 type Settings struct {
-	Normalisation    string                // minmax (default), zscore, goalposts
-	Aggregation      string                // arithmetic (default), geometric
-	DimensionWeights map[string]float64    // default flexemp.DefaultDimensionWeights
-	IndicatorWeights map[string]float64    // within a dimension; default each indicator's declared weight
-	Goalposts        map[string][2]float64 // per indicator [low, high], for goalposts
-	MaxMissingShare  float64               // a city missing more than this share is not ranked; default 1/3
-	MaxTreated       int                   // most cities winsorised per indicator; default 2
-	ExcellentShare   float64               // 优秀 within ⌈share × n⌉ ranks; default 0.2
-	GoodShare        float64               // 良好 within ⌈share × n⌉ ranks; default 0.6
+	Normalisation    string                `toml:"normalisation"`     // minmax (default), zscore, goalposts
+	Aggregation      string                `toml:"aggregation"`       // arithmetic (default), geometric
+	DimensionWeights map[string]float64    `toml:"dimension_weights"` // 规模结构 = 20 …; default flexemp.DefaultDimensionWeights
+	IndicatorWeights map[string]float64    `toml:"indicator_weights"` // I1 = 1 … within a dimension; default each indicator's declared weight
+	Goalposts        map[string][2]float64 `toml:"goalposts"`         // I1 = [low, high], for goalposts
+	MaxMissingShare  float64               `toml:"max_missing_share"` // a city missing more than this share is not ranked; default 1/3
+	MaxTreated       int                   `toml:"max_treated"`       // most cities winsorised per indicator; default 2
+	ExcellentShare   float64               `toml:"excellent_share"`   // 优秀 within ⌈share × n⌉ ranks; default 0.2
+	GoodShare        float64               `toml:"good_share"`        // 良好 within ⌈share × n⌉ ranks; default 0.6
 }
 
 func (s Settings) withDefaults() Settings {

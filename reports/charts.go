@@ -234,11 +234,7 @@ func breachChart(d *Data) Chart {
 	for _, c := range flexemp.Cities {
 		names = append(names, c.Name)
 	}
-	var rules []string
-	for _, name := range metrics.RuleNames {
-		rules = append(rules, name)
-	}
-	sort.Strings(rules)
+	rules := RuleNames()
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(base("chart_breaches", "补贴违规笔数（按城市和规则）", "440px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0", Type: "scroll"}),

@@ -178,7 +178,7 @@ func (d *Data) BreachCounts() map[string]map[string]int {
 		if out[b.City] == nil {
 			out[b.City] = map[string]int{}
 		}
-		out[b.City][metrics.RuleNames[b.Rule]]++
+		out[b.City][RuleName(b.Rule)]++
 	}
 	return out
 }

@@ -200,10 +200,7 @@ func heatColour(score float64) string {
 
 func (p *page) breachCounts(d *Data) {
 	counts := d.BreachCounts()
-	for _, name := range metrics.RuleNames {
-		p.Rules = append(p.Rules, name)
-	}
-	sort.Strings(p.Rules)
+	p.Rules = RuleNames()
 	for _, c := range flexemp.Cities {
 		row := breachCountRow{Code: c.Code, Name: c.Name}
 		for _, rule := range p.Rules {
@@ -280,13 +277,13 @@ func city(d *Data, c *metrics.CityResult) cityPage {
 		if b.City != c.Code {
 			continue
 		}
-		limit, value := b.Describe()
+		limit, value := Describe(b)
 		paid := dash
 		if b.PaidOn != nil {
 			paid = b.PaidOn.Format("2006-01-02")
 		}
 		cp.Breaches = append(cp.Breaches, breachRow{Upload: strconv.FormatInt(b.UploadID, 10), Row: strconv.Itoa(b.RowNo),
-			Type: b.SubsidyType, PaidOn: paid, Group: b.PersonGroup, Rule: metrics.RuleNames[b.Rule], Limit: limit, Value: value})
+			Type: b.SubsidyType, PaidOn: paid, Group: b.PersonGroup, Rule: RuleName(b.Rule), Limit: limit, Value: value})
 	}
 	var reasons []string
 	for reason := range d.Rejects[c.Code] {

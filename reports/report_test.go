@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -249,11 +248,7 @@ func TestFormats(t *testing.T) {
 	if got := reports.Signed("I1", &w); got != "-1.50" {
 		t.Errorf("Signed rate = %s", got)
 	}
-	var names []string
-	for _, n := range metrics.RuleNames {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := reports.RuleNames()
 	if len(names) != 6 {
 		t.Errorf("rules %v", names)
 	}

@@ -2,7 +2,9 @@ package reports
 
 import (
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/metrics"
@@ -29,15 +31,22 @@ func RankRows(pr *metrics.PeriodResult) []RankRow {
 		if c.Ranked {
 			row.Rank, row.Band = strconv.Itoa(c.Rank), fmt.Sprintf("%d–%d", c.RankP5, c.RankP95)
 		}
-		switch {
-		case c.Priority:
-			row.Note = Priority
-		case c.Grade == flexemp.GradeExcellent:
-			row.Note = fmt.Sprintf("排名不稳健：%s的模拟落出优秀名次", Percent(c.OutTop))
-		}
+		row.Note = Note(&c)
 		out = append(out, row)
 	}
 	return out
+}
+
+// Note marks a city recommended for priority, or says why a 优秀 city is
+// not robust; other cities get none.
+func Note(c *metrics.CityResult) string {
+	switch {
+	case c.Priority:
+		return Priority
+	case c.Grade == flexemp.GradeExcellent:
+		return fmt.Sprintf("排名不稳健：%s的模拟落出优秀名次", Percent(c.OutTop))
+	}
+	return ""
 }
 
 // Headline is a city's result in one sentence.
@@ -46,8 +55,8 @@ func Headline(c *metrics.CityResult) string {
 		return "数据不足，未参与排名"
 	}
 	s := fmt.Sprintf("第 %d 名（90%%名次区间 %d–%d），综合指数 %.2f，等次 %s", c.Rank, c.RankP5, c.RankP95, *c.Index, c.Grade)
-	if c.Priority {
-		s += "，" + Priority
+	if n := Note(c); n != "" {
+		s += "，" + n
 	}
 	return s
 }
@@ -68,4 +77,38 @@ func ChangeText(ch metrics.Change, c *metrics.CityResult) string {
 		move = fmt.Sprintf("下降 %d 位", -r)
 	}
 	return fmt.Sprintf("较上期（%s）：名次 %d → %d，%s；综合指数 %+.2f。", ch.Previous.Label(), ch.Before.Rank, c.Rank, move, *ch.IndexDelta)
+}
+
+// WriteSummary writes a ranking in five lines: the top three, the last, and
+// the grades with the cities recommended for priority.
+func WriteSummary(w io.Writer, r *metrics.PeriodResult) error {
+	var ranked []metrics.CityResult
+	grades := map[string]int{}
+	var priority []string
+	for _, c := range r.Cities {
+		grades[c.Grade]++
+		if c.Priority {
+			priority = append(priority, c.Name)
+		}
+		if c.Ranked {
+			ranked = append(ranked, c)
+		}
+	}
+	line := func(c metrics.CityResult) {
+		fmt.Fprintf(w, "%2d  %s  指数 %.2f  90%%区间 %d–%d  %s\n", c.Rank, c.Name, *c.Index, c.RankP5, c.RankP95, c.Grade)
+	}
+	for i := 0; i < 3 && i < len(ranked); i++ {
+		line(ranked[i])
+	}
+	if len(ranked) > 3 {
+		line(ranked[len(ranked)-1])
+	}
+	if len(priority) == 0 {
+		priority = []string{"无"}
+	}
+	_, err := fmt.Fprintf(w, "%s：%s %d、%s %d、%s %d、%s %d；%s：%s\n", r.Period.Label(),
+		flexemp.GradeExcellent, grades[flexemp.GradeExcellent], flexemp.GradeGood, grades[flexemp.GradeGood],
+		flexemp.GradeFair, grades[flexemp.GradeFair], flexemp.GradeInsufficient, grades[flexemp.GradeInsufficient],
+		Priority, strings.Join(priority, "、"))
+	return err
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/metrics"
 )
 
 // Sheet names of ranking.xlsx.
@@ -165,12 +164,12 @@ func XLSX(w io.Writer, d *Data) error {
 		{"人员类别", 12, 0}, {"规则", 34, 0}, {"限额", 14, 0}, {"实际", 14, 0}}
 	rows = nil
 	for _, b := range d.Breaches {
-		limit, value := b.Describe()
+		limit, value := Describe(b)
 		paid := ""
 		if b.PaidOn != nil {
 			paid = b.PaidOn.Format("2006-01-02")
 		}
-		rows = append(rows, []any{b.UploadID, cityName(b.City), b.RowNo, b.SubsidyType, paid, b.PersonGroup, metrics.RuleNames[b.Rule], limit, value})
+		rows = append(rows, []any{b.UploadID, cityName(b.City), b.RowNo, b.SubsidyType, paid, b.PersonGroup, RuleName(b.Rule), limit, value})
 	}
 	if err := write(SheetBreaches, cols, rows); err != nil {
 		return err

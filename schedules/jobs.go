@@ -15,7 +15,7 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/reports"
-	"github.com/liaoning-hrss/flexemp/server"
+	"github.com/liaoning-hrss/flexemp/store"
 )
 
 // Specs are the jobs' schedules (cron, Asia/Shanghai).
@@ -24,6 +24,31 @@ type Specs struct {
 	Assess   string `toml:"assess"`   // default 02:30 every night
 	Report   string `toml:"report"`   // default 09:00 on the 15th
 	Reminder string `toml:"reminder"` // default 09:00 on the 10th
+}
+
+// Options are the scheduler's settings, as [schedules] in flexemp.toml.
+type Options struct {
+	Specs
+	Inbox    string `toml:"inbox_dir"`    // <city>/<kind>/<file> dropped here are picked up; default <db dir>/inbox
+	Archive  string `toml:"archive_dir"`  // default <db dir>/archive
+	Rejected string `toml:"rejected_dir"` // default <db dir>/rejected
+	Reports  string `toml:"reports_dir"`  // default <db dir>/reports
+	Off      bool   `toml:"off"`          // serve without the scheduler
+}
+
+// Beside fills the folders left empty with their defaults beside the
+// database file.
+func (o Options) Beside(dbPath string) Options {
+	dir := filepath.Dir(dbPath)
+	for _, f := range []struct {
+		p    *string
+		name string
+	}{{&o.Inbox, "inbox"}, {&o.Archive, "archive"}, {&o.Rejected, "rejected"}, {&o.Reports, "reports"}} {
+		if *f.p == "" {
+			*f.p = filepath.Join(dir, f.name)
+		}
+	}
+	return o
 }
 
 // DefaultSpecs are SPEC's rhythm.
@@ -39,7 +64,7 @@ const (
 
 // Env is what the jobs work with.
 type Env struct {
-	Server *server.Server
+	Store  *store.Store
 	Mailer *Mailer
 	// Inbox holds dropped files as <city>/<kind>/<file>; accepted ones move
 	// to Archive, refused ones to Rejected with a reason file beside them.
@@ -128,7 +153,7 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 					continue
 				}
 				month, named := MonthInName(f.Name())
-				res, err := e.Server.Ingest(ctx, ingest.Request{Path: path, FileName: f.Name(), City: city.Code, Kind: kind,
+				res, err := e.Store.Ingest(ctx, ingest.Request{Path: path, FileName: f.Name(), City: city.Code, Kind: kind,
 					Month: month, Uploader: "inbox", ReceivedAt: now.In(flexemp.Shanghai)})
 				if err != nil {
 					problems = append(problems, fmt.Sprintf("%s: %v", filepath.Join(sub, f.Name()), err))
@@ -226,7 +251,7 @@ func currentPeriods(t time.Time) []flexemp.Period {
 func (e *Env) assess(ctx context.Context, planned time.Time) (Result, error) {
 	var done []string
 	for _, p := range currentPeriods(planned) {
-		a, err := e.Server.Assess(ctx, p)
+		a, err := e.Store.Assess(ctx, p)
 		if err != nil {
 			return Result{Detail: strings.Join(done, "；")}, fmt.Errorf("%s: %w", p, err)
 		}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/liaoning-hrss/flexemp/store"
 )
 
 // MailConfig is the SMTP server and who gets what.
@@ -51,8 +53,7 @@ type Outgoing struct {
 // message, once, with the same Message-ID.
 type Mailer struct {
 	Config  MailConfig
-	DB      *sql.DB
-	Write   func(func() error) error // the write funnel
+	Store   *store.Store // deliveries are recorded through it
 	Now     func() time.Time
 	Sleep   func(time.Duration) // between attempts; default time.Sleep
 	Retries int                 // attempts per delivery and run; default 3
@@ -130,13 +131,13 @@ func (m *Mailer) Send(ctx context.Context, msgs []Outgoing) (DeliveryReport, err
 // record notes a delivery before it is sent and returns its status.
 func (m *Mailer) record(ctx context.Context, o Outgoing, id string) (string, error) {
 	var status string
-	err := m.Write(func() error {
-		err := m.DB.QueryRowContext(ctx, `SELECT status FROM mail_deliveries WHERE message_id = ?`, id).Scan(&status)
+	err := m.Store.Write(func() error {
+		err := m.Store.DB().QueryRowContext(ctx, `SELECT status FROM mail_deliveries WHERE message_id = ?`, id).Scan(&status)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		status = "pending"
-		_, err = m.DB.ExecContext(ctx, `INSERT INTO mail_deliveries (delivery_id, mail_key, recipient, message_id, subject, status, created_at)
+		_, err = m.Store.DB().ExecContext(ctx, `INSERT INTO mail_deliveries (delivery_id, mail_key, recipient, message_id, subject, status, created_at)
 			SELECT coalesce(max(delivery_id), 0) + 1, ?, ?, ?, ?, 'pending', ? FROM mail_deliveries`, o.Key, o.To, id, o.Subject, m.Now())
 		return err
 	})
@@ -144,8 +145,8 @@ func (m *Mailer) record(ctx context.Context, o Outgoing, id string) (string, err
 }
 
 func (m *Mailer) exec(ctx context.Context, query string, args ...any) error {
-	return m.Write(func() error {
-		_, err := m.DB.ExecContext(ctx, query, args...)
+	return m.Store.Write(func() error {
+		_, err := m.Store.DB().ExecContext(ctx, query, args...)
 		return err
 	})
 }

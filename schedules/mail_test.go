@@ -2,36 +2,27 @@ package schedules_test
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp/internal/smtptest"
+	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/schedules"
+	"github.com/liaoning-hrss/flexemp/store"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
-func openDB(t *testing.T) *sql.DB {
+// openStore is a store over a new database that takes no uploads.
+func openStore(t *testing.T) *store.Store {
 	t.Helper()
 	db, err := transform.Open(context.Background(), filepath.Join(t.TempDir(), "flexemp.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-// funnel is a write funnel for tests without a server.
-func funnel() func(func() error) error {
-	var mu sync.Mutex
-	return func(f func() error) error {
-		mu.Lock()
-		defer mu.Unlock()
-		return f()
-	}
+	return store.New(db, nil, metrics.AssessOptions{})
 }
 
 var clock = time.Date(2024, 4, 15, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -40,7 +31,7 @@ func newMailer(t *testing.T, mb *smtptest.Mailbox) (*schedules.Mailer, *[]time.D
 	var slept []time.Duration
 	return &schedules.Mailer{
 		Config: schedules.MailConfig{Host: "127.0.0.1", Port: mb.Port, TLS: "none", From: "考核系统 <flexemp@hrss.example>"},
-		DB:     openDB(t), Write: funnel(), Now: func() time.Time { return clock },
+		Store:  openStore(t), Now: func() time.Time { return clock },
 		Sleep: func(d time.Duration) { slept = append(slept, d) },
 	}, &slept
 }
@@ -109,7 +100,7 @@ func TestMailSurvivesCrashAndRetry(t *testing.T) {
 	}
 	status := func(to string) string {
 		var s string
-		m.DB.QueryRow(`SELECT status FROM mail_deliveries WHERE recipient = ?`, to).Scan(&s)
+		m.Store.DB().QueryRow(`SELECT status FROM mail_deliveries WHERE recipient = ?`, to).Scan(&s)
 		return s
 	}
 	if status("a@x.example") != "sent" || status("b@x.example") != "pending" || status("c@x.example") != "" {
@@ -139,7 +130,7 @@ func TestMailSurvivesCrashAndRetry(t *testing.T) {
 	}
 	var attempts int
 	var lastErr string
-	m.DB.QueryRow(`SELECT attempts, last_error FROM mail_deliveries WHERE recipient = 'bad@x.example'`).Scan(&attempts, &lastErr)
+	m.Store.DB().QueryRow(`SELECT attempts, last_error FROM mail_deliveries WHERE recipient = 'bad@x.example'`).Scan(&attempts, &lastErr)
 	if status("bad@x.example") != "failed" || attempts != 3 || !strings.Contains(lastErr, "550") {
 		t.Errorf("bad: %s, %d attempts, %q", status("bad@x.example"), attempts, lastErr)
 	}

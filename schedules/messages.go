@@ -20,10 +20,10 @@ import (
 func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 	lm := lastMonth(planned)
 	p := flexemp.Period{Year: lm.Year}
-	if _, err := e.Server.Assess(ctx, p); err != nil {
+	if _, err := e.Store.Assess(ctx, p); err != nil {
 		return Result{}, err
 	}
-	d, err := reports.Load(ctx, e.Server.DB(), p, e.Now())
+	d, err := reports.Load(ctx, e.Store.DB(), p, e.Now())
 	if err != nil {
 		return Result{}, err
 	}
@@ -195,7 +195,7 @@ func (e *Env) cityMail(d *reports.Data, key string, lm flexemp.Month, pngs map[s
 func (e *Env) reminder(ctx context.Context, planned time.Time) (Result, error) {
 	lm := lastMonth(planned)
 	timeliness, _ := flexemp.IndicatorByID("I16")
-	receipts, err := ingest.Receipts(ctx, e.Server.DB(), lm, lm)
+	receipts, err := ingest.Receipts(ctx, e.Store.DB(), lm, lm)
 	if err != nil {
 		return Result{}, err
 	}

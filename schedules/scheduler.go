@@ -15,9 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/store"
 )
 
 // Outcomes of a job run.
@@ -45,14 +47,13 @@ type Job struct {
 
 // Scheduler runs jobs on their schedules and records every run.
 type Scheduler struct {
-	DB      *sql.DB
-	Write   func(func() error) error // the write funnel
+	Store   *store.Store // job runs are recorded through it
 	Now     func() time.Time
 	Log     *slog.Logger
-	OnRun   func(job, outcome string) // e.g. a metrics counter
-	Timeout time.Duration             // longest a run may take; default 1 hour
+	Timeout time.Duration // longest a run may take; default 1 hour
 
 	mu      sync.Mutex
+	runs    *prometheus.CounterVec // by job and outcome
 	entries map[string]*entry
 	order   []string
 	cron    *cron.Cron
@@ -193,7 +194,7 @@ func (s *Scheduler) CatchUp(ctx context.Context) error {
 			continue
 		}
 		var n int
-		if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM job_runs WHERE job = ? AND planned_at >= ?`, name, last).Scan(&n); err != nil {
+		if err := s.Store.DB().QueryRowContext(ctx, `SELECT count(*) FROM job_runs WHERE job = ? AND planned_at >= ?`, name, last).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
@@ -219,8 +220,8 @@ func lastBefore(sched cron.Schedule, now time.Time) (time.Time, bool) {
 func (s *Scheduler) run(ctx context.Context, j Job, planned time.Time) {
 	started := s.Now()
 	var id int64
-	if err := s.Write(func() error {
-		return s.DB.QueryRowContext(ctx, `INSERT INTO job_runs (run_id, job, planned_at, started_at, outcome)
+	if err := s.Store.Write(func() error {
+		return s.Store.DB().QueryRowContext(ctx, `INSERT INTO job_runs (run_id, job, planned_at, started_at, outcome)
 			SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ? FROM job_runs RETURNING run_id`, j.Name, planned, started, Running).Scan(&id)
 	}); err != nil {
 		s.log().Error("recording a job run", "job", j.Name, "err", err)
@@ -254,22 +255,36 @@ func (s *Scheduler) run(ctx context.Context, j Job, planned time.Time) {
 }
 
 func (s *Scheduler) finish(id int64, job, outcome, errText, detail string) {
-	if err := s.Write(func() error {
-		_, err := s.DB.Exec(`UPDATE job_runs SET ended_at = ?, outcome = ?, error = ?, detail = ? WHERE run_id = ?`,
+	if err := s.Store.Write(func() error {
+		_, err := s.Store.DB().Exec(`UPDATE job_runs SET ended_at = ?, outcome = ?, error = ?, detail = ? WHERE run_id = ?`,
 			s.Now(), outcome, errText, detail, id)
 		return err
 	}); err != nil {
 		s.log().Error("recording a job's end", "job", job, "err", err)
 	}
-	if s.OnRun != nil {
-		s.OnRun(job, outcome)
-	}
+	s.ran(job, outcome)
 	level := slog.LevelInfo
 	if outcome != OK {
 		level = slog.LevelWarn
 	}
 	s.log().Log(context.Background(), level, "job run", "job", job, "outcome", outcome, "error", errText, "detail", detail)
 }
+
+// Collector is the scheduler's run counter, for /metrics.
+func (s *Scheduler) Collector() prometheus.Collector { return s.counter() }
+
+func (s *Scheduler) counter() *prometheus.CounterVec {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.runs == nil {
+		s.runs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flexemp_job_runs_total",
+			Help: "Scheduled job runs by job and outcome."}, []string{"job", "outcome"})
+	}
+	return s.runs
+}
+
+// ran counts a recorded run.
+func (s *Scheduler) ran(job, outcome string) { s.counter().WithLabelValues(job, outcome).Inc() }
 
 func (s *Scheduler) log() *slog.Logger {
 	if s.Log == nil {
@@ -291,17 +306,15 @@ func (l runLogger) Info(msg string, kv ...any) {
 	}
 	s := l.s
 	now := s.Now()
-	if err := s.Write(func() error {
-		_, err := s.DB.Exec(`INSERT INTO job_runs (run_id, job, planned_at, started_at, ended_at, outcome, error)
+	if err := s.Store.Write(func() error {
+		_, err := s.Store.DB().Exec(`INSERT INTO job_runs (run_id, job, planned_at, started_at, ended_at, outcome, error)
 			SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ? FROM job_runs`,
 			l.job, now.In(flexemp.Shanghai).Truncate(time.Minute), now, now, Skipped, "上一次运行尚未结束，本次跳过")
 		return err
 	}); err != nil {
 		s.log().Error("recording a skipped run", "job", l.job, "err", err)
 	}
-	if s.OnRun != nil {
-		s.OnRun(l.job, Skipped)
-	}
+	s.ran(l.job, Skipped)
 }
 
 func (l runLogger) Error(err error, msg string, kv ...any) {

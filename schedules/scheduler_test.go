@@ -14,7 +14,7 @@ import (
 )
 
 func newScheduler(t *testing.T, clock *testclock.Clock, jobs ...schedules.Job) *schedules.Scheduler {
-	s := &schedules.Scheduler{DB: openDB(t), Write: funnel(), Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := &schedules.Scheduler{Store: openStore(t), Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, j := range jobs {
 		if err := s.Add(j); err != nil {
 			t.Fatal(err)
@@ -91,7 +91,7 @@ func TestOverlapSkippedAndPanicRecorded(t *testing.T) {
 	<-done
 	s.Trigger("slow") // panics
 	s.Trigger("slow") // still runs
-	runs, err := schedules.Runs(context.Background(), s.DB, 0)
+	runs, err := schedules.Runs(context.Background(), s.Store.DB(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestMissedRunCaughtUpOnce(t *testing.T) {
 	if len(planned) != 1 || !planned[0].Equal(testclock.Shanghai("2024-04-15 09:00")) {
 		t.Errorf("caught up %v, want once for 2024-04-15 09:00", planned)
 	}
-	runs, _ := schedules.Runs(context.Background(), s.DB, 0)
+	runs, _ := schedules.Runs(context.Background(), s.Store.DB(), 0)
 	if len(runs) != 2 {
 		t.Fatalf("%d runs recorded", len(runs))
 	}
@@ -181,7 +181,7 @@ func TestStartAndWait(t *testing.T) {
 	<-running
 	cancel()
 	s.Wait()
-	runs, _ := schedules.Runs(context.Background(), s.DB, 0)
+	runs, _ := schedules.Runs(context.Background(), s.Store.DB(), 0)
 	if len(runs) != 1 || runs[0].Outcome != schedules.Failed || runs[0].Ended == nil || runs[0].Error != "context canceled" {
 		t.Errorf("runs %+v", runs)
 	}

@@ -14,7 +14,7 @@ import (
 
 // POST /api/v1/uploads: multipart kind, month, file; answers SPEC's ingest
 // JSON object.
-func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request, p Principal) {
+func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
 	res, err := s.receive(w, r, p, nil)
 	if err != nil {
 		s.apiFail(w, r, err)
@@ -43,9 +43,9 @@ func forbidden(w http.ResponseWriter) {
 }
 
 // GET /api/v1/uploads?city=CODE: a city token sees its own city only.
-func (s *Server) apiUploads(w http.ResponseWriter, r *http.Request, p Principal) {
+func (s *Server) apiUploads(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
 	city := r.URL.Query().Get("city")
-	if p.Role == RoleCity {
+	if p.Role == flexemp.RoleCity {
 		if city == "" {
 			city = p.City
 		}
@@ -84,7 +84,7 @@ type rejectJSON struct {
 }
 
 // GET /api/v1/uploads/{id}/rejects
-func (s *Server) apiRejects(w http.ResponseWriter, r *http.Request, p Principal) {
+func (s *Server) apiRejects(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
 	id, city, err := s.uploadCity(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.apiFail(w, r, err)
@@ -117,7 +117,7 @@ func periodOf(w http.ResponseWriter, r *http.Request) (flexemp.Period, bool) {
 
 // GET /api/v1/rankings/{period}: SPEC's rank JSON; a city token sees only
 // its own city's entry.
-func (s *Server) apiRanking(w http.ResponseWriter, r *http.Request, p Principal) {
+func (s *Server) apiRanking(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
 	period, ok := periodOf(w, r)
 	if !ok {
 		return
@@ -130,9 +130,9 @@ func (s *Server) apiRanking(w http.ResponseWriter, r *http.Request, p Principal)
 	writeJSON(w, http.StatusOK, visibleRanking(pr, p))
 }
 
-func visibleRanking(pr *metrics.PeriodResult, p Principal) metrics.Ranking {
+func visibleRanking(pr *metrics.PeriodResult, p flexemp.Principal) metrics.Ranking {
 	rk := pr.Ranking()
-	if p.Role == RoleReviewer {
+	if p.Role == flexemp.RoleReviewer {
 		return rk
 	}
 	own := rk.Cities[:0:0]
@@ -146,7 +146,7 @@ func visibleRanking(pr *metrics.PeriodResult, p Principal) metrics.Ranking {
 }
 
 // GET /api/v1/cities/{code}/scorecard/{period}: the city's explanation.
-func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request, p Principal) {
+func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
 	code := r.PathValue("code")
 	if !p.CanRead(code) {
 		forbidden(w)
@@ -179,20 +179,9 @@ type assessed struct {
 	Sensitivity float64 `json:"sensitivity_seconds"`
 }
 
-// Assess runs an assessment through the write funnel.
-func (s *Server) Assess(ctx context.Context, period flexemp.Period) (*metrics.Assessment, error) {
-	var a *metrics.Assessment
-	err := s.Write(func() error {
-		var err error
-		a, err = metrics.Assess(ctx, s.db, period, s.opt.Assess)
-		return err
-	})
-	return a, err
-}
-
 // POST /api/v1/assess/{period}: reviewers only.
-func (s *Server) apiAssess(w http.ResponseWriter, r *http.Request, p Principal) {
-	if p.Role != RoleReviewer {
+func (s *Server) apiAssess(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
+	if p.Role != flexemp.RoleReviewer {
 		writeAPIError(w, http.StatusForbidden, "forbidden", "只有审核账号可以发起考核")
 		return
 	}
@@ -201,7 +190,7 @@ func (s *Server) apiAssess(w http.ResponseWriter, r *http.Request, p Principal) 
 		return
 	}
 	start := time.Now()
-	a, err := s.Assess(r.Context(), period)
+	a, err := s.store.Assess(r.Context(), period)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return

@@ -5,19 +5,21 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/liaoning-hrss/flexemp"
 )
 
 const sessionCookie = "flexemp_session"
 
 type session struct {
-	principal Principal
+	principal flexemp.Principal
 	csrf      string
 	expires   time.Time
 }
 
 // api authenticates an API request by its bearer token: 401 without a live
 // token.
-func (s *Server) api(h func(http.ResponseWriter, *http.Request, Principal)) http.HandlerFunc {
+func (s *Server) api(h func(http.ResponseWriter, *http.Request, flexemp.Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok {
@@ -25,7 +27,7 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request, Principal)) http
 			writeAPIError(w, http.StatusUnauthorized, "unauthorized", "缺少访问令牌：请在 Authorization 头中提供 Bearer 令牌")
 			return
 		}
-		p, found, err := lookupToken(r.Context(), s.db, strings.TrimSpace(token))
+		p, found, err := s.store.LookupToken(r.Context(), strings.TrimSpace(token))
 		if err != nil {
 			s.internal(w, r, err)
 			return
@@ -105,7 +107,7 @@ func (s *Server) sessionOf(r *http.Request) *session {
 
 // startSession logs a principal in: a new session id in an HttpOnly,
 // SameSite=Strict cookie, Secure over TLS.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, p Principal) {
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
 	id := randomID()
 	now := s.opt.Now()
 	s.sessionsMu.Lock()
@@ -114,10 +116,10 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, p Principa
 			delete(s.sessions, k)
 		}
 	}
-	s.sessions[id] = &session{principal: p, csrf: randomID(), expires: now.Add(s.opt.SessionTTL)}
+	s.sessions[id] = &session{principal: p, csrf: randomID(), expires: now.Add(s.opt.sessionTTL())}
 	s.sessionsMu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: int(s.opt.SessionTTL.Seconds())})
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: int(s.opt.sessionTTL().Seconds())})
 }
 
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {

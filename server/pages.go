@@ -34,7 +34,7 @@ type view struct {
 func (s *Server) viewFor(sess *session, title string) view {
 	v := view{Title: title}
 	if sess != nil {
-		v.Who, v.Reviewer, v.CSRF = sess.principal.DisplayName(), sess.principal.Role == RoleReviewer, sess.csrf
+		v.Who, v.Reviewer, v.CSRF = sess.principal.DisplayName(), sess.principal.Role == flexemp.RoleReviewer, sess.csrf
 	}
 	return v
 }
@@ -69,7 +69,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 // POST /login: the token once, then a session cookie.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	p, ok, err := lookupToken(r.Context(), s.db, r.PostFormValue("token"))
+	p, ok, err := s.store.LookupToken(r.Context(), r.PostFormValue("token"))
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -113,11 +113,11 @@ type scorecardView struct {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *session) {
-	if sess.principal.Role == RoleReviewer {
+	if sess.principal.Role == flexemp.RoleReviewer {
 		http.Redirect(w, r, "/review", http.StatusSeeOther)
 		return
 	}
-	v := cityView{view: s.viewFor(sess, "数据上传"), Limit: formatMiB(s.opt.UploadLimit),
+	v := cityView{view: s.viewFor(sess, "数据上传"), Limit: formatMiB(s.opt.uploadLimit()),
 		DefaultMonth: flexemp.MonthOf(s.opt.Now().In(flexemp.Shanghai)).First().AddDate(0, -1, 0).Format("2006-01")}
 	for _, k := range flexemp.Kinds {
 		v.Kinds = append(v.Kinds, labelled{Value: string(k), Label: flexemp.ContractOf(k).Title})
@@ -171,9 +171,9 @@ func (s *Server) scorecard(ctx context.Context, city string) (*scorecardView, er
 	return sc, nil
 }
 
-func (s *Server) uploadRows(ctx context.Context, p Principal, limit int) ([]uploadRow, error) {
+func (s *Server) uploadRows(ctx context.Context, p flexemp.Principal, limit int) ([]uploadRow, error) {
 	city := ""
-	if p.Role == RoleCity {
+	if p.Role == flexemp.RoleCity {
 		city = p.City
 	}
 	ups, _, err := ingest.FindUploads(ctx, s.db, flexemp.UploadFilter{City: city, Limit: limit})
@@ -268,7 +268,7 @@ type reviewView struct {
 
 // reviewerOnly refuses a city's session on a reviewer page.
 func (s *Server) reviewerOnly(w http.ResponseWriter, r *http.Request, sess *session) bool {
-	if sess.principal.Role != RoleReviewer {
+	if sess.principal.Role != flexemp.RoleReviewer {
 		s.pageError(w, r, sess, http.StatusForbidden, "此页面仅供审核人员使用。")
 		return false
 	}
@@ -390,7 +390,7 @@ func (s *Server) assessForm(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.pageError(w, r, sess, http.StatusBadRequest, flexemp.ErrorMessage(err))
 		return
 	}
-	if _, err := s.Assess(r.Context(), p); err != nil {
+	if _, err := s.store.Assess(r.Context(), p); err != nil {
 		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
 		return
 	}

@@ -1,8 +1,6 @@
 // Package server is flexemp's HTTP side: city uploads, reviewer pages and
-// the JSON API over one DuckDB file, in the process that owns it. Every
-// write (an upload, an assessment, a token) goes through one funnel, so
-// concurrent requests wait for each other instead of failing with a write
-// conflict.
+// the JSON API over the store, in the process that owns the database. Every
+// write goes through the store's one lock.
 package server
 
 import (
@@ -22,28 +20,31 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/ingest"
-	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/store"
 )
 
-// Options are the server's settings; zero values take the defaults.
+// Options are the server's settings, as [server] in flexemp.toml; zero
+// values take the defaults.
 type Options struct {
-	UploadLimit int64         // bytes of one uploaded file; default 100 MiB
-	SessionTTL  time.Duration // how long a page login lasts; default 12 hours
-	TempDir     string        // where uploads are spooled; default the system's
-	Assess      metrics.AssessOptions
-	Now         func() time.Time
-	Log         *slog.Logger
+	UploadLimitMiB int64            `toml:"upload_limit_mib"` // largest uploaded file; default 100
+	SessionHours   int              `toml:"session_hours"`    // how long a page login lasts; default 12
+	TempDir        string           `toml:"-"`                // where uploads are spooled; default the system's
+	Now            func() time.Time `toml:"-"`
+	Log            *slog.Logger     `toml:"-"`
+	// Collectors are other counters /metrics shows, e.g. the scheduler's.
+	Collectors []prometheus.Collector `toml:"-"`
 }
+
+func (o Options) uploadLimit() int64 { return o.UploadLimitMiB << 20 }
+
+func (o Options) sessionTTL() time.Duration { return time.Duration(o.SessionHours) * time.Hour }
 
 // Server serves one database.
 type Server struct {
-	db       *sql.DB
-	ingester *ingest.Ingester
-	opt      Options
-	log      *slog.Logger
-
-	writes sync.Mutex // the write funnel
+	store *store.Store
+	db    *sql.DB // the store's, for reads
+	opt   Options
+	log   *slog.Logger
 
 	sessionsMu sync.Mutex
 	sessions   map[string]*session
@@ -52,13 +53,13 @@ type Server struct {
 	handler http.Handler
 }
 
-// New makes a server over db, with g loading its uploads.
-func New(db *sql.DB, g *ingest.Ingester, o Options) *Server {
-	if o.UploadLimit == 0 {
-		o.UploadLimit = 100 << 20
+// New makes a server over a store.
+func New(st *store.Store, o Options) *Server {
+	if o.UploadLimitMiB == 0 {
+		o.UploadLimitMiB = 100
 	}
-	if o.SessionTTL == 0 {
-		o.SessionTTL = 12 * time.Hour
+	if o.SessionHours == 0 {
+		o.SessionHours = 12
 	}
 	if o.TempDir == "" {
 		o.TempDir = os.TempDir()
@@ -69,26 +70,14 @@ func New(db *sql.DB, g *ingest.Ingester, o Options) *Server {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	s := &Server{db: db, ingester: g, opt: o, log: o.Log, sessions: map[string]*session{}, metrics: newMetrics()}
+	s := &Server{store: st, db: st.DB(), opt: o, log: o.Log, sessions: map[string]*session{},
+		metrics: newMetrics(append(st.Collectors(), o.Collectors...)...)}
 	s.handler = s.routes()
 	return s
 }
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
-
-// Metrics is the registry /metrics serves, for the scheduler's counters too.
-func (s *Server) Metrics() *prometheus.Registry { return s.metrics.registry }
-
-// Write runs f alone among the server's writes.
-func (s *Server) Write(f func() error) error {
-	s.writes.Lock()
-	defer s.writes.Unlock()
-	return f()
-}
-
-// DB is the server's database, for reads.
-func (s *Server) DB() *sql.DB { return s.db }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -178,7 +167,7 @@ func (s *Server) observe(route string, h http.HandlerFunc) http.Handler {
 }
 
 // noteWho records the principal for the request log.
-func noteWho(r *http.Request, p Principal) {
+func noteWho(r *http.Request, p flexemp.Principal) {
 	if who, ok := r.Context().Value(principalKey{}).(*string); ok {
 		*who = p.Label()
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/liaoning-hrss/flexemp/internal/testfiles"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/server"
+	"github.com/liaoning-hrss/flexemp/store"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
@@ -37,6 +38,7 @@ const testdata = "../testdata"
 type site struct {
 	t        *testing.T
 	db       *sql.DB
+	st       *store.Store
 	srv      *server.Server
 	ts       *httptest.Server
 	city     map[string]string // city code → token
@@ -85,20 +87,20 @@ func newSite(t *testing.T, o server.Options) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	g := &ingest.Ingester{DB: db, Key: []byte("server-test-key-0123456789"), Limits: ingest.Limits{UnzipSize: 8 << 20}}
+	g := &ingest.Ingester{DB: db, Key: []byte("server-test-key-0123456789"), Options: ingest.Options{UnzipLimitMiB: 8}}
 	o.TempDir = filepath.Join(dir, "spool")
 	os.MkdirAll(o.TempDir, 0o755)
 	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	o.Assess = metrics.AssessOptions{Seed: 1, Draws: 100}
-	s := &site{t: t, db: db, srv: server.New(db, g, o), city: map[string]string{}, spool: o.TempDir, files: map[string]map[string]gen.File{}}
+	st := store.New(db, g, metrics.AssessOptions{Seed: 1, Draws: 100})
+	s := &site{t: t, db: db, st: st, srv: server.New(st, o), city: map[string]string{}, spool: o.TempDir, files: map[string]map[string]gen.File{}}
 	s.ts = httptest.NewServer(s.srv.Handler())
 	t.Cleanup(s.ts.Close)
 	for _, c := range flexemp.Cities {
-		if s.city[c.Code], err = server.AddToken(ctx, db, c.Code, "", time.Now()); err != nil {
+		if s.city[c.Code], err = st.AddToken(ctx, c.Code, "", time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if s.reviewer, err = server.AddToken(ctx, db, "", "省厅审核", time.Now()); err != nil {
+	if s.reviewer, err = st.AddToken(ctx, "", "省厅审核", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	var man *gen.Manifest
@@ -254,7 +256,7 @@ func TestAccessMatrix(t *testing.T) {
 		t.Errorf("reviewer upload: %d, want 403", code)
 	}
 	// No token, a bad token, a revoked token: 401 everywhere.
-	if _, err := server.RevokeTokens(context.Background(), s.db, "210500", "", time.Now()); err != nil {
+	if _, err := s.st.RevokeTokens(context.Background(), "210500", "", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	for _, token := range []string{"", "fxe_not-a-token", "nonsense", s.city["210500"]} {
@@ -430,11 +432,11 @@ func TestSessionsAndCSRF(t *testing.T) {
 // Hostile and broken files get the right status, nothing is half-written,
 // and a file's name never becomes a path.
 func TestUploadRefusals(t *testing.T) {
-	s := newSite(t, server.Options{UploadLimit: 256 << 10})
+	s := newSite(t, server.Options{UploadLimitMiB: 1})
 	token := s.city["210100"]
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.csv")
-	os.WriteFile(big, bytes.Repeat([]byte("x,"), 200<<10), 0o644)
+	os.WriteFile(big, bytes.Repeat([]byte("x,"), 1<<20), 0o644)
 	bomb, err := testfiles.ZipBomb(dir, 64<<20)
 	if err != nil {
 		t.Fatal(err)

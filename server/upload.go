@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -27,12 +26,12 @@ func (e *uploadRefusal) Error() string { return e.message }
 // session, its csrf field first) into a spool file and ingests it for the principal's city
 // through the write funnel. The file's name is only a label: it never
 // becomes a path.
-func (s *Server) receive(w http.ResponseWriter, r *http.Request, p Principal, csrf *session) (*ingest.Result, error) {
-	if p.Role != RoleCity {
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, p flexemp.Principal, csrf *session) (*ingest.Result, error) {
+	if p.Role != flexemp.RoleCity {
 		return nil, &uploadRefusal{http.StatusForbidden, "forbidden", "审核账号只能查看，不能上传数据"}
 	}
 	// The limit is the file's; the form's other fields get a little room.
-	r.Body = http.MaxBytesReader(w, r.Body, s.opt.UploadLimit+64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, s.opt.uploadLimit()+64<<10)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, &uploadRefusal{http.StatusBadRequest, "invalid", "请以 multipart/form-data 提交：kind、month 与 file"}
@@ -71,14 +70,14 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p Principal, cs
 				return nil, err
 			}
 			spool = f.Name()
-			n, err := io.Copy(f, io.LimitReader(part, s.opt.UploadLimit+1))
+			n, err := io.Copy(f, io.LimitReader(part, s.opt.uploadLimit()+1))
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
 			if err != nil {
 				return nil, s.readRefusal(err)
 			}
-			if n > s.opt.UploadLimit {
+			if n > s.opt.uploadLimit() {
 				return nil, s.tooLarge()
 			}
 		default:
@@ -107,28 +106,8 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p Principal, cs
 			return nil, &uploadRefusal{http.StatusBadRequest, "invalid", flexemp.ErrorMessage(err)}
 		}
 	}
-	return s.Ingest(r.Context(), ingest.Request{Path: spool, FileName: name, City: p.City, Kind: k,
+	return s.store.Ingest(r.Context(), ingest.Request{Path: spool, FileName: name, City: p.City, Kind: k,
 		Month: m, Uploader: p.Label(), ReceivedAt: s.opt.Now().In(flexemp.Shanghai)})
-}
-
-// Ingest loads one file through the write funnel and counts it in the
-// metrics: the way in for the upload form, the API and the inbox.
-func (s *Server) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result, error) {
-	var res *ingest.Result
-	err := s.Write(func() error {
-		var err error
-		res, err = s.ingester.Ingest(ctx, req)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.metrics.uploads.WithLabelValues(res.Status).Inc()
-	if res.Status == ingest.StatusAccepted {
-		s.metrics.rows.WithLabelValues("accepted").Add(float64(res.Accepted))
-		s.metrics.rows.WithLabelValues("rejected").Add(float64(res.Rejected))
-	}
-	return res, nil
 }
 
 // readField reads a small form field's value.
@@ -151,7 +130,7 @@ func uploadStatus(res *ingest.Result) int {
 
 func (s *Server) tooLarge() *uploadRefusal {
 	return &uploadRefusal{http.StatusRequestEntityTooLarge, "too_large",
-		"文件超过上传上限 " + formatMiB(s.opt.UploadLimit) + "，未入库"}
+		"文件超过上传上限 " + formatMiB(s.opt.uploadLimit()) + "，未入库"}
 }
 
 func (s *Server) readRefusal(err error) error {

@@ -22,8 +22,8 @@ var migrations embed.FS
 // Settings are DuckDB settings for the process that owns the file. Zero
 // values keep DuckDB's defaults.
 type Settings struct {
-	MemoryLimit string // e.g. "1GB": DuckDB's buffer pool; a lower limit keeps a large upload's memory flat at some cost in speed
-	Threads     int
+	MemoryLimit string `toml:"memory_limit"` // e.g. "1GB": DuckDB's buffer pool; a lower limit keeps a large upload's memory flat at some cost in speed; default DuckDB's (80% of RAM)
+	Threads     int    `toml:"threads"`      // default all cores
 }
 
 func (s Settings) dsn() string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/reports"
 )
 
 func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -117,7 +118,7 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if c.Priority {
 			prio = "推荐"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", optInt(c.Rank), c.Name, num(c.Index, 2), band, c.Grade, prio)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", optInt(c.Rank), c.Name, reports.Fixed(c.Index, 2), band, c.Grade, prio)
 	}
 	return tw.Flush()
 }

@@ -2,218 +2,25 @@ package main
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
-	"text/tabwriter"
-	"time"
 
-	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/gen"
-	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/bench"
 )
 
-// runBench measures whole-pipeline figures: each ingest runs in a child
-// process of its own, so its peak RSS is its own, beside DuckDB's read_csv of
-// the same file into a table.
+// runBench measures whole-pipeline figures with this binary (package bench).
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stderr)
-	dir := fs.String("dir", filepath.Join(os.TempDir(), "flexemp-bench"), "folder for input files (kept between runs) and databases")
-	rowsFlag := fs.String("rows", "1000000,5000000", "registrations CSV sizes, comma-separated")
-	xlsxRows := fs.Int("xlsx-rows", 200000, "rows of the workbook to ingest (0: skip)")
-	memLimit := fs.String("memory-limit", "", "DuckDB memory_limit for the ingest, e.g. 128MB (default DuckDB's)")
-	yardstick := fs.String("yardstick", "", "internal: time DuckDB's read_csv of this file and print the seconds")
-	suite := fs.String("suite", "all", "ingest, assess, serve or all")
-	serveRows := fs.Int("serve-rows", 10000, "rows of each file uploaded in the serve suite")
-	workers := fs.Int("workers", 14, "concurrent uploaders in the serve suite")
-	assessScale := fs.Float64("assess-scale", 1, "generator scale of the province-year the assess figures use")
-	runs := fs.Int("runs", 3, "assess runs")
+	o := bench.Flags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := oneOf("suite", *suite, "ingest", "assess", "serve", "all"); err != nil {
-		return err
-	}
-	if *yardstick != "" {
-		d, err := readCSVYardstick(ctx, filepath.Join(*dir, "yardstick.db"), *yardstick)
-		if err == nil {
-			fmt.Fprintf(stdout, "%.3f\n", d.Seconds())
-		}
+	if err := oneOf("suite", o.Suite, bench.Suites...); err != nil {
 		return err
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	all := *suite == "all"
-	if all || *suite == "ingest" {
-		if err := benchIngest(ctx, self, *dir, *rowsFlag, *xlsxRows, *memLimit, stdout, stderr); err != nil {
-			return err
-		}
-	}
-	if all || *suite == "assess" {
-		if err := benchAssess(ctx, self, *dir, *assessScale, *runs, stdout, stderr); err != nil {
-			return err
-		}
-	}
-	if all || *suite == "serve" {
-		return benchServe(ctx, self, *dir, *serveRows, *workers, stdout, stderr)
-	}
-	return nil
-}
-
-// benchIngest ingests big registration files, each in a child process.
-func benchIngest(ctx context.Context, self, dir, rowsFlag string, xlsxRows int, memLimit string, stdout, stderr io.Writer) error {
-	type job struct {
-		name string
-		rows int
-	}
-	var jobs []job
-	for _, s := range strings.Split(rowsFlag, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n <= 0 {
-			return usagef("--rows: %q is not a row count", s)
-		}
-		jobs = append(jobs, job{fmt.Sprintf("registrations-%d.csv", n), n})
-	}
-	if xlsxRows > 0 {
-		jobs = append(jobs, job{fmt.Sprintf("registrations-%d.xlsx", xlsxRows), xlsxRows})
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	config := filepath.Join(dir, "bench.toml")
-	if err := os.WriteFile(config, []byte(fmt.Sprintf("[duckdb]\nmemory_limit = %q\n", memLimit)), 0o644); err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "file\trows\tMiB\tingest s\trows/s\tpeak RSS MiB\tread_csv s\tingest/read_csv")
-	for _, j := range jobs {
-		path := filepath.Join(dir, j.name)
-		if _, err := os.Stat(path); err != nil {
-			fmt.Fprintf(stderr, "writing %s …\n", path)
-			if err := gen.BigRegistrations(path, j.rows, 1); err != nil {
-				return err
-			}
-		}
-		st, _ := os.Stat(path)
-		db := filepath.Join(dir, "bench.db")
-		os.Remove(db)
-		os.Remove(db + ".wal")
-		cmd := exec.CommandContext(ctx, self, "ingest", "--config", config, "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", path)
-		cmd.Env = append(os.Environ(), "FLEXEMP_ID_KEY=benchmark-key-not-secret")
-		cmd.Stderr = stderr
-		start := time.Now()
-		out, err := cmd.Output()
-		took := time.Since(start)
-		if err != nil {
-			return fmt.Errorf("ingest %s: %v: %s", j.name, err, out)
-		}
-		rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
-		yard, ratio := "-", "-"
-		if strings.HasSuffix(path, ".csv") {
-			// In a child too: the parent stays small, so no child's peak RSS
-			// counts memory the parent had when it was forked.
-			out, err := exec.CommandContext(ctx, self, "bench", "--dir", dir, "--yardstick", path).Output()
-			if err != nil {
-				return fmt.Errorf("read_csv yardstick: %w", err)
-			}
-			secs, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
-			if err != nil {
-				return fmt.Errorf("read_csv yardstick: %q", out)
-			}
-			yard, ratio = fmt.Sprintf("%.2f", secs), fmt.Sprintf("%.2f×", took.Seconds()/secs)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%.0f\t%.0f\t%s\t%s\n", j.name, j.rows, float64(st.Size())/(1<<20),
-			took.Seconds(), float64(j.rows)/took.Seconds(), rss, yard, ratio)
-		tw.Flush()
-	}
-	return nil
-}
-
-// benchAssess assesses one generated province-year: the whole command in a
-// child process (wall time and peak RSS), then the stages in this process,
-// runs times each. The data is generated and ingested once and kept in dir.
-func benchAssess(ctx context.Context, self, dir string, scale float64, runs int, stdout, stderr io.Writer) error {
-	base := filepath.Join(dir, fmt.Sprintf("assess-scale-%g", scale))
-	data := filepath.Join(base, "data")
-	cfg := defaultConfig()
-	cfg.DB = filepath.Join(base, "flexemp.db")
-	done := filepath.Join(base, "ingested")
-	if _, err := os.Stat(done); err != nil {
-		os.RemoveAll(base)
-		fmt.Fprintf(stderr, "generating and ingesting a province-year at scale %g in %s …\n", scale, base)
-		man, err := gen.Generate(data, gen.Options{Seed: 1, Scale: scale, From: flexemp.Month{Year: 2024, Month: 1}, To: flexemp.Month{Year: 2024, Month: 12}})
-		if err != nil {
-			return err
-		}
-		db, g, err := cfg.openIngest(ctx)
-		if err != nil {
-			return err
-		}
-		_, _, _, err = ingestManifest(ctx, g, data, man, io.Discard)
-		db.Close()
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(done, nil, 0o644); err != nil {
-			return err
-		}
-	}
-	p := flexemp.Period{Year: 2024}
-	db, err := cfg.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	var rows int64
-	if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM registrations) + (SELECT count(*) FROM subsidies)
-		+ (SELECT count(*) FROM trainings) + (SELECT count(*) FROM services)`).Scan(&rows); err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "assess %s, scale %g: %d rows stored\n", p, scale, rows)
-	fmt.Fprintln(tw, "run\tcommand s\tpeak RSS MiB\ttransform s\tindex s\tsensitivity s (1000 draws)\tstore s")
-	for i := range runs {
-		db.Close() // the child must own the file
-		cmd := exec.CommandContext(ctx, self, "assess", "--db", cfg.DB, "--period", p.String())
-		start := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("assess: %v: %s", err, out)
-		}
-		whole := time.Since(start)
-		rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
-		if db, err = cfg.open(ctx); err != nil {
-			return err
-		}
-		start = time.Now()
-		a, err := metrics.Assess(ctx, db, p, metrics.AssessOptions{Seed: 1})
-		if err != nil {
-			return err
-		}
-		store := time.Since(start) - a.Transform.Took - a.MetricTook - a.SensTook
-		fmt.Fprintf(tw, "%d\t%.2f\t%.0f\t%.2f\t%.3f\t%.3f\t%.2f\n", i+1, whole.Seconds(), rss,
-			a.Transform.Took.Seconds(), a.MetricTook.Seconds(), a.SensTook.Seconds(), store.Seconds())
-	}
-	return tw.Flush()
-}
-
-// readCSVYardstick times DuckDB's own read_csv of the file into a table.
-func readCSVYardstick(ctx context.Context, dbPath, csvPath string) (time.Duration, error) {
-	os.Remove(dbPath)
-	os.Remove(dbPath + ".wal")
-	db, err := sql.Open("duckdb", dbPath)
-	if err != nil {
-		return 0, err
-	}
-	defer db.Close()
-	start := time.Now()
-	_, err = db.ExecContext(ctx, `CREATE TABLE t AS SELECT * FROM read_csv(?, header = true, all_varchar = true)`, csvPath)
-	return time.Since(start), err
+	return bench.Run(ctx, self, o, stdout, stderr)
 }

@@ -14,52 +14,30 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/schedules"
+	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
-// Config is flexemp.toml. Every setting has a default, so no config file is
-// needed to run.
+// Config is flexemp.toml: each section is its package's own options, whose
+// zero values take that package's defaults, so no config file is needed to
+// run and no default is stated twice.
 type Config struct {
-	DB        string `toml:"db"`          // the DuckDB file
-	IDKeyFile string `toml:"id_key_file"` // the pseudonym key; default <db>.key; FLEXEMP_ID_KEY wins
-	Ingest    struct {
-		RejectRatio    float64 `toml:"reject_ratio"`     // default 0.05
-		UnzipLimitMiB  int64   `toml:"unzip_limit_mib"`  // default 512
-		UploadLimitMiB int64   `toml:"upload_limit_mib"` // default 100
-	} `toml:"ingest"`
-	DuckDB struct {
-		MemoryLimit string `toml:"memory_limit"` // e.g. "256MB"; default DuckDB's own (80% of RAM)
-		Threads     int    `toml:"threads"`      // default all cores
-	} `toml:"duckdb"`
-	Assess struct {
-		Normalisation     string                `toml:"normalisation"`      // minmax (default), zscore, goalposts
-		Aggregation       string                `toml:"aggregation"`        // arithmetic (default), geometric
-		DimensionWeights  map[string]float64    `toml:"dimension_weights"`  // 规模结构 = 20 …
-		IndicatorWeights  map[string]float64    `toml:"indicator_weights"`  // I1 = 1 … (within a dimension)
-		Goalposts         map[string][2]float64 `toml:"goalposts"`          // I1 = [low, high]
-		ExcellentShare    float64               `toml:"excellent_share"`    // default 0.2
-		GoodShare         float64               `toml:"good_share"`         // default 0.6
-		GraduateExtension map[string]int        `toml:"graduate_extension"` // city code = months (0–6)
-		Draws             int                   `toml:"draws"`              // sensitivity draws, default 1000
-		Seed              uint64                `toml:"seed"`               // sensitivity seed, default 1
-	} `toml:"assess"`
-	Server struct {
-		Listen       string `toml:"listen"`        // default 127.0.0.1:8080
-		TLSCert      string `toml:"tls_cert"`      // serve HTTPS with these; session cookies are then Secure
-		TLSKey       string `toml:"tls_key"`       //
-		SessionHours int    `toml:"session_hours"` // how long a page login lasts; default 12
+	DB        string                `toml:"db"`          // the DuckDB file; default flexemp.db
+	IDKeyFile string                `toml:"id_key_file"` // the pseudonym key; default <db>.key; FLEXEMP_ID_KEY wins
+	Ingest    ingest.Options        `toml:"ingest"`
+	DuckDB    transform.Settings    `toml:"duckdb"`
+	Assess    metrics.AssessOptions `toml:"assess"`
+	Server    struct {
+		server.Options
+		Listen  string `toml:"listen"`   // default 127.0.0.1:8080
+		TLSCert string `toml:"tls_cert"` // serve HTTPS with these; session cookies are then Secure
+		TLSKey  string `toml:"tls_key"`
 	} `toml:"server"`
-	Schedules struct {
-		schedules.Specs
-		Inbox    string `toml:"inbox_dir"`    // <city>/<kind>/<file> dropped here are picked up; default <db dir>/inbox
-		Archive  string `toml:"archive_dir"`  // default <db dir>/archive
-		Rejected string `toml:"rejected_dir"` // default <db dir>/rejected
-		Reports  string `toml:"reports_dir"`  // default <db dir>/reports
-		Off      bool   `toml:"off"`          // serve without the scheduler
-	} `toml:"schedules"`
-	Mail schedules.MailConfig `toml:"mail"`
+	Schedules schedules.Options    `toml:"schedules"`
+	Mail      schedules.MailConfig `toml:"mail"`
 	// Reference names operator copies of the reference tables, relative to
 	// the config file; empty keeps the embedded ones.
 	Reference flexemp.ReferenceFiles `toml:"reference"`
@@ -68,13 +46,7 @@ type Config struct {
 // assessOptions are the configured assessment settings, with the reference
 // data read from the configured files.
 func (c Config) assessOptions() (metrics.AssessOptions, error) {
-	a := c.Assess
-	o := metrics.AssessOptions{
-		Settings: metrics.Settings{Normalisation: a.Normalisation, Aggregation: a.Aggregation,
-			DimensionWeights: a.DimensionWeights, IndicatorWeights: a.IndicatorWeights, Goalposts: a.Goalposts,
-			ExcellentShare: a.ExcellentShare, GoodShare: a.GoodShare},
-		Draws: a.Draws, Seed: a.Seed, GraduateExtension: a.GraduateExtension,
-	}
+	o := c.Assess
 	if err := o.Settings.Validate(); err != nil {
 		return o, fmt.Errorf("config [assess]: %w", err)
 	}
@@ -89,19 +61,13 @@ func (c Config) assessOptions() (metrics.AssessOptions, error) {
 // open opens (creating and migrating) the configured database with its
 // DuckDB settings.
 func (c Config) open(ctx context.Context) (*sql.DB, error) {
-	return transform.Open(ctx, c.DB, transform.Settings{MemoryLimit: c.DuckDB.MemoryLimit, Threads: c.DuckDB.Threads})
+	return transform.Open(ctx, c.DB, c.DuckDB)
 }
 
 func defaultConfig() Config {
 	var c Config
 	c.DB = "flexemp.db"
-	c.Ingest.RejectRatio = 0.05
-	c.Ingest.UnzipLimitMiB = 512
-	c.Ingest.UploadLimitMiB = 100
 	c.Server.Listen = "127.0.0.1:8080"
-	c.Server.SessionHours = 12
-	c.Assess.Draws = 1000
-	c.Assess.Seed = 1
 	return c
 }
 

@@ -69,10 +69,7 @@ func newIngester(cfg Config, db *sql.DB) (*ingest.Ingester, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ingest.Ingester{
-		DB: db, Key: key, RejectRatio: cfg.Ingest.RejectRatio,
-		Limits: ingest.Limits{UnzipSize: cfg.Ingest.UnzipLimitMiB << 20},
-	}, nil
+	return &ingest.Ingester{DB: db, Key: key, Options: cfg.Ingest}, nil
 }
 
 func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -144,7 +141,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			continue
 		}
-		fmt.Fprintln(stdout, summaryLine(res))
+		fmt.Fprintln(stdout, res.Line())
 		for i, r := range res.Samples {
 			if i == 5 {
 				fmt.Fprintf(stderr, "  … 共 %d 处问题，完整清单：flexemp rejects --upload %d\n", res.Rejected, res.UploadID)
@@ -157,22 +154,6 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return exitError(1)
 	}
 	return nil
-}
-
-// summaryLine is the one line a file's result gets.
-func summaryLine(r *ingest.Result) string {
-	switch r.Status {
-	case ingest.StatusUnchanged:
-		return fmt.Sprintf("%s: unchanged 内容与当前版本相同，未重复入库（上传编号 %d，%s 第 %d 版）", r.File, r.UploadID, r.Month, r.Version)
-	case ingest.StatusAccepted:
-		line := fmt.Sprintf("%s: accepted 已入库 %s 第 %d 版（上传编号 %d）：共 %d 行，接受 %d 行，拒绝 %d 行",
-			r.File, r.Month, r.Version, r.UploadID, r.Rows, r.Accepted, r.Rejected)
-		if len(r.Extra) > 0 {
-			line += "；已忽略表外列：" + strings.Join(r.Extra, "、")
-		}
-		return line
-	}
-	return fmt.Sprintf("%s: refused 拒收：%s", r.File, r.Error)
 }
 
 // progressFor shows a progress bar on a terminal for files past 100k rows.

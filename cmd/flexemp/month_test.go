@@ -66,7 +66,7 @@ func TestServedMonth(t *testing.T) {
 		if f.Month != "2024-03" {
 			month, _ := flexemp.ParseMonth(f.Month)
 			at, _ := time.Parse(time.RFC3339, f.ReceivedAt)
-			if _, err := svc.server.Ingest(ctx, ingest.Request{Path: src, City: f.City, Kind: f.Kind, Month: month, ReceivedAt: at}); err != nil {
+			if _, err := svc.store.Ingest(ctx, ingest.Request{Path: src, City: f.City, Kind: f.Kind, Month: month, ReceivedAt: at}); err != nil {
 				t.Fatal(err)
 			}
 			continue
@@ -173,7 +173,7 @@ func TestServedMonth(t *testing.T) {
 	}
 
 	// Every run is listed by `flexemp jobs`, and every one went well.
-	svc.db.Close()
+	svc.store.Close()
 	code, out, e := runCmd(t, "jobs", "--db", cfg.DB, "--limit", "0")
 	if code != 0 {
 		t.Fatal(e)

@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/server"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/store"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -34,7 +35,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer svc.db.Close()
+	defer svc.store.Close()
 	if !cfg.Schedules.Off {
 		svc.sched.Start(ctx)
 		// Jobs end (or roll back) before the database closes.
@@ -104,9 +105,10 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	st := store.New(db, nil, metrics.AssessOptions{})
+	defer st.Close()
 	if args[0] == "add" {
-		token, err := server.AddToken(ctx, db, code, *reviewer, time.Now())
+		token, err := st.AddToken(ctx, code, *reviewer, time.Now())
 		if err != nil {
 			return err
 		}
@@ -114,7 +116,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, token)
 		return nil
 	}
-	n, err := server.RevokeTokens(ctx, db, code, *reviewer, time.Now())
+	n, err := st.RevokeTokens(ctx, code, *reviewer, time.Now())
 	if err != nil {
 		return err
 	}

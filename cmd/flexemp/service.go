@@ -2,25 +2,24 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/server"
+	"github.com/liaoning-hrss/flexemp/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // service is what `serve` runs in one process over one database: the HTTP
-// server and the scheduler, sharing the server's write funnel.
+// server and the scheduler over one store.
 type service struct {
-	db     *sql.DB
+	store  *store.Store
 	server *server.Server
 	sched  *schedules.Scheduler
-	env    *schedules.Env
 }
 
 func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog.Logger) (*service, error) {
@@ -32,29 +31,21 @@ func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog
 	if err != nil {
 		return nil, err
 	}
-	g.Now = now
-	o.Now = now
-	srv := server.New(db, g, server.Options{UploadLimit: cfg.Ingest.UploadLimitMiB << 20,
-		SessionTTL: time.Duration(cfg.Server.SessionHours) * time.Hour, Assess: o, Log: log, Now: now})
-	dir := filepath.Dir(cfg.DB)
-	or := func(path, name string) string {
-		if path == "" {
-			return filepath.Join(dir, name)
-		}
-		return path
-	}
-	sc := cfg.Schedules
-	env := &schedules.Env{Server: srv, Now: now,
-		Inbox: or(sc.Inbox, "inbox"), Archive: or(sc.Archive, "archive"), Rejected: or(sc.Rejected, "rejected"), ReportsDir: or(sc.Reports, "reports"),
-		Mailer: &schedules.Mailer{Config: cfg.Mail, DB: db, Write: srv.Write, Now: now}}
-	sched := &schedules.Scheduler{DB: db, Write: srv.Write, Now: now, Log: log, OnRun: srv.JobRun}
+	g.Now, o.Now = now, now
+	st := store.New(db, g, o)
+	sc := cfg.Schedules.Beside(cfg.DB)
+	env := &schedules.Env{Store: st, Now: now, Inbox: sc.Inbox, Archive: sc.Archive, Rejected: sc.Rejected, ReportsDir: sc.Reports,
+		Mailer: &schedules.Mailer{Config: cfg.Mail, Store: st, Now: now}}
+	sched := &schedules.Scheduler{Store: st, Now: now, Log: log}
 	for _, j := range env.Jobs(sc.Specs) {
 		if err := sched.Add(j); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("config [schedules]: %w", err)
 		}
 	}
-	return &service{db: db, server: srv, sched: sched, env: env}, nil
+	so := cfg.Server.Options
+	so.Log, so.Now, so.Collectors = log, now, []prometheus.Collector{sched.Collector()}
+	return &service{store: st, server: server.New(st, so), sched: sched}, nil
 }
 
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -109,12 +100,12 @@ func runRunJob(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer svc.db.Close()
+	defer svc.store.Close()
 	name := fs.Arg(0)
 	if err := svc.sched.Trigger(name); err != nil {
 		return usagef("%v", err)
 	}
-	runs, err := schedules.Runs(ctx, svc.db, 1)
+	runs, err := schedules.Runs(ctx, svc.store.DB(), 1)
 	if err != nil || len(runs) == 0 {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -19,15 +19,17 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/gen"
-	"github.com/liaoning-hrss/flexemp/server"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/store"
+	"github.com/liaoning-hrss/flexemp/transform"
 )
 
-// benchServe measures the server under concurrent uploads: a `flexemp
+// serveSuite measures the server under concurrent uploads: a `flexemp
 // serve` child process on loopback, and a load generator here with one
 // worker per city, each uploading its city's 10,000-row extracts for every
 // month of 2024 in turn. It reports uploads per second and latency
 // percentiles; every upload must be accepted.
-func benchServe(ctx context.Context, self, dir string, rows, workers int, stdout, stderr io.Writer) error {
+func serveSuite(ctx context.Context, self, dir string, rows, workers int, stdout, stderr io.Writer) error {
 	base := filepath.Join(dir, "serve")
 	files := filepath.Join(base, "files")
 	if err := os.MkdirAll(files, 0o755); err != nil {
@@ -55,20 +57,19 @@ func benchServe(ctx context.Context, self, dir string, rows, workers int, stdout
 	for _, p := range []string{db, db + ".wal", db + ".key"} {
 		os.Remove(p)
 	}
-	cfg := defaultConfig()
-	cfg.DB = db
-	sqlDB, err := cfg.open(ctx)
+	sqlDB, err := transform.Open(ctx, db)
 	if err != nil {
 		return err
 	}
+	tk := store.New(sqlDB, nil, metrics.AssessOptions{})
 	tokens := map[string]string{}
 	for _, c := range flexemp.Cities {
-		if tokens[c.Code], err = server.AddToken(ctx, sqlDB, c.Code, "", time.Now()); err != nil {
-			sqlDB.Close()
+		if tokens[c.Code], err = tk.AddToken(ctx, c.Code, "", time.Now()); err != nil {
+			tk.Close()
 			return err
 		}
 	}
-	sqlDB.Close()
+	tk.Close()
 
 	cmd := exec.CommandContext(ctx, self, "serve", "--db", db, "--listen", "127.0.0.1:0")
 	cmd.Stderr = io.Discard

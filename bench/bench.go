@@ -1,0 +1,242 @@
+// Package bench measures whole-pipeline figures with the flexemp binary
+// itself: every ingest, assess and serve runs in a child process of its own,
+// so its wall time and peak RSS are its own. `flexemp bench` wires it; go
+// test -bench measures the pieces.
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/demo"
+	"github.com/liaoning-hrss/flexemp/gen"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/transform"
+)
+
+// benchKey is the pseudonym key of every benchmark database.
+const benchKey = "benchmark-key-not-secret"
+
+// Suites are the suites Run knows, and "all".
+var Suites = []string{"ingest", "assess", "serve", "all"}
+
+// Options choose what Run measures.
+type Options struct {
+	Dir         string  // input files (kept between runs) and databases
+	Rows        string  // registrations CSV sizes, comma-separated
+	XLSXRows    int     // rows of the workbook to ingest (0: skip)
+	MemoryLimit string  // DuckDB memory_limit for the ingest
+	Suite       string  // one of Suites
+	ServeRows   int     // rows of each file uploaded in the serve suite
+	Workers     int     // concurrent uploaders in the serve suite
+	AssessScale float64 // generator scale of the assess suite's province-year
+	Runs        int     // assess runs
+	// Yardstick, when set, makes this process the child that times DuckDB's
+	// read_csv of that file and prints the seconds.
+	Yardstick string
+}
+
+// Flags registers Options on fs with their defaults.
+func Flags(fs *flag.FlagSet) *Options {
+	o := &Options{}
+	fs.StringVar(&o.Dir, "dir", filepath.Join(os.TempDir(), "flexemp-bench"), "folder for input files (kept between runs) and databases")
+	fs.StringVar(&o.Rows, "rows", "1000000,5000000", "registrations CSV sizes, comma-separated")
+	fs.IntVar(&o.XLSXRows, "xlsx-rows", 200000, "rows of the workbook to ingest (0: skip)")
+	fs.StringVar(&o.MemoryLimit, "memory-limit", "", "DuckDB memory_limit for the ingest, e.g. 128MB (default DuckDB's)")
+	fs.StringVar(&o.Yardstick, "yardstick", "", "internal: time DuckDB's read_csv of this file and print the seconds")
+	fs.StringVar(&o.Suite, "suite", "all", strings.Join(Suites, ", "))
+	fs.IntVar(&o.ServeRows, "serve-rows", 10000, "rows of each file uploaded in the serve suite")
+	fs.IntVar(&o.Workers, "workers", 14, "concurrent uploaders in the serve suite")
+	fs.Float64Var(&o.AssessScale, "assess-scale", 1, "generator scale of the province-year the assess figures use")
+	fs.IntVar(&o.Runs, "runs", 3, "assess runs")
+	return o
+}
+
+// Run measures the chosen suites with self, the flexemp binary, and prints
+// their tables on stdout.
+func Run(ctx context.Context, self string, o *Options, stdout, stderr io.Writer) error {
+	if o.Yardstick != "" {
+		d, err := readCSVYardstick(ctx, filepath.Join(o.Dir, "yardstick.db"), o.Yardstick)
+		if err == nil {
+			fmt.Fprintf(stdout, "%.3f\n", d.Seconds())
+		}
+		return err
+	}
+	all := o.Suite == "all"
+	if all || o.Suite == "ingest" {
+		if err := ingestSuite(ctx, self, o.Dir, o.Rows, o.XLSXRows, o.MemoryLimit, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if all || o.Suite == "assess" {
+		if err := assessSuite(ctx, self, o.Dir, o.AssessScale, o.Runs, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if all || o.Suite == "serve" {
+		return serveSuite(ctx, self, o.Dir, o.ServeRows, o.Workers, stdout, stderr)
+	}
+	return nil
+}
+
+// ingestSuite ingests big registration files, each in a child process.
+func ingestSuite(ctx context.Context, self, dir, rowsFlag string, xlsxRows int, memLimit string, stdout, stderr io.Writer) error {
+	type job struct {
+		name string
+		rows int
+	}
+	var jobs []job
+	for _, s := range strings.Split(rowsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("--rows: %q is not a row count", s)
+		}
+		jobs = append(jobs, job{fmt.Sprintf("registrations-%d.csv", n), n})
+	}
+	if xlsxRows > 0 {
+		jobs = append(jobs, job{fmt.Sprintf("registrations-%d.xlsx", xlsxRows), xlsxRows})
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	config := filepath.Join(dir, "bench.toml")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf("[duckdb]\nmemory_limit = %q\n", memLimit)), 0o644); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "file\trows\tMiB\tingest s\trows/s\tpeak RSS MiB\tread_csv s\tingest/read_csv")
+	for _, j := range jobs {
+		path := filepath.Join(dir, j.name)
+		if _, err := os.Stat(path); err != nil {
+			fmt.Fprintf(stderr, "writing %s …\n", path)
+			if err := gen.BigRegistrations(path, j.rows, 1); err != nil {
+				return err
+			}
+		}
+		st, _ := os.Stat(path)
+		db := filepath.Join(dir, "bench.db")
+		os.Remove(db)
+		os.Remove(db + ".wal")
+		cmd := exec.CommandContext(ctx, self, "ingest", "--config", config, "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", path)
+		cmd.Env = append(os.Environ(), "FLEXEMP_ID_KEY="+benchKey)
+		cmd.Stderr = stderr
+		start := time.Now()
+		out, err := cmd.Output()
+		took := time.Since(start)
+		if err != nil {
+			return fmt.Errorf("ingest %s: %v: %s", j.name, err, out)
+		}
+		rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+		yard, ratio := "-", "-"
+		if strings.HasSuffix(path, ".csv") {
+			// In a child too: the parent stays small, so no child's peak RSS
+			// counts memory the parent had when it was forked.
+			out, err := exec.CommandContext(ctx, self, "bench", "--dir", dir, "--yardstick", path).Output()
+			if err != nil {
+				return fmt.Errorf("read_csv yardstick: %w", err)
+			}
+			secs, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+			if err != nil {
+				return fmt.Errorf("read_csv yardstick: %q", out)
+			}
+			yard, ratio = fmt.Sprintf("%.2f", secs), fmt.Sprintf("%.2f×", took.Seconds()/secs)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%.0f\t%.0f\t%s\t%s\n", j.name, j.rows, float64(st.Size())/(1<<20),
+			took.Seconds(), float64(j.rows)/took.Seconds(), rss, yard, ratio)
+		tw.Flush()
+	}
+	return nil
+}
+
+// assessSuite assesses one generated province-year: the whole command in a
+// child process (wall time and peak RSS), then the stages in this process,
+// runs times each. The data is generated and ingested once and kept in dir.
+func assessSuite(ctx context.Context, self, dir string, scale float64, runs int, stdout, stderr io.Writer) error {
+	base := filepath.Join(dir, fmt.Sprintf("assess-scale-%g", scale))
+	data := filepath.Join(base, "data")
+	dbPath := filepath.Join(base, "flexemp.db")
+	done := filepath.Join(base, "ingested")
+	if _, err := os.Stat(done); err != nil {
+		os.RemoveAll(base)
+		fmt.Fprintf(stderr, "generating and ingesting a province-year at scale %g in %s …\n", scale, base)
+		man, err := gen.Generate(data, gen.Options{Seed: 1, Scale: scale, From: flexemp.Month{Year: 2024, Month: 1}, To: flexemp.Month{Year: 2024, Month: 12}})
+		if err != nil {
+			return err
+		}
+		db, err := transform.Open(ctx, dbPath)
+		if err != nil {
+			return err
+		}
+		_, err = demo.Load(ctx, &ingest.Ingester{DB: db, Key: []byte(benchKey)}, data, man, io.Discard)
+		db.Close()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(done, nil, 0o644); err != nil {
+			return err
+		}
+	}
+	p := flexemp.Period{Year: 2024}
+	db, err := transform.Open(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var rows int64
+	if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM registrations) + (SELECT count(*) FROM subsidies)
+		+ (SELECT count(*) FROM trainings) + (SELECT count(*) FROM services)`).Scan(&rows); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "assess %s, scale %g: %d rows stored\n", p, scale, rows)
+	fmt.Fprintln(tw, "run\tcommand s\tpeak RSS MiB\ttransform s\tindex s\tsensitivity s (1000 draws)\tstore s")
+	for i := range runs {
+		db.Close() // the child must own the file
+		cmd := exec.CommandContext(ctx, self, "assess", "--db", dbPath, "--period", p.String())
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("assess: %v: %s", err, out)
+		}
+		whole := time.Since(start)
+		rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+		if db, err = transform.Open(ctx, dbPath); err != nil {
+			return err
+		}
+		start = time.Now()
+		a, err := metrics.Assess(ctx, db, p, metrics.AssessOptions{Seed: 1})
+		if err != nil {
+			return err
+		}
+		store := time.Since(start) - a.Transform.Took - a.MetricTook - a.SensTook
+		fmt.Fprintf(tw, "%d\t%.2f\t%.0f\t%.2f\t%.3f\t%.3f\t%.2f\n", i+1, whole.Seconds(), rss,
+			a.Transform.Took.Seconds(), a.MetricTook.Seconds(), a.SensTook.Seconds(), store.Seconds())
+	}
+	return tw.Flush()
+}
+
+// readCSVYardstick times DuckDB's own read_csv of the file into a table.
+func readCSVYardstick(ctx context.Context, dbPath, csvPath string) (time.Duration, error) {
+	os.Remove(dbPath)
+	os.Remove(dbPath + ".wal")
+	db, err := sql.Open("duckdb", dbPath)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	start := time.Now()
+	_, err = db.ExecContext(ctx, `CREATE TABLE t AS SELECT * FROM read_csv(?, header = true, all_varchar = true)`, csvPath)
+	return time.Since(start), err
+}

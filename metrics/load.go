@@ -1,0 +1,217 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+)
+
+// ErrNotAssessed is returned by Load for a period without an assessment.
+var ErrNotAssessed = errors.New("period not assessed")
+
+// Run is the stamp of the assessment a period's stored results came from.
+type Run struct {
+	ID         int64     `json:"id"`
+	CreatedAt  time.Time `json:"created_at"`
+	ConfigHash string    `json:"config_hash"`
+	UploadIDs  string    `json:"upload_ids"` // the current upload versions read, comma-separated
+	Seed       uint64    `json:"seed"`
+	Draws      int       `json:"draws"`
+}
+
+// IndicatorResult is one indicator of one city through every step.
+type IndicatorResult struct {
+	ID           string   `json:"id"`
+	Dimension    string   `json:"dimension"`
+	Title        string   `json:"title"`
+	Numerator    *float64 `json:"numerator"`
+	Denominator  *float64 `json:"denominator"`
+	Value        *float64 `json:"value"`   // raw; nil when the denominator is 0
+	Treated      *float64 `json:"treated"` // after winsorisation
+	Normalised   *float64 `json:"normalised"`
+	Contribution *float64 `json:"contribution"` // points of the city's index
+}
+
+// CityResult is one city's stored outcome for a period.
+type CityResult struct {
+	Code       string                         `json:"code"`
+	Name       string                         `json:"name"`
+	Ranked     bool                           `json:"ranked"`
+	Index      *float64                       `json:"index"`
+	Rank       int                            `json:"rank"` // 0 when not ranked
+	MedianRank int                            `json:"median_rank"`
+	RankP5     int                            `json:"rank_p5"`
+	RankP95    int                            `json:"rank_p95"`
+	OutTop     float64                        `json:"out_top"` // share of sensitivity draws outside the 优秀 places
+	Grade      string                         `json:"grade"`
+	Priority   bool                           `json:"priority"`
+	Dimensions map[flexemp.Dimension]*float64 `json:"dimensions"`
+	Flags      []string                       `json:"flags"`
+	Indicators []IndicatorResult              `json:"indicators"` // I1…I16
+}
+
+// Indicator returns the city's result for an indicator ID.
+func (c *CityResult) Indicator(id string) *IndicatorResult {
+	for i := range c.Indicators {
+		if c.Indicators[i].ID == id {
+			return &c.Indicators[i]
+		}
+	}
+	return nil
+}
+
+// PeriodResult is everything stored for one assessed period.
+type PeriodResult struct {
+	Period flexemp.Period `json:"period"`
+	Run    Run            `json:"run"`
+	Cities []CityResult   `json:"cities"` // by rank, cities not ranked last, then by code
+}
+
+// City returns a city's result, or nil.
+func (pr *PeriodResult) City(code string) *CityResult {
+	for i := range pr.Cities {
+		if pr.Cities[i].Code == code {
+			return &pr.Cities[i]
+		}
+	}
+	return nil
+}
+
+// Leader is the city ranked first (the first by code among ties), or nil
+// when no city is ranked.
+func (pr *PeriodResult) Leader() *CityResult {
+	if len(pr.Cities) > 0 && pr.Cities[0].Rank == 1 {
+		return &pr.Cities[0]
+	}
+	return nil
+}
+
+// Gaps are, per indicator, the leader's contribution to its index minus the
+// city's: what the city would gain by doing as well there. An indicator
+// either lacks has no gap.
+func (pr *PeriodResult) Gaps(c *CityResult) map[string]*float64 {
+	out := map[string]*float64{}
+	leader := pr.Leader()
+	if leader == nil {
+		return out
+	}
+	for _, ind := range c.Indicators {
+		if l := leader.Indicator(ind.ID); l != nil && l.Contribution != nil && ind.Contribution != nil {
+			g := *l.Contribution - *ind.Contribution
+			out[ind.ID] = &g
+		}
+	}
+	return out
+}
+
+// Load reads a period's stored results: its latest run, every city's
+// outcome and every indicator's steps.
+func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, error) {
+	pr := &PeriodResult{Period: p}
+	err := db.QueryRowContext(ctx, `SELECT run_id, created_at, config_hash, upload_ids, seed, draws FROM assessment_runs
+		WHERE period = ? ORDER BY run_id DESC LIMIT 1`, p.String()).
+		Scan(&pr.Run.ID, &pr.Run.CreatedAt, &pr.Run.ConfigHash, &pr.Run.UploadIDs, &pr.Run.Seed, &pr.Run.Draws)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotAssessed
+	}
+	if err != nil {
+		return nil, err
+	}
+	pr.Run.CreatedAt = pr.Run.CreatedAt.In(flexemp.Shanghai)
+	rows, err := db.QueryContext(ctx, `SELECT city_code, ranked, index_value, coalesce(rank, 0), coalesce(median_rank, 0),
+		coalesce(rank_p5, 0), coalesce(rank_p95, 0), coalesce(out_top, 0), grade, priority, dimensions, flags
+		FROM city_results WHERE period = ?`, p.String())
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var c CityResult
+		var dims, flags string
+		if err := rows.Scan(&c.Code, &c.Ranked, &c.Index, &c.Rank, &c.MedianRank, &c.RankP5, &c.RankP95, &c.OutTop,
+			&c.Grade, &c.Priority, &dims, &flags); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if city, ok := flexemp.CityByCode(c.Code); ok {
+			c.Name = city.Name
+		}
+		if err := errors.Join(json.Unmarshal([]byte(dims), &c.Dimensions), json.Unmarshal([]byte(flags), &c.Flags)); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		pr.Cities = append(pr.Cities, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(pr.Cities, func(i, j int) bool {
+		a, b := pr.Cities[i], pr.Cities[j]
+		if (a.Rank == 0) != (b.Rank == 0) {
+			return a.Rank != 0
+		}
+		if a.Rank != b.Rank {
+			return a.Rank < b.Rank
+		}
+		return a.Code < b.Code
+	})
+	iv, err := db.QueryContext(ctx, `SELECT city_code, indicator, dimension, coalesce(title, ''), numerator, denominator,
+		value, treated, normalised, contribution
+		FROM indicator_values WHERE period = ? ORDER BY city_code`, p.String())
+	if err != nil {
+		return nil, err
+	}
+	defer iv.Close()
+	for iv.Next() {
+		var code string
+		var r IndicatorResult
+		if err := iv.Scan(&code, &r.ID, &r.Dimension, &r.Title, &r.Numerator, &r.Denominator,
+			&r.Value, &r.Treated, &r.Normalised, &r.Contribution); err != nil {
+			return nil, err
+		}
+		if c := pr.City(code); c != nil {
+			c.Indicators = append(c.Indicators, r)
+		}
+	}
+	for _, c := range pr.Cities {
+		slices.SortFunc(c.Indicators, func(a, b IndicatorResult) int {
+			return flexemp.IndicatorIndex(a.ID) - flexemp.IndicatorIndex(b.ID)
+		})
+	}
+	return pr, iv.Err()
+}
+
+// AssessedPeriods lists every period with a stored assessment in time
+// order: by end, and a year after the quarter that ends with it. The last
+// is the latest.
+func AssessedPeriods(ctx context.Context, db *sql.DB) ([]flexemp.Period, error) {
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT period FROM assessment_runs`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ps []flexemp.Period
+	for rows.Next() {
+		var text string
+		if err := rows.Scan(&text); err != nil {
+			return nil, err
+		}
+		if p, err := flexemp.ParsePeriod(text); err == nil {
+			ps = append(ps, p)
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if !a.End().Equal(b.End()) {
+			return a.End().Before(b.End())
+		}
+		return a.Quarter > b.Quarter
+	})
+	return ps, rows.Err()
+}
