@@ -83,7 +83,7 @@ func CityByCode(code string) (City, bool) {
 // with or without 市 — to the city.
 func ResolveCity(s string) (City, bool) {
 	s = strings.TrimSpace(s)
-	if len(s) == 6 && isDigits(s) {
+	if len(s) == 6 && IsDigits(s) {
 		return CityByCode(s[:4] + "00")
 	}
 	name := strings.TrimSuffix(s, "市")
@@ -95,7 +95,9 @@ func ResolveCity(s string) (City, bool) {
 	return City{}, false
 }
 
-func isDigits(s string) bool {
+// IsDigits tells whether s is one or more ASCII digits, as codes, IDs and
+// dates are written.
+func IsDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false

@@ -40,7 +40,7 @@ func ParseID(id string) (Person, string) {
 	if looksLikeExcelNumber(id) {
 		return Person{}, ReasonIDExcel
 	}
-	if len(id) != 18 || !isDigits(id[:17]) || !(isDigits(id[17:]) || id[17] == 'X' || id[17] == 'x') {
+	if len(id) != 18 || !IsDigits(id[:17]) || !(IsDigits(id[17:]) || id[17] == 'X' || id[17] == 'x') {
 		return Person{}, ReasonIDFormat
 	}
 	y, m, d := atoi(id[6:10]), atoi(id[10:12]), atoi(id[12:14])

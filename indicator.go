@@ -1,5 +1,7 @@
 package flexemp
 
+import "slices"
+
 // Dimension is one of the five dimensions the indicators are grouped in.
 type Dimension string
 
@@ -45,8 +47,8 @@ type Indicator struct {
 	ID        string
 	Dimension Dimension
 	Title     string
-	Measures  []int   // the policy measures (1–18) it puts a number on
-	Unit      Unit    //
+	Measures  []int // the policy measures (1–18) it puts a number on
+	Unit      Unit
 	Scale     float64 // numerator ÷ denominator × Scale; 1 for shares and ratios
 	Cap       float64 // the value is at most Cap; 0 for no cap
 	Sources   []Kind  // the extract kinds it is computed from
@@ -118,3 +120,15 @@ func IndicatorIDs() []string {
 
 // IsShare tells whether the indicator is a fraction shown as a percentage.
 func (ind Indicator) IsShare() bool { return ind.Unit == UnitShare }
+
+// IndicatorsFrom are the indicators computed from a kind's extracts, in
+// report order.
+func IndicatorsFrom(k Kind) []Indicator {
+	var out []Indicator
+	for _, ind := range Indicators {
+		if slices.Contains(ind.Sources, k) {
+			out = append(out, ind)
+		}
+	}
+	return out
+}

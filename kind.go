@@ -51,22 +51,22 @@ const (
 
 // Column is one column of the data contract.
 type Column struct {
-	Name     string     // English header and storage name
-	Header   string     // Chinese header
-	Type     ColumnType //
-	Required bool       // a row must have a value
-	Values   []string   // allowed values, for TypeEnum and TypeYesNo
-	Min      int64      // smallest allowed count, for TypeCount
-	Rule     string     // the rule in Chinese, for template notes and docs
+	Name     string // English header and storage name
+	Header   string // Chinese header
+	Type     ColumnType
+	Required bool     // a row must have a value
+	Values   []string // allowed values, for TypeEnum and TypeYesNo
+	Min      int64    // smallest allowed count, for TypeCount
+	Rule     string   // the rule in Chinese, for template notes and docs
 }
 
 // Contract declares one kind: its columns and the column whose date places a
 // row in its month.
 type Contract struct {
 	Kind       Kind
-	Title      string   // Chinese name of the kind
-	Columns    []Column //
-	MonthField string   // the column that must fall inside the upload's month
+	Title      string // Chinese name of the kind
+	Columns    []Column
+	MonthField string // the column that must fall inside the upload's month
 }
 
 // Column returns the contract column with the given English name.

@@ -49,10 +49,10 @@ type Ingester struct {
 
 // Request is one file to ingest.
 type Request struct {
-	Path       string        // the file on disk
-	FileName   string        // the name it was uploaded as; default the base of Path
-	City       string        // the uploading city's code
-	Kind       flexemp.Kind  //
+	Path       string // the file on disk
+	FileName   string // the name it was uploaded as; default the base of Path
+	City       string // the uploading city's code
+	Kind       flexemp.Kind
 	Month      flexemp.Month // zero: read from the rows, which must then all fall in one month
 	Uploader   string        // who uploaded: a token's name, "cli", "inbox"
 	ReceivedAt time.Time     // zero: the clock's now; an operator's backfill may state it

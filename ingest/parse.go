@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/liaoning-hrss/flexemp"
 )
 
 // excelEpoch is day 0 of Excel's 1900 date system as it counts after its
@@ -19,10 +21,10 @@ func ParseDate(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
-	if len(s) == 10 && s[4] == '-' && s[7] == '-' && isDigits(s[:4]) && isDigits(s[5:7]) && isDigits(s[8:]) {
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' && flexemp.IsDigits(s[:4]) && flexemp.IsDigits(s[5:7]) && flexemp.IsDigits(s[8:]) {
 		return makeDate(atoiN(s[:4]), atoiN(s[5:7]), atoiN(s[8:])) // the common form, fast
 	}
-	if isDigits(s) && len(s) == 8 {
+	if flexemp.IsDigits(s) && len(s) == 8 {
 		return makeDate(atoiN(s[:4]), atoiN(s[4:6]), atoiN(s[6:]))
 	}
 	if serial, err := strconv.ParseFloat(s, 64); err == nil {
@@ -79,12 +81,12 @@ func makeDate(y, m, d int) (time.Time, bool) {
 // any date form (Excel turns "2024-03" into the date 2024-03-01).
 func ParseMonthCell(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
-	if isDigits(s) && len(s) == 6 {
+	if flexemp.IsDigits(s) && len(s) == 6 {
 		return makeDate(atoiN(s[:4]), atoiN(s[4:]), 1)
 	}
 	t := strings.TrimSuffix(s, "月")
 	for _, sep := range []string{"-", "/", "年", "."} {
-		if y, m, ok := strings.Cut(t, sep); ok && len(y) == 4 && isDigits(y) && isDigits(m) && len(m) <= 2 {
+		if y, m, ok := strings.Cut(t, sep); ok && len(y) == 4 && flexemp.IsDigits(y) && flexemp.IsDigits(m) && len(m) <= 2 {
 			return makeDate(atoiN(y), atoiN(m), 1)
 		}
 	}
@@ -107,7 +109,7 @@ func ParseHundredths(s string) (int64, bool) {
 	if whole == "" {
 		whole = "0"
 	}
-	if !isDigits(whole) || (frac != "" && !isDigits(frac)) || len(whole) > 15 {
+	if !flexemp.IsDigits(whole) || (frac != "" && !flexemp.IsDigits(frac)) || len(whole) > 15 {
 		return 0, false
 	}
 	if len(frac) > 2 {
@@ -140,20 +142,11 @@ func ParseHundredths(s string) (int64, bool) {
 func ParseCount(s string, min int64) (int64, bool) {
 	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
 	s = strings.TrimSuffix(s, ".0")
-	if !isDigits(s) || len(s) > 12 {
+	if !flexemp.IsDigits(s) || len(s) > 12 {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil && n >= min
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func atoiN(s string) int {

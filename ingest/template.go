@@ -76,7 +76,33 @@ func WriteTemplate(w io.Writer, kind flexemp.Kind) error {
 	if err := x.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
+	if err := writeUses(x, kind); err != nil {
+		return err
+	}
 	return x.Write(w)
+}
+
+// writeUses adds a sheet telling what the kind's extracts are assessed by:
+// every indicator computed from them, from the one declaration.
+func writeUses(x *excelize.File, kind flexemp.Kind) error {
+	const sheet = "填报说明"
+	if _, err := x.NewSheet(sheet); err != nil {
+		return err
+	}
+	rows := [][]any{{"本表数据用于计算以下考核指标（辽人社〔2022〕22号第十八条）"}, {"指标", "维度", "名称", "对应措施"}}
+	for _, ind := range flexemp.IndicatorsFrom(kind) {
+		var measures []string
+		for _, m := range ind.Measures {
+			measures = append(measures, fmt.Sprintf("第%d条", m))
+		}
+		rows = append(rows, []any{ind.ID, string(ind.Dimension), ind.Title, strings.Join(measures, "、")})
+	}
+	for i, r := range rows {
+		if err := x.SetSheetRow(sheet, fmt.Sprintf("A%d", i+1), &r); err != nil {
+			return err
+		}
+	}
+	return x.SetColWidth(sheet, "C", "D", 30)
 }
 
 // rejectHeaders are the columns of a rejects export, in Chinese.

@@ -318,7 +318,7 @@ func (v *validator) store(b *array.RecordBuilder, row int) {
 			date(c.retire, c.ok)
 		case flexemp.TypeCity:
 			area := c.city.Code
-			if len(c.raw) == 6 && isDigits(c.raw) {
+			if len(c.raw) == 6 && flexemp.IsDigits(c.raw) {
 				area = c.raw
 			}
 			str(c.city.Code, c.ok)

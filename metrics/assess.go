@@ -68,7 +68,7 @@ type Assessment struct {
 	Grades     []string
 	Priority   []bool
 	Draws      int
-	Transform  *transform.RunStats
+	Transform  *transform.BuildStats
 	MetricTook time.Duration
 	SensTook   time.Duration
 }
@@ -86,7 +86,7 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 			return nil, fmt.Errorf("graduate_extension: %s = %d: want a city code and 0–6 months", code, m)
 		}
 	}
-	stats, err := transform.Run(ctx, db, transform.Params{Period: p, Reference: o.Reference, GraduateExtension: o.GraduateExtension})
+	stats, err := transform.Build(ctx, db, transform.Params{Period: p, Reference: o.Reference, GraduateExtension: o.GraduateExtension})
 	if err != nil {
 		return nil, err
 	}

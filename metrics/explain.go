@@ -50,7 +50,7 @@ func Compare(cur, prev *PeriodResult) map[string]Change {
 // against the previous period.
 type Explanation struct {
 	Period   flexemp.Period      `json:"period"`
-	Run      Run                 `json:"run"`
+	Run      Stamp               `json:"run"`
 	City     CityResult          `json:"city"`
 	Leader   *CityResult         `json:"leader"` // the city ranked first (the first by code among ties)
 	Gaps     map[string]*float64 `json:"gaps"`   // leader's contribution − the city's, per indicator

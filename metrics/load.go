@@ -15,8 +15,8 @@ import (
 // ErrNotAssessed is returned by Load for a period without an assessment.
 var ErrNotAssessed = errors.New("period not assessed")
 
-// Run is the stamp of the assessment a period's stored results came from.
-type Run struct {
+// Stamp is the stamp of the assessment a period's stored results came from.
+type Stamp struct {
 	ID         int64     `json:"id"`
 	CreatedAt  time.Time `json:"created_at"`
 	ConfigHash string    `json:"config_hash"`
@@ -69,7 +69,7 @@ func (c *CityResult) Indicator(id string) *IndicatorResult {
 // PeriodResult is everything stored for one assessed period.
 type PeriodResult struct {
 	Period flexemp.Period `json:"period"`
-	Run    Run            `json:"run"`
+	Run    Stamp          `json:"run"`
 	Cities []CityResult   `json:"cities"` // by rank, cities not ranked last, then by code
 }
 

@@ -49,7 +49,7 @@ type page struct {
 	StatusRows  []StatusRow
 	StatusTotal []labelled
 
-	Run        metrics.Run
+	Run        metrics.Stamp
 	RunAt      string
 	UploadSpan string
 	Uploads    int

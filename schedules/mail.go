@@ -22,7 +22,7 @@ type MailConfig struct {
 	Port     int                 `toml:"port"`     // default 587, 465 for tls, 25 for none
 	TLS      string              `toml:"tls"`      // starttls (default), tls or none
 	Username string              `toml:"username"` // with password: SMTP AUTH
-	Password string              `toml:"password"` //
+	Password string              `toml:"password"`
 	From     string              `toml:"from"`     // e.g. 灵活就业考核 <flexemp@hrss.ln.gov.cn>
 	Province []string            `toml:"province"` // the province's recipients: the summary
 	Cities   map[string][]string `toml:"cities"`   // city code → its contacts: their scorecard, reminders

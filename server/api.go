@@ -115,6 +115,34 @@ func periodOf(w http.ResponseWriter, r *http.Request) (flexemp.Period, bool) {
 	return p, true
 }
 
+// indicatorJSON is one declared indicator as the API describes it.
+type indicatorJSON struct {
+	ID        string   `json:"id"`
+	Dimension string   `json:"dimension"`
+	Title     string   `json:"title"`
+	Measures  []int    `json:"measures"`
+	Unit      string   `json:"unit"` // share (a fraction), per_capita (per scale residents) or ratio
+	Scale     float64  `json:"scale"`
+	Sources   []string `json:"sources"`
+	Weight    float64  `json:"weight"` // default weight within its dimension
+}
+
+// GET /api/v1/indicators: the declaration of the indicators, for anyone
+// with a token.
+func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
+	units := map[flexemp.Unit]string{flexemp.UnitShare: "share", flexemp.UnitPerCapita: "per_capita", flexemp.UnitRatio: "ratio"}
+	out := []indicatorJSON{}
+	for _, ind := range flexemp.Indicators {
+		j := indicatorJSON{ID: ind.ID, Dimension: string(ind.Dimension), Title: ind.Title, Measures: ind.Measures,
+			Unit: units[ind.Unit], Scale: ind.Scale, Weight: ind.Weight}
+		for _, k := range ind.Sources {
+			j.Sources = append(j.Sources, string(k))
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 // GET /api/v1/rankings/{period}: SPEC's rank JSON; a city token sees only
 // its own city's entry.
 func (s *Server) apiRanking(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {

@@ -90,6 +90,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/v1/uploads", s.api(s.apiUpload))
 	handle("GET /api/v1/uploads", s.api(s.apiUploads))
 	handle("GET /api/v1/uploads/{id}/rejects", s.api(s.apiRejects))
+	handle("GET /api/v1/indicators", s.api(s.apiIndicators))
 	handle("GET /api/v1/rankings/{period}", s.api(s.apiRanking))
 	handle("GET /api/v1/cities/{code}/scorecard/{period}", s.api(s.apiScorecard))
 	handle("POST /api/v1/assess/{period}", s.api(s.apiAssess))

@@ -554,3 +554,32 @@ func TestConcurrentUploadsDuringAssess(t *testing.T) {
 		t.Errorf("assessment stored %d cities", n)
 	}
 }
+
+// The indicators' declaration is served to any token and to no one else:
+// the same IDs, in the same order, with the declared titles and units.
+func TestIndicatorsAPI(t *testing.T) {
+	s := newSite(t, server.Options{})
+	if code, _ := s.get("", "/api/v1/indicators"); code != http.StatusUnauthorized {
+		t.Errorf("no token: %d", code)
+	}
+	code, body := s.get(s.city["210100"], "/api/v1/indicators")
+	var got []struct {
+		ID, Title, Unit string
+		Sources         []string
+	}
+	if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil || len(got) != len(flexemp.Indicators) {
+		t.Fatalf("%d %v %s", code, err, body)
+	}
+	for i, ind := range flexemp.Indicators {
+		want := "share"
+		if !ind.IsShare() {
+			want = map[float64]string{1: "ratio"}[ind.Scale]
+			if ind.Scale > 1 {
+				want = "per_capita"
+			}
+		}
+		if got[i].ID != ind.ID || got[i].Title != ind.Title || got[i].Unit != want || len(got[i].Sources) != len(ind.Sources) {
+			t.Errorf("%d: %+v, want %s %s %s", i, got[i], ind.ID, ind.Title, want)
+		}
+	}
+}

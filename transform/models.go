@@ -123,19 +123,19 @@ func (e *DataTestError) Error() string {
 	return "data tests failed: " + strings.Join(parts, ", ")
 }
 
-// RunStats is what a transform run did.
-type RunStats struct {
+// BuildStats is what a build of the models did.
+type BuildStats struct {
 	Models    []string
 	Tests     []string
 	Took      time.Duration
 	TestsTook time.Duration
 }
 
-// Run loads the reference data and the period's parameters into the work
+// Build loads the reference data and the period's parameters into the work
 // schema, materialises every model in order, then runs every data test; a
 // failing test fails the run, naming it. It runs on one connection in one
 // transaction, so readers never see a half-built schema.
-func Run(ctx context.Context, db *sql.DB, p Params) (*RunStats, error) {
+func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 	start := time.Now()
 	models, err := Models()
 	if err != nil {
@@ -158,7 +158,7 @@ func Run(ctx context.Context, db *sql.DB, p Params) (*RunStats, error) {
 	if err := loadReference(ctx, conn, p); err != nil {
 		return nil, fmt.Errorf("reference data: %w", err)
 	}
-	stats := &RunStats{}
+	stats := &BuildStats{}
 	for _, m := range models {
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE work.%s AS\n%s", m.Name, m.SQL)); err != nil {
 			return nil, fmt.Errorf("model %s: %w", m.Name, err)

@@ -72,7 +72,7 @@ func (p *province) assess(period string) {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	if _, err := transform.Run(context.Background(), p.db, transform.Params{Period: per, Reference: flexemp.DefaultReference()}); err != nil {
+	if _, err := transform.Build(context.Background(), p.db, transform.Params{Period: per, Reference: flexemp.DefaultReference()}); err != nil {
 		p.t.Fatal(err)
 	}
 }

@@ -1,5 +1,8 @@
-// Command flexemp runs the flexible-employment assessment: it ingests the
-// extracts cities upload, and writes templates and synthetic data.
+// Command flexemp is the assessment of Liaoning's flexible-employment
+// measures on the command line: ingest, assess, rank, explain, report,
+// serve (with the scheduler), tokens, jobs, templates, the generator, the
+// demo and the benchmarks. It reads flags and flexemp.toml and wires the
+// packages; the work is theirs.
 package main
 
 import (
