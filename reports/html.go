@@ -51,6 +51,7 @@ type page struct {
 
 	Run        metrics.Stamp
 	RunAt      string
+	Weights    string // the default dimension weights, from the declaration
 	UploadSpan string
 	Uploads    int
 
@@ -135,6 +136,11 @@ func build(d *Data) *page {
 		RunAt:     r.Run.CreatedAt.Format("2006-01-02 15:04:05 MST"),
 	}
 	p.UploadSpan, p.Uploads = spans(r.Run.UploadIDs)
+	var weights []string
+	for _, dim := range flexemp.Dimensions {
+		weights = append(weights, fmt.Sprintf("%s%g", dim, flexemp.DefaultDimensionWeights[dim]))
+	}
+	p.Weights = strings.Join(weights, "、")
 	p.Grades = RankRows(r)
 	for _, c := range r.Cities {
 		switch {
