@@ -40,6 +40,18 @@ const (
 	UnitRatio                 // one count per another (matches per posting)
 )
 
+// String is the unit's name in the database and the API: share, per_capita
+// or ratio.
+func (u Unit) String() string {
+	switch u {
+	case UnitPerCapita:
+		return "per_capita"
+	case UnitRatio:
+		return "ratio"
+	}
+	return "share"
+}
+
 // Indicator is one assessment indicator, declared once: the SQL joins this
 // declaration, the index weighs by it, and the reports and API read its
 // words.
@@ -51,14 +63,15 @@ type Indicator struct {
 	Unit      Unit
 	Scale     float64 // numerator ÷ denominator × Scale; 1 for shares and ratios
 	Cap       float64 // the value is at most Cap; 0 for no cap
-	Sources   []Kind  // the extract kinds it is computed from
+	Sources   []Kind  // the extract kinds it is computed from: a city that sent none of one is 未报送
+	Version   int     // the contract version its columns came in; 0 and 1 are the first
 	// LowerIsBetter marks an indicator the index would turn before
 	// normalising; SPEC declares every indicator today higher-is-better.
 	LowerIsBetter bool
 	Weight        float64 // default weight within its dimension; 0 means 1
 }
 
-// Indicators are the assessment indicators in report order.
+// Indicators are the assessment indicators in report order (SPEC's table).
 var Indicators = []Indicator{
 	{ID: "I1", Dimension: DimScale, Title: "灵活就业登记人数/万人", Measures: []int{1}, Unit: UnitPerCapita, Scale: 10000, Sources: []Kind{Registrations}},
 	{ID: "I2", Dimension: DimScale, Title: "新就业形态占比", Measures: []int{1, 4}, Sources: []Kind{Registrations}},
@@ -67,15 +80,24 @@ var Indicators = []Indicator{
 	{ID: "I5", Dimension: DimService, Title: "线上办理占比", Measures: []int{9, 15}, Sources: []Kind{Registrations}},
 	{ID: "I6", Dimension: DimService, Title: "零工对接人次/岗位信息", Measures: []int{3, 7}, Unit: UnitRatio, Sources: []Kind{Services}},
 	{ID: "I7", Dimension: DimService, Title: "零工市场数/十万人", Measures: []int{3}, Unit: UnitPerCapita, Scale: 100000, Sources: []Kind{Services}},
+	{ID: "I17", Dimension: DimService, Title: "人力资源服务灵活就业人次/万人", Measures: []int{6}, Unit: UnitPerCapita, Scale: 10000, Sources: []Kind{Services}, Version: 2},
 	{ID: "I8", Dimension: DimPolicy, Title: "社保补贴覆盖率", Measures: []int{11}, Sources: []Kind{Registrations, Subsidies}},
 	{ID: "I9", Dimension: DimPolicy, Title: "培训取证率", Measures: []int{5}, Sources: []Kind{Trainings}},
 	{ID: "I10", Dimension: DimPolicy, Title: "新职业培训占比", Measures: []int{4, 5}, Sources: []Kind{Trainings}},
 	{ID: "I11", Dimension: DimPolicy, Title: "培训后就业率", Measures: []int{5}, Sources: []Kind{Trainings}},
 	{ID: "I12", Dimension: DimPolicy, Title: "创业担保贷款线上受理率", Measures: []int{8}, Sources: []Kind{Services}},
-	{ID: "I13", Dimension: DimRights, Title: "灵活就业人员参保率", Measures: []int{10}, Sources: []Kind{Services}},
+	{ID: "I18", Dimension: DimPolicy, Title: "参训灵活就业人员培训补贴落实率", Measures: []int{5}, Sources: []Kind{Trainings, Subsidies}},
+	{ID: "I19", Dimension: DimPolicy, Title: "灵活就业人员职称评审通过率", Measures: []int{12}, Sources: []Kind{Services}, Version: 2},
+	{ID: "I20", Dimension: DimPolicy, Title: "扶持资金执行率", Measures: []int{17}, Cap: 1, Sources: []Kind{Subsidies, Services}, Version: 2},
+	{ID: "I13", Dimension: DimRights, Title: "灵活就业人员参保率", Measures: []int{10}, Cap: 1, Sources: []Kind{Services}, Version: 2},
 	{ID: "I14", Dimension: DimRights, Title: "投诉办结率", Measures: []int{14}, Cap: 1, Sources: []Kind{Services}},
+	{ID: "I21", Dimension: DimRights, Title: "非全日制用工书面协议签订率", Measures: []int{13}, Sources: []Kind{Services}, Version: 2},
 	{ID: "I15", Dimension: DimGovernance, Title: "补贴合规率", Measures: []int{1, 2, 11}, Sources: []Kind{Subsidies}},
-	{ID: "I16", Dimension: DimGovernance, Title: "数据报送及时率", Measures: []int{18}, Sources: Kinds},
+	// I16 reads the upload ledger of every kind, not rows of one: a missing
+	// extract counts against it directly, so it has no source kind to be
+	// 未报送 for.
+	{ID: "I16", Dimension: DimGovernance, Title: "数据报送及时率", Measures: []int{18}},
+	{ID: "I22", Dimension: DimGovernance, Title: "政策宣传场次/十万人", Measures: []int{16}, Unit: UnitPerCapita, Scale: 100000, Sources: []Kind{Services}, Version: 2},
 }
 
 func init() {

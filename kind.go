@@ -1,5 +1,7 @@
 package flexemp
 
+import "time"
+
 // Kind is one of the four extract kinds cities upload.
 type Kind string
 
@@ -54,10 +56,21 @@ type Column struct {
 	Name     string // English header and storage name
 	Header   string // Chinese header
 	Type     ColumnType
-	Required bool     // a row must have a value
+	Required bool     // a row must have a value (in a month its version is in force)
 	Values   []string // allowed values, for TypeEnum and TypeYesNo
 	Min      int64    // smallest allowed count, for TypeCount
 	Rule     string   // the rule in Chinese, for template notes and docs
+	// Version is the contract version that added the column; 0 and 1 are
+	// the first. For a month before that version is in force, the column
+	// is optional: read and stored when present, never required.
+	Version int
+}
+
+// Version is one version of a kind's contract and the first month it is in
+// force for.
+type Version struct {
+	Number int
+	From   Month
 }
 
 // Contract declares one kind: its columns and the column whose date places a
@@ -66,8 +79,36 @@ type Contract struct {
 	Kind       Kind
 	Title      string // Chinese name of the kind
 	Columns    []Column
-	MonthField string // the column that must fall inside the upload's month
+	MonthField string    // the column that must fall inside the upload's month
+	Versions   []Version // after the first, in order; none: the contract has one version
 }
+
+// VersionAt is the contract version in force for extracts of month m.
+func (c *Contract) VersionAt(m Month) int {
+	v := 1
+	for _, ver := range c.Versions {
+		if !m.First().Before(ver.From.First()) {
+			v = ver.Number
+		}
+	}
+	return v
+}
+
+// ColumnsAt are the columns of the version in force for month m.
+func (c *Contract) ColumnsAt(m Month) []Column {
+	var out []Column
+	for _, col := range c.Columns {
+		if c.RequiredAt(col, m) {
+			out = append(out, col)
+		}
+	}
+	return out
+}
+
+// RequiredAt tells whether a column belongs to the version in force for
+// month m: a file for m must have it, and a row must fill it when it is
+// Required.
+func (c *Contract) RequiredAt(col Column, m Month) bool { return col.Version <= c.VersionAt(m) }
 
 // Column returns the contract column with the given English name.
 func (c *Contract) Column(name string) (Column, int, bool) {
@@ -94,6 +135,7 @@ const (
 	SubsidySocialInsurance = "社会保险补贴"
 	SubsidyVenue           = "创业场地补贴"
 	SubsidyPublicPost      = "公益性岗位补贴"
+	SubsidyTraining        = "职业培训补贴"
 
 	GroupGraduate  = "高校毕业生"
 	GroupHardToEmp = "就业困难人员"
@@ -120,7 +162,7 @@ var Contracts = []Contract{
 		Columns: []Column{
 			{Name: "id_number", Header: "公民身份号码", Type: TypeID, Required: true, Rule: "18位公民身份号码，校验位正确"},
 			{Name: "city_code", Header: "行政区划代码", Type: TypeCity, Required: true, Rule: "本市或所辖县区的6位行政区划代码，或城市名称"},
-			{Name: "subsidy_type", Header: "补贴类型", Type: TypeEnum, Required: true, Values: []string{SubsidySocialInsurance, SubsidyVenue, SubsidyPublicPost, "职业培训补贴", "培训期间生活费补贴", "创业担保贷款贴息"}, Rule: "社会保险补贴、创业场地补贴、公益性岗位补贴、职业培训补贴、培训期间生活费补贴或创业担保贷款贴息"},
+			{Name: "subsidy_type", Header: "补贴类型", Type: TypeEnum, Required: true, Values: []string{SubsidySocialInsurance, SubsidyVenue, SubsidyPublicPost, SubsidyTraining, "培训期间生活费补贴", "创业担保贷款贴息"}, Rule: "社会保险补贴、创业场地补贴、公益性岗位补贴、职业培训补贴、培训期间生活费补贴或创业担保贷款贴息"},
 			{Name: "person_group", Header: "人员类别", Type: TypeEnum, Required: true, Values: PersonGroups, Rule: "高校毕业生、农民工、就业困难人员、退役军人、脱贫人口或其他"},
 			{Name: "amount", Header: "发放金额(元)", Type: TypeMoney, Required: true, Rule: "不小于0的金额，最多两位小数"},
 			{Name: "contribution", Header: "个人实际缴费(元)", Type: TypeMoney, Rule: "社会保险补贴必填：不小于0的金额，最多两位小数"},
@@ -157,7 +199,18 @@ var Contracts = []Contract{
 			{Name: "pension_enrolled", Header: "灵活就业人员参加职工养老保险人数", Type: TypeCount, Required: true, Rule: "不小于0的整数"},
 			{Name: "complaints_received", Header: "举报投诉受理件数", Type: TypeCount, Required: true, Rule: "不小于0的整数"},
 			{Name: "complaints_closed", Header: "举报投诉办结件数", Type: TypeCount, Required: true, Rule: "不小于0的整数"},
+			// Version 2, the province's 2025 template: every measure has an indicator.
+			{Name: "flex_registered", Header: "在册灵活就业人员数", Type: TypeCount, Required: true, Version: 2, Rule: "不小于0的整数，月末在册人数"},
+			{Name: "hr_agencies_flex", Header: "服务灵活就业的人力资源服务机构数", Type: TypeCount, Required: true, Version: 2, Rule: "不小于0的整数"},
+			{Name: "hr_served_flex", Header: "人力资源服务机构服务灵活就业人员人次", Type: TypeCount, Required: true, Version: 2, Rule: "不小于0的整数"},
+			{Name: "title_applied_flex", Header: "灵活就业人员职称申报人数", Type: TypeCount, Required: true, Version: 2, Rule: "不小于0的整数"},
+			{Name: "title_passed_flex", Header: "灵活就业人员职称评审通过人数", Type: TypeCount, Required: true, Version: 2, Rule: "不小于0的整数，不大于职称申报人数"},
+			{Name: "parttime_checked", Header: "检查非全日制用工单位数", Type: TypeCount, Required: true, Version: 2, Rule: "不小于0的整数"},
+			{Name: "parttime_written", Header: "其中依法签订书面合同或协议的单位数", Type: TypeCount, Required: true, Version: 2, Rule: "不小于0的整数，不大于检查单位数"},
+			{Name: "publicity_events", Header: "政策宣传活动场次", Type: TypeCount, Required: true, Version: 2, Rule: "不小于0的整数"},
+			{Name: "fund_allocated", Header: "灵活就业扶持资金下达额(元)", Type: TypeMoney, Required: true, Version: 2, Rule: "不小于0的金额，最多两位小数"},
 		},
+		Versions: []Version{{Number: 2, From: Month{2025, time.January}}},
 	},
 }
 

@@ -141,3 +141,54 @@ func (p Period) Previous() Period {
 	}
 	return Period{Year: p.Year, Quarter: p.Quarter - 1}
 }
+
+// Dates (calendar days, not instants) are time.Time values at midnight UTC,
+// as First and Start give them; an as-of date is one such date, read in
+// Asia/Shanghai.
+
+// DateOf is the calendar date of an instant in Asia/Shanghai.
+func DateOf(t time.Time) time.Time {
+	y, m, d := t.In(Shanghai).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ParseDate reads a date as YYYY-MM-DD.
+func ParseDate(s string) (time.Time, error) {
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return d, Errorf(EINVALID, "日期 %q 无法识别，应为 YYYY-MM-DD", s)
+	}
+	return d, nil
+}
+
+// DueBy tells whether month m's extracts are due as of a date: their
+// deadline, the end of the 10th of the next month, has passed by the start
+// of that day in Asia/Shanghai.
+func (m Month) DueBy(asOf time.Time) bool {
+	start := time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, Shanghai)
+	return !start.Before(m.Deadline())
+}
+
+// DueMonths are the period's months that are due as of a date.
+func (p Period) DueMonths(asOf time.Time) []Month {
+	var out []Month
+	for _, m := range p.Months() {
+		if m.DueBy(asOf) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Cutoff is the earlier of the period's last day and the as-of date: the day
+// by which a pending case is judged.
+func (p Period) Cutoff(asOf time.Time) time.Time {
+	if asOf.Before(p.End()) {
+		return asOf
+	}
+	return p.End()
+}
+
+// Running tells whether the period is still running as of a date: some of
+// its months are not due yet, so its figures are 截至 that date.
+func (p Period) Running(asOf time.Time) bool { return len(p.DueMonths(asOf)) < len(p.Months()) }

@@ -21,6 +21,8 @@ const (
 	ReasonCertified      = "certified_not_completed"
 	ReasonLoansOnline    = "loans_online_exceeds"
 	ReasonDuplicateMonth = "duplicate_month"
+	ReasonTitlePassed    = "title_passed_exceeds"
+	ReasonPartTime       = "parttime_written_exceeds"
 )
 
 // Reasons maps every reject reason code to what users read.
@@ -45,6 +47,8 @@ var Reasons = map[string]string{
 	ReasonCertified:      "未结业的培训不能取得证书",
 	ReasonLoansOnline:    "线上受理笔数大于创业担保贷款申请笔数",
 	ReasonDuplicateMonth: "同一城市同一月份的月报重复",
+	ReasonTitlePassed:    "职称评审通过人数大于申报人数",
+	ReasonPartTime:       "签订书面合同或协议的单位数大于检查单位数",
 }
 
 // Reject is one rejected row as reported to the uploader.

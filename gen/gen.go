@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -21,9 +22,21 @@ import (
 type Options struct {
 	Seed  uint64
 	Scale float64       // 1 is about one real province-year (1–3 million rows a year); default DefaultScale
-	From  flexemp.Month // default 2023-01
-	To    flexemp.Month // default 2024-12
+	From  flexemp.Month // default 2024-01
+	To    flexemp.Month // default 2025-12
 }
+
+// Withholding is a city's extracts of one kind that the generator never
+// sends for a whole period, planted so the demo and the tests show 未报送.
+type Withholding struct {
+	City   string         `json:"city"`
+	Kind   flexemp.Kind   `json:"kind"`
+	Period flexemp.Period `json:"period"`
+}
+
+// Withheld is the planted withholding: 锦州 sends no services extract for
+// 2025Q2 (when the generated months reach it).
+var Withheld = Withholding{City: "210700", Kind: flexemp.Services, Period: flexemp.Period{Year: 2025, Quarter: 2}}
 
 // DefaultScale is small enough for tests and the demo.
 const DefaultScale = 0.01
@@ -68,6 +81,9 @@ type Manifest struct {
 	Cities  []CityProfile `json:"cities"`
 	Files   []File        `json:"files"`
 	Missing []File        `json:"missing"` // extracts a city never sent (Path empty)
+	// Withheld are the planted periods a city sent no extract of a kind in;
+	// their extracts are in Missing too.
+	Withheld []Withholding `json:"withheld,omitempty"`
 }
 
 // Generate writes the province under dir and returns its manifest, also
@@ -77,18 +93,25 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 		opt.Scale = DefaultScale
 	}
 	if opt.From.IsZero() {
-		opt.From = flexemp.Month{Year: 2023, Month: 1}
+		opt.From = flexemp.Month{Year: 2024, Month: 1}
 	}
 	if opt.To.IsZero() {
-		opt.To = flexemp.Month{Year: 2024, Month: 12}
+		opt.To = flexemp.Month{Year: 2025, Month: 12}
 	}
 	man := &Manifest{Seed: opt.Seed, Scale: opt.Scale, From: opt.From.String(), To: opt.To.String()}
 	man.Cities = profiles(opt.Seed)
+	w := Withheld
+	if first := w.Period.Months()[0]; !first.First().Before(opt.From.First()) && !opt.To.First().Before(w.Period.Months()[2].First()) {
+		man.Withheld = append(man.Withheld, w)
+	}
 	for _, p := range man.Cities {
 		c := newCityGen(p, opt)
 		for m := opt.From; !opt.To.First().Before(m.First()); m = m.Next() {
 			for _, kind := range flexemp.Kinds {
 				f, rows := c.extract(kind, m)
+				if man.withholds(p.Code, kind, m) {
+					f.Path, f.Format, f.ReceivedAt, f.Rows, f.Accepted, f.Rejected, f.Bad = "", "", "", 0, 0, 0, nil
+				}
 				if f.Path == "" {
 					man.Missing = append(man.Missing, f)
 					continue
@@ -105,6 +128,16 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 		return nil, err
 	}
 	return man, os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644)
+}
+
+// withholds tells whether a planted withholding covers the city's extract.
+func (man *Manifest) withholds(city string, kind flexemp.Kind, m flexemp.Month) bool {
+	for _, w := range man.Withheld {
+		if w.City == city && w.Kind == kind && slices.Contains(w.Period.Months(), m) {
+			return true
+		}
+	}
+	return false
 }
 
 // profiles gives each city a quality in 0…1, in an order drawn from the
@@ -143,11 +176,14 @@ type cityGen struct {
 	flexYear map[string]bool   // distinct 灵活就业登记 persons this year, for pension enrolment
 	planned  map[string][]plan // month → subsidies and trainings planned for registrants
 	wageFen  int64             // hourly minimum wage in fen
+	paidFen  int64             // the month's subsidy payments, for the funds allocated (I20)
+	stock    int64             // flexible workers on the register at month end (flex_registered)
 }
 
 type plan struct {
-	who  person
-	kind flexemp.Kind
+	who     person
+	kind    flexemp.Kind
+	subsidy string // for a planned subsidy: its type; default 社会保险补贴
 }
 
 func newCityGen(p CityProfile, opt Options) *cityGen {
@@ -160,6 +196,7 @@ func newCityGen(p CityProfile, opt Options) *cityGen {
 		flexYear: map[string]bool{},
 		planned:  map[string][]plan{},
 		wageFen:  hourlyWageFen(p.Code),
+		stock:    int64(float64(city.Population) / 400 * opt.Scale / DefaultScale * (0.7 + 0.6*p.Quality)),
 	}
 }
 
@@ -277,7 +314,7 @@ var (
 	keyGroups     = []string{"高校毕业生", "农民工", "就业困难人员", "脱贫人口"}
 	otherGroups   = []string{"退役军人", "其他"}
 	trainingTypes = []string{"创业培训", "职业技能培训"}
-	otherSubsidy  = []string{"职业培训补贴", "培训期间生活费补贴", "创业担保贷款贴息"}
+	otherSubsidy  = []string{flexemp.SubsidyTraining, "培训期间生活费补贴", "创业担保贷款贴息"}
 )
 
 func (c *cityGen) group(keyShare float64) string {
@@ -306,11 +343,12 @@ func (c *cityGen) registrations(m flexemp.Month) [][]any {
 				form = c.pick([]string{"个体经营", "其他灵活就业"})
 			}
 			c.flexYear[p.id] = true
+			c.stock++
 			if (p.group == flexemp.GroupGraduate || p.group == flexemp.GroupHardToEmp) && c.chance(coverage) {
-				c.planLater(m, plan{p, flexemp.Subsidies})
+				c.planLater(m, plan{who: p, kind: flexemp.Subsidies})
 			}
 			if c.chance(trained) {
-				c.planLater(m, plan{p, flexemp.Trainings})
+				c.planLater(m, plan{who: p, kind: flexemp.Trainings})
 			}
 		case r < 0.85:
 			regType = flexemp.RegUnemployed
@@ -369,10 +407,20 @@ func (c *cityGen) subsidies(m flexemp.Month) [][]any {
 	breach := c.q(0.15, 0.01)
 	var rows [][]any
 	for _, p := range c.planned[m.String()] {
-		if p.kind == flexemp.Subsidies {
+		switch {
+		case p.kind != flexemp.Subsidies:
+		case p.subsidy == flexemp.SubsidyTraining:
+			rows = append(rows, []any{p.who.id, c.cityCell(), flexemp.SubsidyTraining, p.who.group, fen(80000 + 1000*c.rng.Int64N(120)), nil, int64(1), nil, c.dayIn(m)})
+		default:
 			rows = append(rows, c.socialInsurance(m, p.who, breach))
 		}
 	}
+	defer func() {
+		c.paidFen = 0
+		for _, r := range rows {
+			c.paidFen += int64(r[4].(fen))
+		}
+	}()
 	for range c.volume(15000) {
 		p := c.someone()
 		paid := c.dayIn(m)
@@ -431,7 +479,7 @@ func (c *cityGen) socialInsurance(m flexemp.Month, p person, breach float64) []a
 }
 
 func (c *cityGen) trainings(m flexemp.Month) [][]any {
-	cert, newJob, employed := c.q(0.45, 0.9), c.q(0.05, 0.35), c.q(0.35, 0.8)
+	cert, newJob, employed, subsidised := c.q(0.45, 0.9), c.q(0.05, 0.35), c.q(0.35, 0.8), c.q(0.3, 0.9)
 	var people []person
 	for _, p := range c.planned[m.String()] {
 		if p.kind == flexemp.Trainings {
@@ -467,6 +515,9 @@ func (c *cityGen) trainings(m flexemp.Month) [][]any {
 		if c.chance(0.6) {
 			flex = "是"
 		}
+		if flex == "是" && completed == "是" && c.chance(subsidised) {
+			c.planLater(m, plan{who: p, kind: flexemp.Subsidies, subsidy: flexemp.SubsidyTraining})
+		}
 		rows = append(rows, []any{p.id, c.cityCell(), typ, c.pick([]string{"线上", "线下", "线上线下结合"}), flex, started, ended, completed, certified, emp})
 	}
 	return rows
@@ -479,10 +530,24 @@ func (c *cityGen) services(m flexemp.Month) [][]any {
 	matches := int64(float64(postings) * c.q(0.7, 1.9))
 	loans := int64(pop / 40000 * (0.8 + 0.4*c.rng.Float64()))
 	online := int64(float64(loans) * c.q(0.25, 0.95))
-	pension := int64(float64(len(c.flexYear)) * c.q(0.25, 0.8))
+	pension := int64(float64(c.stock) * c.q(0.25, 0.8))
 	complaints := int64(pop / 100000 * (0.8 + 0.4*c.rng.Float64()))
 	closed := int64(float64(complaints) * c.q(0.7, 1.0))
-	return [][]any{{c.cityCell6(), m.First(), markets, postings, matches, loans, online, pension, complaints, closed}}
+	row := []any{c.cityCell6(), m.First(), markets, postings, matches, loans, online, pension, complaints, closed}
+	if flexemp.ContractOf(flexemp.Services).VersionAt(m) < 2 {
+		return [][]any{row}
+	}
+	// Version 2 (from 2025): every measure has its count.
+	around := func(x float64) int64 { return int64(math.Round(x * (0.8 + 0.4*c.rng.Float64()))) }
+	agencies := around(pop / 200000 * c.q(0.5, 2.5))
+	served := around(pop / 2000 * c.q(0.2, 1.2))
+	titles := around(pop / 250000 * 4)
+	passed := int64(float64(titles) * c.q(0.3, 0.85))
+	checked := around(pop / 100000 * c.q(1, 4))
+	written := int64(float64(checked) * c.q(0.5, 0.98))
+	events := around(pop / 500000 * c.q(1, 6))
+	fund := int64(float64(c.paidFen) / math.Max(0.3, c.q(0.55, 0.98)))
+	return [][]any{append(row, c.stock, agencies, served, titles, passed, checked, written, events, fen(fund))}
 }
 
 func (c *cityGen) cityCell6() string {

@@ -37,13 +37,15 @@ func write(dir string, f *File, rows [][]any, rng *rand.Rand) error {
 		return err
 	}
 	c := flexemp.ContractOf(f.Kind)
+	m, _ := flexemp.ParseMonth(f.Month)
+	cols := c.ColumnsAt(m) // the contract version in force for the month
 	switch f.Format {
 	case FormatXLSX:
-		err = writeXLSX(out, c, f, rows, rng)
+		err = writeXLSX(out, c, cols, f, rows, rng)
 	case FormatParquet:
-		err = writeParquet(out, c, rows)
+		err = writeParquet(out, cols, rows)
 	default:
-		err = writeCSV(out, c, f.Format, rows, rng)
+		err = writeCSV(out, cols, f.Format, rows, rng)
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
@@ -78,7 +80,7 @@ func text(v any, dateStyle string) string {
 	panic(fmt.Sprintf("gen: cannot render %T", v))
 }
 
-func writeCSV(out io.Writer, c *flexemp.Contract, format string, rows [][]any, rng *rand.Rand) error {
+func writeCSV(out io.Writer, cols []flexemp.Column, format string, rows [][]any, rng *rand.Rand) error {
 	bw := bufio.NewWriter(out)
 	var w io.Writer = bw
 	switch format {
@@ -94,7 +96,7 @@ func writeCSV(out io.Writer, c *flexemp.Contract, format string, rows [][]any, r
 	if withName {
 		header = append(header, "序号", "姓名")
 	}
-	for _, col := range c.Columns {
+	for _, col := range cols {
 		header = append(header, col.Header)
 	}
 	if err := cw.Write(header); err != nil {
@@ -107,7 +109,7 @@ func writeCSV(out io.Writer, c *flexemp.Contract, format string, rows [][]any, r
 			rec = append(rec, strconv.Itoa(i+1), fakeName(rng))
 		}
 		for j, v := range row {
-			if c.Columns[j].Type == flexemp.TypeMonth {
+			if cols[j].Type == flexemp.TypeMonth {
 				rec = append(rec, v.(time.Time).Format("2006-01"))
 				continue
 			}
@@ -133,7 +135,7 @@ func writeCSV(out io.Writer, c *flexemp.Contract, format string, rows [][]any, r
 // row (sometimes a note row too) above the header, dates as Excel date
 // numbers or as text, money as numbers, and the odd ID typed into a number
 // cell.
-func writeXLSX(out io.Writer, c *flexemp.Contract, f *File, rows [][]any, rng *rand.Rand) error {
+func writeXLSX(out io.Writer, c *flexemp.Contract, cols []flexemp.Column, f *File, rows [][]any, rng *rand.Rand) error {
 	x := excelize.NewFile()
 	defer x.Close()
 	sheet := c.Title
@@ -149,7 +151,7 @@ func writeXLSX(out io.Writer, c *flexemp.Contract, f *File, rows [][]any, rng *r
 		return err
 	}
 	city, _ := flexemp.CityByCode(f.City)
-	last, _ := excelize.ColumnNumberToName(len(c.Columns))
+	last, _ := excelize.ColumnNumberToName(len(cols))
 	r := 1
 	if err := sw.SetRow("A1", []any{fmt.Sprintf("%s%s%s表", city.Name, f.Month, c.Title)}); err != nil {
 		return err
@@ -164,19 +166,19 @@ func writeXLSX(out io.Writer, c *flexemp.Contract, f *File, rows [][]any, rng *r
 		}
 	}
 	serialDates := rng.IntN(2) == 0
-	header := make([]any, len(c.Columns))
-	for i, col := range c.Columns {
+	header := make([]any, len(cols))
+	for i, col := range cols {
 		header[i] = col.Header
 	}
 	r++
 	if err := sw.SetRow(fmt.Sprintf("A%d", r), header); err != nil {
 		return err
 	}
-	vals := make([]any, len(c.Columns))
+	vals := make([]any, len(cols))
 	for _, row := range rows {
 		r++
 		for j, v := range row {
-			vals[j] = xlsxCell(v, c.Columns[j].Type, serialDates, dateStyle)
+			vals[j] = xlsxCell(v, cols[j].Type, serialDates, dateStyle)
 		}
 		if err := sw.SetRow(fmt.Sprintf("A%d", r), vals); err != nil {
 			return err
@@ -214,9 +216,9 @@ func xlsxCell(v any, t flexemp.ColumnType, serialDates bool, dateStyle int) any 
 // writeParquet writes a Parquet file with English column names, typed as a
 // data system exports them: dates as DATE, money and hours as DOUBLE, counts
 // as INT64.
-func writeParquet(out io.Writer, c *flexemp.Contract, rows [][]any) error {
-	fields := make([]arrow.Field, len(c.Columns))
-	for i, col := range c.Columns {
+func writeParquet(out io.Writer, cols []flexemp.Column, rows [][]any) error {
+	fields := make([]arrow.Field, len(cols))
+	for i, col := range cols {
 		var t arrow.DataType = arrow.BinaryTypes.String
 		switch col.Type {
 		case flexemp.TypeDate:
@@ -243,7 +245,7 @@ func writeParquet(out io.Writer, c *flexemp.Contract, rows [][]any) error {
 	}
 	for n, row := range rows {
 		for j, v := range row {
-			appendArrow(b.Field(j), v, c.Columns[j].Type)
+			appendArrow(b.Field(j), v, cols[j].Type)
 		}
 		if (n+1)%65536 == 0 {
 			if err := flush(); err != nil {

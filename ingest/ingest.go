@@ -138,7 +138,7 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 		return refuse(res, err)
 	}
 	defer src.Close()
-	hdr, err := findHeader(src, req.Kind)
+	hdr, err := findHeader(src, req.Kind, req.Month)
 	if err != nil {
 		return refuse(res, err)
 	}
@@ -186,6 +186,12 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 		return refuse(res, err)
 	}
 	res.Month = month
+	if err := hdr.complete(contract, month); err != nil {
+		return refuse(res, err)
+	}
+	if req.Kind == flexemp.Services && res.Accepted == 0 {
+		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "公共服务月报每月必有一行本市数据，文件中没有有效数据行，未入库"))
+	}
 	if ratio := g.rejectRatio(); res.Rows > 0 && float64(res.Rejected) > ratio*float64(res.Rows) {
 		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "被拒行占比 %.1f%% 超过上限 %.1f%%，整个文件未入库，请修正后重新上传",
 			100*float64(res.Rejected)/float64(res.Rows), 100*ratio))

@@ -59,6 +59,12 @@ func TestRejectReasons(t *testing.T) {
 			"03:" + flexemp.ReasonDuplicateMonth, "04:" + flexemp.ReasonDuplicateMonth, "04:" + flexemp.ReasonLoansOnline,
 			"05:" + flexemp.ReasonMonth, "06:" + flexemp.ReasonCount, "06:" + flexemp.ReasonDuplicateMonth,
 		}},
+		// Version-2 columns in a 2024 extract: optional (fund_allocated left
+		// empty is no reject) but held to their rules when present.
+		{"services_v2_reasons.csv", flexemp.Services, 1, []string{
+			"03:" + flexemp.ReasonDuplicateMonth, "03:" + flexemp.ReasonTitlePassed,
+			"04:" + flexemp.ReasonDuplicateMonth, "04:" + flexemp.ReasonPartTime,
+		}},
 	}
 	seen := map[string]bool{}
 	for _, tc := range cases {

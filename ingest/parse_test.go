@@ -104,7 +104,7 @@ func readAll(t *testing.T, data []byte, path string) {
 		return
 	}
 	defer src.Close()
-	if _, err := findHeader(src, flexemp.Registrations); err != nil {
+	if _, err := findHeader(src, flexemp.Registrations, flexemp.Month{}); err != nil {
 		checkAppError(t, err)
 		return
 	}

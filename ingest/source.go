@@ -119,8 +119,10 @@ func matchHeader(c *flexemp.Contract, cells []string) (idx []int, known int) {
 
 // findHeader reads rows until the one that names the most contract columns:
 // the header may sit under title rows and merged title cells. A header that
-// better fits another kind refuses the file as the wrong kind.
-func findHeader(src rowSource, kind flexemp.Kind) (*headerMatch, error) {
+// better fits another kind refuses the file as the wrong kind. The columns
+// of the contract version in force for month (the first version when the
+// month is not known yet) must all be there.
+func findHeader(src rowSource, kind flexemp.Kind, month flexemp.Month) (*headerMatch, error) {
 	c := flexemp.ContractOf(kind)
 	for scanned := 0; scanned < headerScanRows; scanned++ {
 		row, cells, err := src.Next()
@@ -148,14 +150,8 @@ func findHeader(src rowSource, kind flexemp.Kind) (*headerMatch, error) {
 			continue
 		}
 		m := &headerMatch{row: row, index: idx, headers: append([]string(nil), cells...)}
-		var missing []string
-		for i, col := range c.Columns {
-			if idx[i] < 0 {
-				missing = append(missing, col.Header+"("+col.Name+")")
-			}
-		}
-		if len(missing) > 0 {
-			return nil, flexemp.Errorf(flexemp.EINVALID, "第%d行表头缺少必需列：%s", row, strings.Join(missing, "、"))
+		if err := m.complete(c, month); err != nil {
+			return nil, err
 		}
 		used := make(map[int]bool, len(idx))
 		for _, j := range idx {
@@ -171,10 +167,29 @@ func findHeader(src rowSource, kind flexemp.Kind) (*headerMatch, error) {
 	return nil, flexemp.Errorf(flexemp.EINVALID, "前%d行中找不到“%s”的表头（应含 %s 等列）", headerScanRows, c.Title, c.Columns[0].Header)
 }
 
+// complete refuses a header that lacks a column of the contract version in
+// force for month, naming the columns and the version.
+func (m *headerMatch) complete(c *flexemp.Contract, month flexemp.Month) error {
+	var missing []string
+	for i, col := range c.Columns {
+		if m.index[i] < 0 && c.RequiredAt(col, month) {
+			missing = append(missing, col.Header+"("+col.Name+")")
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if v := c.VersionAt(month); v > 1 {
+		return flexemp.Errorf(flexemp.EINVALID, "第%d行表头缺少必需列：%s（%s的%s数据适用第%d版填报口径，请使用 flexemp template --kind %s --month %s 生成的模板）",
+			m.row, strings.Join(missing, "、"), c.Title, month, v, c.Kind, month)
+	}
+	return flexemp.Errorf(flexemp.EINVALID, "第%d行表头缺少必需列：%s", m.row, strings.Join(missing, "、"))
+}
+
 // blank reports whether a row has no content in any contract column.
 func (m *headerMatch) blank(cells []string) bool {
 	for _, j := range m.index {
-		if j < len(cells) && trimCell(cells[j]) != "" {
+		if j >= 0 && j < len(cells) && trimCell(cells[j]) != "" {
 			return false
 		}
 	}

@@ -12,11 +12,12 @@ import (
 // templateRows is how far down drop-downs and text formats reach.
 const templateRows = 100000
 
-// WriteTemplate writes an upload template for a kind: the contract's Chinese
-// headers, each with a note stating its rule, a drop-down list on every
-// enumerated column, and ID and date columns formatted as text so Excel
-// cannot turn IDs into numbers or dates into serials.
-func WriteTemplate(w io.Writer, kind flexemp.Kind) error {
+// WriteTemplate writes an upload template for a kind's extracts of month:
+// the Chinese headers of the contract version in force then, each with a
+// note stating its rule, a drop-down list on every enumerated column, and ID
+// and date columns formatted as text so Excel cannot turn IDs into numbers
+// or dates into serials.
+func WriteTemplate(w io.Writer, kind flexemp.Kind, month flexemp.Month) error {
 	c := flexemp.ContractOf(kind)
 	if c == nil {
 		return flexemp.Errorf(flexemp.EINVALID, "未知的数据类型：%q", kind)
@@ -35,7 +36,8 @@ func WriteTemplate(w io.Writer, kind flexemp.Kind) error {
 	if err != nil {
 		return err
 	}
-	for i, col := range c.Columns {
+	cols := c.ColumnsAt(month)
+	for i, col := range cols {
 		name, _ := excelize.ColumnNumberToName(i + 1)
 		cell := name + "1"
 		if err := x.SetCellStr(sheet, cell, col.Header); err != nil {
@@ -69,28 +71,33 @@ func WriteTemplate(w io.Writer, kind flexemp.Kind) error {
 			}
 		}
 	}
-	last, _ := excelize.ColumnNumberToName(len(c.Columns))
+	last, _ := excelize.ColumnNumberToName(len(cols))
 	if err := x.SetCellStyle(sheet, "A1", last+"1", head); err != nil {
 		return err
 	}
 	if err := x.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	if err := writeUses(x, kind); err != nil {
+	if err := writeUses(x, c, month); err != nil {
 		return err
 	}
 	return x.Write(w)
 }
 
-// writeUses adds a sheet telling what the kind's extracts are assessed by:
-// every indicator computed from them, from the one declaration.
-func writeUses(x *excelize.File, kind flexemp.Kind) error {
+// writeUses adds a sheet telling the template's contract version and what
+// the kind's extracts are assessed by: every indicator computed from them,
+// from the one declaration.
+func writeUses(x *excelize.File, c *flexemp.Contract, month flexemp.Month) error {
 	const sheet = "填报说明"
 	if _, err := x.NewSheet(sheet); err != nil {
 		return err
 	}
-	rows := [][]any{{"本表数据用于计算以下考核指标（辽人社〔2022〕22号第十八条）"}, {"指标", "维度", "名称", "对应措施"}}
-	for _, ind := range flexemp.IndicatorsFrom(kind) {
+	rows := [][]any{
+		{fmt.Sprintf("%s上传模板：适用于 %s 的数据（第%d版填报口径）", c.Title, month, c.VersionAt(month))},
+		{"本表数据用于计算以下考核指标（辽人社〔2022〕22号第十八条）"},
+		{"指标", "维度", "名称", "对应措施"},
+	}
+	for _, ind := range flexemp.IndicatorsFrom(c.Kind) {
 		var measures []string
 		for _, m := range ind.Measures {
 			measures = append(measures, fmt.Sprintf("第%d条", m))

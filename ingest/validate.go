@@ -95,12 +95,16 @@ func (v *validator) check(row int, cells []string) bool {
 	for i, col := range v.c.Columns {
 		j := v.m.index[i]
 		c := &v.cells[i]
+		if j < 0 { // a column of a later version, absent from an earlier month's file
+			*c = cell{header: col.Header}
+			continue
+		}
 		*c = cell{header: v.m.headers[j], isID: col.Type == flexemp.TypeID}
 		if j < len(cells) {
 			c.raw = trimCell(cells[j])
 		}
 		if c.raw == "" {
-			if col.Required {
+			if col.Required && v.c.RequiredAt(col, v.rowMonth()) {
 				v.reject(row, c, flexemp.ReasonRequired, "")
 			}
 		} else {
@@ -189,6 +193,19 @@ func (v *validator) checkMonth(row int, c *cell) {
 	}
 }
 
+// rowMonth is the upload's month, or else the current row's as far as it
+// has been read (the month column comes before any column of a later
+// contract version).
+func (v *validator) rowMonth() flexemp.Month {
+	if !v.month.IsZero() {
+		return v.month
+	}
+	if c, ok := v.get(v.c.MonthField); ok {
+		return flexemp.MonthOf(c.date)
+	}
+	return flexemp.Month{}
+}
+
 // get returns the parsed cell of a contract column in the current row and
 // whether it is present and valid.
 func (v *validator) get(name string) (*cell, bool) {
@@ -231,11 +248,9 @@ func (v *validator) crossRules(row int) {
 			v.reject(row, certified, flexemp.ReasonCertified, "")
 		}
 	case flexemp.Services:
-		applied, ok1 := v.get("loans_applied")
-		online, ok2 := v.get("loans_online")
-		if ok1 && ok2 && online.num > applied.num {
-			v.reject(row, online, flexemp.ReasonLoansOnline, "")
-		}
+		v.atMost(row, "loans_online", "loans_applied", flexemp.ReasonLoansOnline)
+		v.atMost(row, "title_passed_flex", "title_applied_flex", flexemp.ReasonTitlePassed)
+		v.atMost(row, "parttime_written", "parttime_checked", flexemp.ReasonPartTime)
 		if m, ok := v.get("month"); ok {
 			if v.seen[m.date] {
 				v.reject(row, m, flexemp.ReasonDuplicateMonth, "")
@@ -247,6 +262,15 @@ func (v *validator) crossRules(row int) {
 		if c, ok := v.get(v.c.MonthField); ok {
 			v.months[flexemp.MonthOf(c.date)]++
 		}
+	}
+}
+
+// atMost rejects a count above the count it is part of.
+func (v *validator) atMost(row int, part, whole, code string) {
+	p, ok1 := v.get(part)
+	w, ok2 := v.get(whole)
+	if ok1 && ok2 && p.num > w.num {
+		v.reject(row, p, code, "")
 	}
 }
 

@@ -26,6 +26,10 @@ type AssessOptions struct {
 	GraduateExtension map[string]int    `toml:"graduate_extension"`
 	Reference         flexemp.Reference `toml:"-"` // default the embedded reference tables
 	Now               func() time.Time  `toml:"-"`
+	// AsOf is the date the assessment is made as of (see flexemp.Period's
+	// DueMonths); zero means the clock's today in Asia/Shanghai. It is not
+	// a setting: it is stored with the run, outside the config hash.
+	AsOf time.Time `toml:"-"`
 }
 
 func (o AssessOptions) withDefaults() AssessOptions {
@@ -40,6 +44,9 @@ func (o AssessOptions) withDefaults() AssessOptions {
 	}
 	if o.Reference.Cities == nil {
 		o.Reference = flexemp.DefaultReference()
+	}
+	if o.AsOf.IsZero() {
+		o.AsOf = flexemp.DateOf(o.Now())
 	}
 	return o
 }
@@ -56,13 +63,24 @@ func (o AssessOptions) ConfigHash() string {
 		Reference flexemp.Reference
 		Extension map[string]int
 	}{o.Settings.withDefaults(), o.Draws, o.Seed, o.Reference, o.GraduateExtension})
+	// AsOf is left out: it is stored beside the hash.
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
 
+// Flags a city's result carries, after an indicator ID or a dimension.
+const (
+	FlagWithheld       = "未报送"   // no extract of a source kind for any due month: scored lowest
+	FlagNoData         = "无数据"   // a zero denominator: left out of its dimension mean
+	FlagEmptyDimension = "无可用指标" // nothing left in the dimension: the city is not ranked
+	FlagTreated        = "已缩尾处理"
+)
+
 // Assessment is what Assess computed and stored for a period.
 type Assessment struct {
 	Period     flexemp.Period
+	AsOf       time.Time
+	LeftOut    []string // indicators no city could compute in the period
 	Result     *Result
 	Bands      []Band
 	Grades     []string
@@ -86,7 +104,7 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 			return nil, fmt.Errorf("graduate_extension: %s = %d: want a city code and 0–6 months", code, m)
 		}
 	}
-	stats, err := transform.Build(ctx, db, transform.Params{Period: p, Reference: o.Reference, GraduateExtension: o.GraduateExtension})
+	stats, err := transform.Build(ctx, db, transform.Params{Period: p, AsOf: o.AsOf, Reference: o.Reference, GraduateExtension: o.GraduateExtension})
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +112,8 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 	if err != nil {
 		return nil, err
 	}
-	a := &Assessment{Period: p, Transform: stats, Draws: o.Draws}
+	a := &Assessment{Period: p, AsOf: o.AsOf, Transform: stats, Draws: o.Draws}
+	t, a.LeftOut = t.Framework()
 	start := time.Now()
 	if a.Result, err = Compute(t, o.Settings); err != nil {
 		return nil, err
@@ -108,7 +127,7 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 }
 
 func readTable(ctx context.Context, db *sql.DB) (Table, error) {
-	rows, err := db.QueryContext(ctx, `SELECT city_code, indicator, value FROM work.mart_indicators ORDER BY city_code, ordinal`)
+	rows, err := db.QueryContext(ctx, `SELECT city_code, indicator, value, withheld FROM work.mart_indicators ORDER BY city_code, ordinal`)
 	if err != nil {
 		return Table{}, err
 	}
@@ -118,7 +137,8 @@ func readTable(ctx context.Context, db *sql.DB) (Table, error) {
 	for rows.Next() {
 		var city, id string
 		var v sql.NullFloat64
-		if err := rows.Scan(&city, &id, &v); err != nil {
+		var withheld bool
+		if err := rows.Scan(&city, &id, &v, &withheld); err != nil {
 			return Table{}, err
 		}
 		c, ok := seen[city]
@@ -127,6 +147,7 @@ func readTable(ctx context.Context, db *sql.DB) (Table, error) {
 			seen[city] = c
 			t.Cities = append(t.Cities, city)
 			t.Values = append(t.Values, nil)
+			t.Withheld = append(t.Withheld, nil)
 		}
 		if c == 0 {
 			ind, ok := flexemp.IndicatorByID(id)
@@ -140,6 +161,7 @@ func readTable(ctx context.Context, db *sql.DB) (Table, error) {
 			x = v.Float64
 		}
 		t.Values[c] = append(t.Values[c], x)
+		t.Withheld[c] = append(t.Withheld[c], withheld)
 	}
 	return t, rows.Err()
 }
@@ -174,8 +196,8 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO indicator_values
-		(period, city_code, indicator, dimension, title, numerator, denominator, value, treated, normalised, contribution)
-		SELECT ?, m.city_code, m.indicator, m.dimension, m.title, m.numerator, m.denominator, m.value, s.treated, s.normalised, s.contribution
+		(period, city_code, indicator, dimension, title, numerator, denominator, value, treated, normalised, contribution, withheld)
+		SELECT ?, m.city_code, m.indicator, m.dimension, m.title, m.numerator, m.denominator, m.value, s.treated, s.normalised, s.contribution, m.withheld
 		FROM work.mart_indicators m
 		JOIN (VALUES `+strings.Join(steps, ", ")+`) AS s(city_code, indicator, treated, normalised, contribution)
 		USING (city_code, indicator)`, append([]any{period}, args...)...); err != nil {
@@ -187,13 +209,19 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 			dims[string(name)] = nullable(r.DimensionScores[c][d])
 		}
 		flags := []string{}
+		for _, id := range r.Withheld[c] {
+			flags = append(flags, id+FlagWithheld)
+		}
 		for _, id := range r.Missing[c] {
-			flags = append(flags, "缺少"+id)
+			flags = append(flags, id+FlagNoData)
+		}
+		for _, d := range r.EmptyDimensions[c] {
+			flags = append(flags, string(d)+FlagEmptyDimension)
 		}
 		for id, cities := range r.TreatedCities {
 			for _, tc := range cities {
 				if tc == city {
-					flags = append(flags, id+"已缩尾处理")
+					flags = append(flags, id+FlagTreated)
 				}
 			}
 		}
@@ -215,8 +243,9 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(string_agg(upload_id::VARCHAR, ',' ORDER BY upload_id), '') FROM current_uploads`).Scan(&uploads); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_runs SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ? FROM assessment_runs`,
-		period, o.Now(), o.ConfigHash(), uploads, o.Seed, o.Draws); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_runs (run_id, period, created_at, config_hash, upload_ids, seed, draws, as_of, left_out)
+		SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM assessment_runs`,
+		period, o.Now(), o.ConfigHash(), uploads, o.Seed, o.Draws, a.AsOf, strings.Join(a.LeftOut, ",")); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -225,20 +254,27 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 // Summary is a short account of an assessment for the command line.
 func (a *Assessment) Summary() string {
 	var b strings.Builder
-	ranked, flagged := 0, 0
+	ranked, noData, withheld := 0, 0, 0
 	for c := range a.Result.Table.Cities {
 		if a.Result.Ranked[c] {
 			ranked++
 		}
 		if len(a.Result.Missing[c]) > 0 {
-			flagged++
+			noData++
+		}
+		if len(a.Result.Withheld[c]) > 0 {
+			withheld++
 		}
 	}
 	treated := 0
 	for _, cs := range a.Result.TreatedCities {
 		treated += len(cs)
 	}
-	fmt.Fprintf(&b, "%s：%d 个城市参与排名，%d 个城市缺少部分指标，%d 处缩尾处理\n", a.Period, ranked, flagged, treated)
+	fmt.Fprintf(&b, "%s（截至 %s）：%d 个指标、%d 个城市参与排名，%d 个城市有未报送数据，%d 个城市有无数据指标，%d 处缩尾处理\n",
+		a.Period, a.AsOf.Format("2006-01-02"), len(a.Result.Table.Indicators), ranked, withheld, noData, treated)
+	if len(a.LeftOut) > 0 {
+		fmt.Fprintf(&b, "本期无城市可计算、未纳入指标体系：%s\n", strings.Join(a.LeftOut, "、"))
+	}
 	fmt.Fprintf(&b, "数据检验 %d 项全部通过；转换 %.2f 秒，指数 %.3f 秒，敏感性分析（%d 次）%.2f 秒\n",
 		len(a.Transform.Tests), a.Transform.Took.Seconds(), a.MetricTook.Seconds(), a.Draws, a.SensTook.Seconds())
 	return b.String()

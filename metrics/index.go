@@ -18,11 +18,54 @@ const (
 )
 
 // Table is the raw indicator values of one period: Values[city][indicator],
-// NaN where an indicator is missing for a city.
+// NaN where an indicator is missing for a city. Withheld[city][indicator]
+// (nil: none) marks the NaNs that are 未报送 — the city sent no extract of a
+// source kind — rather than 无数据: those are scored lowest, never left out.
 type Table struct {
 	Cities     []string
 	Indicators []flexemp.Indicator
 	Values     [][]float64
+	Withheld   [][]bool
+}
+
+// withheld tells whether city c's indicator i is 未报送.
+func (t Table) withheld(c, i int) bool { return t.Withheld != nil && t.Withheld[c][i] }
+
+// Framework leaves out the indicators no city can compute in the period (a
+// version-2 column before 2025, say): the period's framework is the rest.
+// It returns the table of the rest and the IDs left out.
+func (t Table) Framework() (Table, []string) {
+	var keep []int
+	var out []string
+	for i, ind := range t.Indicators {
+		computed := false
+		for c := range t.Cities {
+			computed = computed || !math.IsNaN(t.Values[c][i])
+		}
+		if computed {
+			keep = append(keep, i)
+		} else {
+			out = append(out, ind.ID)
+		}
+	}
+	if len(out) == 0 {
+		return t, nil
+	}
+	f := Table{Cities: t.Cities}
+	for _, i := range keep {
+		f.Indicators = append(f.Indicators, t.Indicators[i])
+	}
+	for c := range t.Cities {
+		var vals []float64
+		var held []bool
+		for _, i := range keep {
+			vals = append(vals, t.Values[c][i])
+			held = append(held, t.withheld(c, i))
+		}
+		f.Values = append(f.Values, vals)
+		f.Withheld = append(f.Withheld, held)
+	}
+	return f, out
 }
 
 // Settings choose how the index is built, as [assess] in flexemp.toml. Zero
@@ -131,9 +174,14 @@ type Result struct {
 	Table    Table
 	Settings Settings
 
-	// Screen: cities missing more than the allowed share are not ranked.
-	Ranked  []bool
-	Missing [][]string // per city: the indicators it lacks
+	// Screen: cities missing more than the allowed share, or every
+	// indicator of a dimension, are not ranked (数据不足).
+	Ranked   []bool
+	Missing  [][]string // per city: the indicators it has no data for (无数据), left out of its dimension means
+	Withheld [][]string // per city: the indicators it sent no extract for (未报送), scored lowest
+	// EmptyDimensions are, per city, the dimensions in which nothing is
+	// left.
+	EmptyDimensions [][]flexemp.Dimension
 
 	// Treat: values after winsorisation, and which cities each indicator treated.
 	Treated       [][]float64
@@ -163,7 +211,7 @@ func Compute(t Table, s Settings) (*Result, error) {
 	r := &Result{Table: t, Settings: s}
 	r.screen()
 	r.treat()
-	r.Normalised = normalise(r.Treated, r.Ranked, t.Indicators, s)
+	r.Normalised = normalise(r.Treated, r.Ranked, t, s)
 	r.DimensionScores, r.Index, r.Contributions = aggregate(r.Normalised, r.Ranked, t.Indicators, s)
 	r.Rank = CompetitionRanks(r.Index)
 	return r, nil
@@ -185,16 +233,32 @@ func check(t Table, s Settings) error {
 }
 
 func (r *Result) screen() {
-	n := len(r.Table.Indicators)
-	r.Ranked = make([]bool, len(r.Table.Cities))
-	r.Missing = make([][]string, len(r.Table.Cities))
-	for c, row := range r.Table.Values {
+	t := r.Table
+	n := len(t.Indicators)
+	r.Ranked = make([]bool, len(t.Cities))
+	r.Missing = make([][]string, len(t.Cities))
+	r.Withheld = make([][]string, len(t.Cities))
+	r.EmptyDimensions = make([][]flexemp.Dimension, len(t.Cities))
+	for c, row := range t.Values {
+		present := map[flexemp.Dimension]int{}
 		for i, v := range row {
-			if math.IsNaN(v) {
-				r.Missing[c] = append(r.Missing[c], r.Table.Indicators[i].ID)
+			id := t.Indicators[i].ID
+			switch {
+			case t.withheld(c, i):
+				r.Withheld[c] = append(r.Withheld[c], id)
+				present[t.Indicators[i].Dimension]++
+			case math.IsNaN(v):
+				r.Missing[c] = append(r.Missing[c], id)
+			default:
+				present[t.Indicators[i].Dimension]++
 			}
 		}
-		r.Ranked[c] = float64(len(r.Missing[c])) <= r.Settings.MaxMissingShare*float64(n)
+		for _, d := range flexemp.Dimensions {
+			if present[d] == 0 && slices.ContainsFunc(t.Indicators, func(ind flexemp.Indicator) bool { return ind.Dimension == d }) {
+				r.EmptyDimensions[c] = append(r.EmptyDimensions[c], d)
+			}
+		}
+		r.Ranked[c] = float64(len(r.Missing[c])) <= r.Settings.MaxMissingShare*float64(n) && len(r.EmptyDimensions[c]) == 0
 	}
 }
 
@@ -232,7 +296,25 @@ func (r *Result) column(m [][]float64, i int) ([]float64, []int) {
 }
 
 // normalise puts each indicator on a common scale across the ranked cities.
-func normalise(vals [][]float64, ranked []bool, inds []flexemp.Indicator, s Settings) [][]float64 {
+// A 未报送 cell takes the floor every indicator has, 0, so it scores the
+// lowest: 0 under min–max and goalposts, the lowest z-score, 1 on the
+// geometric scale. Imputing the floor, rather than scoring it apart, keeps
+// the others' range as wide as if the city had sent its data: withholding
+// never lifts a city above another.
+func normalise(treated [][]float64, ranked []bool, t Table, s Settings) [][]float64 {
+	inds := t.Indicators
+	vals := treated
+	if t.Withheld != nil {
+		vals = make([][]float64, len(treated))
+		for c := range treated {
+			vals[c] = append([]float64(nil), treated[c]...)
+			for i := range vals[c] {
+				if t.withheld(c, i) {
+					vals[c][i] = 0
+				}
+			}
+		}
+	}
 	out := make([][]float64, len(vals))
 	for c := range out {
 		out[c] = make([]float64, len(inds))
@@ -272,6 +354,15 @@ func normalise(vals [][]float64, ranked []bool, inds []flexemp.Indicator, s Sett
 					out[c][i] = math.Min(100, math.Max(0, (v-lo)/(hi-lo)*100))
 				} else {
 					out[c][i] = 100
+				}
+			}
+		}
+	}
+	if s.Normalisation != ZScore {
+		for c := range out {
+			for i := range out[c] {
+				if ranked[c] && t.withheld(c, i) {
+					out[c][i] = 0 // the lowest, even where every city that sent data is equal
 				}
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -23,7 +24,12 @@ type Stamp struct {
 	UploadIDs  string    `json:"upload_ids"` // the current upload versions read, comma-separated
 	Seed       uint64    `json:"seed"`
 	Draws      int       `json:"draws"`
+	AsOf       time.Time `json:"as_of"`    // the date it was made as of
+	LeftOut    []string  `json:"left_out"` // indicators no city could compute in the period
 }
+
+// AsOfText is the as-of date as YYYY-MM-DD.
+func (s Stamp) AsOfText() string { return s.AsOf.Format("2006-01-02") }
 
 // IndicatorResult is one indicator of one city through every step.
 type IndicatorResult struct {
@@ -36,6 +42,7 @@ type IndicatorResult struct {
 	Treated      *float64 `json:"treated"` // after winsorisation
 	Normalised   *float64 `json:"normalised"`
 	Contribution *float64 `json:"contribution"` // points of the city's index
+	Withheld     bool     `json:"withheld"`     // 未报送: the city sent no extract of a source kind; scored lowest
 }
 
 // CityResult is one city's stored outcome for a period.
@@ -114,9 +121,10 @@ func (pr *PeriodResult) Gaps(c *CityResult) map[string]*float64 {
 // outcome and every indicator's steps.
 func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, error) {
 	pr := &PeriodResult{Period: p}
-	err := db.QueryRowContext(ctx, `SELECT run_id, created_at, config_hash, upload_ids, seed, draws FROM assessment_runs
-		WHERE period = ? ORDER BY run_id DESC LIMIT 1`, p.String()).
-		Scan(&pr.Run.ID, &pr.Run.CreatedAt, &pr.Run.ConfigHash, &pr.Run.UploadIDs, &pr.Run.Seed, &pr.Run.Draws)
+	var leftOut string
+	err := db.QueryRowContext(ctx, `SELECT run_id, created_at, config_hash, upload_ids, seed, draws, coalesce(as_of, created_at::DATE), coalesce(left_out, '')
+		FROM assessment_runs WHERE period = ? ORDER BY run_id DESC LIMIT 1`, p.String()).
+		Scan(&pr.Run.ID, &pr.Run.CreatedAt, &pr.Run.ConfigHash, &pr.Run.UploadIDs, &pr.Run.Seed, &pr.Run.Draws, &pr.Run.AsOf, &leftOut)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotAssessed
 	}
@@ -124,6 +132,10 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, err
 		return nil, err
 	}
 	pr.Run.CreatedAt = pr.Run.CreatedAt.In(flexemp.Shanghai)
+	pr.Run.AsOf = pr.Run.AsOf.UTC()
+	if leftOut != "" {
+		pr.Run.LeftOut = strings.Split(leftOut, ",")
+	}
 	rows, err := db.QueryContext(ctx, `SELECT city_code, ranked, index_value, coalesce(rank, 0), coalesce(median_rank, 0),
 		coalesce(rank_p5, 0), coalesce(rank_p95, 0), coalesce(out_top, 0), grade, priority, dimensions, flags
 		FROM city_results WHERE period = ?`, p.String())
@@ -162,7 +174,7 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, err
 		return a.Code < b.Code
 	})
 	iv, err := db.QueryContext(ctx, `SELECT city_code, indicator, dimension, coalesce(title, ''), numerator, denominator,
-		value, treated, normalised, contribution
+		value, treated, normalised, contribution, coalesce(withheld, false)
 		FROM indicator_values WHERE period = ? ORDER BY city_code`, p.String())
 	if err != nil {
 		return nil, err
@@ -172,7 +184,7 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, err
 		var code string
 		var r IndicatorResult
 		if err := iv.Scan(&code, &r.ID, &r.Dimension, &r.Title, &r.Numerator, &r.Denominator,
-			&r.Value, &r.Treated, &r.Normalised, &r.Contribution); err != nil {
+			&r.Value, &r.Treated, &r.Normalised, &r.Contribution, &r.Withheld); err != nil {
 			return nil, err
 		}
 		if c := pr.City(code); c != nil {

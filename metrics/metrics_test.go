@@ -207,7 +207,7 @@ func TestAllCitiesEqual(t *testing.T) {
 func TestWeights(t *testing.T) {
 	// a is best on 规模结构 only, b on the rest: weighting 规模结构 heavily puts a first.
 	vals := [][]float64{row(1), row(1)}
-	for i := range 16 {
+	for i := range vals[0] {
 		if i < 3 {
 			vals[0][i] += 1
 		} else {
@@ -261,7 +261,7 @@ func TestSettingsValidate(t *testing.T) {
 		"aggregation":   {Aggregation: "median"},
 		"dimension":     {DimensionWeights: map[string]float64{"其他": 1}},
 		"negative":      {IndicatorWeights: map[string]float64{"I3": -1}},
-		"indicator":     {IndicatorWeights: map[string]float64{"I17": 1}},
+		"indicator":     {IndicatorWeights: map[string]float64{"I99": 1}},
 		"goalposts":     {Goalposts: map[string][2]float64{"I1": {5, 5}}},
 		"no goalposts":  {Normalisation: Goalposts},
 		"shares":        {ExcellentShare: 0.7, GoodShare: 0.6},

@@ -9,6 +9,7 @@ import (
 // Ranking is `rank --format json`, exactly SPEC's shape.
 type Ranking struct {
 	Period string        `json:"period"`
+	AsOf   string        `json:"as_of"` // YYYY-MM-DD: only months due by then count
 	Cities []RankingCity `json:"cities"`
 }
 
@@ -30,7 +31,7 @@ type RankingCity struct {
 // Ranking turns stored results into SPEC's ranking, the index rounded to 2
 // decimals as the ranks were.
 func (pr *PeriodResult) Ranking() Ranking {
-	out := Ranking{Period: pr.Period.String(), Cities: []RankingCity{}}
+	out := Ranking{Period: pr.Period.String(), AsOf: pr.Run.AsOfText(), Cities: []RankingCity{}}
 	for _, c := range pr.Cities {
 		rc := RankingCity{Code: c.Code, Name: c.Name, Grade: c.Grade, Priority: c.Priority,
 			Dimensions: c.Dimensions, Indicators: map[string]*float64{}, Flags: c.Flags}

@@ -38,7 +38,7 @@ func Sensitivity(r *Result, draws int, seed uint64) []Band {
 		}
 		s.Normalisation = []string{MinMax, ZScore}[rng.IntN(2)]
 		s.Aggregation = []string{Arithmetic, Geometric}[rng.IntN(2)]
-		norm := normalise(r.Treated, r.Ranked, r.Table.Indicators, s)
+		norm := normalise(r.Treated, r.Ranked, r.Table, s)
 		_, index, _ := aggregate(norm, r.Ranked, r.Table.Indicators, s)
 		for c, rk := range CompetitionRanks(index) {
 			if rk > 0 {

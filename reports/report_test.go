@@ -249,7 +249,7 @@ func TestFormats(t *testing.T) {
 		t.Errorf("Signed rate = %s", got)
 	}
 	names := reports.RuleNames()
-	if len(names) != 6 {
+	if len(names) != 7 {
 		t.Errorf("rules %v", names)
 	}
 }

@@ -17,6 +17,7 @@ var ruleNames = map[string]string{
 	"si_months_graduate":       "高校毕业生社保补贴超过期限",
 	"venue_months":             "创业场地补贴超过24个月",
 	"public_post_wage":         "公益性岗位补贴超过工时×小时最低工资",
+	"si_after_retirement":      "达到退休年龄后仍发放社会保险补贴",
 }
 
 // RuleName is a subsidy rule as users read it.

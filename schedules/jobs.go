@@ -247,11 +247,17 @@ func currentPeriods(t time.Time) []flexemp.Period {
 	return []flexemp.Period{{Year: t.Year()}, {Year: t.Year(), Quarter: (int(t.Month())-1)/3 + 1}}
 }
 
-// assess assesses the current year and quarter.
+// assess assesses the current year and quarter as of the run's date; a
+// period with no month due yet (early in a quarter) is skipped, and said so.
 func (e *Env) assess(ctx context.Context, planned time.Time) (Result, error) {
 	var done []string
+	asOf := flexemp.DateOf(planned)
 	for _, p := range currentPeriods(planned) {
-		a, err := e.Store.Assess(ctx, p)
+		if len(p.DueMonths(asOf)) == 0 {
+			done = append(done, fmt.Sprintf("%s 尚无到期月份，未考核", p))
+			continue
+		}
+		a, err := e.Store.Assess(ctx, p, asOf)
 		if err != nil {
 			return Result{Detail: strings.Join(done, "；")}, fmt.Errorf("%s: %w", p, err)
 		}

@@ -20,7 +20,7 @@ import (
 func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 	lm := lastMonth(planned)
 	p := flexemp.Period{Year: lm.Year}
-	if _, err := e.Store.Assess(ctx, p); err != nil {
+	if _, err := e.Store.Assess(ctx, p, flexemp.DateOf(planned)); err != nil {
 		return Result{}, err
 	}
 	d, err := reports.Load(ctx, e.Store.DB(), p, e.Now())

@@ -130,11 +130,10 @@ type indicatorJSON struct {
 // GET /api/v1/indicators: the declaration of the indicators, for anyone
 // with a token.
 func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
-	units := map[flexemp.Unit]string{flexemp.UnitShare: "share", flexemp.UnitPerCapita: "per_capita", flexemp.UnitRatio: "ratio"}
 	out := []indicatorJSON{}
 	for _, ind := range flexemp.Indicators {
 		j := indicatorJSON{ID: ind.ID, Dimension: string(ind.Dimension), Title: ind.Title, Measures: ind.Measures,
-			Unit: units[ind.Unit], Scale: ind.Scale, Weight: ind.Weight}
+			Unit: ind.Unit.String(), Scale: ind.Scale, Weight: ind.Weight}
 		for _, k := range ind.Sources {
 			j.Sources = append(j.Sources, string(k))
 		}
@@ -218,7 +217,7 @@ func (s *Server) apiAssess(w http.ResponseWriter, r *http.Request, p flexemp.Pri
 		return
 	}
 	start := time.Now()
-	a, err := s.store.Assess(r.Context(), period)
+	a, err := s.store.Assess(r.Context(), period, flexemp.DateOf(s.opt.Now()))
 	if err != nil {
 		s.apiFail(w, r, err)
 		return

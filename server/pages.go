@@ -390,7 +390,7 @@ func (s *Server) assessForm(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.pageError(w, r, sess, http.StatusBadRequest, flexemp.ErrorMessage(err))
 		return
 	}
-	if _, err := s.store.Assess(r.Context(), p); err != nil {
+	if _, err := s.store.Assess(r.Context(), p, flexemp.DateOf(s.opt.Now())); err != nil {
 		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -75,12 +76,15 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 	return res, nil
 }
 
-// Assess runs and stores an assessment of a period.
-func (s *Store) Assess(ctx context.Context, period flexemp.Period) (*metrics.Assessment, error) {
+// Assess runs and stores an assessment of a period as of a date (zero:
+// today by the store's clock).
+func (s *Store) Assess(ctx context.Context, period flexemp.Period, asOf time.Time) (*metrics.Assessment, error) {
+	o := s.assess
+	o.AsOf = asOf
 	var a *metrics.Assessment
 	err := s.Write(func() error {
 		var err error
-		a, err = metrics.Assess(ctx, s.db, period, s.assess)
+		a, err = metrics.Assess(ctx, s.db, period, o)
 		return err
 	})
 	return a, err

@@ -59,7 +59,7 @@ func TestConcurrentWritesTakeTurns(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := st.Assess(ctx, flexemp.Period{Year: 2024, Quarter: 1})
+			_, err := st.Assess(ctx, flexemp.Period{Year: 2024, Quarter: 1}, time.Time{})
 			errs <- err
 		}()
 	}

@@ -23,6 +23,14 @@ var modelFiles embed.FS
 //go:embed tests/*.sql
 var testFiles embed.FS
 
+// Guards are queries whose rows stop an assessment: each row's message says
+// in Chinese what the operator must fix (a year missing from the holiday
+// table, a payment before the first minimum-wage row). They run before the
+// models, on the staged data.
+//
+//go:embed guards/*.sql
+var guardFiles embed.FS
+
 // Model is one SQL model: a SELECT materialised as the table work.<Name>.
 type Model struct {
 	Name string
@@ -102,7 +110,11 @@ func layer(name string) int {
 
 // Params are what one transform run depends on besides the uploads.
 type Params struct {
-	Period    flexemp.Period
+	Period flexemp.Period
+	// AsOf is the date the assessment is made as of: only the period's months
+	// due by then count, and pending cases are judged at the earlier of the
+	// period's end and AsOf. Zero means today in Asia/Shanghai.
+	AsOf      time.Time
 	Reference flexemp.Reference
 	// GraduateExtension is the months a city adds to the 24-month cap of
 	// 社会保险补贴 for 高校毕业生 (0 to 6).
@@ -137,6 +149,9 @@ type BuildStats struct {
 // transaction, so readers never see a half-built schema.
 func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 	start := time.Now()
+	if p.AsOf.IsZero() {
+		p.AsOf = flexemp.DateOf(time.Now())
+	}
 	models, err := Models()
 	if err != nil {
 		return nil, err
@@ -164,6 +179,11 @@ func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 			return nil, fmt.Errorf("model %s: %w", m.Name, err)
 		}
 		stats.Models = append(stats.Models, m.Name)
+		if m.Name == lastStaging(models) {
+			if err := runGuards(ctx, conn); err != nil {
+				return nil, err
+			}
+		}
 	}
 	stats.Took = time.Since(start)
 	testsStart := time.Now()
@@ -180,6 +200,53 @@ func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 	}
 	committed = true
 	return stats, nil
+}
+
+// lastStaging is the last staging model in build order: the guards run
+// after it, before anything is computed.
+func lastStaging(models []Model) string {
+	last := ""
+	for _, m := range models {
+		if layer(m.Name) == 0 {
+			last = m.Name
+		}
+	}
+	return last
+}
+
+// runGuards fails with every guard's messages, if any has rows.
+func runGuards(ctx context.Context, conn *sql.Conn) error {
+	names, err := fs.Glob(guardFiles, "guards/*.sql")
+	if err != nil {
+		return err
+	}
+	var msgs []string
+	for _, n := range names {
+		b, err := guardFiles.ReadFile(n)
+		if err != nil {
+			return err
+		}
+		rows, err := conn.QueryContext(ctx, string(b))
+		if err != nil {
+			return fmt.Errorf("guard %s: %w", n, err)
+		}
+		for rows.Next() {
+			var m string
+			if err := rows.Scan(&m); err != nil {
+				rows.Close()
+				return err
+			}
+			msgs = append(msgs, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return flexemp.Errorf(flexemp.EINVALID, "%s", strings.Join(msgs, "；"))
 }
 
 func runDataTests(ctx context.Context, conn *sql.Conn) (map[string]int, []string, error) {
@@ -207,26 +274,41 @@ func runDataTests(ctx context.Context, conn *sql.Conn) (map[string]int, []string
 	return failed, ran, nil
 }
 
-// loadReference writes the reference tables and the period's parameters.
+// nothingDue refuses a period with no month due as of the date.
+func nothingDue(p flexemp.Period, asOf time.Time) error {
+	first := p.Months()[0]
+	return flexemp.Errorf(flexemp.EINVALID, "%s截至 %s 尚无到期月份（%s的数据截止于 %s），无法考核",
+		p.Label(), asOf.Format("2006-01-02"), first, first.Deadline().Add(-time.Second).Format("2006-01-02 15:04"))
+}
+
+// loadReference writes the reference tables and the period's parameters:
+// period_start to period_end spans the months due as of the date,
+// last_month is the last of them, cutoff the day pending cases are judged.
 func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
-	months := p.Period.Months()
+	months := p.Period.DueMonths(p.AsOf)
+	if len(months) == 0 {
+		return nothingDue(p.Period, p.AsOf)
+	}
+	last := months[len(months)-1]
 	stmts := []string{
 		`CREATE SCHEMA IF NOT EXISTS work`,
-		`CREATE OR REPLACE TABLE work.params (period VARCHAR, period_start DATE, period_end DATE, last_month DATE, months INTEGER)`,
+		`CREATE OR REPLACE TABLE work.params (period VARCHAR, period_start DATE, period_end DATE, last_month DATE, months INTEGER, as_of DATE, cutoff DATE)`,
 		`CREATE OR REPLACE TABLE work.ref_cities (code VARCHAR PRIMARY KEY, name VARCHAR, short_name VARCHAR, population BIGINT, graduate_extension INTEGER)`,
 		`CREATE OR REPLACE TABLE work.ref_holidays (day DATE PRIMARY KEY, kind VARCHAR, name VARCHAR)`,
 		`CREATE OR REPLACE TABLE work.ref_min_wage (city_code VARCHAR, valid_from DATE, monthly_fen BIGINT, hourly_fen BIGINT, status VARCHAR)`,
 		`CREATE OR REPLACE TABLE work.ref_kinds (kind VARCHAR PRIMARY KEY, title VARCHAR)`,
 		`CREATE OR REPLACE TABLE work.ref_months (month DATE PRIMARY KEY, deadline TIMESTAMPTZ)`,
-		`CREATE OR REPLACE TABLE work.ref_indicators (indicator VARCHAR PRIMARY KEY, ordinal INTEGER, dimension VARCHAR, title VARCHAR, scale DOUBLE, cap DOUBLE)`,
+		`CREATE OR REPLACE TABLE work.ref_indicators (indicator VARCHAR PRIMARY KEY, ordinal INTEGER, dimension VARCHAR, title VARCHAR, unit VARCHAR, scale DOUBLE, cap DOUBLE)`,
+		`CREATE OR REPLACE TABLE work.ref_indicator_sources (indicator VARCHAR, kind VARCHAR)`,
 	}
 	for _, s := range stmts {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return err
 		}
 	}
-	if _, err := conn.ExecContext(ctx, `INSERT INTO work.params VALUES (?, ?, ?, ?, ?)`,
-		p.Period.String(), p.Period.Start(), p.Period.End(), months[len(months)-1].First(), len(months)); err != nil {
+	if _, err := conn.ExecContext(ctx, `INSERT INTO work.params VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.Period.String(), p.Period.Start(), last.Next().First().AddDate(0, 0, -1), last.First(), len(months),
+		p.AsOf, p.Period.Cutoff(p.AsOf)); err != nil {
 		return err
 	}
 	return conn.Raw(func(dc any) error {
@@ -243,7 +325,7 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 			}
 			return a.Close()
 		}
-		var cities, holidays, wages, indicators, kinds, deadlines [][]driver.Value
+		var cities, holidays, wages, indicators, sources, kinds, deadlines [][]driver.Value
 		for _, c := range p.Reference.Cities {
 			ext := int32(p.GraduateExtension[c.Code])
 			cities = append(cities, []driver.Value{c.Code, c.Name, c.ShortName, p.Reference.PopulationOf(c, p.Period.Year), ext})
@@ -263,7 +345,10 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 			if ind.Cap > 0 {
 				cap = ind.Cap
 			}
-			indicators = append(indicators, []driver.Value{ind.ID, int32(i + 1), string(ind.Dimension), ind.Title, ind.Scale, cap})
+			indicators = append(indicators, []driver.Value{ind.ID, int32(i + 1), string(ind.Dimension), ind.Title, ind.Unit.String(), ind.Scale, cap})
+			for _, k := range ind.Sources {
+				sources = append(sources, []driver.Value{ind.ID, string(k)})
+			}
 		}
 		for _, k := range flexemp.Kinds {
 			kinds = append(kinds, []driver.Value{string(k), k.Title()})
@@ -273,7 +358,7 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 		}
 		for table, rows := range map[string][][]driver.Value{
 			"ref_cities": cities, "ref_holidays": holidays, "ref_min_wage": wages, "ref_indicators": indicators,
-			"ref_kinds": kinds, "ref_months": deadlines,
+			"ref_indicator_sources": sources, "ref_kinds": kinds, "ref_months": deadlines,
 		} {
 			if err := appendRows(table, rows); err != nil {
 				return err

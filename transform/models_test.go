@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -283,10 +284,12 @@ func TestLinkedPersonsAndTimeliness(t *testing.T) {
 	p.load("210100", flexemp.Registrations, "2024-02", "2024-03-11T00:00:00+08:00", [][]string{
 		{worker, "210103", "就业登记", "", "农民工", "2024-02-10", "2024-02-19", "线上"},
 	})
-	// The graduate's 社会保险补贴 is paid by Dalian.
+	// The graduate's 社会保险补贴 is paid by Dalian; Shenyang sent its own
+	// subsidies extract, empty, so its I8 is computed (not 未报送).
 	p.load("210200", flexemp.Subsidies, "2024-03", "2024-04-10T12:00:00+08:00", [][]string{
 		{grad, "210202", "社会保险补贴", "高校毕业生", "500.00", "900.00", "2", "", "2024-03-05"},
 	})
+	p.load("210100", flexemp.Subsidies, "2024-03", "2024-04-15T12:00:00+08:00", nil)
 	p.assess("2024Q1")
 
 	pop := float64(flexemp.Cities[0].Population)
@@ -300,17 +303,22 @@ func TestLinkedPersonsAndTimeliness(t *testing.T) {
 		t.Errorf("I8 = %v/%v, want 1/2 (the graduate paid by another city; the worker not eligible)", num.Float64, den.Float64)
 	}
 	// Slots: 3 months × 4 kinds. On time: January's registrations (23:59:59 on the 10th).
-	// Late: February's (00:00 on the 11th). Dalian's subsidies: on time, 1 of 12.
+	// Late: February's (00:00 on the 11th) and March's subsidies. Dalian's subsidies: on time, 1 of 12.
 	if num, den, _ := p.indicator("210100", "I16"); num.Float64 != 1 || den.Float64 != 12 {
 		t.Errorf("Shenyang I16 = %v/%v, want 1/12", num.Float64, den.Float64)
 	}
 	if num, den, _ := p.indicator("210200", "I16"); num.Float64 != 1 || den.Float64 != 12 {
 		t.Errorf("Dalian I16 = %v/%v, want 1/12", num.Float64, den.Float64)
 	}
-	// No services extract: I6, I7, I12, I13, I14 are missing, not zero.
-	for _, id := range []string{"I6", "I7", "I12", "I13", "I14"} {
-		if _, _, val := p.indicator("210100", id); val.Valid {
-			t.Errorf("%s = %v without any services data", id, val.Float64)
+	// No services extract: every services indicator is 未报送, not zero.
+	for _, ind := range flexemp.Indicators {
+		if !slices.Contains(ind.Sources, flexemp.Services) {
+			continue
+		}
+		var withheld bool
+		p.db.QueryRow(`SELECT withheld FROM work.mart_indicators WHERE city_code = '210100' AND indicator = ?`, ind.ID).Scan(&withheld)
+		if _, _, val := p.indicator("210100", ind.ID); val.Valid || !withheld {
+			t.Errorf("%s = %v (withheld %v) without any services data", ind.ID, val.Float64, withheld)
 		}
 	}
 	if !strings.HasPrefix(grad, "2101") {

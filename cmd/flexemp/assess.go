@@ -22,6 +22,7 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	period := fs.String("period", "", "a year (2024) or a quarter (2024Q3)")
 	seed := fs.Uint64("seed", 0, "sensitivity seed (default the config's, 1)")
 	draws := fs.Int("draws", 0, "sensitivity draws (default the config's, 1000)")
+	asOf := fs.String("as-of", "", "assess as of this date, YYYY-MM-DD (default today in Asia/Shanghai): only months due by then count")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,6 +46,11 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *draws != 0 {
 		o.Draws = *draws
+	}
+	if *asOf != "" {
+		if o.AsOf, err = flexemp.ParseDate(*asOf); err != nil {
+			return usagef("--as-of: %s", flexemp.ErrorMessage(err))
+		}
 	}
 	db, err := cfg.open(ctx)
 	if err != nil {

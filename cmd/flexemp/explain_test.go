@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
@@ -83,7 +84,7 @@ type explained struct {
 // recomputed here from the stored tables by plain arithmetic.
 func TestExplain(t *testing.T) {
 	db := filepath.Join(sharedDemo(t), "flexemp.db")
-	for _, p := range []string{"2023", "2024", "2023Q1"} {
+	for _, p := range []string{"2024", "2025", "2024Q1"} {
 		if code, _, e := runCmd(t, "assess", "--db", db, "--period", p); code != 0 {
 			t.Fatal(e)
 		}
@@ -101,10 +102,10 @@ func TestExplain(t *testing.T) {
 		return v
 	}
 	var leader string
-	sqlDB.QueryRow(`SELECT city_code FROM city_results WHERE period = '2024' AND rank = 1 ORDER BY city_code LIMIT 1`).Scan(&leader)
+	sqlDB.QueryRow(`SELECT city_code FROM city_results WHERE period = '2025' AND rank = 1 ORDER BY city_code LIMIT 1`).Scan(&leader)
 	breaching := 0
 	for _, city := range []string{"210100", "210900", "211400"} {
-		code, out, e := runCmd(t, "explain", "--db", db, "--period", "2024", "--city", city, "--format", "json")
+		code, out, e := runCmd(t, "explain", "--db", db, "--period", "2025", "--city", city, "--format", "json")
 		if code != 0 {
 			t.Fatal(e)
 		}
@@ -112,38 +113,38 @@ func TestExplain(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &x); err != nil {
 			t.Fatal(err)
 		}
-		if x.City.Code != city || x.Leader.Code != leader || len(x.City.Indicators) != 16 {
+		if x.City.Code != city || x.Leader.Code != leader || len(x.City.Indicators) != len(flexemp.Indicators) {
 			t.Fatalf("%s: city %s leader %s (want %s), %d indicators", city, x.City.Code, x.Leader.Code, leader, len(x.City.Indicators))
 		}
 		// Arithmetic aggregation: the contributions add up to the index.
 		var sum float64
 		for _, ind := range x.City.Indicators {
 			sum += *ind.Contribution
-			if g := x.Gaps[ind.ID]; g == nil || math.Abs(*g-(contrib("2024", leader, ind.ID)-contrib("2024", city, ind.ID))) > 1e-9 {
+			if g := x.Gaps[ind.ID]; g == nil || math.Abs(*g-(contrib("2025", leader, ind.ID)-contrib("2025", city, ind.ID))) > 1e-9 {
 				t.Errorf("%s %s: gap %v", city, ind.ID, g)
 			}
 		}
 		if math.Abs(sum-x.City.Index) > 1e-9 {
 			t.Errorf("%s: contributions add to %v, index %v", city, sum, x.City.Index)
 		}
-		// Change against 2023, from the two stored results.
+		// Change against 2024, from the two stored results.
 		var idx23, idx24 float64
 		var rank23, rank24 int
-		sqlDB.QueryRow(`SELECT index_value, rank FROM city_results WHERE period = '2023' AND city_code = ?`, city).Scan(&idx23, &rank23)
-		sqlDB.QueryRow(`SELECT index_value, rank FROM city_results WHERE period = '2024' AND city_code = ?`, city).Scan(&idx24, &rank24)
-		if x.Change.Previous != "2023" || x.Change.RankDelta == nil || *x.Change.RankDelta != rank23-rank24 ||
+		sqlDB.QueryRow(`SELECT index_value, rank FROM city_results WHERE period = '2024' AND city_code = ?`, city).Scan(&idx23, &rank23)
+		sqlDB.QueryRow(`SELECT index_value, rank FROM city_results WHERE period = '2025' AND city_code = ?`, city).Scan(&idx24, &rank24)
+		if x.Change.Previous != "2024" || x.Change.RankDelta == nil || *x.Change.RankDelta != rank23-rank24 ||
 			math.Abs(*x.Change.IndexDelta-(math.Round(idx24*100)-math.Round(idx23*100))/100) > 1e-9 {
 			t.Errorf("%s: change %+v; index %v → %v, rank %d → %d", city, x.Change, idx23, idx24, rank23, rank24)
 		}
 		var v23, v24 float64
 		sqlDB.QueryRow(`SELECT a.value, b.value FROM indicator_values a JOIN indicator_values b USING (city_code, indicator)
-			WHERE a.period = '2023' AND b.period = '2024' AND city_code = ? AND indicator = 'I9'`, city).Scan(&v23, &v24)
+			WHERE a.period = '2024' AND b.period = '2025' AND city_code = ? AND indicator = 'I9'`, city).Scan(&v23, &v24)
 		if d := x.Change.Indicators["I9"]; d == nil || math.Abs(*d-(v24-v23)) > 1e-12 {
 			t.Errorf("%s: I9 change %v, want %v", city, d, v24-v23)
 		}
 		// The breaches listed are the payments I15 counts as not compliant.
 		var num, den float64
-		sqlDB.QueryRow(`SELECT numerator, denominator FROM indicator_values WHERE period = '2024' AND city_code = ? AND indicator = 'I15'`, city).Scan(&num, &den)
+		sqlDB.QueryRow(`SELECT numerator, denominator FROM indicator_values WHERE period = '2025' AND city_code = ? AND indicator = 'I15'`, city).Scan(&num, &den)
 		payments := map[[2]int64]bool{}
 		for _, b := range x.Breaches {
 			payments[[2]int64{b.UploadID, int64(b.RowNo)}] = true
@@ -156,18 +157,18 @@ func TestExplain(t *testing.T) {
 	if breaching == 0 {
 		t.Error("no breaches among the cities explained: the check above proved nothing")
 	}
-	code, out, e := runCmd(t, "explain", "--db", db, "--period", "2024", "--city", "沈阳")
-	if code != 0 || !strings.Contains(out, "沈阳市（210100）2024年考核说明") || !strings.Contains(out, "较上期（2023年）") || !strings.Contains(out, "补贴违规") {
+	code, out, e := runCmd(t, "explain", "--db", db, "--period", "2025", "--city", "沈阳")
+	if code != 0 || !strings.Contains(out, "沈阳市（210100）2025年考核说明") || !strings.Contains(out, "较上期（2024年）") || !strings.Contains(out, "补贴违规") {
 		t.Errorf("explain table: exit %d\n%s%s", code, out, e)
 	}
-	// 2022Q4 was never assessed: 2023Q1 explains without a change.
-	if code, out, _ := runCmd(t, "explain", "--db", db, "--period", "2023Q1", "--city", "210100"); code != 0 || !strings.Contains(out, "上期（2022年第4季度）尚未考核") {
-		t.Errorf("2023Q1: exit %d\n%s", code, out)
+	// 2023Q4 was never assessed: 2024Q1 explains without a change.
+	if code, out, _ := runCmd(t, "explain", "--db", db, "--period", "2024Q1", "--city", "210100"); code != 0 || !strings.Contains(out, "上期（2023年第4季度）尚未考核") {
+		t.Errorf("2024Q1: exit %d\n%s", code, out)
 	}
-	if code, _, e := runCmd(t, "explain", "--db", db, "--period", "2022", "--city", "210100"); code != 1 || !strings.Contains(e, "尚未考核") {
+	if code, _, e := runCmd(t, "explain", "--db", db, "--period", "2023", "--city", "210100"); code != 1 || !strings.Contains(e, "尚未考核") {
 		t.Errorf("a period never assessed: exit %d, %s", code, e)
 	}
-	if code, _, _ := runCmd(t, "explain", "--db", db, "--period", "2024", "--city", "999999"); code != 2 {
+	if code, _, _ := runCmd(t, "explain", "--db", db, "--period", "2025", "--city", "999999"); code != 2 {
 		t.Errorf("an unknown city: exit %d, want 2", code)
 	}
 }

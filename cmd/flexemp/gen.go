@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/gen"
@@ -47,8 +48,17 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlags("template", stderr)
 	kind := fs.String("kind", "", "registrations, subsidies, trainings or services")
 	out := fs.String("out", "", "FILE.xlsx")
+	monthFlag := fs.String("month", "", "the month the template is for, YYYY-MM (default this month): its contract version's columns")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	month := flexemp.MonthOf(time.Now().In(flexemp.Shanghai))
+	if *monthFlag != "" {
+		m, err := flexemp.ParseMonth(*monthFlag)
+		if err != nil {
+			return usagef("--month: %s", flexemp.ErrorMessage(err))
+		}
+		month = m
 	}
 	k, ok := flexemp.ParseKind(*kind)
 	if !ok {
@@ -57,9 +67,9 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if !strings.HasSuffix(strings.ToLower(*out), ".xlsx") {
 		return usagef("--out must end in .xlsx")
 	}
-	if err := writeFile(*out, func(w io.Writer) error { return ingest.WriteTemplate(w, k) }); err != nil {
+	if err := writeFile(*out, func(w io.Writer) error { return ingest.WriteTemplate(w, k, month) }); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %s上传模板\n", *out, k.Title())
+	fmt.Fprintf(stdout, "%s: %s上传模板（%s，第%d版）\n", *out, k.Title(), month, flexemp.ContractOf(k).VersionAt(month))
 	return nil
 }

@@ -172,14 +172,13 @@ func TestTemplate(t *testing.T) {
 		}
 	}
 	// The notes name what registrations are assessed by, from the one
-	// declaration: I1–I5 (registrations alone), I8 (with subsidies) and
-	// I16 (every kind's timeliness).
+	// declaration: I1–I5 (registrations alone) and I8 (with subsidies).
 	uses, _ := x.GetRows("填报说明")
 	var ids []string
-	for _, r := range uses[2:] {
+	for _, r := range uses[3:] {
 		ids = append(ids, r[0])
 	}
-	if strings.Join(ids, ",") != "I1,I2,I3,I4,I5,I8,I16" || uses[2][2] != "灵活就业登记人数/万人" {
+	if strings.Join(ids, ",") != "I1,I2,I3,I4,I5,I8" || uses[3][2] != "灵活就业登记人数/万人" {
 		t.Errorf("uses %v", uses)
 	}
 }

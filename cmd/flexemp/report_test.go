@@ -73,13 +73,24 @@ func TestReportWorkbookMatchesRankJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	column := map[string]int{} // indicator ID → column, from the header (I3 城市… as written)
+	for j, h := range ind[0] {
+		if id, _, ok := strings.Cut(h, " "); ok && strings.HasPrefix(id, "I") {
+			column[id] = j
+		}
+	}
+	if len(column) != len(r.Cities[0].Indicators) {
+		t.Fatalf("workbook indicators %v, JSON %v", column, r.Cities[0].Indicators)
+	}
 	for i, c := range r.Cities {
-		for j := 1; j <= 16; j++ {
-			id := "I" + strconv.Itoa(j)
-			want := c.Indicators[id]
+		for id, j := range column {
+			want, ok := c.Indicators[id]
+			if !ok {
+				t.Errorf("%s: the workbook has %s, the JSON not", c.Name, id)
+			}
 			cell := ""
-			if row := ind[i+1]; len(row) > j+1 {
-				cell = row[j+1]
+			if row := ind[i+1]; len(row) > j {
+				cell = row[j]
 			}
 			if want == nil && cell != "" || want != nil && math.Abs(num(cell)-*want) > 1e-12 {
 				t.Errorf("%s %s: workbook %q, JSON %v", c.Name, id, cell, want)
@@ -121,7 +132,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Error(err)
 	}
 	summary := strings.Split(strings.TrimSpace(first[strings.Index(first, "报告："):]), "\n")[1:]
-	if len(summary) != 6 || summary[0] != "" || !strings.HasPrefix(summary[5], "2024年：") {
+	if len(summary) != 6 || summary[0] != "" || !strings.HasPrefix(summary[5], "2025年：") {
 		t.Errorf("summary %q", summary)
 	}
 	db, err := transform.Open(context.Background(), filepath.Join(dir, "flexemp.db"))

@@ -1,7 +1,11 @@
 -- One row per payment in the period that breaks a subsidy rule: which rule,
 -- its limit and the payment's value (money in fen, exact). 公益性岗位补贴 is
 -- held to work_hours × the city's hourly minimum wage in force on paid_on:
--- amount_fen × 100 ≤ work_hours_centi × hourly_fen, all integers.
+-- amount_fen × 100 ≤ work_hours_centi × hourly_fen, all integers (a payment
+-- before the city's first minimum-wage row stops the assessment: see
+-- guards/). 就业困难人员 have no 36-month cap when less than 5 years remain
+-- to retirement (不足5年: retire_on − paid_on < 5 years, so exactly 5 years
+-- left is still capped); nobody gets 社会保险补贴 on or after retirement.
 WITH pay AS (
     SELECT s.*, c.graduate_extension,
            (SELECT w.hourly_fen FROM work.ref_min_wage w
@@ -24,7 +28,11 @@ WITH pay AS (
     SELECT upload_id, row_no, city_code, subsidy_type, person_group, paid_on,
            'si_months_hard_to_employ', NULL, NULL, 36, months_received
     FROM pay WHERE subsidy_type = '社会保险补贴' AND person_group = '就业困难人员' AND months_received > 36
-                   AND paid_on < retire_on - INTERVAL 5 YEAR
+                   AND paid_on <= retire_on - INTERVAL 5 YEAR
+    UNION ALL
+    SELECT upload_id, row_no, city_code, subsidy_type, person_group, paid_on,
+           'si_after_retirement', strftime(retire_on, '%Y-%m-%d') || '前', strftime(paid_on, '%Y-%m-%d'), NULL, NULL
+    FROM pay WHERE subsidy_type = '社会保险补贴' AND paid_on >= retire_on
     UNION ALL
     SELECT upload_id, row_no, city_code, subsidy_type, person_group, paid_on,
            'si_months_graduate', NULL, NULL, 24 + graduate_extension, months_received

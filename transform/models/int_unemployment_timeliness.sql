@@ -1,13 +1,13 @@
 -- Each 失业登记 applied for in the period and whether it was handled within 7
 -- working days: on time, late, or left out (pending and still inside its
--- limit at the period's end).
+-- limit at the cut-off: the earlier of the period's end and the as-of date).
 SELECT r.upload_id, r.row_no, r.city_code, r.applied_on, r.completed_on,
        cc.workday_no - ca.workday_no AS workdays_taken,
        deadline.day AS deadline,
        CASE
            WHEN r.completed_on IS NOT NULL THEN
                CASE WHEN cc.workday_no - ca.workday_no <= 7 THEN 'on_time' ELSE 'late' END
-           WHEN deadline.day < p.period_end THEN 'late'
+           WHEN deadline.day < p.cutoff THEN 'late'
            ELSE 'left_out'
        END AS status
 FROM work.stg_registrations r

@@ -1,15 +1,19 @@
 -- The assessment indicators: one row per city × declared indicator with its
 -- numerator, denominator and value (numerator ÷ denominator × scale, at most
 -- the declared cap; NULL when the denominator is 0 or the data is missing),
--- so every figure traces back to counts. Dimension, title, scale and cap come
--- from the one declaration (work.ref_indicators).
+-- so every figure traces back to counts. Dimension, title, scale, cap and
+-- source kinds come from the one declaration (work.ref_indicators). Only the
+-- months due as of the assessment's date count (work.params). withheld marks
+-- an indicator of a city that sent no extract of one of its source kinds for
+-- any due month (未报送): it is scored lowest, never left out.
 WITH p AS (SELECT * FROM work.params),
 reg AS (
     SELECT r.* FROM work.stg_registrations r, p WHERE r.applied_on BETWEEN p.period_start AND p.period_end
 ),
 flex AS (SELECT * FROM reg WHERE reg_type = '灵活就业登记'),
+-- Trainings of flexible workers only (measure 5 is about them).
 tr AS (
-    SELECT t.* FROM work.stg_trainings t, p WHERE t.ended_on BETWEEN p.period_start AND p.period_end
+    SELECT t.* FROM work.stg_trainings t, p WHERE t.flexible_worker AND t.ended_on BETWEEN p.period_start AND p.period_end
 ),
 sv AS (
     SELECT s.* FROM work.stg_services s, p WHERE s.month BETWEEN p.period_start AND p.period_end
@@ -17,14 +21,15 @@ sv AS (
 sv_last AS (
     SELECT sv.* FROM sv, p WHERE sv.month = p.last_month
 ),
-si_paid AS (
-    SELECT DISTINCT s.person_id FROM work.stg_subsidies s, p
-    WHERE s.subsidy_type = '社会保险补贴' AND s.paid_on BETWEEN p.period_start AND p.period_end
+paid AS (
+    SELECT s.* FROM work.stg_subsidies s, p WHERE s.paid_on BETWEEN p.period_start AND p.period_end
 ),
+si_paid AS (SELECT DISTINCT person_id FROM paid WHERE subsidy_type = '社会保险补贴'),
+training_paid AS (SELECT DISTINCT person_id FROM paid WHERE subsidy_type = '职业培训补贴'),
+trained AS (SELECT DISTINCT city_code, person_id FROM tr WHERE completed),
 ruled AS (
-    SELECT s.upload_id, s.row_no, s.city_code FROM work.stg_subsidies s, p
-    WHERE s.paid_on BETWEEN p.period_start AND p.period_end
-      AND s.subsidy_type IN ('社会保险补贴', '创业场地补贴', '公益性岗位补贴')
+    SELECT upload_id, row_no, city_code FROM paid
+    WHERE subsidy_type IN ('社会保险补贴', '创业场地补贴', '公益性岗位补贴')
 ),
 counts AS (
     SELECT 'I1' AS indicator, city_code, count(DISTINCT person_id)::DOUBLE AS numerator, NULL::DOUBLE AS denominator FROM flex GROUP BY city_code
@@ -34,38 +39,62 @@ counts AS (
     UNION ALL SELECT 'I5', city_code, count(*) FILTER (channel = '线上'), count(*) FROM reg GROUP BY city_code
     UNION ALL SELECT 'I6', city_code, sum(gig_matches), sum(gig_postings) FROM sv GROUP BY city_code
     UNION ALL SELECT 'I7', city_code, sum(gig_markets), NULL FROM sv_last GROUP BY city_code
+    UNION ALL SELECT 'I17', city_code, sum(hr_served_flex), NULL FROM sv GROUP BY city_code
     UNION ALL SELECT 'I8', f.city_code, count(*) FILTER (si.person_id IS NOT NULL), count(*)
               FROM work.int_flexible_registrants f LEFT JOIN si_paid si USING (person_id) WHERE f.si_eligible GROUP BY f.city_code
     UNION ALL SELECT 'I9', city_code, count(*) FILTER (certified), count(*) FROM tr GROUP BY city_code
     UNION ALL SELECT 'I10', city_code, count(*) FILTER (training_type = '新职业培训'), count(*) FROM tr GROUP BY city_code
     UNION ALL SELECT 'I11', city_code, count(*) FILTER (completed AND employed_6m = '是'), count(*) FILTER (completed AND employed_6m IN ('是', '否')) FROM tr GROUP BY city_code
     UNION ALL SELECT 'I12', city_code, sum(loans_online), sum(loans_applied) FROM sv GROUP BY city_code
-    UNION ALL SELECT 'I13', s.city_code, sum(s.pension_enrolled), NULL FROM sv_last s GROUP BY s.city_code
+    UNION ALL SELECT 'I18', t.city_code, count(*) FILTER (tp.person_id IS NOT NULL), count(*)
+              FROM trained t LEFT JOIN training_paid tp USING (person_id) GROUP BY t.city_code
+    UNION ALL SELECT 'I19', city_code, sum(title_passed_flex), sum(title_applied_flex) FROM sv GROUP BY city_code
+    UNION ALL SELECT 'I20', f.city_code, coalesce(a.amount_fen, 0), f.fund_fen
+              FROM (SELECT city_code, sum(fund_allocated_fen)::DOUBLE AS fund_fen FROM sv GROUP BY city_code) f
+              LEFT JOIN (SELECT city_code, sum(amount_fen)::DOUBLE AS amount_fen FROM paid GROUP BY city_code) a USING (city_code)
+    UNION ALL SELECT 'I13', city_code, sum(pension_enrolled), sum(flex_registered) FROM sv_last GROUP BY city_code
     UNION ALL SELECT 'I14', city_code, sum(complaints_closed), sum(complaints_received) FROM sv GROUP BY city_code
+    UNION ALL SELECT 'I21', city_code, sum(parttime_written), sum(parttime_checked) FROM sv GROUP BY city_code
     UNION ALL SELECT 'I15', r.city_code, count(*) FILTER (b.upload_id IS NULL), count(*)
               FROM ruled r LEFT JOIN (SELECT DISTINCT upload_id, row_no FROM work.int_subsidy_breaches) b USING (upload_id, row_no) GROUP BY r.city_code
     UNION ALL SELECT 'I16', city_code, count(*) FILTER (on_time), count(*) FROM work.int_extract_timeliness GROUP BY city_code
+    UNION ALL SELECT 'I22', city_code, sum(publicity_events), NULL FROM sv GROUP BY city_code
+),
+-- Each city × kind: whether it sent an accepted extract for any due month.
+sent AS (
+    SELECT c.code AS city_code, k.kind,
+           EXISTS (SELECT 1 FROM upload_receipts r JOIN work.ref_months m USING (month)
+                   WHERE r.city_code = c.code AND r.kind = k.kind) AS sent
+    FROM work.ref_cities c CROSS JOIN work.ref_kinds k
+),
+withheld AS (
+    SELECT s.indicator, sent.city_code, bool_or(NOT sent.sent) AS withheld
+    FROM work.ref_indicator_sources s JOIN sent USING (kind)
+    GROUP BY ALL
 ),
 filled AS (
-    -- Denominators that are not counts of the same rows: population for I1
-    -- and I7, I1's distinct persons for I13.
+    -- Denominators that are not counts of the same rows: population for the
+    -- per-capita rates, when the numerator exists.
+    -- I1 and I16 count persons and extracts: none is a count of 0.
     SELECT i.indicator, i.ordinal, i.dimension, i.title, i.scale, i.cap, c.code AS city_code,
            coalesce(k.numerator, CASE WHEN i.indicator IN ('I1', 'I16') THEN 0 END) AS numerator,
-           CASE i.indicator
-               WHEN 'I1' THEN c.population
-               WHEN 'I7' THEN CASE WHEN k.numerator IS NOT NULL THEN c.population END
-               WHEN 'I13' THEN (SELECT k1.numerator FROM counts k1 WHERE k1.indicator = 'I1' AND k1.city_code = c.code)
+           CASE
+               WHEN i.unit = 'per_capita' AND (k.numerator IS NOT NULL OR i.indicator = 'I1') THEN c.population
+               WHEN i.unit = 'per_capita' THEN NULL
                ELSE k.denominator
-           END AS denominator
+           END AS denominator,
+           coalesce(w.withheld, false) AS withheld
     FROM work.ref_indicators i
     CROSS JOIN work.ref_cities c
     LEFT JOIN counts k ON k.indicator = i.indicator AND k.city_code = c.code
+    LEFT JOIN withheld w ON w.indicator = i.indicator AND w.city_code = c.code
 )
 SELECT city_code, indicator, ordinal, dimension, title, numerator, denominator,
        CASE
-           WHEN numerator IS NULL OR denominator IS NULL OR denominator = 0 THEN NULL
+           WHEN withheld OR numerator IS NULL OR denominator IS NULL OR denominator = 0 THEN NULL
            WHEN cap IS NOT NULL THEN least(cap, numerator / denominator * scale)
            ELSE numerator / denominator * scale
-       END AS value
+       END AS value,
+       withheld
 FROM filled
 ORDER BY city_code, ordinal

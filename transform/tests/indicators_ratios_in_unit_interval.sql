@@ -1,4 +1,4 @@
--- Shares are in [0, 1]. I1, I6 and I7 are rates that may exceed 1, and so may
--- I13: pension enrolment counts every flexible worker, not only this period's registrants.
-SELECT * FROM work.mart_indicators
-WHERE indicator NOT IN ('I1', 'I6', 'I7', 'I13') AND (value < 0 OR value > 1)
+-- Shares (the declaration's unit) are in [0, 1], the capped ones included;
+-- per-capita rates and ratios may exceed 1.
+SELECT * FROM work.mart_indicators m JOIN work.ref_indicators i USING (indicator)
+WHERE i.unit = 'share' AND (m.value < 0 OR m.value > 1)
