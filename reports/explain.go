@@ -15,7 +15,10 @@ import (
 // every step, the breaches and the run stamp.
 func WriteExplanation(w io.Writer, e *metrics.Explanation) error {
 	c := e.City
-	fmt.Fprintf(w, "%s（%s）%s考核说明\n", c.Name, c.Code, e.Period.Label())
+	fmt.Fprintf(w, "%s（%s）%s考核说明（截至 %s）\n", c.Name, c.Code, e.Period.Label(), e.Run.AsOfText())
+	if t := LeftOutText(e.Run); t != "" {
+		fmt.Fprintln(w, t)
+	}
 	fmt.Fprintln(w, Headline(&c))
 	if c.Ranked {
 		fmt.Fprintf(w, "模拟名次中位数 %d\n", c.MedianRank)
@@ -38,8 +41,12 @@ func WriteExplanation(w io.Writer, e *metrics.Explanation) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "指标\t名称\t分子\t分母\t原值\t缩尾后\t标准化\t贡献\t与%s差距\t较上期\n", leader)
 	for _, ind := range c.Indicators {
+		value := Fixed(ind.Value, 4)
+		if ind.Withheld {
+			value = Withheld
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ind.ID, ind.Title,
-			Fixed(ind.Numerator, -1), Fixed(ind.Denominator, -1), Fixed(ind.Value, 4), Fixed(ind.Treated, 4),
+			Fixed(ind.Numerator, -1), Fixed(ind.Denominator, -1), value, Fixed(ind.Treated, 4),
 			Fixed(ind.Normalised, 1), Fixed(ind.Contribution, 2), Fixed(e.Gaps[ind.ID], 2), Signed(ind.ID, ch.Indicators[ind.ID]))
 	}
 	if err := tw.Flush(); err != nil {

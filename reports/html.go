@@ -51,6 +51,7 @@ type page struct {
 
 	Run        metrics.Stamp
 	RunAt      string
+	LeftOut    string // the indicators left out of the period's framework
 	Weights    string // the default dimension weights, from the declaration
 	UploadSpan string
 	Uploads    int
@@ -127,7 +128,8 @@ func Charts(d *Data) []Chart {
 func build(d *Data) *page {
 	r := d.Result
 	p := &page{
-		Title:     fmt.Sprintf("辽宁省支持灵活就业政策落实情况考核报告（%s）", d.Period.Label()),
+		Title:     fmt.Sprintf("辽宁省支持灵活就业政策落实情况考核报告（%s）", PeriodText(d.Period, r.Run)),
+		LeftOut:   LeftOutText(r.Run),
 		Period:    d.Period.Label(),
 		Made:      d.Made.Format("2006年1月2日 15:04"),
 		EChartsJS: template.JS(echartsJS),
@@ -180,12 +182,16 @@ func (p *page) heat(d *Data) {
 			row.Rank = strconv.Itoa(c.Rank)
 		}
 		for _, ind := range c.Indicators {
-			cell := heatCell{Text: Indicator(ind.ID, ind.Value), Style: "background:#eeeeee"}
-			if ind.Normalised != nil {
+			cell := heatCell{Text: IndicatorCell(ind), Style: "background:#eeeeee"}
+			switch {
+			case ind.Withheld:
+				cell.Style = "background:#f4d6d6;color:#8b1a1a"
+				cell.Title = c.Name + " " + ind.Title + "：未报送该指标所需数据，按最低分计"
+			case ind.Normalised != nil:
 				cell.Style = template.CSS(heatColour(*ind.Normalised))
 				cell.Title = fmt.Sprintf("%s %s：标准化得分 %.1f", c.Name, ind.Title, *ind.Normalised)
-			} else if ind.Value == nil {
-				cell.Title = c.Name + " " + ind.Title + "：缺失（分母为0或未报送）"
+			case ind.Value == nil:
+				cell.Title = c.Name + " " + ind.Title + "：无数据（分母为0），不计入维度得分"
 			}
 			row.Cells = append(row.Cells, cell)
 		}
@@ -276,7 +282,7 @@ func city(d *Data, c *metrics.CityResult) cityPage {
 	gaps := d.Result.Gaps(c)
 	for _, ind := range c.Indicators {
 		cp.Rows = append(cp.Rows, cityRow{ID: ind.ID, Title: ind.Title, Numerator: countOf(ind.Numerator), Denominator: countOf(ind.Denominator),
-			Value: Indicator(ind.ID, ind.Value), Normalised: Fixed(ind.Normalised, 1), Contribution: Fixed(ind.Contribution, 2),
+			Value: IndicatorCell(ind), Normalised: Fixed(ind.Normalised, 1), Contribution: Fixed(ind.Contribution, 2),
 			Gap: Fixed(gaps[ind.ID], 2), Change: Signed(ind.ID, ch.Indicators[ind.ID])})
 	}
 	for _, b := range d.Breaches {

@@ -37,6 +37,53 @@ func RankRows(pr *metrics.PeriodResult) []RankRow {
 	return out
 }
 
+// PeriodText names an assessed period as every report, page and mail does:
+// with "截至" its as-of date when the period was still running then, so a
+// running quarter is never read as a finished one.
+func PeriodText(p flexemp.Period, run metrics.Stamp) string {
+	if p.Running(run.AsOf) {
+		return fmt.Sprintf("%s，截至 %s", p.Label(), run.AsOfText())
+	}
+	return p.Label()
+}
+
+// LeftOutText says which indicators no city could compute in the period and
+// were left out of its framework, or "" when none was.
+func LeftOutText(run metrics.Stamp) string {
+	if len(run.LeftOut) == 0 {
+		return ""
+	}
+	var names []string
+	for _, id := range run.LeftOut {
+		ind, _ := flexemp.IndicatorByID(id)
+		names = append(names, id+" "+ind.Title)
+	}
+	return "本期没有城市能够计算、未纳入指标体系的指标：" + strings.Join(names, "、") + "（多为2025年起月报第2版新增栏目）。"
+}
+
+// Withheld is what an indicator shows for a city that sent no extract of
+// one of its source kinds.
+const Withheld = "未报送"
+
+// WithheldText says in one line that a city's indicators were scored 未报送
+// in a period.
+func WithheldText(p flexemp.Period, city string, ids []string) string {
+	name := city
+	if c, ok := flexemp.CityByCode(city); ok {
+		name = c.Name
+	}
+	return fmt.Sprintf("%s：%s 未报送 %s 所需数据，按最低分计入", p.Label(), name, strings.Join(ids, "、"))
+}
+
+// IndicatorCell writes a city's indicator as tables show it: its raw value,
+// 未报送, or a dash for 无数据.
+func IndicatorCell(ind metrics.IndicatorResult) string {
+	if ind.Withheld {
+		return Withheld
+	}
+	return Indicator(ind.ID, ind.Value)
+}
+
 // Note marks a city recommended for priority, or says why a 优秀 city is
 // not robust; other cities get none.
 func Note(c *metrics.CityResult) string {

@@ -52,8 +52,8 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 		res.Warning = fmt.Sprintf("无法生成图表图片（%v），邮件只含表格", imgErr)
 	}
 	key := fmt.Sprintf("report:%s:%s", p, lm)
-	msgs := e.provinceMail(d, key, lm, pngs, written.HTML, written.XLSX)
-	msgs = append(msgs, e.cityMail(d, key, lm, pngs)...)
+	msgs := e.provinceMail(d, key, pngs, written.HTML, written.XLSX)
+	msgs = append(msgs, e.cityMail(d, key, pngs)...)
 	return e.send(ctx, msgs, res, "邮件")
 }
 
@@ -115,10 +115,10 @@ func png(name string, pngs map[string][]byte, id string) []Part {
 	return nil
 }
 
-func (e *Env) provinceMail(d *reports.Data, key string, lm flexemp.Month, pngs map[string][]byte, html, xlsx []byte) []Outgoing {
+func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, html, xlsx []byte) []Outgoing {
 	r := d.Result
 	v := mailView{
-		Title: fmt.Sprintf("辽宁省支持灵活就业政策落实考核月报（%s，数据截至%d月）", d.Period.Label(), int(lm.Month)),
+		Title: fmt.Sprintf("辽宁省支持灵活就业政策落实考核月报（%s）", reports.PeriodText(d.Period, r.Run)),
 		Head:  []string{"名次", "城市", "综合指数", "90%名次区间", "等次", "优先推荐"},
 		Foot:  fmt.Sprintf("考核批次 %d，配置摘要 %s。完整报告与排名表见附件（报告可离线打开）。", r.Run.ID, r.Run.ConfigHash),
 	}
@@ -159,7 +159,7 @@ func orNone(s string) string {
 
 // cityMail gives each city's contacts their own scorecard, nothing of the
 // other cities.
-func (e *Env) cityMail(d *reports.Data, key string, lm flexemp.Month, pngs map[string][]byte) []Outgoing {
+func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte) []Outgoing {
 	var out []Outgoing
 	for i := range d.Result.Cities {
 		c := &d.Result.Cities[i]
@@ -168,14 +168,14 @@ func (e *Env) cityMail(d *reports.Data, key string, lm flexemp.Month, pngs map[s
 			continue
 		}
 		v := mailView{
-			Title: fmt.Sprintf("%s灵活就业政策落实考核记分卡（%s，数据截至%d月）", c.Name, d.Period.Label(), int(lm.Month)),
+			Title: fmt.Sprintf("%s灵活就业政策落实考核记分卡（%s）", c.Name, reports.PeriodText(d.Period, d.Result.Run)),
 			Head:  []string{"指标", "名称", "原值", "标准化得分", "对指数贡献", "较上期"},
 			Foot:  "本邮件只含本市数据。如对数据有疑问，请登录考核系统查看上传记录与被拒行。",
 		}
 		ch := d.Changes[c.Code]
 		v.Lead = reports.Headline(c) + "。" + reports.ChangeText(ch, c)
 		for _, ind := range c.Indicators {
-			v.Table = append(v.Table, []string{ind.ID, ind.Title, reports.Indicator(ind.ID, ind.Value), reports.Fixed(ind.Normalised, 1),
+			v.Table = append(v.Table, []string{ind.ID, ind.Title, reports.IndicatorCell(ind), reports.Fixed(ind.Normalised, 1),
 				reports.Fixed(ind.Contribution, 2), reports.Signed(ind.ID, ch.Indicators[ind.ID])})
 		}
 		inline := png("contributions.png", pngs, "chart_city_"+c.Code)

@@ -163,10 +163,10 @@ func (s *Server) scorecard(ctx context.Context, city string) (*scorecardView, er
 	if err != nil {
 		return nil, err
 	}
-	sc := &scorecardView{Period: p.Label(), Headline: reports.Headline(&e.City)}
+	sc := &scorecardView{Period: reports.PeriodText(p, e.Run), Headline: reports.Headline(&e.City)}
 	for _, ind := range e.City.Indicators {
 		sc.Rows = append(sc.Rows, struct{ ID, Title, Value, Normalised, Contribution string }{ind.ID, ind.Title,
-			reports.Indicator(ind.ID, ind.Value), reports.Fixed(ind.Normalised, 1), reports.Fixed(ind.Contribution, 2)})
+			reports.IndicatorCell(ind), reports.Fixed(ind.Normalised, 1), reports.Fixed(ind.Contribution, 2)})
 	}
 	return sc, nil
 }
@@ -311,6 +311,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		return
 	default:
 		v.Ranking = reports.RankRows(pr)
+		v.PeriodLabel = reports.PeriodText(p, pr.Run)
 	}
 	s.render(w, r, http.StatusOK, "review", v)
 }

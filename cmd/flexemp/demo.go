@@ -40,6 +40,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return exitError(1)
 	}
 	fmt.Fprintf(stdout, "已考核 %s 至 %s 各年度和季度，用时 %.1f 秒\n", man.From, man.To, out.Took.Seconds())
+	for _, w := range out.Withheld {
+		fmt.Fprintln(stdout, reports.WithheldText(w.Period, w.City, w.Indicators))
+	}
 	fmt.Fprintf(stdout, "报告：%s\n\n", out.Report)
 	return reports.WriteSummary(stdout, out.Result)
 }
