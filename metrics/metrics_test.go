@@ -169,21 +169,127 @@ func TestGeometricIndexByHand(t *testing.T) {
 
 func TestScreeningAndMissing(t *testing.T) {
 	vals := [][]float64{row(1), row(2), row(3), row(4)}
-	for i := range 6 { // 6 of 16 > a third: not ranked
-		vals[0][i] = math.NaN()
+	n := len(flexemp.Indicators)
+	// More than a third 无数据, no dimension emptied: every other
+	// indicator from the second on.
+	over := n/3 + 1
+	for k := range over {
+		vals[0][1+2*k] = math.NaN()
 	}
-	for i := range 5 { // 5 of 16: ranked, flagged, left out of its dimension means
-		vals[1][i+10] = math.NaN()
+	// A third or fewer: ranked, flagged, left out of its dimension means.
+	for k := range n / 3 {
+		vals[1][1+2*k] = math.NaN()
+	}
+	// Every indicator of 规范管理 无数据: an empty dimension, not ranked.
+	for i, ind := range flexemp.Indicators {
+		if ind.Dimension == flexemp.DimGovernance {
+			vals[2][i] = math.NaN()
+		}
 	}
 	r, err := Compute(table(vals), Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Ranked[0] || !r.Ranked[1] || r.Rank[0] != 0 || !math.IsNaN(r.Index[0]) {
+	if len(r.EmptyDimensions[0]) != 0 || len(r.Missing[0]) != over {
+		t.Fatalf("fixture: %v empty, %d missing", r.EmptyDimensions[0], len(r.Missing[0]))
+	}
+	if r.Ranked[0] || !r.Ranked[1] || r.Ranked[2] || !r.Ranked[3] || r.Rank[0] != 0 || !math.IsNaN(r.Index[0]) {
 		t.Errorf("screening: ranked %v rank %v", r.Ranked, r.Rank)
 	}
-	if len(r.Missing[1]) != 5 || math.IsNaN(r.Index[1]) {
-		t.Errorf("city with 5 missing: %v %v", r.Missing[1], r.Index[1])
+	if len(r.Missing[1]) != n/3 || math.IsNaN(r.Index[1]) {
+		t.Errorf("city with a third missing: %v %v", r.Missing[1], r.Index[1])
+	}
+	if len(r.EmptyDimensions[2]) != 1 || r.EmptyDimensions[2][0] != flexemp.DimGovernance {
+		t.Errorf("empty dimensions %v", r.EmptyDimensions[2])
+	}
+}
+
+// A 未报送 indicator scores the lowest under every normalisation and
+// aggregation — 0 under min–max and goalposts, the lowest z-score, 1 on the
+// geometric scale — counts as present (the city is ranked, nothing is
+// renormalised), and never scores above a city that sent its data, even
+// the worst or where all others are equal.
+func TestWithheldScoresLowest(t *testing.T) {
+	vals := [][]float64{row(3), row(1), row(2), row(5)}
+	held := make([][]bool, len(vals))
+	for c := range held {
+		held[c] = make([]bool, len(vals[c]))
+	}
+	// City a withholds I1 (it would have been the best) and I6 (where the
+	// others are all equal).
+	i1, i6 := flexemp.IndicatorIndex("I1"), flexemp.IndicatorIndex("I6")
+	for _, i := range []int{i1, i6} {
+		vals[0][i] = math.NaN()
+		held[0][i] = true
+	}
+	for c := 1; c < len(vals); c++ {
+		vals[c][i6] = 7
+	}
+	tbl := table(vals)
+	tbl.Withheld = held
+	goalposts := map[string][2]float64{}
+	for _, ind := range flexemp.Indicators {
+		goalposts[ind.ID] = [2]float64{0, 10}
+	}
+	for _, s := range []Settings{{}, {Normalisation: ZScore}, {Normalisation: Goalposts, Goalposts: goalposts},
+		{Aggregation: Geometric}, {Normalisation: ZScore, Aggregation: Geometric}} {
+		r, err := Compute(tbl, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Ranked[0] || len(r.Withheld[0]) != 2 || len(r.Missing[0]) != 0 {
+			t.Fatalf("%+v: ranked %v, withheld %v, missing %v", s, r.Ranked[0], r.Withheld[0], r.Missing[0])
+		}
+		for _, i := range []int{i1, i6} {
+			got := r.Normalised[0][i]
+			for c := 1; c < len(vals); c++ {
+				if got >= r.Normalised[c][i] && !(s.Normalisation == ZScore && got == r.Normalised[c][i]) {
+					t.Errorf("%+v %s: withheld %v not below city %d's %v", s, flexemp.Indicators[i].ID, got, c, r.Normalised[c][i])
+				}
+			}
+			want := 0.0
+			if s.Aggregation == Geometric {
+				want = 1
+			}
+			if s.Normalisation != ZScore && got != want {
+				t.Errorf("%+v %s: withheld scores %v, want %v", s, flexemp.Indicators[i].ID, got, want)
+			}
+			if math.IsNaN(r.Contributions[0][i]) {
+				t.Errorf("%+v %s: withheld left out of the index", s, flexemp.Indicators[i].ID)
+			}
+		}
+	}
+	// The lowest z-score is the lowest of the column: imputing the floor 0
+	// puts the withholder at or below every city that sent data.
+	r, _ := Compute(tbl, Settings{Normalisation: ZScore})
+	lowest := math.Inf(1)
+	for c := range vals {
+		lowest = math.Min(lowest, r.Normalised[c][i1])
+	}
+	if r.Normalised[0][i1] != lowest {
+		t.Errorf("z-score: withheld %v, lowest %v", r.Normalised[0][i1], lowest)
+	}
+}
+
+// An indicator no city can compute is left out of the period's framework;
+// one a single city computes stays.
+func TestFramework(t *testing.T) {
+	vals := [][]float64{row(1), row(2), row(3)}
+	gone, kept := flexemp.IndicatorIndex("I19"), flexemp.IndicatorIndex("I21")
+	for c := range vals {
+		vals[c][gone] = math.NaN()
+		if c > 0 {
+			vals[c][kept] = math.NaN()
+		}
+	}
+	f, out := table(vals).Framework()
+	if len(out) != 1 || out[0] != "I19" || len(f.Indicators) != len(flexemp.Indicators)-1 || len(f.Values[0]) != len(f.Indicators) {
+		t.Fatalf("left out %v, %d indicators", out, len(f.Indicators))
+	}
+	for _, ind := range f.Indicators {
+		if ind.ID == "I19" {
+			t.Error("I19 kept")
+		}
 	}
 }
 

@@ -131,6 +131,10 @@ func TestDemoEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "report", "ranking.xlsx")); err != nil {
 		t.Error(err)
 	}
+	// The generator's planted withholding shows: 锦州 sent no services in 2025Q2.
+	if !strings.Contains(first, "2025年第2季度：锦州市 未报送 I6") {
+		t.Errorf("the demo does not show 锦州's 未报送:\n%s", first)
+	}
 	summary := strings.Split(strings.TrimSpace(first[strings.Index(first, "报告："):]), "\n")[1:]
 	if len(summary) != 6 || summary[0] != "" || !strings.HasPrefix(summary[5], "2025年：") {
 		t.Errorf("summary %q", summary)
