@@ -10,9 +10,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -37,6 +39,34 @@ type Withholding struct {
 // Withheld is the planted withholding: 锦州 sends no services extract for
 // 2025Q2 (when the generated months reach it).
 var Withheld = Withholding{City: "210700", Kind: flexemp.Services, Period: flexemp.Period{Year: 2025, Quarter: 2}}
+
+// Plant is an integrity case (数据核查) the generator plants in a named
+// city, so tests can require that it is found, and nothing where nothing
+// was planted.
+type Plant struct {
+	Check string        `json:"check"`           // K1, K5 or K7
+	City  string        `json:"city"`            // the city it is planted in
+	Other string        `json:"other,omitempty"` // K1: the other city the persons are registered in
+	Month flexemp.Month `json:"month"`
+	Kind  flexemp.Kind  `json:"kind"`
+	Count int           `json:"count,omitempty"` // K1: persons
+}
+
+// Plants are the planted integrity cases, each when the generated months
+// reach it:
+//   - K1: three of 沈阳's March 2025 灵活就业登记 persons registered in 大连 too;
+//   - K5: 辽阳's December 2025 registrations doubled and all its 灵活就业登记
+//     applied in the last ten days, so over 40% of 2025Q4's fall there;
+//   - K7: 营口's services extract of May 2025, sent on time, replaced on
+//     1 July with every count 25% higher.
+var Plants = []Plant{
+	{Check: "K1", City: "210100", Other: "210200", Month: flexemp.Month{Year: 2025, Month: time.March}, Kind: flexemp.Registrations, Count: 3},
+	{Check: "K5", City: "211000", Month: flexemp.Month{Year: 2025, Month: time.December}, Kind: flexemp.Registrations},
+	{Check: "K7", City: "210800", Month: flexemp.Month{Year: 2025, Month: time.May}, Kind: flexemp.Services},
+}
+
+// k7Replaced is when the K7 plant's replacement is sent: after the deadline.
+var k7Replaced = time.Date(2025, time.July, 1, 10, 0, 0, 0, flexemp.Shanghai)
 
 // DefaultScale is small enough for tests and the demo.
 const DefaultScale = 0.01
@@ -84,6 +114,30 @@ type Manifest struct {
 	// Withheld are the planted periods a city sent no extract of a kind in;
 	// their extracts are in Missing too.
 	Withheld []Withholding `json:"withheld,omitempty"`
+	// Planted are the integrity cases planted, of Plants those the months
+	// reach.
+	Planted []Plant `json:"planted,omitempty"`
+}
+
+// plantsIn tells whether an extract is one a planted case lives in: it is
+// always sent.
+func (man *Manifest) plantsIn(city string, kind flexemp.Kind, m flexemp.Month) bool {
+	for _, p := range man.Planted {
+		if p.Kind == kind && p.Month == m && (p.City == city || p.Other == city) {
+			return true
+		}
+	}
+	return false
+}
+
+// plant returns the planted case of a check in the city and month, if any.
+func (man *Manifest) plant(check, city string, kind flexemp.Kind, m flexemp.Month) (Plant, bool) {
+	for _, p := range man.Planted {
+		if p.Check == check && p.City == city && p.Kind == kind && p.Month == m {
+			return p, true
+		}
+	}
+	return Plant{}, false
 }
 
 // Generate writes the province under dir and returns its manifest, also
@@ -104,13 +158,38 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 	if first := w.Period.Months()[0]; !first.First().Before(opt.From.First()) && !opt.To.First().Before(w.Period.Months()[2].First()) {
 		man.Withheld = append(man.Withheld, w)
 	}
+	within := func(m flexemp.Month) bool {
+		return !m.First().Before(opt.From.First()) && !opt.To.First().Before(m.First())
+	}
+	for _, pl := range Plants {
+		if within(pl.Month) {
+			man.Planted = append(man.Planted, pl)
+		}
+	}
+	flexByCity := map[string]map[flexemp.Month][]person{} // each city's 灵活就业登记 persons by month, for K1
 	for _, p := range man.Cities {
 		c := newCityGen(p, opt)
+		c.bunch = func(m flexemp.Month) bool { _, ok := man.plant("K5", p.Code, flexemp.Registrations, m); return ok }
+		c.mustSend = func(kind flexemp.Kind, m flexemp.Month) bool { return man.plantsIn(p.Code, kind, m) }
 		for m := opt.From; !opt.To.First().Before(m.First()); m = m.Next() {
 			for _, kind := range flexemp.Kinds {
 				f, rows := c.extract(kind, m)
 				if man.withholds(p.Code, kind, m) {
 					f.Path, f.Format, f.ReceivedAt, f.Rows, f.Accepted, f.Rejected, f.Bad = "", "", "", 0, 0, 0, nil
+				}
+				for _, pl := range man.Planted {
+					if pl.Check == "K1" && pl.Other == p.Code && pl.Month == m && kind == flexemp.Registrations && f.Path != "" {
+						rows = c.registerAgain(rows, flexByCity[pl.City][m], pl.Count, m)
+						f.Rows, f.Accepted = len(rows), len(rows)-f.Rejected
+					}
+				}
+				if _, ok := man.plant("K7", p.Code, kind, m); ok && f.Path != "" {
+					f.ReceivedAt = m.Next().First().AddDate(0, 0, 4).In(flexemp.Shanghai).Add(9 * time.Hour).Format(time.RFC3339)
+					if err := write(dir, &f, rows, c.rng); err != nil {
+						return nil, err
+					}
+					man.Files = append(man.Files, f)
+					f, rows = c.improved(f, rows)
 				}
 				if f.Path == "" {
 					man.Missing = append(man.Missing, f)
@@ -122,6 +201,7 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 				man.Files = append(man.Files, f)
 			}
 		}
+		flexByCity[p.Code] = c.flexByMonth
 	}
 	b, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
@@ -178,6 +258,14 @@ type cityGen struct {
 	wageFen  int64             // hourly minimum wage in fen
 	paidFen  int64             // the month's subsidy payments, for the funds allocated (I20)
 	stock    int64             // flexible workers on the register at month end (flex_registered)
+	ids      map[string]bool   // every ID made, so no two persons share one
+	// flexByMonth are the 灵活就业登记 persons of each month, for K1's plant.
+	flexByMonth map[flexemp.Month][]person
+	// bunch, if set, tells the months whose 灵活就业登记 are planted in the
+	// last ten days (K5).
+	bunch func(flexemp.Month) bool
+	// mustSend, if set, tells the extracts a plant lives in: never left unsent.
+	mustSend func(flexemp.Kind, flexemp.Month) bool
 }
 
 type plan struct {
@@ -192,11 +280,13 @@ func newCityGen(p CityProfile, opt Options) *cityGen {
 	city, _ := flexemp.CityByCode(p.Code)
 	return &cityGen{
 		p: p, city: city, opt: opt,
-		rng:      rand.New(rand.NewPCG(opt.Seed, h.Sum64())),
-		flexYear: map[string]bool{},
-		planned:  map[string][]plan{},
-		wageFen:  hourlyWageFen(p.Code),
-		stock:    int64(float64(city.Population) / 400 * opt.Scale / DefaultScale * (0.7 + 0.6*p.Quality)),
+		rng:         rand.New(rand.NewPCG(opt.Seed, h.Sum64())),
+		flexYear:    map[string]bool{},
+		planned:     map[string][]plan{},
+		wageFen:     hourlyWageFen(p.Code),
+		ids:         map[string]bool{},
+		flexByMonth: map[flexemp.Month][]person{},
+		stock:       int64(float64(city.Population) / 400 * opt.Scale / DefaultScale * (0.7 + 0.6*p.Quality)),
 	}
 }
 
@@ -249,7 +339,7 @@ func (c *cityGen) extract(kind flexemp.Kind, m flexemp.Month) (File, [][]any) {
 	case flexemp.Services:
 		rows = c.services(m)
 	}
-	if c.chance(0.04 * (1 - c.p.Quality)) {
+	if c.chance(0.04*(1-c.p.Quality)) && (c.mustSend == nil || !c.mustSend(kind, m)) {
 		return f, nil // never sent
 	}
 	f.Format = c.pickFormat()
@@ -302,11 +392,52 @@ func (c *cityGen) dayIn(m flexemp.Month) time.Time {
 	return m.First().AddDate(0, 0, c.rng.IntN(last))
 }
 
-// newPerson is a resident of this city aged 18 to 50 on date d.
+// newPerson is a new resident of this city aged 18 to 50 on date d, with an
+// ID no other person of the city has: a shared ID would be one person
+// registered twice (K2).
 func (c *cityGen) newPerson(d time.Time, group string) person {
-	birth := d.AddDate(-18-c.rng.IntN(33), 0, -c.rng.IntN(365))
-	area := c.p.Code[:4] + fmt.Sprintf("%02d", 2+c.rng.IntN(10))
-	return person{id: ID(area, birth, c.rng.IntN(100), c.chance(0.5)), group: group, birth: birth}
+	for {
+		birth := d.AddDate(-18-c.rng.IntN(33), 0, -c.rng.IntN(365))
+		area := c.p.Code[:4] + fmt.Sprintf("%02d", 2+c.rng.IntN(10))
+		id := ID(area, birth, c.rng.IntN(100), c.chance(0.5))
+		if !c.ids[id] {
+			c.ids[id] = true
+			return person{id: id, group: group, birth: birth}
+		}
+	}
+}
+
+// registerAgain adds 灵活就业登记 rows for n of another city's persons
+// registered in month m (K1's plant): the same persons in two cities.
+func (c *cityGen) registerAgain(rows [][]any, others []person, n int, m flexemp.Month) [][]any {
+	for i := 0; i < n && i < len(others); i++ {
+		p := others[i]
+		applied := c.dayIn(m)
+		rows = append(rows, []any{p.id, c.cityCell(), flexemp.RegFlexible, "新就业形态", p.group, applied, applied, "线上"})
+	}
+	return rows
+}
+
+// improved is K7's plant: the extract sent again after its deadline with
+// every count 25% higher.
+func (c *cityGen) improved(f File, rows [][]any) (File, [][]any) {
+	var out [][]any
+	for _, r := range rows {
+		nr := append([]any(nil), r...)
+		for j, v := range nr {
+			switch v := v.(type) {
+			case int64:
+				nr[j] = v * 5 / 4
+			case fen:
+				nr[j] = v * 5 / 4
+			}
+		}
+		out = append(out, nr)
+	}
+	f.ReceivedAt = k7Replaced.Format(time.RFC3339)
+	ext := path.Ext(f.Path)
+	f.Path = strings.TrimSuffix(f.Path, ext) + "_corrected" + ext
+	return f, out
 }
 
 var (
@@ -329,6 +460,10 @@ func (c *cityGen) registrations(m flexemp.Month) [][]any {
 	rows := make([][]any, 0, n)
 	online, newForm, keyShare, onTime := c.q(0.3, 0.85), c.q(0.15, 0.45), c.q(0.45, 0.8), c.q(0.6, 0.98)
 	coverage, trained := c.q(0.15, 0.75), c.q(0.1, 0.4)
+	bunched := c.bunch != nil && c.bunch(m)
+	if bunched {
+		n = n * 22 / 10
+	}
 	for range n {
 		applied := c.dayIn(m)
 		p := c.newPerson(applied, c.group(keyShare))
@@ -344,6 +479,12 @@ func (c *cityGen) registrations(m flexemp.Month) [][]any {
 			}
 			c.flexYear[p.id] = true
 			c.stock++
+			c.flexByMonth[m] = append(c.flexByMonth[m], p)
+			if bunched { // all in the month's last ten days
+				last := m.Next().First().AddDate(0, 0, -1)
+				applied = last.AddDate(0, 0, -c.rng.IntN(10))
+				completed = applied
+			}
 			if (p.group == flexemp.GroupGraduate || p.group == flexemp.GroupHardToEmp) && c.chance(coverage) {
 				c.planLater(m, plan{who: p, kind: flexemp.Subsidies})
 			}

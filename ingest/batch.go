@@ -41,7 +41,22 @@ func storageSchema(c *flexemp.Contract) *arrow.Schema {
 			add(col.Name, str)
 		}
 	}
+	if hasID(c) {
+		// The masked ID (2101**********1234) a reviewer sees where a row is
+		// named; never the pseudonym, never the ID.
+		add("id_masked", str)
+	}
 	return arrow.NewSchema(fields, nil)
+}
+
+// hasID tells whether a contract's rows are about a person.
+func hasID(c *flexemp.Contract) bool {
+	for _, col := range c.Columns {
+		if col.Type == flexemp.TypeID {
+			return true
+		}
+	}
+	return false
 }
 
 // batchReader hands DuckDB the validated batches in file order as an Arrow

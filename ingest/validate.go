@@ -357,6 +357,10 @@ func (v *validator) store(b *array.RecordBuilder, row int) {
 			str(c.str, c.ok)
 		}
 	}
+	if hasID(v.c) {
+		id, ok := v.get("id_number")
+		str(flexemp.MaskID(strings.ToUpper(id.raw)), ok)
+	}
 }
 
 // maskValue makes a cell safe to keep in a reject: an ID cell, or any cell

@@ -23,9 +23,12 @@ type AssessOptions struct {
 	Seed  uint64 `toml:"seed"`  // sensitivity seed; default (and 0) 1
 	// GraduateExtension is the months each city adds to the 24-month cap of
 	// 社会保险补贴 for 高校毕业生 (0 to 6), by city code.
-	GraduateExtension map[string]int    `toml:"graduate_extension"`
-	Reference         flexemp.Reference `toml:"-"` // default the embedded reference tables
-	Now               func() time.Time  `toml:"-"`
+	GraduateExtension map[string]int `toml:"graduate_extension"`
+	// Integrity are the integrity checks' thresholds ([integrity] in
+	// flexemp.toml).
+	Integrity transform.Integrity `toml:"-"`
+	Reference flexemp.Reference   `toml:"-"` // default the embedded reference tables
+	Now       func() time.Time    `toml:"-"`
 	// AsOf is the date the assessment is made as of (see flexemp.Period's
 	// DueMonths); zero means the clock's today in Asia/Shanghai. It is not
 	// a setting: it is stored with the run, outside the config hash.
@@ -62,7 +65,8 @@ func (o AssessOptions) ConfigHash() string {
 		Seed      uint64
 		Reference flexemp.Reference
 		Extension map[string]int
-	}{o.Settings.withDefaults(), o.Draws, o.Seed, o.Reference, o.GraduateExtension})
+		Integrity transform.Integrity
+	}{o.Settings.withDefaults(), o.Draws, o.Seed, o.Reference, o.GraduateExtension, o.Integrity.WithDefaults()})
 	// AsOf is left out: it is stored beside the hash.
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
@@ -104,7 +108,8 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 			return nil, fmt.Errorf("graduate_extension: %s = %d: want a city code and 0–6 months", code, m)
 		}
 	}
-	stats, err := transform.Build(ctx, db, transform.Params{Period: p, AsOf: o.AsOf, Reference: o.Reference, GraduateExtension: o.GraduateExtension})
+	stats, err := transform.Build(ctx, db, transform.Params{Period: p, AsOf: o.AsOf, Reference: o.Reference,
+		GraduateExtension: o.GraduateExtension, Integrity: o.Integrity})
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +242,9 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 		(period, upload_id, row_no, city_code, subsidy_type, rule, limit_num, value_num, limit_text, value_text, paid_on, person_group)
 		SELECT ?, upload_id, row_no, city_code, subsidy_type, rule, limit_num, value_num, limit_text, value_text, paid_on, person_group
 		FROM work.int_subsidy_breaches`, period); err != nil {
+		return err
+	}
+	if err := storeIntegrity(ctx, tx, period); err != nil {
 		return err
 	}
 	var uploads string

@@ -119,6 +119,42 @@ type Params struct {
 	// GraduateExtension is the months a city adds to the 24-month cap of
 	// 社会保险补贴 for 高校毕业生 (0 to 6).
 	GraduateExtension map[string]int
+	Integrity         Integrity
+}
+
+// Integrity are the thresholds of the integrity checks (数据核查), as
+// [integrity] in flexemp.toml; zero values take SPEC's defaults.
+type Integrity struct {
+	InstantShare  float64 `toml:"instant_share"`  // K3: a city's share of 失业登记 completed the day applied above this…; default 0.9
+	InstantMedian float64 `toml:"instant_median"` // K3: …while the province's median city share is below this; default 0.5
+	SpikeFactor   float64 `toml:"spike_factor"`   // K4: a month above this × the median of the previous 12; default 3
+	SpikeHistory  int     `toml:"spike_history"`  // K4: months of those 12 with data needed; default 6
+	BunchingShare float64 `toml:"bunching_share"` // K5: a quarter's share applied in its last days above this; default 0.4
+	BunchingDays  int     `toml:"bunching_days"`  // K5: the last days; default 10
+	FundFactor    float64 `toml:"fund_factor"`    // K6: payments above fund_allocated × this; default 1.2
+	LateIncrease  float64 `toml:"late_increase"`  // K7: a replacement after the deadline this much higher; default 0.1
+}
+
+// WithDefaults fills the thresholds left zero with SPEC's defaults.
+func (t Integrity) WithDefaults() Integrity {
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&t.InstantShare, 0.9)
+	def(&t.InstantMedian, 0.5)
+	def(&t.SpikeFactor, 3)
+	def(&t.BunchingShare, 0.4)
+	def(&t.FundFactor, 1.2)
+	def(&t.LateIncrease, 0.1)
+	if t.SpikeHistory == 0 {
+		t.SpikeHistory = 6
+	}
+	if t.BunchingDays == 0 {
+		t.BunchingDays = 10
+	}
+	return t
 }
 
 // DataTestError names the data tests that failed.
@@ -297,6 +333,8 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 		`CREATE OR REPLACE TABLE work.ref_holidays (day DATE PRIMARY KEY, kind VARCHAR, name VARCHAR)`,
 		`CREATE OR REPLACE TABLE work.ref_min_wage (city_code VARCHAR, valid_from DATE, monthly_fen BIGINT, hourly_fen BIGINT, status VARCHAR)`,
 		`CREATE OR REPLACE TABLE work.ref_kinds (kind VARCHAR PRIMARY KEY, title VARCHAR)`,
+		`CREATE OR REPLACE TABLE work.integrity_params (instant_share DOUBLE, instant_median DOUBLE, spike_factor DOUBLE, spike_history INTEGER,
+			bunching_share DOUBLE, bunching_days INTEGER, fund_factor DOUBLE, late_increase DOUBLE)`,
 		`CREATE OR REPLACE TABLE work.ref_months (month DATE PRIMARY KEY, deadline TIMESTAMPTZ)`,
 		`CREATE OR REPLACE TABLE work.ref_indicators (indicator VARCHAR PRIMARY KEY, ordinal INTEGER, dimension VARCHAR, title VARCHAR, unit VARCHAR, scale DOUBLE, cap DOUBLE)`,
 		`CREATE OR REPLACE TABLE work.ref_indicator_sources (indicator VARCHAR, kind VARCHAR)`,
@@ -309,6 +347,11 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 	if _, err := conn.ExecContext(ctx, `INSERT INTO work.params VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		p.Period.String(), p.Period.Start(), last.Next().First().AddDate(0, 0, -1), last.First(), len(months),
 		p.AsOf, p.Period.Cutoff(p.AsOf)); err != nil {
+		return err
+	}
+	t := p.Integrity.WithDefaults()
+	if _, err := conn.ExecContext(ctx, `INSERT INTO work.integrity_params VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.InstantShare, t.InstantMedian, t.SpikeFactor, t.SpikeHistory, t.BunchingShare, t.BunchingDays, t.FundFactor, t.LateIncrease); err != nil {
 		return err
 	}
 	return conn.Raw(func(dc any) error {

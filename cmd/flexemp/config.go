@@ -30,6 +30,7 @@ type Config struct {
 	Ingest    ingest.Options        `toml:"ingest"`
 	DuckDB    transform.Settings    `toml:"duckdb"`
 	Assess    metrics.AssessOptions `toml:"assess"`
+	Integrity transform.Integrity   `toml:"integrity"`
 	Server    struct {
 		server.Options
 		Listen  string `toml:"listen"`   // default 127.0.0.1:8080
@@ -47,6 +48,7 @@ type Config struct {
 // data read from the configured files.
 func (c Config) assessOptions() (metrics.AssessOptions, error) {
 	o := c.Assess
+	o.Integrity = c.Integrity
 	if err := o.Settings.Validate(); err != nil {
 		return o, fmt.Errorf("config [assess]: %w", err)
 	}

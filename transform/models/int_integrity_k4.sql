@@ -1,0 +1,28 @@
+-- K4 spikes: a due month's 灵活就业登记 rows or subsidy payments above the
+-- factor (default 3) × the city's median of the previous 12 months, when at
+-- least the history needed (default 6 of those months) has data. Reference:
+-- that median. Evidence: the month and its current upload.
+WITH p AS (SELECT * FROM work.params),
+t AS (SELECT * FROM work.integrity_params),
+monthly AS (
+    SELECT city_code, 'registrations' AS subject, date_trunc('month', applied_on)::DATE AS month, max(upload_id) AS upload_id, count(*) AS n
+    FROM work.stg_registrations WHERE reg_type = '灵活就业登记' GROUP BY ALL
+    UNION ALL
+    SELECT city_code, 'subsidies', date_trunc('month', paid_on)::DATE, max(upload_id), count(*)
+    FROM work.stg_subsidies GROUP BY ALL
+),
+history AS (
+    SELECT m.*,
+           (SELECT median(h.n) FROM monthly h WHERE h.city_code = m.city_code AND h.subject = m.subject
+                AND h.month >= m.month - INTERVAL 12 MONTH AND h.month < m.month) AS median,
+           (SELECT count(*) FROM monthly h WHERE h.city_code = m.city_code AND h.subject = m.subject
+                AND h.month >= m.month - INTERVAL 12 MONTH AND h.month < m.month) AS months
+    FROM monthly m, p
+    WHERE m.month BETWEEN p.period_start AND p.period_end
+)
+SELECT 'K4' AS check_id, h.city_code, h.subject, strftime(h.month, '%Y-%m') AS finding_key,
+       h.n / h.median AS figure, t.spike_factor AS threshold, h.median AS reference, h.n AS cases,
+       h.upload_id, NULL::INTEGER AS row_no, h.month, NULL AS id_masked,
+       NULL AS other_city, NULL::BIGINT AS other_upload, NULL::INTEGER AS other_row
+FROM history h, t
+WHERE h.months >= t.spike_history AND h.n > t.spike_factor * h.median
