@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -154,6 +155,80 @@ func Rejects(ctx context.Context, db *sql.DB, uploadID int64) ([]flexemp.Reject,
 			return nil, err
 		}
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// StoredRows are some of an upload's accepted rows as a reviewer may see
+// them: the row number, the masked ID and the contract's other columns,
+// never the pseudonym.
+type StoredRows struct {
+	Kind    flexemp.Kind
+	Headers []string   // Chinese, the row number first
+	Rows    [][]string // formatted cells
+	Total   int        // the upload's accepted rows
+}
+
+// UploadRows reads up to limit of an upload's stored rows from row number
+// from on, in file order.
+func UploadRows(ctx context.Context, db *sql.DB, uploadID int64, from, limit int) (*StoredRows, error) {
+	var kind string
+	err := db.QueryRowContext(ctx, `SELECT kind FROM uploads WHERE upload_id = ?`, uploadID).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的上传记录", uploadID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := flexemp.ContractOf(flexemp.Kind(kind))
+	if c == nil {
+		return nil, fmt.Errorf("upload %d: unknown kind %q", uploadID, kind)
+	}
+	out := &StoredRows{Kind: c.Kind, Headers: []string{"行号"}}
+	exprs := []string{"row_no::VARCHAR"}
+	for _, col := range c.Columns {
+		out.Headers = append(out.Headers, col.Header)
+		switch col.Type {
+		case flexemp.TypeID:
+			exprs = append(exprs, "id_masked")
+		case flexemp.TypeCity:
+			exprs = append(exprs, "area_code")
+		case flexemp.TypeDate:
+			exprs = append(exprs, "strftime("+col.Name+", '%Y-%m-%d')")
+		case flexemp.TypeMonth:
+			exprs = append(exprs, "strftime("+col.Name+", '%Y-%m')")
+		case flexemp.TypeMoney:
+			exprs = append(exprs, "printf('%.2f', "+col.Name+"_fen / 100)")
+		case flexemp.TypeHours:
+			exprs = append(exprs, "printf('%.2f', "+col.Name+"_centi / 100)")
+		case flexemp.TypeYesNo:
+			exprs = append(exprs, "CASE WHEN "+col.Name+" THEN '是' WHEN NOT "+col.Name+" THEN '否' END")
+		default:
+			exprs = append(exprs, col.Name+"::VARCHAR")
+		}
+	}
+	for i := range exprs {
+		exprs[i] = "coalesce(" + exprs[i] + ", '')"
+	}
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind+` WHERE upload_id = ?`, uploadID).Scan(&out.Total); err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT `+strings.Join(exprs, ", ")+` FROM `+kind+`
+		WHERE upload_id = ? AND row_no >= ? ORDER BY row_no LIMIT ?`, uploadID, from, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		cells := make([]string, len(exprs))
+		ptrs := make([]any, len(cells))
+		for i := range cells {
+			ptrs[i] = &cells[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		out.Rows = append(out.Rows, cells)
 	}
 	return out, rows.Err()
 }

@@ -22,6 +22,7 @@ type Data struct {
 	Breaches []metrics.Breach
 	Status   []Status                  // city × kind × month
 	Rejects  map[string]map[string]int // city → reason → rejected rows, in the period's current uploads
+	Findings []metrics.Finding         // integrity findings (数据核查), every city's
 	Made     time.Time                 // when the report was made, Asia/Shanghai
 }
 
@@ -72,6 +73,9 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) (*Da
 		return nil, err
 	}
 	if d.Rejects, err = rejects(ctx, db, p); err != nil {
+		return nil, err
+	}
+	if d.Findings, err = metrics.Integrity(ctx, db, p, ""); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -42,12 +42,15 @@ type page struct {
 	Indicators []indicatorHead
 	Heat       []heatRow
 
-	Rules       []string
-	BreachRows  []breachCountRow
-	StatusKinds []string
-	Months      []string
-	StatusRows  []StatusRow
-	StatusTotal []labelled
+	Rules         []string
+	BreachRows    []breachCountRow
+	Checks        []string
+	FindingCounts []findingCountRow
+	Findings      []findingView
+	StatusKinds   []string
+	Months        []string
+	StatusRows    []StatusRow
+	StatusTotal   []labelled
 
 	Run        metrics.Stamp
 	RunAt      string
@@ -99,6 +102,43 @@ type cityPage struct {
 	Breaches                     []breachRow
 	Rejects                      []labelled
 	Status                       []labelled
+	Findings                     []findingView // its own, another city shown as 外市
+}
+
+// findingView is one integrity finding as the report shows it, its evidence
+// cut to the first shownEvidence rows.
+type findingView struct {
+	City, Check, Text string
+	Evidence          []string
+	More              int // evidence rows not shown
+}
+
+const shownEvidence = 20
+
+func findingViews(fs []metrics.Finding) []findingView {
+	var out []findingView
+	for _, f := range fs {
+		v := findingView{City: cityName(f.City), Check: CheckName(f.Check), Text: FindingText(f)}
+		for i, e := range f.Evidence {
+			if i == shownEvidence {
+				v.More = len(f.Evidence) - i
+				break
+			}
+			v.Evidence = append(v.Evidence, EvidenceText(f, e))
+		}
+		if f.Cases > len(f.Evidence) && v.More == 0 && f.Check != metrics.CheckLate {
+			v.More = f.Cases - len(f.Evidence)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// findingCountRow is one city's findings by check.
+type findingCountRow struct {
+	Code, Name string
+	Counts     []int
+	Total      int
 }
 
 type cityRow struct {
@@ -160,12 +200,32 @@ func build(d *Data) *page {
 	p.heat(d)
 	p.breachCounts(d)
 	p.status(d)
+	p.integrity(d)
 	for i := range r.Cities {
 		cp := city(d, &r.Cities[i])
 		cp.Chart = charts[7+i]
 		p.Cities = append(p.Cities, cp)
 	}
 	return p
+}
+
+// integrity fills the 数据核查 section: counts by city and check, then
+// every finding with its evidence.
+func (p *page) integrity(d *Data) {
+	counts := FindingCounts(d.Findings)
+	for _, c := range metrics.Checks {
+		p.Checks = append(p.Checks, CheckName(c))
+	}
+	for _, c := range flexemp.Cities {
+		row := findingCountRow{Code: c.Code, Name: c.Name}
+		for _, check := range metrics.Checks {
+			n := counts[c.Code][check]
+			row.Counts = append(row.Counts, n)
+			row.Total += n
+		}
+		p.FindingCounts = append(p.FindingCounts, row)
+	}
+	p.Findings = findingViews(d.Findings)
 }
 
 // heat fills the indicator table: raw values, coloured by normalised score.
@@ -297,6 +357,13 @@ func city(d *Data, c *metrics.CityResult) cityPage {
 		cp.Breaches = append(cp.Breaches, breachRow{Upload: strconv.FormatInt(b.UploadID, 10), Row: strconv.Itoa(b.RowNo),
 			Type: b.SubsidyType, PaidOn: paid, Group: b.PersonGroup, Rule: RuleName(b.Rule), Limit: limit, Value: value})
 	}
+	var own []metrics.Finding
+	for _, f := range d.Findings {
+		if f.City == c.Code {
+			own = append(own, f)
+		}
+	}
+	cp.Findings = findingViews(CityView(own))
 	var reasons []string
 	for reason := range d.Rejects[c.Code] {
 		reasons = append(reasons, reason)

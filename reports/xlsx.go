@@ -16,6 +16,7 @@ const (
 	SheetIndicators = "指标"
 	SheetBreaches   = "补贴违规"
 	SheetStatus     = "数据报送"
+	SheetIntegrity  = "数据核查"
 )
 
 // column is one column of a sheet: its header, width and number format
@@ -186,6 +187,27 @@ func XLSX(w io.Writer, d *Data) error {
 		rows = append(rows, []any{cityName(s.City), flexemp.ContractOf(s.Kind).Title, s.Month.String(), s.State, received, s.Versions})
 	}
 	if err := write(SheetStatus, cols, rows); err != nil {
+		return err
+	}
+
+	// 数据核查: a row per evidence, every finding's figure beside it.
+	cols = []column{{"城市", 10, 0}, {"核查", 22, 0}, {"核查值", 10, fmtFixed2}, {"阈值", 8, fmtFixed2}, {"说明", 60, 0},
+		{"上传编号", 9, fmtInt}, {"行号", 7, fmtInt}, {"月份", 9, 0}, {"证件号码（脱敏）", 20, 0}, {"另一城市", 10, 0}, {"另一上传", 9, fmtInt}, {"另一行号", 9, fmtInt}}
+	rows = nil
+	for _, fd := range d.Findings {
+		for _, e := range fd.Evidence {
+			month, other := "", ""
+			if e.Month != nil {
+				month = e.Month.Format("2006-01")
+			}
+			if e.OtherCity != "" {
+				other = cityName(e.OtherCity)
+			}
+			rows = append(rows, []any{cityName(fd.City), CheckName(fd.Check), fd.Figure, fd.Threshold, FindingText(fd),
+				opt(e.UploadID), opt(e.Row), month, e.IDMasked, other, opt(e.OtherUpload), opt(e.OtherRow)})
+		}
+	}
+	if err := write(SheetIntegrity, cols, rows); err != nil {
 		return err
 	}
 	f.SetActiveSheet(0)

@@ -131,7 +131,7 @@ func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, 
 		}
 		v.Table = append(v.Table, []string{row.Rank, row.Name, row.Index, row.Band, row.Grade, mark})
 	}
-	v.Lead = reports.Priority + "：" + orNone(strings.Join(priority, "、")) + "。"
+	v.Lead = reports.Priority + "：" + orNone(strings.Join(priority, "、")) + "。" + reports.FindingsLine(d.Findings)
 	var inline []Part
 	inline = append(inline, png("ranking.png", pngs, "chart_ranking")...)
 	inline = append(inline, png("bands.png", pngs, "chart_bands")...)

@@ -110,6 +110,7 @@ type cityView struct {
 type scorecardView struct {
 	Period, Headline string
 	Rows             []struct{ ID, Title, Value, Normalised, Contribution string }
+	Findings         []findingPage // the city's own, another city as 外市
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -164,6 +165,11 @@ func (s *Server) scorecard(ctx context.Context, city string) (*scorecardView, er
 		return nil, err
 	}
 	sc := &scorecardView{Period: reports.PeriodText(p, e.Run), Headline: reports.Headline(&e.City)}
+	fs, err := metrics.Integrity(ctx, s.db, p, city)
+	if err != nil {
+		return nil, err
+	}
+	sc.Findings = findingPages(reports.CityView(fs))
 	for _, ind := range e.City.Indicators {
 		sc.Rows = append(sc.Rows, struct{ ID, Title, Value, Normalised, Contribution string }{ind.ID, ind.Title,
 			reports.IndicatorCell(ind), reports.Fixed(ind.Normalised, 1), reports.Fixed(ind.Contribution, 2)})

@@ -92,6 +92,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/uploads/{id}/rejects", s.api(s.apiRejects))
 	handle("GET /api/v1/indicators", s.api(s.apiIndicators))
 	handle("GET /api/v1/rankings/{period}", s.api(s.apiRanking))
+	handle("GET /api/v1/integrity/{period}", s.api(s.apiIntegrity))
 	handle("GET /api/v1/cities/{code}/scorecard/{period}", s.api(s.apiScorecard))
 	handle("POST /api/v1/assess/{period}", s.api(s.apiAssess))
 
@@ -103,6 +104,8 @@ func (s *Server) routes() http.Handler {
 	handle("POST /upload", s.page(s.uploadForm, true))
 	handle("GET /uploads", s.page(s.uploadsPage))
 	handle("GET /uploads/{id}/rejects.xlsx", s.page(s.rejectsDownload))
+	handle("GET /uploads/{id}/rows", s.page(s.rowsPage))
+	handle("GET /integrity", s.page(s.integrityPage))
 	handle("GET /review", s.page(s.reviewPage))
 	handle("GET /reports/{period}", s.page(s.reportPage))
 	handle("GET /status", s.page(s.statusPage))

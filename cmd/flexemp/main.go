@@ -38,21 +38,22 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"ingest":   {"validate and load city extracts", runIngest},
-	"uploads":  {"list the upload ledger", runUploads},
-	"rejects":  {"export one upload's rejected rows", runRejects},
-	"template": {"write an upload template", runTemplate},
-	"gen":      {"generate a synthetic province", runGen},
-	"demo":     {"generate a synthetic province and ingest it", runDemo},
-	"bench":    {"measure whole-pipeline ingest figures", runBench},
-	"assess":   {"compute the indicators, index, ranks and their bands for a period", runAssess},
-	"rank":     {"print a period's ranking", runRank},
-	"explain":  {"explain one city's result for a period, step by step", runExplain},
-	"report":   {"write a period's report.html and ranking.xlsx", runReport},
-	"serve":    {"serve uploads, review pages and the API over one database", runServe},
-	"token":    {"add or revoke a city's or a reviewer's access token", runToken},
-	"jobs":     {"list the scheduled jobs' runs", runJobs},
-	"run-job":  {"run one scheduled job now: inbox, assess, report or reminder", runRunJob},
+	"ingest":    {"validate and load city extracts", runIngest},
+	"uploads":   {"list the upload ledger", runUploads},
+	"rejects":   {"export one upload's rejected rows", runRejects},
+	"template":  {"write an upload template", runTemplate},
+	"gen":       {"generate a synthetic province", runGen},
+	"demo":      {"generate a synthetic province and ingest it", runDemo},
+	"bench":     {"measure whole-pipeline ingest figures", runBench},
+	"assess":    {"compute the indicators, index, ranks and their bands for a period", runAssess},
+	"rank":      {"print a period's ranking", runRank},
+	"explain":   {"explain one city's result for a period, step by step", runExplain},
+	"report":    {"write a period's report.html and ranking.xlsx", runReport},
+	"integrity": {"list a period's integrity findings (数据核查) with their evidence", runIntegrity},
+	"serve":     {"serve uploads, review pages and the API over one database", runServe},
+	"token":     {"add or revoke a city's or a reviewer's access token", runToken},
+	"jobs":      {"list the scheduled jobs' runs", runJobs},
+	"run-job":   {"run one scheduled job now: inbox, assess, report or reminder", runRunJob},
 }
 
 func main() {

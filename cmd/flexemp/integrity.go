@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/reports"
+)
+
+// runIntegrity prints a period's integrity findings (数据核查) with their
+// evidence, as stored by assess.
+func runIntegrity(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("integrity", stderr)
+	var d dbFlags
+	d.register(fs)
+	period := fs.String("period", "", "a year (2024) or a quarter (2024Q3)")
+	format := fs.String("format", "table", "table, json or csv")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	p, err := periodFlag(*period)
+	if err != nil {
+		return err
+	}
+	if err := oneOf("format", *format, "table", "json", "csv"); err != nil {
+		return err
+	}
+	db, _, err := d.openAssessed(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	found, err := metrics.Integrity(ctx, db, p, "")
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		if found == nil {
+			found = []metrics.Finding{}
+		}
+		return writeJSON(stdout, struct {
+			Period   string            `json:"period"`
+			Findings []metrics.Finding `json:"findings"`
+		}{p.String(), found})
+	case "csv":
+		return reports.WriteFindingsCSV(stdout, p, found)
+	}
+	return reports.WriteFindings(stdout, p, found)
+}

@@ -1,0 +1,196 @@
+package reports
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/metrics"
+)
+
+// checkNames are the integrity checks as reviewers read them.
+var checkNames = map[string]string{
+	metrics.CheckCrossCity: "跨市重复登记",
+	metrics.CheckRepeats:   "市内重复登记",
+	metrics.CheckInstant:   "失业登记当日办结异常",
+	metrics.CheckSpike:     "月度数量突增",
+	metrics.CheckBunching:  "季末集中登记",
+	metrics.CheckAggregate: "汇总数与明细不符",
+	metrics.CheckLate:      "截止后修改数据",
+}
+
+// CheckName is an integrity check's name: K1 跨市重复登记.
+func CheckName(check string) string { return check + " " + checkNames[check] }
+
+// OtherCity is what a city sees in place of another city's name.
+const OtherCity = "外市"
+
+// subjectNames are what K4 and K6 checked.
+var subjectNames = map[string]string{"registrations": "灵活就业登记", "subsidies": "补贴发放笔数", "pension": "参保人数", "funds": "补贴发放额"}
+
+// FindingText says a finding in one sentence: what was found, the figure
+// against its threshold.
+func FindingText(f metrics.Finding) string {
+	ref := 0.0
+	if f.Reference != nil {
+		ref = *f.Reference
+	}
+	switch f.Check {
+	case metrics.CheckCrossCity:
+		return fmt.Sprintf("%d 人在本期同时于其他城市办理灵活就业登记，占本市登记人数（%s）的 %s", f.Cases, Count(int64(ref)), Percent(f.Figure))
+	case metrics.CheckRepeats:
+		return fmt.Sprintf("%d 人在本市重复办理灵活就业登记，占本市登记人数（%s）的 %s", f.Cases, Count(int64(ref)), Percent(f.Figure))
+	case metrics.CheckInstant:
+		return fmt.Sprintf("失业登记当日办结占比 %s，高于 %s；全省各市中位数仅 %s", Percent(f.Figure), Percent(f.Threshold), Percent(ref))
+	case metrics.CheckSpike:
+		return fmt.Sprintf("%s %s %s，为此前12个月中位数（%s）的 %.1f 倍，超过 %g 倍", f.Key, subjectNames[f.Subject], Count(int64(f.Cases)),
+			strconv.FormatFloat(ref, 'f', -1, 64), f.Figure, f.Threshold)
+	case metrics.CheckBunching:
+		return fmt.Sprintf("%s 的灵活就业登记有 %s（%d 条）集中在季末 %.0f 天内，超过 %s", f.Key, Percent(f.Figure), f.Cases, ref, Percent(f.Threshold))
+	case metrics.CheckAggregate:
+		if f.Subject == "funds" {
+			return fmt.Sprintf("本期补贴发放额为扶持资金下达额（%s 元）的 %.2f 倍，超过 %g 倍", Count(int64(ref)), f.Figure, f.Threshold)
+		}
+		return fmt.Sprintf("%d 个月的灵活就业人员参保人数超过在册灵活就业人员数，最高为 %.2f 倍", f.Cases, f.Figure)
+	case metrics.CheckLate:
+		kind, month, _ := strings.Cut(f.Key, " ")
+		what := "行数"
+		if kind == string(flexemp.Services) {
+			what = "某项统计数"
+		}
+		return fmt.Sprintf("%s %s 的数据在报送截止后被替换，新版本%s比截止时的版本高 %s（阈值 %s）", flexemp.Kind(kind).Title(), month, what,
+			Percent(f.Figure), Percent(f.Threshold))
+	}
+	return f.Check
+}
+
+// EvidenceText names one evidence row: the upload and row with the masked
+// ID, the month, and for K1 the other city's row.
+func EvidenceText(f metrics.Finding, e metrics.Evidence) string {
+	var parts []string
+	if e.UploadID != nil {
+		s := "上传 " + strconv.FormatInt(*e.UploadID, 10)
+		if e.Row != nil {
+			s += " 第 " + strconv.Itoa(*e.Row) + " 行"
+		}
+		parts = append(parts, s)
+	}
+	if e.IDMasked != "" {
+		parts = append(parts, e.IDMasked)
+	}
+	if e.Month != nil {
+		parts = append(parts, e.Month.Format("2006-01"))
+	}
+	switch {
+	case e.OtherCity == OtherCity:
+		parts = append(parts, "另在"+OtherCity+"登记")
+	case e.OtherCity != "":
+		other := cityName(e.OtherCity)
+		if e.OtherUpload != nil && e.OtherRow != nil {
+			other += fmt.Sprintf("（上传 %d 第 %d 行）", *e.OtherUpload, *e.OtherRow)
+		}
+		parts = append(parts, "另在"+other+"登记")
+	case f.Check == metrics.CheckLate && e.OtherUpload != nil:
+		parts = append(parts, fmt.Sprintf("替换了截止时的上传 %d", *e.OtherUpload))
+	}
+	return strings.Join(parts, "，")
+}
+
+// CityView is what a city may see of its own findings: another city named
+// in a K1 pair becomes 外市, with nothing of its upload or rows.
+func CityView(fs []metrics.Finding) []metrics.Finding {
+	out := make([]metrics.Finding, len(fs))
+	for i, f := range fs {
+		f.Evidence = append([]metrics.Evidence(nil), f.Evidence...)
+		for j := range f.Evidence {
+			if f.Evidence[j].OtherCity != "" {
+				f.Evidence[j].OtherCity, f.Evidence[j].OtherUpload, f.Evidence[j].OtherRow = OtherCity, nil, nil
+			}
+		}
+		out[i] = f
+	}
+	return out
+}
+
+// FindingCounts counts findings by city and check.
+func FindingCounts(fs []metrics.Finding) map[string]map[string]int {
+	out := map[string]map[string]int{}
+	for _, f := range fs {
+		if out[f.City] == nil {
+			out[f.City] = map[string]int{}
+		}
+		out[f.City][f.Check]++
+	}
+	return out
+}
+
+// FindingsLine counts a period's findings by check in one line, for the
+// province's mail.
+func FindingsLine(fs []metrics.Finding) string {
+	if len(fs) == 0 {
+		return "数据核查：本期未发现异常。"
+	}
+	by := map[string]int{}
+	for _, f := range fs {
+		by[f.Check]++
+	}
+	var parts []string
+	for _, c := range metrics.Checks {
+		if by[c] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d 项", CheckName(c), by[c]))
+		}
+	}
+	return fmt.Sprintf("数据核查：发现 %d 项需复核的情况（%s），详见报告“数据核查”部分。核查结果不影响排名。", len(fs), strings.Join(parts, "，"))
+}
+
+// WriteFindings writes a period's findings as `flexemp integrity` prints
+// them: each finding's sentence, then its evidence.
+func WriteFindings(w io.Writer, p flexemp.Period, fs []metrics.Finding) error {
+	if len(fs) == 0 {
+		_, err := fmt.Fprintf(w, "%s数据核查：未发现需复核的情况\n", p.Label())
+		return err
+	}
+	fmt.Fprintf(w, "%s数据核查：%d 项（核查结果不影响指数与排名）\n", p.Label(), len(fs))
+	for i, f := range fs {
+		fmt.Fprintf(w, "\n%d. %s · %s（核查值 %s，阈值 %s）\n   %s\n", i+1, cityName(f.City), CheckName(f.Check),
+			strconv.FormatFloat(f.Figure, 'f', 4, 64), strconv.FormatFloat(f.Threshold, 'f', -1, 64), FindingText(f))
+		for _, e := range f.Evidence {
+			fmt.Fprintf(w, "   - %s\n", EvidenceText(f, e))
+		}
+	}
+	return nil
+}
+
+// WriteFindingsCSV writes a row per evidence, each with its finding.
+func WriteFindingsCSV(w io.Writer, p flexemp.Period, fs []metrics.Finding) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"period", "city", "check", "figure", "threshold", "finding", "upload_id", "row", "month", "id_masked", "other_city", "other_upload", "other_row"})
+	num := func(p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatInt(*p, 10)
+	}
+	for _, f := range fs {
+		for _, e := range f.Evidence {
+			row, month := "", ""
+			if e.Row != nil {
+				row = strconv.Itoa(*e.Row)
+			}
+			if e.Month != nil {
+				month = e.Month.Format("2006-01")
+			}
+			otherRow := ""
+			if e.OtherRow != nil {
+				otherRow = strconv.Itoa(*e.OtherRow)
+			}
+			cw.Write([]string{p.String(), f.City, f.Check, strconv.FormatFloat(f.Figure, 'f', -1, 64), strconv.FormatFloat(f.Threshold, 'f', -1, 64),
+				FindingText(f), num(e.UploadID), row, month, e.IDMasked, e.OtherCity, num(e.OtherUpload), otherRow})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
