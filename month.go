@@ -42,6 +42,12 @@ func (m Month) String() string { return fmt.Sprintf("%04d-%02d", m.Year, int(m.M
 // MarshalText writes the month as String does, for JSON.
 func (m Month) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
+// UnmarshalText reads a month as ParseMonth does, for JSON.
+func (m *Month) UnmarshalText(b []byte) (err error) {
+	*m, err = ParseMonth(string(b))
+	return err
+}
+
 // IsZero reports whether m is unset.
 func (m Month) IsZero() bool { return m.Year == 0 }
 

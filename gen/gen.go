@@ -122,8 +122,10 @@ type Manifest struct {
 // plantsIn tells whether an extract is one a planted case lives in: it is
 // always sent.
 func (man *Manifest) plantsIn(city string, kind flexemp.Kind, m flexemp.Month) bool {
+	quarter := func(m flexemp.Month) int { return m.Year*4 + (int(m.Month)-1)/3 }
 	for _, p := range man.Planted {
-		if p.Kind == kind && p.Month == m && (p.City == city || p.Other == city) {
+		sameMonth := p.Month == m || p.Check == "K5" && quarter(p.Month) == quarter(m) // K5 needs its whole quarter
+		if p.Kind == kind && sameMonth && (p.City == city || p.Other == city) {
 			return true
 		}
 	}

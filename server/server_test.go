@@ -583,3 +583,81 @@ func TestIndicatorsAPI(t *testing.T) {
 		}
 	}
 }
+
+// A city token sees its own integrity findings and nothing of another city:
+// the other city of a K1 pair is 外市, with none of its uploads or rows; a
+// reviewer sees both cities and the pairs named. The rows page shows the
+// named row with its masked ID, and refuses another city's upload.
+func TestIntegrityAccess(t *testing.T) {
+	s := newSite(t, server.Options{})
+	dir := t.TempDir()
+	shared := gen.ID("210102", time.Date(1990, 4, 1, 0, 0, 0, 0, time.UTC), 7, true)
+	write := func(city, name string, ids ...string) string {
+		var b strings.Builder
+		b.WriteString("公民身份号码,行政区划代码,登记类型,就业形式,人员类别,申请日期,办结日期,办理渠道\n")
+		for _, id := range ids {
+			fmt.Fprintf(&b, "%s,%s,灵活就业登记,新就业形态,其他,2024-02-05,2024-02-05,线上\n", id, city)
+		}
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(b.String()), 0o644)
+		return path
+	}
+	own := gen.ID("210103", time.Date(1991, 5, 2, 0, 0, 0, 0, time.UTC), 8, false)
+	if code, res := s.upload(s.city["210100"], "registrations", "2024-02", write("210100", "a.csv", own, shared), "a.csv"); code != 200 {
+		t.Fatalf("%d %v", code, res)
+	}
+	code, res := s.upload(s.city["210200"], "registrations", "2024-02", write("210200", "b.csv", shared), "b.csv")
+	if code != 200 {
+		t.Fatalf("%d %v", code, res)
+	}
+	dalianUpload := int64(res["upload_id"].(float64))
+	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer)); code != 200 {
+		t.Fatalf("assess: %d %v", code, body)
+	}
+	code, body := s.get(s.city["210100"], "/api/v1/integrity/2024Q1")
+	var got struct {
+		Findings []struct {
+			City, Check string
+			Evidence    []map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &got); code != 200 || err != nil || len(got.Findings) != 1 {
+		t.Fatalf("%d %v %s", code, err, body)
+	}
+	f := got.Findings[0]
+	if f.City != "210100" || f.Check != "K1" || len(f.Evidence) != 1 || f.Evidence[0]["other_city"] != "外市" ||
+		f.Evidence[0]["other_upload"] != nil || f.Evidence[0]["id_masked"] != flexemp.MaskID(shared) {
+		t.Errorf("Shenyang's view: %+v", f)
+	}
+	for _, leak := range []string{"210200", "大连", shared, fmt.Sprintf(`"upload_id": %d`, dalianUpload)} {
+		if strings.Contains(body, leak) {
+			t.Errorf("Shenyang's view holds %q: %s", leak, body)
+		}
+	}
+	code, body = s.get(s.reviewer, "/api/v1/integrity/2024Q1")
+	if code != 200 || !strings.Contains(body, `"other_city": "210200"`) || !strings.Contains(body, `"other_city": "210100"`) || strings.Contains(body, shared) {
+		t.Errorf("the reviewer's view: %d %s", code, body)
+	}
+	if code, _ := s.get(s.city["210100"], "/api/v1/integrity/2023Q1"); code != http.StatusNotFound {
+		t.Errorf("a period never assessed: %d", code)
+	}
+	// The reviewer follows the finding to Dalian's row.
+	b := s.login(s.reviewer)
+	code, page := b.get("/integrity?period=2024Q1")
+	link := fmt.Sprintf("/uploads/%d/rows?row=2#row-2", dalianUpload)
+	if code != 200 || !strings.Contains(page, strings.ReplaceAll(link, "&", "&amp;")) && !strings.Contains(page, link) {
+		t.Fatalf("integrity page %d: no link %s\n%s", code, link, page)
+	}
+	code, page = b.get(link)
+	if code != 200 || !strings.Contains(page, `id="row-2" class="mark"`) || !strings.Contains(page, flexemp.MaskID(shared)) || strings.Contains(page, shared) {
+		t.Errorf("rows page %d:\n%s", code, page)
+	}
+	city := s.login(s.city["210100"])
+	if code, _ := city.get(link); code != http.StatusForbidden {
+		t.Errorf("Shenyang opening Dalian's rows: %d", code)
+	}
+	// Shenyang's home page shows its own finding, the other city as 外市.
+	if code, home := city.get("/"); code != 200 || !strings.Contains(home, "K1 跨市重复登记") || !strings.Contains(home, "另在外市登记") || strings.Contains(home, "大连") {
+		t.Errorf("Shenyang's home page %d:\n%s", code, home)
+	}
+}

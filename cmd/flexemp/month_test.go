@@ -141,6 +141,11 @@ func TestServedMonth(t *testing.T) {
 			if !strings.Contains(p.HTML, "cid:ranking.png") || len(p.Inline["ranking.png"]) < 1000 {
 				t.Errorf("province mail has no ranking chart image")
 			}
+			// The report of the 15th covers 2024 to March, as of 15 April: the
+			// quarter is finished, the year is running.
+			if !strings.Contains(p.Subject, "2024年，截至 2024-04-15") || !strings.Contains(p.Text, "数据核查：") {
+				t.Errorf("province mail %q: no 截至 or no integrity line:\n%s", p.Subject, p.Text)
+			}
 		case strings.Contains(p.Subject, "记分卡"):
 			reported = append(reported, m.To[0])
 			code := strings.TrimSuffix(m.To[0], "@city.example")
