@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/demo"
+	"github.com/liaoning-hrss/flexemp/walkthrough"
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/metrics"
@@ -180,7 +180,7 @@ func assessSuite(ctx context.Context, self, dir string, scale float64, runs int,
 		if err != nil {
 			return err
 		}
-		_, err = demo.Load(ctx, &ingest.Ingester{DB: db, Key: []byte(benchKey)}, data, man, io.Discard)
+		_, err = walkthrough.Load(ctx, &ingest.Ingester{DB: db, Key: []byte(benchKey)}, data, man, io.Discard)
 		db.Close()
 		if err != nil {
 			return err

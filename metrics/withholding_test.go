@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/demo"
+	"github.com/liaoning-hrss/flexemp/walkthrough"
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/metrics"
@@ -31,7 +31,7 @@ func TestWithholdingNeverPays(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if n, err := demo.Load(ctx, &ingest.Ingester{DB: db, Key: []byte("withholding-test-key")}, filepath.Join(dir, "data"), man, io.Discard); err != nil || n.Refused > 0 {
+	if n, err := walkthrough.Load(ctx, &ingest.Ingester{DB: db, Key: []byte("withholding-test-key")}, filepath.Join(dir, "data"), man, io.Discard); err != nil || n.Refused > 0 {
 		t.Fatalf("%v %+v", err, n)
 	}
 	p := flexemp.Period{Year: 2025, Quarter: 1}

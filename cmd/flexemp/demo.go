@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/liaoning-hrss/flexemp/demo"
+	"github.com/liaoning-hrss/flexemp/walkthrough"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/reports"
 )
@@ -25,7 +25,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	out, err := demo.Run(ctx, demo.Options{Dir: *dir, Seed: *seed, Assess: o, Log: stderr,
+	out, err := walkthrough.Run(ctx, walkthrough.Options{Dir: *dir, Seed: *seed, Assess: o, Log: stderr,
 		Open: func(ctx context.Context, path string) (*sql.DB, *ingest.Ingester, error) {
 			cfg.DB = path
 			return cfg.openIngest(ctx)

@@ -1,0 +1,148 @@
+// Package walkthrough shows the whole product on a synthetic province: it loads
+// every generated file as the cities sent it, assesses every year and
+// quarter, and writes the report of the latest year. The bench suites load
+// their provinces the same way.
+package walkthrough
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/reports"
+)
+
+// Options are a demo's settings.
+type Options struct {
+	Dir    string // working folder, emptied first
+	Seed   uint64 // the generator's seed
+	Assess metrics.AssessOptions
+	// Open opens (creating) the database at path with an ingester over it.
+	Open func(ctx context.Context, path string) (*sql.DB, *ingest.Ingester, error)
+	Log  io.Writer // refused files are reported here
+}
+
+// Counts are what loading a manifest did.
+type Counts struct {
+	Accepted, Rejected int // rows
+	Refused            int // files
+}
+
+// Outcome is what a demo made.
+type Outcome struct {
+	Manifest *gen.Manifest
+	Counts   Counts
+	Report   string // the report's path
+	Result   *metrics.PeriodResult
+	// Withheld are, per assessed period in order, the cities with
+	// indicators scored 未报送 and those indicators.
+	Withheld []Withholding
+	Took     time.Duration
+}
+
+// Withholding is a city whose indicators were 未报送 in a period.
+type Withholding struct {
+	Period     flexemp.Period
+	City       string
+	Indicators []string
+}
+
+// Run generates a province into Dir/data, loads it into Dir/flexemp.db,
+// assesses every year and quarter, and writes the latest year's report
+// into Dir/report. A refused file stops it after loading.
+func Run(ctx context.Context, o Options) (*Outcome, error) {
+	start := time.Now()
+	if err := os.RemoveAll(o.Dir); err != nil {
+		return nil, err
+	}
+	data := filepath.Join(o.Dir, "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return nil, err
+	}
+	man, err := gen.Generate(data, gen.Options{Seed: o.Seed})
+	if err != nil {
+		return nil, err
+	}
+	db, g, err := o.Open(ctx, filepath.Join(o.Dir, "flexemp.db"))
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	out := &Outcome{Manifest: man}
+	if out.Counts, err = Load(ctx, g, data, man, o.Log); err != nil || out.Counts.Refused > 0 {
+		return out, err
+	}
+	from, _ := flexemp.ParseMonth(man.From)
+	to, _ := flexemp.ParseMonth(man.To)
+	assessed, err := AssessPeriods(ctx, db, from, to, o.Assess)
+	if err != nil {
+		return out, err
+	}
+	latest := assessed[len(assessed)-1].Period
+	for _, a := range assessed {
+		for c, ids := range a.Result.Withheld {
+			if len(ids) > 0 {
+				out.Withheld = append(out.Withheld, Withholding{a.Period, a.Result.Table.Cities[c], ids})
+			}
+		}
+	}
+	rd, err := reports.Load(ctx, db, latest, time.Now())
+	if err != nil {
+		return out, err
+	}
+	written, err := reports.Write(filepath.Join(o.Dir, "report"), rd)
+	if err != nil {
+		return out, err
+	}
+	out.Report, out.Result, out.Took = written.Report, rd.Result, time.Since(start)
+	return out, nil
+}
+
+// Load ingests every generated file as its city sent it, with its month and
+// receipt time from the manifest, and counts the rows and the refused files
+// (each reported on w).
+func Load(ctx context.Context, g *ingest.Ingester, data string, man *gen.Manifest, w io.Writer) (Counts, error) {
+	var n Counts
+	for _, f := range man.Files {
+		month, _ := flexemp.ParseMonth(f.Month)
+		received, _ := time.Parse(time.RFC3339, f.ReceivedAt)
+		res, err := g.Ingest(ctx, ingest.Request{Path: filepath.Join(data, f.Path), City: f.City, Kind: f.Kind,
+			Month: month, ReceivedAt: received, Uploader: "demo"})
+		if err != nil {
+			return n, fmt.Errorf("%s: %w", f.Path, err)
+		}
+		if res.Status == ingest.StatusRefused {
+			n.Refused++
+			fmt.Fprintln(w, res.Line())
+		}
+		n.Accepted += res.Accepted
+		n.Rejected += res.Rejected
+	}
+	return n, nil
+}
+
+// AssessPeriods assesses every quarter and year from the first month's year
+// to the last's, each year after its quarters, and returns the
+// assessments in that order: the last is the last year.
+func AssessPeriods(ctx context.Context, db *sql.DB, from, to flexemp.Month, o metrics.AssessOptions) ([]*metrics.Assessment, error) {
+	var out []*metrics.Assessment
+	for y := from.Year; y <= to.Year; y++ {
+		for _, q := range []int{1, 2, 3, 4, 0} {
+			p := flexemp.Period{Year: y, Quarter: q}
+			a, err := metrics.Assess(ctx, db, p, o)
+			if err != nil {
+				return out, fmt.Errorf("assess %s: %w", p, err)
+			}
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
