@@ -20,11 +20,11 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/walkthrough"
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/transform"
+	"github.com/liaoning-hrss/flexemp/walkthrough"
 )
 
 // benchKey is the pseudonym key of every benchmark database.

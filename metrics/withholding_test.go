@@ -7,11 +7,11 @@ import (
 	"testing"
 
 	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/walkthrough"
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/transform"
+	"github.com/liaoning-hrss/flexemp/walkthrough"
 )
 
 // Missing data is never an advantage: on the generator's province, for every

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/liaoning-hrss/flexemp/walkthrough"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/reports"
+	"github.com/liaoning-hrss/flexemp/walkthrough"
 )
 
 // runDemo shows the whole product on a small synthetic province (package
