@@ -174,9 +174,24 @@ func (e *DataTestError) Error() string {
 // BuildStats is what a build of the models did.
 type BuildStats struct {
 	Models    []string
+	ModelTook []time.Duration // per model, in Models order
 	Tests     []string
 	Took      time.Duration
 	TestsTook time.Duration
+}
+
+// TookBy is the time the models whose names start with prefix took
+// together: "int_integrity_" and "mart_integrity" are the integrity checks.
+func (s *BuildStats) TookBy(prefixes ...string) time.Duration {
+	var d time.Duration
+	for i, m := range s.Models {
+		for _, p := range prefixes {
+			if strings.HasPrefix(m, p) {
+				d += s.ModelTook[i]
+			}
+		}
+	}
+	return d
 }
 
 // Build loads the reference data and the period's parameters into the work
@@ -211,10 +226,12 @@ func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 	}
 	stats := &BuildStats{}
 	for _, m := range models {
+		began := time.Now()
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE work.%s AS\n%s", m.Name, m.SQL)); err != nil {
 			return nil, fmt.Errorf("model %s: %w", m.Name, err)
 		}
 		stats.Models = append(stats.Models, m.Name)
+		stats.ModelTook = append(stats.ModelTook, time.Since(began))
 		if m.Name == lastStaging(models) {
 			if err := runGuards(ctx, conn); err != nil {
 				return nil, err

@@ -42,6 +42,7 @@ type Outcome struct {
 	Counts   Counts
 	Report   string // the report's path
 	Result   *metrics.PeriodResult
+	Findings []metrics.Finding // the latest year's integrity findings
 	// Withheld are, per assessed period in order, the cities with
 	// indicators scored 未报送 and those indicators.
 	Withheld []Withholding
@@ -102,7 +103,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	out.Report, out.Result, out.Took = written.Report, rd.Result, time.Since(start)
+	out.Report, out.Result, out.Findings, out.Took = written.Report, rd.Result, rd.Findings, time.Since(start)
 	return out, nil
 }
 

@@ -43,6 +43,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, w := range out.Withheld {
 		fmt.Fprintln(stdout, reports.WithheldText(w.Period, w.City, w.Indicators))
 	}
+	fmt.Fprintln(stdout, reports.FindingsLine(out.Findings))
 	fmt.Fprintf(stdout, "报告：%s\n\n", out.Report)
 	return reports.WriteSummary(stdout, out.Result)
 }

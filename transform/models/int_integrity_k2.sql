@@ -8,7 +8,7 @@ flex AS (
     WHERE r.reg_type = '灵活就业登记' AND r.applied_on BETWEEN p.period_start AND p.period_end
 ),
 repeated AS (SELECT city_code, person_id FROM flex GROUP BY ALL HAVING count(*) > 1),
-persons AS (SELECT city_code, count(DISTINCT person_id) AS n FROM flex GROUP BY city_code),
+persons AS (SELECT city_code, count(*) AS n FROM work.int_flexible_registrants GROUP BY city_code),
 counts AS (SELECT city_code, count(*) AS n FROM repeated GROUP BY city_code)
 SELECT 'K2' AS check_id, f.city_code, 'registrations' AS subject, '' AS finding_key,
        c.n / ps.n AS figure, 0.0 AS threshold, ps.n::DOUBLE AS reference, c.n AS cases,
