@@ -1,7 +1,10 @@
 package flexemp
 
 import (
+	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // ID number validation after GB 11643-1999.
@@ -147,4 +150,35 @@ func addMonths(t time.Time, n int) time.Time {
 	first := time.Date(y, time.Month(m+1), 1, 0, 0, 0, 0, time.UTC)
 	last := first.AddDate(0, 1, -1).Day()
 	return first.AddDate(0, 0, min(t.Day(), last)-1)
+}
+
+// MaskIDs masks every ID-shaped run in free text — 15 or more digits, the
+// last perhaps X, full-width ones included — as MaskID does, so no cell,
+// header, column name or file name stored or shown carries an ID. The rest
+// of the text is left as it is.
+func MaskIDs(s string) string {
+	digit := func(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }
+	x := func(r rune) bool { return r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ' }
+	rs := []rune(s)
+	var b strings.Builder
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && (digit(rs[j]) || x(rs[j]) && j-i >= 14) {
+			j++
+			if x(rs[j-1]) {
+				break
+			}
+		}
+		switch {
+		case j-i >= 15:
+			b.WriteString(MaskID(norm.NFKC.String(string(rs[i:j]))))
+		case j > i:
+			b.WriteString(string(rs[i:j]))
+		default:
+			b.WriteRune(rs[i])
+			j = i + 1
+		}
+		i = j
+	}
+	return b.String()
 }

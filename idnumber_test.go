@@ -139,3 +139,21 @@ func toUpper(c byte) byte {
 	}
 	return c
 }
+
+// Every ID-shaped run is masked wherever it stands, full-width digits
+// included; shorter numbers and text stay.
+func TestMaskIDs(t *testing.T) {
+	for in, want := range map[string]string{
+		"210104199005121231": "2101**********1231",
+		"２１０１０４１９９００５１２１２３１":                     "2101**********1231",
+		"身份证21010419900512123X号":                 "身份证2101**********123X号",
+		"旧号210104900512123 新号":                   "旧号2101*******2123 新号",
+		"金额 12345.67，电话 13800138000":             "金额 12345.67，电话 13800138000",
+		"列210104199005121231,210104199005121231": "列2101**********1231,2101**********1231",
+		"": "",
+	} {
+		if got := flexemp.MaskIDs(in); got != want {
+			t.Errorf("MaskIDs(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -23,6 +23,7 @@ const (
 	ReasonDuplicateMonth = "duplicate_month"
 	ReasonTitlePassed    = "title_passed_exceeds"
 	ReasonPartTime       = "parttime_written_exceeds"
+	ReasonEncoding       = "invalid_encoding"
 )
 
 // Reasons maps every reject reason code to what users read.
@@ -49,6 +50,7 @@ var Reasons = map[string]string{
 	ReasonDuplicateMonth: "同一城市同一月份的月报重复",
 	ReasonTitlePassed:    "职称评审通过人数大于申报人数",
 	ReasonPartTime:       "签订书面合同或协议的单位数大于检查单位数",
+	ReasonEncoding:       "含有无法识别的字符（文件编码有误，请另存为 UTF-8 或 GBK 后重新上传）",
 }
 
 // Reject is one rejected row as reported to the uploader.

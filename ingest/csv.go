@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"io"
 	"os"
 	"unicode/utf8"
@@ -18,10 +19,41 @@ import (
 // sniffSize is how much of a text file decides its encoding and delimiter.
 const sniffSize = 64 << 10
 
+// MaxLine is the longest line of a text file read: a header of 512 columns
+// or a data row is far shorter. A longer one refuses the file before it is
+// held in memory.
+const MaxLine = 1 << 20
+
+// lineGuard fails a read once a line runs past MaxLine bytes.
+type lineGuard struct {
+	r    io.Reader
+	run  int
+	line int
+}
+
+var errLineTooLong = errors.New("line too long")
+
+func (g *lineGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	for _, c := range p[:n] {
+		if c == '\n' {
+			g.run = 0
+			g.line++
+			continue
+		}
+		g.run++
+		if g.run > MaxLine {
+			return 0, errLineTooLong
+		}
+	}
+	return n, err
+}
+
 type csvSource struct {
 	size  int64
 	f     *os.File
 	count *countingReader
+	guard *lineGuard
 	r     *csv.Reader
 }
 
@@ -51,7 +83,8 @@ func openCSV(f *os.File) (*csvSource, error) {
 	if !validUTF8Prefix(head) {
 		fallback = simplifiedchinese.GB18030
 	}
-	text := transform.NewReader(br, unicode.BOMOverride(fallback.NewDecoder()))
+	guard := &lineGuard{r: br}
+	text := transform.NewReader(guard, unicode.BOMOverride(fallback.NewDecoder()))
 	r := csv.NewReader(text)
 	r.Comma = sniffDelimiter(head)
 	r.FieldsPerRecord = -1
@@ -61,7 +94,7 @@ func openCSV(f *os.File) (*csvSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &csvSource{size: st.Size(), f: f, count: count, r: r}, nil
+	return &csvSource{size: st.Size(), f: f, count: count, guard: guard, r: r}, nil
 }
 
 // validUTF8Prefix is utf8.Valid allowing a rune cut at the end of the sample.
@@ -99,6 +132,9 @@ func (s *csvSource) Next() (int, []string, error) {
 	if err != nil {
 		if err == io.EOF {
 			return 0, nil, io.EOF
+		}
+		if errors.Is(err, errLineTooLong) {
+			return 0, nil, flexemp.Errorf(flexemp.EINVALID, "第%d行超过 %d 字节，不是正常的数据导出，未入库", s.guard.line+1, MaxLine)
 		}
 		return 0, nil, flexemp.Errorf(flexemp.EINVALID, "CSV 格式错误：%v", err)
 	}

@@ -110,6 +110,7 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 	if res.File == "" {
 		res.File = filepath.Base(req.Path)
 	}
+	res.File = flexemp.MaskIDs(res.File)
 	city, ok := flexemp.CityByCode(req.City)
 	if !ok {
 		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "未知的城市代码：%q", req.City))

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Format names the file formats cities send.
@@ -87,31 +88,47 @@ type headerMatch struct {
 	extra   []string // file columns the contract does not know
 }
 
-// normHeader folds the spellings a header may have: spaces, full-width
-// brackets, English case.
+// MaxColumns is the most columns a file's header may have: the widest
+// contract has 19, and an export with notes a few more.
+const MaxColumns = 512
+
+// headerFolds are the spellings a header may differ by besides the forms
+// NFKC folds: spaces and the asterisks templates mark required columns with.
+var headerFolds = strings.NewReplacer(" ", "", "*", "")
+
+// normHeader folds the spellings a header may have: full-width forms
+// (NFKC), spaces, asterisks, English case.
 func normHeader(s string) string {
-	s = strings.TrimSpace(strings.TrimPrefix(s, "\ufeff"))
-	s = strings.NewReplacer("（", "(", "）", ")", " ", "", "\u3000", "", "*", "", "＊", "").Replace(s)
-	return strings.ToLower(s)
+	s = norm.NFKC.String(strings.TrimPrefix(s, "\ufeff"))
+	return strings.ToLower(headerFolds.Replace(strings.TrimSpace(s)))
 }
 
+// contractHeaders are each contract's columns by their folded Chinese and
+// English headers, built once: a header cell is looked up, not compared.
+var contractHeaders = func() map[flexemp.Kind]map[string]int {
+	out := map[flexemp.Kind]map[string]int{}
+	for _, c := range flexemp.Contracts {
+		m := map[string]int{}
+		for i, col := range c.Columns {
+			m[normHeader(col.Header)] = i
+			m[col.Name] = i
+		}
+		out[c.Kind] = m
+	}
+	return out
+}()
+
 // matchHeader maps a header row onto a contract and counts the known columns.
-func matchHeader(c *flexemp.Contract, cells []string) (idx []int, known int) {
+func matchHeader(c *flexemp.Contract, folded []string) (idx []int, known int) {
 	idx = make([]int, len(c.Columns))
 	for i := range idx {
 		idx[i] = -1
 	}
-	for j, cell := range cells {
-		h := normHeader(cell)
-		if h == "" {
-			continue
-		}
-		for i, col := range c.Columns {
-			if idx[i] < 0 && (h == normHeader(col.Header) || h == col.Name) {
-				idx[i] = j
-				known++
-				break
-			}
+	byHeader := contractHeaders[c.Kind]
+	for j, h := range folded {
+		if i, ok := byHeader[h]; ok && idx[i] < 0 {
+			idx[i] = j
+			known++
 		}
 	}
 	return idx, known
@@ -132,14 +149,21 @@ func findHeader(src rowSource, kind flexemp.Kind, month flexemp.Month) (*headerM
 		if err != nil {
 			return nil, err
 		}
-		idx, known := matchHeader(c, cells)
+		if len(cells) > MaxColumns {
+			return nil, flexemp.Errorf(flexemp.EINVALID, "第%d行有 %d 列，超过上限 %d 列，不是正常的数据导出，未入库", row, len(cells), MaxColumns)
+		}
+		folded := make([]string, len(cells))
+		for j, cell := range cells {
+			folded[j] = normHeader(cell)
+		}
+		idx, known := matchHeader(c, folded)
 		best, bestKind := known, kind
 		for i := range flexemp.Contracts {
 			other := &flexemp.Contracts[i]
 			if other.Kind == kind {
 				continue
 			}
-			if _, k := matchHeader(other, cells); k > best && k >= 3 {
+			if _, k := matchHeader(other, folded); k > best && k >= 3 {
 				best, bestKind = k, other.Kind
 			}
 		}
@@ -149,7 +173,10 @@ func findHeader(src rowSource, kind flexemp.Kind, month flexemp.Month) (*headerM
 		if known < 2 {
 			continue
 		}
-		m := &headerMatch{row: row, index: idx, headers: append([]string(nil), cells...)}
+		m := &headerMatch{row: row, index: idx, headers: make([]string, len(cells))}
+		for j, h := range cells { // as written, any ID in them masked
+			m.headers[j] = flexemp.MaskIDs(h)
+		}
 		if err := m.complete(c, month); err != nil {
 			return nil, err
 		}
@@ -159,7 +186,7 @@ func findHeader(src rowSource, kind flexemp.Kind, month flexemp.Month) (*headerM
 		}
 		for j, h := range cells {
 			if !used[j] && strings.TrimSpace(h) != "" {
-				m.extra = append(m.extra, strings.TrimSpace(h))
+				m.extra = append(m.extra, flexemp.MaskIDs(strings.TrimSpace(h)))
 			}
 		}
 		return m, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/liaoning-hrss/flexemp"
+	"golang.org/x/text/unicode/norm"
 )
 
 // StorageColumns are the table columns a kind's accepted rows are stored in,
@@ -101,7 +102,12 @@ func (v *validator) check(row int, cells []string) bool {
 		}
 		*c = cell{header: v.m.headers[j], isID: col.Type == flexemp.TypeID}
 		if j < len(cells) {
-			c.raw = trimCell(cells[j])
+			c.raw = normCell(cells[j])
+		}
+		if !utf8.ValidString(c.raw) {
+			c.raw = strings.ToValidUTF8(c.raw, "\uFFFD")
+			v.reject(row, c, flexemp.ReasonEncoding, "")
+			continue
 		}
 		if c.raw == "" {
 			if col.Required && v.c.RequiredAt(col, v.rowMonth()) {
@@ -363,21 +369,32 @@ func (v *validator) store(b *array.RecordBuilder, row int) {
 	}
 }
 
-// maskValue makes a cell safe to keep in a reject: an ID cell, or any cell
-// with 15 or more digits in it (an ID in the wrong column), is masked, and
-// long text is cut.
+// maskValue makes a cell safe to keep in a reject: an ID cell is masked
+// whole, any ID-shaped run in another (an ID in the wrong column) is masked,
+// and long text is cut.
 func maskValue(s string, isID bool) string {
-	digits := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' || s[i] == 'X' || s[i] == 'x' {
-			digits++
-		}
-	}
-	if isID || digits >= 15 {
+	if isID {
 		return flexemp.MaskID(s)
 	}
+	s = flexemp.MaskIDs(s)
 	if utf8.RuneCountInString(s) > 64 {
 		return string([]rune(s)[:64]) + "…"
+	}
+	return s
+}
+
+// normCell is a cell as checked: trimmed, and with full-width digits,
+// letters and punctuation folded (NFKC), so an ID typed in full-width digits
+// is read, checked and masked as one.
+func normCell(s string) string {
+	s = trimCell(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			if utf8.ValidString(s) {
+				return norm.NFKC.String(s)
+			}
+			return s
+		}
 	}
 	return s
 }

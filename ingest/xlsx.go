@@ -76,6 +76,9 @@ func xlsxError(err error) error {
 	if errors.As(err, &e) {
 		return err
 	}
+	if errors.Is(err, xmlscan.ErrTooLong) {
+		return &flexemp.Error{Code: flexemp.EINVALID, Message: "Excel 文件中有超过 1 MiB 的单元格或标记，不是正常的数据导出，未入库", Err: err}
+	}
 	return &flexemp.Error{Code: flexemp.EINVALID, Message: "Excel 文件已损坏或不完整，无法读取", Err: err}
 }
 

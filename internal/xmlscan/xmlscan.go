@@ -12,6 +12,13 @@ import (
 	"strings"
 )
 
+// MaxToken is the longest tag or text the scanner reads: no cell of a
+// data extract comes near it.
+const MaxToken = 1 << 20
+
+// ErrTooLong is returned for a tag or text longer than MaxToken.
+var ErrTooLong = errors.New("xml token over 1 MiB")
+
 // Scanner is a minimal streaming XML tokenizer for spreadsheet parts:
 // start, end and empty tags with their raw attributes, and text. It
 // allocates nothing per Token; a Token's bytes are valid until the next call.
@@ -112,6 +119,9 @@ func (s *Scanner) readUntil(delim byte) ([]byte, error) {
 	for {
 		b, err = s.br.ReadSlice(delim)
 		s.buf = append(s.buf, b...)
+		if len(s.buf) > MaxToken+1 {
+			return nil, ErrTooLong
+		}
 		if err == nil {
 			return s.buf[:len(s.buf)-1], nil
 		}
@@ -120,9 +130,6 @@ func (s *Scanner) readUntil(delim byte) ([]byte, error) {
 				return nil, io.ErrUnexpectedEOF
 			}
 			return nil, err
-		}
-		if len(s.buf) > 64<<20 {
-			return nil, errors.New("xml Token over 64 MiB")
 		}
 	}
 }

@@ -1,0 +1,131 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
+	"github.com/liaoning-hrss/flexemp/ingest"
+)
+
+const regHeader = "公民身份号码,行政区划代码,登记类型,就业形式,人员类别,申请日期,办结日期,办理渠道\n"
+
+func regLine(i int) string {
+	id := gen.ID("210102", time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i), i%100, i%2 == 0)
+	return fmt.Sprintf("%s,210102,灵活就业登记,新就业形态,其他,2024-03-05,2024-03-05,线上\n", id)
+}
+
+func writeFile(t *testing.T, name string, b []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func ingestFile(t *testing.T, g *ingest.Ingester, path string) *ingest.Result {
+	t.Helper()
+	res, err := g.Ingest(context.Background(), ingest.Request{Path: path, City: "210100", Kind: flexemp.Registrations, Month: march2024})
+	if err != nil {
+		t.Fatalf("%v (a failure that is the file's fault must be a refusal or a reject)", err)
+	}
+	return res
+}
+
+// Byte 0xFF in a cell of a UTF-8 CSV, past the 64 KiB that decide the
+// encoding, is a row reject with a Chinese reason, never an error.
+func TestInvalidBytesAreRejects(t *testing.T) {
+	g := newIngester(t)
+	g.RejectRatio = 1
+	var b bytes.Buffer
+	b.WriteString(regHeader)
+	for i := 0; b.Len() < 70<<10; i++ {
+		b.WriteString(regLine(i))
+	}
+	bad := strings.Replace(regLine(5), "线上", "线\xff上", 1)
+	b.WriteString(bad)
+	res := ingestFile(t, g, writeFile(t, "bad.csv", b.Bytes()))
+	if res.Status != ingest.StatusAccepted || res.Rejected != 1 || res.Reasons[flexemp.Reasons[flexemp.ReasonEncoding]] != 1 {
+		t.Fatalf("%+v", res)
+	}
+	rs, err := ingest.Rejects(context.Background(), g.DB, res.UploadID)
+	if err != nil || len(rs) != 1 || rs[0].Code != flexemp.ReasonEncoding || rs[0].Column != "办理渠道" {
+		t.Errorf("rejects %+v %v", rs, err)
+	}
+}
+
+// An ID typed in full-width digits is read as the ID it is: checked,
+// pseudonymised and, wherever a cell, header or file name carries one,
+// masked. Nothing stored or shown holds it.
+func TestFullWidthIDsAreMasked(t *testing.T) {
+	g := newIngester(t)
+	g.RejectRatio = 1
+	id := strings.TrimSuffix(strings.Split(regLine(7), ",")[0], "")
+	full := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r - '0' + '０'
+		}
+		return r
+	}, id)
+	var b bytes.Buffer
+	// A valid raw ID as an extra column's header, a full-width ID in the ID
+	// column (accepted) and in a non-ID column (rejected).
+	b.WriteString(strings.TrimSuffix(regHeader, "\n") + "," + id + "\n")
+	b.WriteString(strings.Replace(regLine(1), "\n", ",x\n", 1))
+	b.WriteString(strings.Replace(strings.Replace(regLine(2), "\n", ",x\n", 1), strings.Split(regLine(2), ",")[0], full, 1))
+	b.WriteString(strings.Replace(strings.Replace(regLine(3), "\n", ",x\n", 1), "线上", full, 1))
+	res, err := g.Ingest(context.Background(), ingest.Request{Path: writeFile(t, "x.csv", b.Bytes()), FileName: "沈阳" + full + ".csv",
+		City: "210100", Kind: flexemp.Registrations, Month: march2024})
+	if err != nil || res.Status != ingest.StatusAccepted || res.Accepted != 2 || res.Rejected != 1 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	shown := fmt.Sprintf("%+v", res)
+	rs, _ := ingest.Rejects(context.Background(), g.DB, res.UploadID)
+	shown += fmt.Sprintf("%+v", rs)
+	ups, _, _ := ingest.FindUploads(context.Background(), g.DB, flexemp.UploadFilter{})
+	shown += fmt.Sprintf("%+v", ups)
+	var extra string
+	g.DB.QueryRow(`SELECT extra_columns FROM uploads`).Scan(&extra)
+	shown += extra
+	for _, raw := range []string{id, full, id[6:14]} {
+		if strings.Contains(shown, raw) {
+			t.Errorf("%q is stored or shown: %s", raw, shown)
+		}
+	}
+	if !strings.Contains(extra, flexemp.MaskID(id)) || !strings.Contains(res.File, flexemp.MaskID(id)) {
+		t.Errorf("extra column %q, file %q: not masked", extra, res.File)
+	}
+}
+
+// Hostile sizes are refused at once with a reason that says what was too
+// large: 25,000 columns, a 10 MB header line, a 2 MiB cell.
+func TestHostileSizesRefused(t *testing.T) {
+	g := newIngester(t)
+	many := strings.Repeat("x,", 25000) + "\n"
+	cases := map[string]struct {
+		file []byte
+		want string
+	}{
+		"columns":     {[]byte(many), "超过上限 512 列"},
+		"header line": {[]byte(strings.Repeat("公", 10<<20/3) + "\n"), "第1行超过"},
+		"cell":        {[]byte(regHeader + strings.Replace(regLine(1), "线上", strings.Repeat("线", 2<<20/3), 1)), "第2行超过"},
+	}
+	for name, c := range cases {
+		start := time.Now()
+		res := ingestFile(t, g, writeFile(t, name+".csv", c.file))
+		if res.Status != ingest.StatusRefused || !strings.Contains(res.Error, c.want) {
+			t.Errorf("%s: %s %q", name, res.Status, res.Error)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("%s: refused after %v", name, took)
+		}
+	}
+}
