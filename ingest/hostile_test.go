@@ -129,3 +129,33 @@ func TestHostileSizesRefused(t *testing.T) {
 		}
 	}
 }
+
+// A header-only file may not silently replace a month that has rows: it is
+// refused unless confirmed; an empty month takes it as it is.
+func TestEmptyReplacementNeedsConfirmation(t *testing.T) {
+	g := newIngester(t)
+	ctx := context.Background()
+	full := writeFile(t, "full.csv", []byte(regHeader+regLine(1)+regLine(2)))
+	empty := writeFile(t, "empty.csv", []byte(regHeader))
+	req := func(path string, confirm bool, month flexemp.Month) ingest.Request {
+		return ingest.Request{Path: path, City: "210100", Kind: flexemp.Registrations, Month: month, ConfirmEmpty: confirm}
+	}
+	if res, err := g.Ingest(ctx, req(empty, false, flexemp.Month{Year: 2024, Month: 4})); err != nil || res.Status != ingest.StatusAccepted {
+		t.Fatalf("an empty extract for an empty month: %v %+v", err, res)
+	}
+	if res, _ := g.Ingest(ctx, req(full, false, march2024)); res.Status != ingest.StatusAccepted {
+		t.Fatalf("%+v", res)
+	}
+	res, err := g.Ingest(ctx, req(empty, false, march2024))
+	if err != nil || res.Status != ingest.StatusRefused || res.Code != flexemp.ECONFLICT || !strings.Contains(res.Error, "有 2 行数据") {
+		t.Fatalf("unconfirmed: %v %+v", err, res)
+	}
+	var current int
+	g.DB.QueryRow(`SELECT accepted FROM current_uploads WHERE month = '2024-03-01'`).Scan(&current)
+	if current != 2 {
+		t.Fatalf("the month holds %d rows after a refused empty file", current)
+	}
+	if res, err := g.Ingest(ctx, req(empty, true, march2024)); err != nil || res.Status != ingest.StatusAccepted || res.Version != 2 {
+		t.Fatalf("confirmed: %v %+v", err, res)
+	}
+}

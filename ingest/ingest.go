@@ -49,13 +49,16 @@ type Ingester struct {
 
 // Request is one file to ingest.
 type Request struct {
-	Path       string // the file on disk
-	FileName   string // the name it was uploaded as; default the base of Path
-	City       string // the uploading city's code
-	Kind       flexemp.Kind
-	Month      flexemp.Month // zero: read from the rows, which must then all fall in one month
-	Uploader   string        // who uploaded: a token's name, "cli", "inbox"
-	ReceivedAt time.Time     // zero: the clock's now; an operator's backfill may state it
+	Path     string // the file on disk
+	FileName string // the name it was uploaded as; default the base of Path
+	City     string // the uploading city's code
+	Kind     flexemp.Kind
+	Month    flexemp.Month // zero: read from the rows, which must then all fall in one month
+	// ConfirmEmpty allows a file with no rows to replace a current version
+	// that has rows (--replace-with-empty, the form's checkbox, confirm_empty=1).
+	ConfirmEmpty bool
+	Uploader     string    // who uploaded: a token's name, "cli", "inbox"
+	ReceivedAt   time.Time // zero: the clock's now; an operator's backfill may state it
 	// Progress, if set, is called now and then with the rows read so far
 	// and the share of the file read, 0 to 1.
 	Progress func(rows int, done float64)
@@ -79,6 +82,8 @@ type Result struct {
 	Format  string           `json:"-"`
 	Extra   []string         `json:"-"` // columns outside the contract, ignored
 	Samples []flexemp.Reject `json:"-"` // the first rejects, for the user to see at once
+
+	sha256 string // the file's, once read
 }
 
 // Line is the one line a file's result gets on the command line.
@@ -106,44 +111,92 @@ const maxSamples = 200
 // Error; the returned error is set only for failures that are not the file's
 // fault.
 func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
+	prep, res, err := g.Prepare(ctx, req)
+	if prep == nil {
+		g.RecordRefusal(ctx, req, res)
+		return res, err
+	}
+	return g.Load(ctx, prep)
+}
+
+// Prepared is a file that passed the checks that need no write: readable,
+// its header found and complete, not the current version already. Load
+// loads it.
+type Prepared struct {
+	req      Request
+	res      *Result
+	city     flexemp.City
+	contract *flexemp.Contract
+	sum      string
+	size     int64
+	src      rowSource
+	hdr      *headerMatch
+}
+
+// Prepare makes the checks that only read: the file's hash against the
+// ledger (the same bytes again are unchanged), its format and its header.
+// It writes nothing, so a process may run it for many uploads at once and
+// serialise only Load. A nil Prepared comes with the final result: refused
+// (pass it to RecordRefusal) or unchanged. A Prepared must be Loaded or
+// Closed.
+func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result, error) {
 	res := &Result{File: req.FileName, Reasons: map[string]int{}, Status: StatusRefused}
 	if res.File == "" {
 		res.File = filepath.Base(req.Path)
 	}
 	res.File = flexemp.MaskIDs(res.File)
+	fail := func(err error) (*Prepared, *Result, error) {
+		res, err := refuse(res, err)
+		return nil, res, err
+	}
 	city, ok := flexemp.CityByCode(req.City)
 	if !ok {
-		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "未知的城市代码：%q", req.City))
+		return fail(flexemp.Errorf(flexemp.EINVALID, "未知的城市代码：%q", req.City))
 	}
 	contract := flexemp.ContractOf(req.Kind)
 	if contract == nil {
-		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "未知的数据类型：%q", req.Kind))
+		return fail(flexemp.Errorf(flexemp.EINVALID, "未知的数据类型：%q", req.Kind))
 	}
-	var sum string
-	defer func() {
-		if res.Status == StatusRefused && res.Error != "" {
-			g.recordRefusal(context.WithoutCancel(ctx), req, city.Code, sum, res)
-		}
-	}()
 	sum, size, err := fileSHA256(req.Path)
 	if err != nil {
-		return refuse(res, &flexemp.Error{Code: flexemp.EINVALID, Message: "无法读取文件", Err: err})
+		return fail(&flexemp.Error{Code: flexemp.EINVALID, Message: "无法读取文件", Err: err})
 	}
-
+	res.sha256 = sum
 	if done, err := g.unchanged(ctx, res, city.Code, req, sum); done || err != nil {
-		return res, err
+		return nil, res, err
 	}
 	src, format, err := openSource(req.Path, req.Kind, Limits{UnzipSize: g.UnzipLimitMiB << 20})
 	res.Format = format
 	if err != nil {
-		return refuse(res, err)
+		return fail(err)
 	}
-	defer src.Close()
 	hdr, err := findHeader(src, req.Kind, req.Month)
 	if err != nil {
-		return refuse(res, err)
+		src.Close()
+		return fail(err)
 	}
 	res.Extra = hdr.extra
+	return &Prepared{req: req, res: res, city: city, contract: contract, sum: sum, size: size, src: src, hdr: hdr}, res, nil
+}
+
+// Close releases a Prepared file that will not be loaded.
+func (p *Prepared) Close() error { return p.src.Close() }
+
+// Load validates and loads a prepared file in one transaction with its
+// ledger row. It writes: one at a time per database.
+func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err error) {
+	req, city, contract, sum, size, src, hdr := prep.req, prep.city, prep.contract, prep.sum, prep.size, prep.src, prep.hdr
+	res = prep.res
+	defer src.Close()
+	defer func() {
+		if res.Status == StatusRefused && res.Error != "" {
+			g.RecordRefusal(context.WithoutCancel(ctx), req, res)
+		}
+	}()
+	// The same bytes may have become current while this one waited.
+	if done, err := g.unchanged(ctx, res, city.Code, req, sum); done || err != nil {
+		return res, err
+	}
 
 	conn, err := g.DB.Conn(ctx)
 	if err != nil {
@@ -193,6 +246,17 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 	if req.Kind == flexemp.Services && res.Accepted == 0 {
 		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "公共服务月报每月必有一行本市数据，文件中没有有效数据行，未入库"))
 	}
+	if res.Rows == 0 && !req.ConfirmEmpty {
+		var current int
+		if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(accepted), 0) FROM current_uploads WHERE city_code = ? AND kind = ? AND month = ?`,
+			city.Code, string(req.Kind), month.First()).Scan(&current); err != nil {
+			return refuse(res, err)
+		}
+		if current > 0 {
+			return refuse(res, flexemp.Errorf(flexemp.ECONFLICT, "文件只有表头、没有数据行，而%s %s的当前版本有 %d 行数据；如确需以空文件替换（该月确无数据），请确认后重新上传（网页勾选“确认以空文件替换”，接口加 confirm_empty=1，命令行加 --replace-with-empty）",
+				req.Kind.Title(), month, current))
+		}
+	}
 	if ratio := g.rejectRatio(); res.Rows > 0 && float64(res.Rejected) > ratio*float64(res.Rows) {
 		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "被拒行占比 %.1f%% 超过上限 %.1f%%，整个文件未入库，请修正后重新上传",
 			100*float64(res.Rejected)/float64(res.Rows), 100*ratio))
@@ -204,7 +268,7 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 	received := g.received(req)
 	if _, err := conn.ExecContext(ctx, `INSERT INTO uploads (upload_id, city_code, kind, month, version, sha256, file_name, format,
 		uploader, received_at, received_zone, rows, accepted, rejected, extra_columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		uploadID, city.Code, string(req.Kind), month.First(), res.Version, sum, res.File, format,
+		uploadID, city.Code, string(req.Kind), month.First(), res.Version, sum, res.File, res.Format,
 		g.uploader(req), received, zoneName(received), res.Rows, res.Accepted, res.Rejected, strings.Join(res.Extra, ",")); err != nil {
 		return refuse(res, err)
 	}
@@ -280,10 +344,14 @@ func uploadMonth(given flexemp.Month, seen map[flexemp.Month]int) (flexemp.Month
 	return flexemp.Month{}, flexemp.Errorf(flexemp.EINVALID, "文件中的行跨多个月份（%s），一次上传只能是一个月，请指定上传月份", strings.Join(parts, "，"))
 }
 
-// recordRefusal notes a refused file in the refusals table, outside its
+// RecordRefusal notes a refused file in the refusals table, outside its
 // rolled-back transaction: the data status shows that the city tried. A
-// failure to note it is left to the caller's error, if any.
-func (g *Ingester) recordRefusal(ctx context.Context, req Request, city, sum string, res *Result) {
+// failure to note it is left to the caller's error, if any. It writes.
+func (g *Ingester) RecordRefusal(ctx context.Context, req Request, res *Result) {
+	if res.Status != StatusRefused || res.Error == "" {
+		return
+	}
+	city, sum := req.City, res.sha256
 	var month any
 	if !req.Month.IsZero() {
 		month = req.Month.First()

@@ -37,6 +37,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p flexemp.Princ
 		return nil, &uploadRefusal{http.StatusBadRequest, "invalid", "请以 multipart/form-data 提交：kind、month 与 file"}
 	}
 	var kind, month, name, spool string
+	var confirmEmpty bool
 	defer func() {
 		if spool != "" {
 			os.Remove(spool)
@@ -90,6 +91,8 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p flexemp.Princ
 				kind = v
 			case "month":
 				month = v
+			case "confirm_empty":
+				confirmEmpty = v == "1" || v == "on" || v == "true"
 			}
 		}
 	}
@@ -107,7 +110,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p flexemp.Princ
 		}
 	}
 	return s.store.Ingest(r.Context(), ingest.Request{Path: spool, FileName: name, City: p.City, Kind: k,
-		Month: m, Uploader: p.Label(), ReceivedAt: s.opt.Now().In(flexemp.Shanghai)})
+		Month: m, Uploader: p.Label(), ReceivedAt: s.opt.Now().In(flexemp.Shanghai), ConfirmEmpty: confirmEmpty})
 }
 
 // readField reads a small form field's value.

@@ -57,14 +57,21 @@ func (s *Store) Write(f func() error) error {
 }
 
 // Ingest loads one file and counts it: the way in for the upload form, the
-// API and the inbox.
+// API and the inbox. The checks that only read — the hash against the
+// ledger, the format, the header — run outside the write lock, so a
+// hostile or unchanged file is answered at once, whoever holds the lock.
 func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result, error) {
-	var res *ingest.Result
-	err := s.Write(func() error {
-		var err error
-		res, err = s.ingester.Ingest(ctx, req)
-		return err
-	})
+	prep, res, err := s.ingester.Prepare(ctx, req)
+	switch {
+	case prep == nil && res.Status == ingest.StatusRefused:
+		s.Write(func() error { s.ingester.RecordRefusal(ctx, req, res); return nil })
+	case prep != nil:
+		err = s.Write(func() error {
+			var err error
+			res, err = s.ingester.Load(ctx, prep)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -119,5 +121,59 @@ func TestTokens(t *testing.T) {
 	}
 	if _, err := st.AddToken(ctx, "沈阳", "", now); flexemp.ErrorCode(err) != flexemp.EINVALID {
 		t.Errorf("a city name as a code: %v", err)
+	}
+}
+
+// The checks that only read answer without the write lock: while another
+// write holds it, the same file again is answered unchanged, and a file with
+// 25,000 columns is refused, at once; the refusal is recorded once the lock
+// is free.
+func TestReadOnlyChecksSkipTheQueue(t *testing.T) {
+	st := open(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	man, err := gen.Generate(dir, gen.Options{Seed: 4, Scale: 0.002,
+		From: flexemp.Month{Year: 2024, Month: 1}, To: flexemp.Month{Year: 2024, Month: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := man.Files[0]
+	m, _ := flexemp.ParseMonth(f.Month)
+	req := ingest.Request{Path: filepath.Join(dir, f.Path), City: f.City, Kind: f.Kind, Month: m}
+	if res, err := st.Ingest(ctx, req); err != nil || res.Status != ingest.StatusAccepted {
+		t.Fatalf("%v %+v", err, res)
+	}
+	hostile := filepath.Join(dir, "wide.csv")
+	os.WriteFile(hostile, []byte(strings.Repeat("x,", 25000)+"\n"), 0o644)
+
+	held, release := make(chan struct{}), make(chan struct{})
+	go st.Write(func() error { close(held); <-release; return nil })
+	<-held
+	answered := make(chan *ingest.Result, 1)
+	go func() {
+		res, _ := st.Ingest(ctx, req)
+		answered <- res
+	}()
+	select {
+	case res := <-answered:
+		if res.Status != ingest.StatusUnchanged {
+			t.Errorf("the same file again: %s", res.Status)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("an unchanged file waited for the write lock")
+	}
+	refused := make(chan *ingest.Result, 1)
+	go func() {
+		res, _ := st.Ingest(ctx, ingest.Request{Path: hostile, City: f.City, Kind: flexemp.Registrations, Month: m})
+		refused <- res
+	}()
+	close(release)
+	if res := <-refused; res.Status != ingest.StatusRefused || !strings.Contains(res.Error, "512") {
+		t.Errorf("25,000 columns: %+v", res)
+	}
+	var n int
+	st.DB().QueryRow(`SELECT count(*) FROM refusals`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d refusals recorded", n)
 	}
 }

@@ -79,6 +79,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	city := fs.String("city", "", "uploading city code, e.g. 210100")
 	kind := fs.String("kind", "", "extract kind: registrations, subsidies, trainings, services")
 	month := fs.String("month", "", "the extract's month YYYY-MM (default: read from the rows)")
+	replaceEmpty := fs.Bool("replace-with-empty", false, "let a file with no rows replace a current version that has rows")
 	receivedAt := fs.String("received-at", "", "receipt time for a backfill, RFC3339 (default: now)")
 	asJSON := fs.Bool("json", false, "print one JSON object per file")
 	if err := parseFlags(fs, args); err != nil {
@@ -125,7 +126,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	for _, path := range fs.Args() {
-		req := ingest.Request{Path: path, City: c.Code, Kind: k, Month: m, ReceivedAt: received, Uploader: "cli"}
+		req := ingest.Request{Path: path, City: c.Code, Kind: k, Month: m, ReceivedAt: received, Uploader: "cli", ConfirmEmpty: *replaceEmpty}
 		bar := progressFor(path, stderr)
 		if bar != nil {
 			req.Progress = bar
