@@ -159,3 +159,27 @@ func TestEmptyReplacementNeedsConfirmation(t *testing.T) {
 		t.Fatalf("confirmed: %v %+v", err, res)
 	}
 }
+
+// The key's fingerprint is stored at the first ingest; an ingest under
+// another key is refused, with a message for the operator, and stores
+// nothing: a changed key would make the same people new ones.
+func TestAnotherKeyRefused(t *testing.T) {
+	g := newIngester(t)
+	ctx := context.Background()
+	if res, err := g.Ingest(ctx, ingest.Request{Path: writeFile(t, "a.csv", []byte(regHeader+regLine(1))), City: "210100",
+		Kind: flexemp.Registrations, Month: march2024}); err != nil || res.Status != ingest.StatusAccepted {
+		t.Fatalf("%v %+v", err, res)
+	}
+	other := &ingest.Ingester{DB: g.DB, Key: []byte("another-key-0123456789")}
+	res, err := other.Ingest(ctx, ingest.Request{Path: writeFile(t, "b.csv", []byte(regHeader+regLine(2))), City: "210100",
+		Kind: flexemp.Registrations, Month: flexemp.Month{Year: 2024, Month: 4}})
+	if err == nil || res.Status != ingest.StatusRefused || !strings.Contains(res.Error, "假名密钥") {
+		t.Fatalf("another key: %v %+v", err, res)
+	}
+	if n := count(t, g.DB, `SELECT count(*) FROM registrations`); n != 1 {
+		t.Errorf("%d rows stored", n)
+	}
+	if ingest.KeyFingerprint(g.Key) == ingest.KeyFingerprint(other.Key) || strings.Contains(ingest.KeyFingerprint(g.Key), string(g.Key)) {
+		t.Error("fingerprints")
+	}
+}

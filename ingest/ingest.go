@@ -223,6 +223,9 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
+	if err := g.checkKey(ctx, conn); err != nil {
+		return refuse(res, err)
+	}
 	insertErr := sk.insert(ctx)
 	// The file's own error, if reading it failed, says more than DuckDB's.
 	if err := p.wait(); err != nil {
@@ -278,6 +281,24 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 	committed = true
 	res.Status, res.UploadID = StatusAccepted, uploadID
 	return res, nil
+}
+
+// checkKey holds the pseudonym key to the fingerprint stored at the first
+// ingest, storing it then, inside the caller's transaction.
+func (g *Ingester) checkKey(ctx context.Context, conn *sql.Conn) error {
+	fp := KeyFingerprint(g.Key)
+	var stored string
+	err := conn.QueryRowContext(ctx, `SELECT fingerprint FROM key_fingerprint LIMIT 1`).Scan(&stored)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err = conn.ExecContext(ctx, `INSERT INTO key_fingerprint VALUES (?, ?)`, fp, g.now())
+		return err
+	case err != nil:
+		return err
+	case stored != fp:
+		return &flexemp.Error{Code: flexemp.EINTERNAL, Message: fmt.Sprintf("假名密钥与本数据库首次入库时的密钥不一致（指纹 %s…，数据库记录为 %s…），拒绝入库：更换或丢失密钥会把同一个人拆成两个人。请恢复原密钥（<数据库>.key 或 FLEXEMP_ID_KEY）后重试", fp[:8], stored[:8])}
+	}
+	return nil
 }
 
 // storeRejects appends an upload's rejects inside the caller's transaction.

@@ -42,6 +42,14 @@ func Pseudonym(mac hash.Hash, id string) string {
 // NewMAC returns the HMAC-SHA256 used for pseudonyms under key.
 func NewMAC(key []byte) hash.Hash { return hmac.New(sha256.New, key) }
 
+// KeyFingerprint identifies a pseudonym key without revealing it: the HMAC
+// of a fixed label under the key.
+func KeyFingerprint(key []byte) string {
+	mac := NewMAC(key)
+	mac.Write([]byte("flexemp pseudonym key fingerprint v1"))
+	return hex.EncodeToString(mac.Sum(nil)[:16])
+}
+
 // cell is one parsed contract column of the current row. Parsed values are
 // kept in typed fields, not an interface, so a row costs no allocations.
 type cell struct {

@@ -103,17 +103,22 @@ func loadConfig(path string) (Config, error) {
 // idKey returns the pseudonym key: FLEXEMP_ID_KEY, else the key file beside
 // the database, created with mode 0600 on first use. It is never printed.
 func idKey(c Config) ([]byte, error) {
-	if k := os.Getenv("FLEXEMP_ID_KEY"); k != "" {
-		if len(k) < 16 {
-			return nil, errors.New("FLEXEMP_ID_KEY must be at least 16 characters")
-		}
-		return []byte(k), nil
-	}
 	path := c.IDKeyFile
 	if path == "" {
 		path = c.DB + ".key"
 	}
 	b, err := os.ReadFile(path)
+	if k := os.Getenv("FLEXEMP_ID_KEY"); k != "" {
+		if len(k) < 16 {
+			return nil, errors.New("FLEXEMP_ID_KEY 至少需要 16 个字符")
+		}
+		// The variable and an existing key file must agree: two keys would
+		// split every person in two.
+		if err == nil && strings.TrimSpace(string(b)) != k {
+			return nil, fmt.Errorf("FLEXEMP_ID_KEY 与密钥文件 %s 不一致：请只保留一个，或使二者相同", path)
+		}
+		return []byte(k), nil
+	}
 	if err == nil {
 		k := strings.TrimSpace(string(b))
 		if len(k) < 16 {
