@@ -26,11 +26,18 @@ import (
 // Options are the server's settings, as [server] in flexemp.toml; zero
 // values take the defaults.
 type Options struct {
-	UploadLimitMiB int64            `toml:"upload_limit_mib"` // largest uploaded file; default 100
-	SessionHours   int              `toml:"session_hours"`    // how long a page login lasts; default 12
-	TempDir        string           `toml:"-"`                // where uploads are spooled; default the system's
-	Now            func() time.Time `toml:"-"`
-	Log            *slog.Logger     `toml:"-"`
+	UploadLimitMiB int64 `toml:"upload_limit_mib"` // largest uploaded file; default 100
+	SessionHours   int   `toml:"session_hours"`    // how long a page login lasts; default 12
+	// Timeouts of a connection, sized for 100 MiB over a slow link (about
+	// 60 KB/s): reading a request whole, writing its answer, and an idle
+	// keep-alive. Default 30 minutes, 30 minutes and 2 minutes; "90s",
+	// "45m" in flexemp.toml.
+	ReadTimeout  time.Duration    `toml:"read_timeout"`
+	WriteTimeout time.Duration    `toml:"write_timeout"`
+	IdleTimeout  time.Duration    `toml:"idle_timeout"`
+	TempDir      string           `toml:"-"` // where uploads are spooled; default the system's
+	Now          func() time.Time `toml:"-"`
+	Log          *slog.Logger     `toml:"-"`
 	// Collectors are other counters /metrics shows, e.g. the scheduler's.
 	Collectors []prometheus.Collector `toml:"-"`
 }
@@ -61,6 +68,15 @@ func New(st *store.Store, o Options) *Server {
 	if o.SessionHours == 0 {
 		o.SessionHours = 12
 	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = 30 * time.Minute
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = 30 * time.Minute
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 2 * time.Minute
+	}
 	if o.TempDir == "" {
 		o.TempDir = os.TempDir()
 	}
@@ -78,6 +94,13 @@ func New(st *store.Store, o Options) *Server {
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// HTTPServer is an http.Server of the handler with the configured timeouts:
+// a client that stalls cannot hold a connection, and a goroutine, for ever.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{Handler: s.handler, ReadHeaderTimeout: min(10*time.Second, s.opt.ReadTimeout),
+		ReadTimeout: s.opt.ReadTimeout, WriteTimeout: s.opt.WriteTimeout, IdleTimeout: s.opt.IdleTimeout}
+}
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()

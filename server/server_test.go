@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -659,5 +661,37 @@ func TestIntegrityAccess(t *testing.T) {
 	// Shenyang's home page shows its own finding, the other city as 外市.
 	if code, home := city.get("/"); code != 200 || !strings.Contains(home, "K1 跨市重复登记") || !strings.Contains(home, "另在外市登记") || strings.Contains(home, "大连") {
 		t.Errorf("Shenyang's home page %d:\n%s", code, home)
+	}
+}
+
+// A client that stalls mid-upload is cut off by the read timeout instead of
+// holding its connection: it gets its refusal or a closed connection.
+func TestStalledUploadTimesOut(t *testing.T) {
+	s := newSite(t, server.Options{ReadTimeout: 500 * time.Millisecond})
+	hs := s.srv.HTTPServer()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(ln)
+	defer hs.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/uploads HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer %s\\r\\n"+
+		"Content-Type: multipart/form-data; boundary=b\\r\\nContent-Length: 100000000\\r\\n\\r\\n--b\\r\\n", s.city["210100"])
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	// The server answers, or closes, without the rest of the body.
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("the server still holds a stalled upload after 20 s")
+	}
+	if err == nil && resp.StatusCode < 400 {
+		t.Errorf("a stalled upload answered %s", resp.Status)
+	}
+	if n := s.count(`SELECT count(*) FROM uploads`); n != 0 {
+		t.Errorf("%d uploads stored", n)
 	}
 }

@@ -45,7 +45,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: svc.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := svc.server.HTTPServer()
 	scheme := "http"
 	if cfg.Server.TLSCert != "" {
 		scheme = "https"
