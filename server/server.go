@@ -9,9 +9,11 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -32,12 +34,16 @@ type Options struct {
 	// 60 KB/s): reading a request whole, writing its answer, and an idle
 	// keep-alive. Default 30 minutes, 30 minutes and 2 minutes; "90s",
 	// "45m" in flexemp.toml.
-	ReadTimeout  time.Duration    `toml:"read_timeout"`
-	WriteTimeout time.Duration    `toml:"write_timeout"`
-	IdleTimeout  time.Duration    `toml:"idle_timeout"`
-	TempDir      string           `toml:"-"` // where uploads are spooled; default the system's
-	Now          func() time.Time `toml:"-"`
-	Log          *slog.Logger     `toml:"-"`
+	ReadTimeout  time.Duration `toml:"read_timeout"`
+	WriteTimeout time.Duration `toml:"write_timeout"`
+	IdleTimeout  time.Duration `toml:"idle_timeout"`
+	// SpoolDir is where uploads are spooled before they are ingested: a
+	// folder the server owns (mode 0700), beside the database; serve sets
+	// <db dir>/spool. Files a killed process left there are removed at
+	// start: they are whole raw files, IDs and all.
+	SpoolDir string           `toml:"-"`
+	Now      func() time.Time `toml:"-"`
+	Log      *slog.Logger     `toml:"-"`
 	// Collectors are other counters /metrics shows, e.g. the scheduler's.
 	Collectors []prometheus.Collector `toml:"-"`
 }
@@ -60,8 +66,8 @@ type Server struct {
 	handler http.Handler
 }
 
-// New makes a server over a store.
-func New(st *store.Store, o Options) *Server {
+// New makes a server over a store, with its spool folder ready.
+func New(st *store.Store, o Options) (*Server, error) {
 	if o.UploadLimitMiB == 0 {
 		o.UploadLimitMiB = 100
 	}
@@ -77,9 +83,7 @@ func New(st *store.Store, o Options) *Server {
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = 2 * time.Minute
 	}
-	if o.TempDir == "" {
-		o.TempDir = os.TempDir()
-	}
+
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -89,7 +93,37 @@ func New(st *store.Store, o Options) *Server {
 	s := &Server{store: st, db: st.DB(), opt: o, log: o.Log, sessions: map[string]*session{},
 		metrics: newMetrics(append(st.Collectors(), o.Collectors...)...)}
 	s.handler = s.routes()
-	return s
+	return s, s.cleanSpool()
+}
+
+// spoolPattern names spooled uploads.
+const spoolPattern = "flexemp-upload-*"
+
+// cleanSpool makes the spool folder private and removes the uploads a
+// killed process left in it, saying how many.
+func (s *Server) cleanSpool() error {
+	if s.opt.SpoolDir == "" {
+		return errors.New("server: no spool folder")
+	}
+	if err := os.MkdirAll(s.opt.SpoolDir, 0o700); err != nil {
+		return err
+	}
+	if err := os.Chmod(s.opt.SpoolDir, 0o700); err != nil {
+		return err
+	}
+	left, err := filepath.Glob(filepath.Join(s.opt.SpoolDir, spoolPattern))
+	if err != nil {
+		return err
+	}
+	for _, f := range left {
+		if err := os.Remove(f); err != nil {
+			return err
+		}
+	}
+	if len(left) > 0 {
+		s.log.Warn("removed uploads left in the spool folder by an earlier process", "count", len(left), "dir", s.opt.SpoolDir)
+	}
+	return nil
 }
 
 // Handler is the server's HTTP handler.

@@ -90,11 +90,14 @@ func newSite(t *testing.T, o server.Options) *site {
 	}
 	t.Cleanup(func() { db.Close() })
 	g := &ingest.Ingester{DB: db, Key: []byte("server-test-key-0123456789"), Options: ingest.Options{UnzipLimitMiB: 8}}
-	o.TempDir = filepath.Join(dir, "spool")
-	os.MkdirAll(o.TempDir, 0o755)
+	o.SpoolDir = filepath.Join(dir, "spool")
 	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := store.New(db, g, metrics.AssessOptions{Seed: 1, Draws: 100})
-	s := &site{t: t, db: db, st: st, srv: server.New(st, o), city: map[string]string{}, spool: o.TempDir, files: map[string]map[string]gen.File{}}
+	srv, err := server.New(st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &site{t: t, db: db, st: st, srv: srv, city: map[string]string{}, spool: o.SpoolDir, files: map[string]map[string]gen.File{}}
 	s.ts = httptest.NewServer(s.srv.Handler())
 	t.Cleanup(s.ts.Close)
 	for _, c := range flexemp.Cities {
@@ -693,5 +696,35 @@ func TestStalledUploadTimesOut(t *testing.T) {
 	}
 	if n := s.count(`SELECT count(*) FROM uploads`); n != 0 {
 		t.Errorf("%d uploads stored", n)
+	}
+}
+
+// Uploads are spooled in a folder the server owns, mode 0700, beside the
+// database; the raw files a killed process left there are removed when the
+// next one starts, and it says how many.
+func TestSpoolLeftoversRemoved(t *testing.T) {
+	dir := t.TempDir()
+	spool := filepath.Join(dir, "spool")
+	os.MkdirAll(spool, 0o755)
+	left := filepath.Join(spool, "flexemp-upload-123456")
+	os.WriteFile(left, []byte("公民身份号码\n210104199005121231\n"), 0o644)
+	db, err := transform.Open(context.Background(), filepath.Join(dir, "f.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var log bytes.Buffer
+	_, err = server.New(store.New(db, nil, metrics.AssessOptions{}), server.Options{SpoolDir: spool, Log: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Errorf("the leftover upload is still there: %v", err)
+	}
+	if st, _ := os.Stat(spool); st.Mode().Perm() != 0o700 {
+		t.Errorf("spool folder mode %v", st.Mode().Perm())
+	}
+	if !strings.Contains(log.String(), "count=1") {
+		t.Errorf("log: %s", log.String())
 	}
 }

@@ -66,7 +66,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p flexemp.Princ
 				return nil, &uploadRefusal{http.StatusBadRequest, "invalid", "一次只能上传一个文件"}
 			}
 			name = safeName(part.FileName())
-			f, err := os.CreateTemp(s.opt.TempDir, "flexemp-upload-*")
+			f, err := os.CreateTemp(s.opt.SpoolDir, spoolPattern)
 			if err != nil {
 				return nil, err
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -45,7 +46,13 @@ func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog
 	}
 	so := cfg.Server.Options
 	so.Log, so.Now, so.Collectors = log, now, []prometheus.Collector{sched.Collector()}
-	return &service{store: st, server: server.New(st, so), sched: sched}, nil
+	so.SpoolDir = filepath.Join(filepath.Dir(cfg.DB), "spool")
+	srv, err := server.New(st, so)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("spool folder: %w", err)
+	}
+	return &service{store: st, server: srv, sched: sched}, nil
 }
 
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
