@@ -177,3 +177,18 @@ func percentile(sorted []int, p float64) int {
 	k = min(max(k, 1), len(sorted))
 	return sorted[k-1]
 }
+
+// Median is the middle of xs (the mean of the two middle values for an even
+// count); xs is not changed.
+func Median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n == 0 {
+		return math.NaN()
+	}
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

@@ -256,16 +256,45 @@ func breachChart(d *Data) Chart {
 
 // contributionChart sets a city's contribution of each indicator beside the
 // leader's: the difference is its gap to the top.
+// contributionChart is a city's contributions beside the leader's, for the
+// reviewers' report.
 func contributionChart(d *Data, c *metrics.CityResult) Chart {
-	id := "chart_city_" + c.Code
 	leader := d.Result.Leader()
+	if leader == nil || leader.Code == c.Code {
+		return contributions("chart_city_"+c.Code, c, "", nil)
+	}
+	return contributions("chart_city_"+c.Code, c, "第1名 "+leader.Name, func(id string) *float64 { return leader.Indicator(id).Contribution })
+}
+
+// ownContributionChart is a city's contributions beside the province
+// median's and nothing of another city: for the city's own mail.
+func ownContributionChart(d *Data, c *metrics.CityResult) Chart {
+	median := map[string]*float64{}
+	for _, ind := range c.Indicators {
+		var xs []float64
+		for _, o := range d.Result.Cities {
+			if v := o.Indicator(ind.ID); o.Ranked && v != nil && v.Contribution != nil {
+				xs = append(xs, *v.Contribution)
+			}
+		}
+		if len(xs) > 0 {
+			m := metrics.Median(xs)
+			median[ind.ID] = &m
+		}
+	}
+	return contributions("chart_mail_"+c.Code, c, "全省中位数", func(id string) *float64 { return median[id] })
+}
+
+// contributions draws a city's contribution per indicator, beside another
+// series when compare is set.
+func contributions(id string, c *metrics.CityResult, name string, compare func(id string) *float64) Chart {
 	var labels []string
-	var own, top []opts.BarData
+	var own, other []opts.BarData
 	for _, ind := range c.Indicators {
 		labels = append(labels, ind.ID+" "+ind.Title)
 		own = append(own, opts.BarData{Value: round2(ind.Contribution)})
-		if leader != nil {
-			top = append(top, opts.BarData{Value: round2(leader.Indicator(ind.ID).Contribution)})
+		if compare != nil {
+			other = append(other, opts.BarData{Value: round2(compare(ind.ID))})
 		}
 	}
 	bar := charts.NewBar()
@@ -276,8 +305,8 @@ func contributionChart(d *Data, c *metrics.CityResult) Chart {
 		charts.WithGridOpts(opts.Grid{Left: "190", Right: "40", Top: "60"}),
 	)...)
 	bar.AddSeries(c.Name, own, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#2a6f97"}))
-	if leader != nil && leader.Code != c.Code {
-		bar.AddSeries("第1名 "+leader.Name, top, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#c9a227"}))
+	if compare != nil {
+		bar.AddSeries(name, other, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#c9a227"}))
 	}
 	return snippet(id, bar)
 }

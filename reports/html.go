@@ -155,6 +155,17 @@ func HTML(w io.Writer, d *Data) error {
 	return pageTmpl.Execute(w, build(d))
 }
 
+// MailCharts are the charts the mail draws as images: the ranking and the
+// rank bands for the province, and for each city its own contributions
+// beside the province median — nothing of another city.
+func MailCharts(d *Data) []Chart {
+	out := []Chart{rankingChart(d), bandChart(d)}
+	for i := range d.Result.Cities {
+		out = append(out, ownContributionChart(d, &d.Result.Cities[i]))
+	}
+	return out
+}
+
 // Charts are every chart of the report, in page order.
 func Charts(d *Data) []Chart {
 	trendIndex, trendRank := trendCharts(d)

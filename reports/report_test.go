@@ -6,9 +6,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -252,4 +254,69 @@ func TestFormats(t *testing.T) {
 	if len(names) != 7 {
 		t.Errorf("rules %v", names)
 	}
+}
+
+// The charts mailed as images hold, for each city, its own figures and the
+// province median and nothing else: no other city's name or code, and of
+// numbers only the city's own contributions and the medians, computed here
+// from every city's stored contributions.
+func TestMailChartsHoldNothingOfOtherCities(t *testing.T) {
+	d := load(t, "2024")
+	found := 0
+	for _, ch := range reports.MailCharts(d) {
+		code, ok := strings.CutPrefix(ch.ID, "chart_mail_")
+		if !ok {
+			continue
+		}
+		found++
+		for _, other := range flexemp.Cities {
+			if other.Code != code && (strings.Contains(ch.Option, other.Name) || strings.Contains(ch.Option, other.Code)) {
+				t.Errorf("%s shows %s", ch.ID, other.Name)
+			}
+		}
+		var opt struct {
+			Series []struct {
+				Name string
+				Data []struct{ Value float64 }
+			}
+		}
+		if err := json.Unmarshal([]byte(ch.Option), &opt); err != nil {
+			t.Fatal(err)
+		}
+		c := d.Result.City(code)
+		var own, median []float64
+		for _, ind := range c.Indicators {
+			own = append(own, round2(ind.Contribution))
+			var xs []float64
+			for _, o := range d.Result.Cities {
+				if v := o.Indicator(ind.ID); o.Ranked && v != nil && v.Contribution != nil {
+					xs = append(xs, *v.Contribution)
+				}
+			}
+			sort.Float64s(xs)
+			m := xs[len(xs)/2]
+			if len(xs)%2 == 0 {
+				m = (xs[len(xs)/2-1] + m) / 2
+			}
+			median = append(median, round2(&m))
+		}
+		if len(opt.Series) != 2 || opt.Series[0].Name != c.Name || opt.Series[1].Name != "全省中位数" {
+			t.Fatalf("%s series %+v", ch.ID, opt.Series)
+		}
+		for i := range own {
+			if opt.Series[0].Data[i].Value != own[i] || opt.Series[1].Data[i].Value != median[i] {
+				t.Errorf("%s indicator %d: %v, %v; want own %v, median %v", ch.ID, i, opt.Series[0].Data[i].Value, opt.Series[1].Data[i].Value, own[i], median[i])
+			}
+		}
+	}
+	if found != 14 {
+		t.Errorf("%d city mail charts", found)
+	}
+}
+
+func round2(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return math.Round(*p*100) / 100
 }

@@ -36,12 +36,7 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 		res.Warning = "未配置邮件服务器（[mail] host），报告未发送"
 		return res, nil
 	}
-	var pick []reports.Chart
-	for _, c := range reports.Charts(d) {
-		if c.ID == "chart_ranking" || c.ID == "chart_bands" || strings.HasPrefix(c.ID, "chart_city_") {
-			pick = append(pick, c)
-		}
-	}
+	pick := reports.MailCharts(d)
 	images := e.Images
 	if images == nil {
 		images = reports.ChartImages
@@ -178,7 +173,7 @@ func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte) []Ou
 			v.Table = append(v.Table, []string{ind.ID, ind.Title, reports.IndicatorCell(ind), reports.Fixed(ind.Normalised, 1),
 				reports.Fixed(ind.Contribution, 2), reports.Signed(ind.ID, ch.Indicators[ind.ID])})
 		}
-		inline := png("contributions.png", pngs, "chart_city_"+c.Code)
+		inline := png("contributions.png", pngs, "chart_mail_"+c.Code)
 		for _, p := range inline {
 			v.Images = append(v.Images, p.Name)
 		}
