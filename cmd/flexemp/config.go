@@ -66,6 +66,15 @@ func (c Config) open(ctx context.Context) (*sql.DB, error) {
 	return transform.Open(ctx, c.DB, c.DuckDB)
 }
 
+// openExisting opens the configured database, refusing one that does not
+// exist: a command that reads never makes an empty database by accident.
+func (c Config) openExisting(ctx context.Context) (*sql.DB, error) {
+	if _, err := os.Stat(c.DB); err != nil {
+		return nil, flexemp.Errorf(flexemp.ENOTFOUND, "数据库 %s 不存在", c.DB)
+	}
+	return c.open(ctx)
+}
+
 func defaultConfig() Config {
 	var c Config
 	c.DB = "flexemp.db"

@@ -50,6 +50,8 @@ var commands = map[string]command{
 	"explain":   {"explain one city's result for a period, step by step", runExplain},
 	"report":    {"write a period's report.html and ranking.xlsx", runReport},
 	"integrity": {"list a period's integrity findings (数据核查) with their evidence", runIntegrity},
+	"backup":    {"make a consistent copy of the database (through serve when it runs)", runBackup},
+	"restore":   {"make a new database file from a backup", runRestore},
 	"serve":     {"serve uploads, review pages and the API over one database", runServe},
 	"token":     {"add or revoke a city's or a reviewer's access token", runToken},
 	"jobs":      {"list the scheduled jobs' runs", runJobs},

@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
 )
 
@@ -45,6 +47,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	admin, err := listenAdmin(cfg.DB)
+	if err != nil {
+		return err
+	}
+	adminServer := &http.Server{Handler: server.AdminHandler(svc.store), ReadHeaderTimeout: 10 * time.Second}
+	go adminServer.Serve(admin)
+	defer func() {
+		adminServer.Close()
+		os.Remove(server.AdminSocket(cfg.DB))
+	}()
 	hs := svc.server.HTTPServer()
 	scheme := "http"
 	if cfg.Server.TLSCert != "" {
@@ -76,6 +88,27 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return nil
+}
+
+// listenAdmin listens on the database's admin socket, mode 0600. A socket
+// file no process answers on is an earlier, killed serve's, and is replaced;
+// one that answers means another serve holds the database.
+func listenAdmin(db string) (net.Listener, error) {
+	sock := server.AdminSocket(db)
+	if c, err := net.Dial("unix", sock); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("另一个 flexemp serve 正在使用数据库 %s", db)
+	}
+	os.Remove(sock)
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(sock, 0o600); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
 }
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {

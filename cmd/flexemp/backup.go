@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/server"
+	"github.com/liaoning-hrss/flexemp/store"
+)
+
+// runBackup makes a consistent copy of the database: through the serve
+// process when one holds it (its admin socket), else directly.
+func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("backup", stderr)
+	var d dbFlags
+	d.register(fs)
+	out := fs.String("out", "", "an empty or new folder for the backup")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("out", *out); err != nil {
+		return err
+	}
+	cfg, err := d.load()
+	if err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(*out)
+	if err != nil {
+		return err
+	}
+	info, err := backupThroughServe(ctx, cfg.DB, dir)
+	if errors.Is(err, errNoServe) {
+		db, err := cfg.openExisting(ctx)
+		if err != nil {
+			return err
+		}
+		st := store.New(db, nil, metrics.AssessOptions{})
+		defer st.Close()
+		if info, err = st.Backup(ctx, dir); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已备份到 %s：%d 个上传版本，迁移 %d 项。假名密钥不在备份中，请另行保管（见 README“安全与运维”）\n", dir, info.Uploads, info.Migrations)
+	return nil
+}
+
+var errNoServe = errors.New("no serve process holds the database")
+
+// backupThroughServe asks the serve process holding db, if any, for a backup.
+func backupThroughServe(ctx context.Context, db, dir string) (*store.BackupInfo, error) {
+	sock := server.AdminSocket(db)
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		return nil, errNoServe
+	}
+	conn.Close()
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	body, _ := json.Marshal(map[string]string{"out": dir})
+	req, _ := http.NewRequestWithContext(ctx, "POST", "http://flexemp/backup", bytes.NewReader(body))
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Message string }
+		json.NewDecoder(resp.Body).Decode(&e)
+		return nil, flexemp.Errorf(flexemp.EINVALID, "%s", e.Message)
+	}
+	var info store.BackupInfo
+	return &info, json.NewDecoder(resp.Body).Decode(&info)
+}
+
+// runRestore makes a new database file from a backup.
+func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("restore", stderr)
+	from := fs.String("from", "", "a backup folder made by flexemp backup")
+	to := fs.String("db", "", "the new database file (must not exist)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("from", *from); err != nil {
+		return err
+	}
+	if err := required("db", *to); err != nil {
+		return err
+	}
+	info, err := store.Restore(ctx, *from, *to)
+	if err != nil {
+		return err
+	}
+	// Migrations newer than the backup apply as the file is opened.
+	cfg := defaultConfig()
+	cfg.DB = *to
+	db, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	db.Close()
+	fmt.Fprintf(stdout, "已从 %s 恢复到 %s（备份于 %s，%d 个上传版本）。请把原假名密钥放到 %s.key 或设置 FLEXEMP_ID_KEY\n",
+		*from, *to, info.Made.Format("2006-01-02 15:04"), info.Uploads, *to)
+	if _, err := os.Stat(*to + ".key"); err != nil {
+		fmt.Fprintln(stderr, "提示：尚无密钥文件；用其他密钥入库会被拒绝（指纹不符）")
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2" // the restored file is opened before it is migrated
+
+	"github.com/liaoning-hrss/flexemp"
+)
+
+// BackupInfo is a backup's manifest, backup.json beside the data.
+type BackupInfo struct {
+	Made       time.Time `json:"made"`
+	Migrations int       `json:"migrations"`
+	Uploads    int       `json:"uploads"`
+	KeyPrint   string    `json:"key_fingerprint"` // the pseudonym key's, never the key: it is backed up on its own
+}
+
+const backupManifest = "backup.json"
+
+// Backup writes a consistent copy of the database into dir, which must not
+// exist or be empty: DuckDB's EXPORT DATABASE (schema and Parquet data)
+// under the write lock, so no upload or assessment is half in it, and
+// backup.json. The pseudonym key is not in it: it is kept apart.
+func (s *Store) Backup(ctx context.Context, dir string) (*BackupInfo, error) {
+	if err := emptyDir(dir); err != nil {
+		return nil, err
+	}
+	info := &BackupInfo{Made: time.Now().In(flexemp.Shanghai)}
+	err := s.Write(func() error {
+		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("EXPORT DATABASE '%s' (FORMAT PARQUET, COMPRESSION ZSTD)", quote(dir))); err != nil {
+			return err
+		}
+		s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&info.Migrations)
+		s.db.QueryRowContext(ctx, `SELECT count(*) FROM uploads`).Scan(&info.Uploads)
+		s.db.QueryRowContext(ctx, `SELECT coalesce(max(fingerprint), '') FROM key_fingerprint`).Scan(&info.KeyPrint)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.MarshalIndent(info, "", "  ")
+	return info, os.WriteFile(filepath.Join(dir, backupManifest), append(b, '\n'), 0o600)
+}
+
+// Restore makes a new database file at path from a backup folder. The file
+// must not exist: a restore never overwrites a database.
+func Restore(ctx context.Context, from, path string) (*BackupInfo, error) {
+	b, err := os.ReadFile(filepath.Join(from, backupManifest))
+	if err != nil {
+		return nil, flexemp.Errorf(flexemp.EINVALID, "%s 不是 flexemp 备份（缺少 %s）", from, backupManifest)
+	}
+	var info BackupInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		return nil, flexemp.Errorf(flexemp.EINVALID, "%s 的 %s 无法读取", from, backupManifest)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil, flexemp.Errorf(flexemp.ECONFLICT, "%s 已存在：恢复只写入新的数据库文件，请另选路径或先移走原文件", path)
+	}
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		return nil, err
+	}
+	_, err = db.ExecContext(ctx, fmt.Sprintf("IMPORT DATABASE '%s'", quote(from)))
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		os.Remove(path + ".wal")
+		return nil, err
+	}
+	return &info, nil
+}
+
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return os.MkdirAll(dir, 0o700)
+	case err != nil:
+		return err
+	case len(entries) > 0:
+		return flexemp.Errorf(flexemp.ECONFLICT, "备份目录 %s 不是空的", dir)
+	}
+	return nil
+}
+
+func quote(path string) string { return strings.ReplaceAll(path, "'", "''") }
