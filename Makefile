@@ -21,12 +21,18 @@ vet:
 test: vet
 	$(GO) test $(TAGS) ./...
 	$(GO) test ./ingest
+	$(MAKE) fuzz FUZZTIME=10s
+
+# Every fuzz target for a bounded time: 10 s each inside `make test` (CI),
+# longer by hand (make fuzz FUZZTIME=5m).
+FUZZTIME ?= 60s
 
 fuzz:
-	$(GO) test ./ingest -run XXX -fuzz FuzzCSVReader -fuzztime 60s
-	$(GO) test ./ingest -run XXX -fuzz FuzzXLSXReader -fuzztime 60s
-	$(GO) test ./ingest -run XXX -fuzz FuzzParseDate -fuzztime 30s
-	$(GO) test . -run XXX -fuzz FuzzParseID -fuzztime 30s
+	$(GO) test ./ingest -run XXX -fuzz FuzzCSVReader -fuzztime $(FUZZTIME)
+	$(GO) test ./ingest -run XXX -fuzz 'FuzzXLSXSheet$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/xmlscan -run XXX -fuzz FuzzScan -fuzztime $(FUZZTIME)
+	$(GO) test ./ingest -run XXX -fuzz FuzzParseDate -fuzztime $(FUZZTIME)
+	$(GO) test . -run XXX -fuzz FuzzParseID -fuzztime $(FUZZTIME)
 
 # Re-fetch the report's browser assets from npm and check their checksums.
 assets:

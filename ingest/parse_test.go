@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -185,4 +187,53 @@ func TestReadersReportProgress(t *testing.T) {
 		}
 		src.Close()
 	}
+}
+
+// FuzzXLSXSheet mutates what a workbook says, not its zip: the data sheet's
+// XML and the shared strings, packed into a valid workbook each time, so the
+// fuzzer explores the sheet scanner and the cell rules instead of failing
+// the zip's checksums.
+func FuzzXLSXSheet(f *testing.F) {
+	fixture, err := zip.OpenReader(filepath.Join("..", "testdata", "registrations_title.xlsx"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer fixture.Close()
+	parts := map[string][]byte{}
+	var names []string
+	for _, zf := range fixture.File {
+		rc, err := zf.Open()
+		if err != nil {
+			f.Fatal(err)
+		}
+		parts[zf.Name], _ = io.ReadAll(rc)
+		rc.Close()
+		names = append(names, zf.Name)
+	}
+	const sheet, shared = "xl/worksheets/sheet2.xml", "xl/sharedStrings.xml"
+	f.Add(parts[sheet], parts[shared])
+	f.Add([]byte(`<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>公民身份号码</t></is></c></row></sheetData></worksheet>`), parts[shared])
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, sheetXML, sharedXML []byte) {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		for _, n := range names {
+			w, err := zw.Create(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch n {
+			case sheet:
+				w.Write(sheetXML)
+			case shared:
+				w.Write(sharedXML)
+			default:
+				w.Write(parts[n])
+			}
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, b.Bytes(), filepath.Join(dir, "fuzz.xlsx"))
+	})
 }
