@@ -172,7 +172,7 @@ func TestAnotherKeyRefused(t *testing.T) {
 	}
 	other := &ingest.Ingester{DB: g.DB, Key: []byte("another-key-0123456789")}
 	res, err := other.Ingest(ctx, ingest.Request{Path: writeFile(t, "b.csv", []byte(regHeader+regLine(2))), City: "210100",
-		Kind: flexemp.Registrations, Month: flexemp.Month{Year: 2024, Month: 4}})
+		Kind: flexemp.Registrations, Month: march2024})
 	if err == nil || res.Status != ingest.StatusRefused || !strings.Contains(res.Error, "假名密钥") {
 		t.Fatalf("another key: %v %+v", err, res)
 	}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -119,26 +120,30 @@ func (g *Ingester) Ingest(ctx context.Context, req Request) (*Result, error) {
 	return g.Load(ctx, prep)
 }
 
-// Prepared is a file that passed the checks that need no write: readable,
-// its header found and complete, not the current version already. Load
-// loads it.
+// Prepared is a file read, validated and written in a transaction of its
+// own, not yet committed: its rows are in their table, invisible to anyone
+// else, its rejects in memory. Load commits it with its ledger row; Close
+// rolls it back.
 type Prepared struct {
 	req      Request
 	res      *Result
 	city     flexemp.City
-	contract *flexemp.Contract
 	sum      string
-	size     int64
-	src      rowSource
-	hdr      *headerMatch
+	month    flexemp.Month
+	uploadID int64
+	rejects  []flexemp.Reject
+	conn     *sql.Conn
+	sink     sink // closed once the transaction ends: it may not write inside it
 }
 
-// Prepare makes the checks that only read: the file's hash against the
-// ledger (the same bytes again are unchanged), its format and its header.
-// It writes nothing, so a process may run it for many uploads at once and
-// serialise only Load. A nil Prepared comes with the final result: refused
-// (pass it to RecordRefusal) or unchanged. A Prepared must be Loaded or
-// Closed.
+// Prepare does everything but commit: the file's hash against the ledger
+// (the same bytes again are unchanged), its format and header, and every
+// row validated, pseudonymised and appended to its table in an open
+// transaction. DuckDB lets transactions append to a table at once, so a
+// process may prepare many uploads together and serialise only Load, which
+// gives the version and commits. A nil Prepared comes with the final result:
+// refused (pass it to RecordRefusal) or unchanged. A Prepared must be
+// Loaded or Closed.
 func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result, error) {
 	res := &Result{File: req.FileName, Reasons: map[string]int{}, Status: StatusRefused}
 	if res.File == "" {
@@ -170,88 +175,107 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 	if err != nil {
 		return fail(err)
 	}
+	defer src.Close()
 	hdr, err := findHeader(src, req.Kind, req.Month)
 	if err != nil {
-		src.Close()
 		return fail(err)
 	}
 	res.Extra = hdr.extra
-	return &Prepared{req: req, res: res, city: city, contract: contract, sum: sum, size: size, src: src, hdr: hdr}, res, nil
-}
-
-// Close releases a Prepared file that will not be loaded.
-func (p *Prepared) Close() error { return p.src.Close() }
-
-// Load validates and loads a prepared file in one transaction with its
-// ledger row. It writes: one at a time per database.
-func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err error) {
-	req, city, contract, sum, size, src, hdr := prep.req, prep.city, prep.contract, prep.sum, prep.size, prep.src, prep.hdr
-	res = prep.res
-	defer src.Close()
-	defer func() {
-		if res.Status == StatusRefused && res.Error != "" {
-			g.RecordRefusal(context.WithoutCancel(ctx), req, res)
-		}
-	}()
-	// The same bytes may have become current while this one waited.
-	if done, err := g.unchanged(ctx, res, city.Code, req, sum); done || err != nil {
-		return res, err
+	if err := g.checkKey(ctx); err != nil {
+		return fail(err)
+	}
+	uploadID, err := nextUploadID(ctx, g.DB)
+	if err != nil {
+		return fail(err)
 	}
 
 	conn, err := g.DB.Conn(ctx)
 	if err != nil {
-		return refuse(res, err)
+		return fail(err)
 	}
-	defer conn.Close()
-	var uploadID int64
-	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(upload_id), 0) + 1 FROM uploads`).Scan(&uploadID); err != nil {
-		return refuse(res, err)
-	}
+	prep := &Prepared{req: req, res: res, city: city, sum: sum, uploadID: uploadID, conn: conn}
+	ready := false
+	defer func() {
+		if !ready {
+			prep.Close()
+		}
+	}()
 	p := startPipeline(ctx, src, contract, city, req, hdr, g.Key, uploadID, res)
 	defer p.stop()
 	sk, err := newSink(ctx, conn, string(req.Kind), StorageColumns(contract), p.reader, size)
 	if err != nil {
-		return refuse(res, err)
+		return fail(err)
 	}
-	defer sk.close()
+	prep.sink = sk
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return refuse(res, err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
-	if err := g.checkKey(ctx, conn); err != nil {
-		return refuse(res, err)
+		return fail(err)
 	}
 	insertErr := sk.insert(ctx)
 	// The file's own error, if reading it failed, says more than DuckDB's.
 	if err := p.wait(); err != nil {
-		return refuse(res, err)
+		return fail(err)
 	}
 	if insertErr != nil {
-		return refuse(res, insertErr)
+		return fail(insertErr)
 	}
-	if err := storeRejects(conn, uploadID, p.rejects); err != nil {
-		return refuse(res, err)
+	if prep.month, err = uploadMonth(req.Month, p.months); err != nil {
+		return fail(err)
 	}
-
-	month, err := uploadMonth(req.Month, p.months)
-	if err != nil {
-		return refuse(res, err)
-	}
-	res.Month = month
-	if err := hdr.complete(contract, month); err != nil {
-		return refuse(res, err)
+	res.Month = prep.month
+	if err := hdr.complete(contract, prep.month); err != nil {
+		return fail(err)
 	}
 	if req.Kind == flexemp.Services && res.Accepted == 0 {
-		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "公共服务月报每月必有一行本市数据，文件中没有有效数据行，未入库"))
+		return fail(flexemp.Errorf(flexemp.EINVALID, "公共服务月报每月必有一行本市数据，文件中没有有效数据行，未入库"))
+	}
+	if ratio := g.rejectRatio(); res.Rows > 0 && float64(res.Rejected) > ratio*float64(res.Rows) {
+		return fail(flexemp.Errorf(flexemp.EINVALID, "被拒行占比 %.1f%% 超过上限 %.1f%%，整个文件未入库，请修正后重新上传",
+			100*float64(res.Rejected)/float64(res.Rows), 100*ratio))
+	}
+	if err := storeRejects(conn, uploadID, p.rejects); err != nil {
+		return fail(err)
+	}
+	ready = true
+	return prep, res, nil
+}
+
+// Close rolls a prepared file back.
+func (p *Prepared) Close() error {
+	p.conn.ExecContext(context.Background(), "ROLLBACK")
+	return p.release()
+}
+
+// release frees the sink and the connection once the transaction has ended.
+func (p *Prepared) release() error {
+	if p.sink != nil {
+		p.sink.close()
+	}
+	return p.conn.Close()
+}
+
+// Load commits a prepared file with its ledger row, giving it its version.
+// It writes the ledger: one at a time per database.
+func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err error) {
+	req, city, sum, month, conn, uploadID := prep.req, prep.city, prep.sum, prep.month, prep.conn, prep.uploadID
+	res = prep.res
+	committed := false
+	defer func() {
+		if !committed {
+			prep.Close()
+		}
+		if res.Status == StatusRefused && res.Error != "" {
+			g.RecordRefusal(context.WithoutCancel(ctx), req, res)
+		}
+	}()
+	// What others committed while this one was prepared, read outside its
+	// transaction: the same bytes, a current version an empty file would
+	// replace, the version number.
+	if done, err := g.unchanged(ctx, res, city.Code, req, sum); done || err != nil {
+		return res, err
 	}
 	if res.Rows == 0 && !req.ConfirmEmpty {
 		var current int
-		if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(accepted), 0) FROM current_uploads WHERE city_code = ? AND kind = ? AND month = ?`,
+		if err := g.DB.QueryRowContext(ctx, `SELECT coalesce(max(accepted), 0) FROM current_uploads WHERE city_code = ? AND kind = ? AND month = ?`,
 			city.Code, string(req.Kind), month.First()).Scan(&current); err != nil {
 			return refuse(res, err)
 		}
@@ -260,12 +284,11 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 				req.Kind.Title(), month, current))
 		}
 	}
-	if ratio := g.rejectRatio(); res.Rows > 0 && float64(res.Rejected) > ratio*float64(res.Rows) {
-		return refuse(res, flexemp.Errorf(flexemp.EINVALID, "被拒行占比 %.1f%% 超过上限 %.1f%%，整个文件未入库，请修正后重新上传",
-			100*float64(res.Rejected)/float64(res.Rows), 100*ratio))
-	}
-	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM uploads WHERE city_code = ? AND kind = ? AND month = ?`,
+	if err := g.DB.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM uploads WHERE city_code = ? AND kind = ? AND month = ?`,
 		city.Code, string(req.Kind), month.First()).Scan(&res.Version); err != nil {
+		return refuse(res, err)
+	}
+	if err := g.recordKey(ctx, conn); err != nil {
 		return refuse(res, err)
 	}
 	received := g.received(req)
@@ -279,26 +302,63 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 		return refuse(res, err)
 	}
 	committed = true
+	prep.release()
 	res.Status, res.UploadID = StatusAccepted, uploadID
 	return res, nil
 }
 
+// uploadIDs hands out upload numbers per database: one process owns a
+// database file, so a counter started from the ledger's largest number is
+// enough, and uploads prepared at once get distinct ones. A number given to
+// a file later refused is not reused.
+var uploadIDs = struct {
+	sync.Mutex
+	next map[*sql.DB]int64
+}{next: map[*sql.DB]int64{}}
+
+func nextUploadID(ctx context.Context, db *sql.DB) (int64, error) {
+	uploadIDs.Lock()
+	defer uploadIDs.Unlock()
+	if _, ok := uploadIDs.next[db]; !ok {
+		var max int64
+		if err := db.QueryRowContext(ctx, `SELECT coalesce(max(upload_id), 0) FROM uploads`).Scan(&max); err != nil {
+			return 0, err
+		}
+		uploadIDs.next[db] = max
+	}
+	uploadIDs.next[db]++
+	return uploadIDs.next[db], nil
+}
+
 // checkKey holds the pseudonym key to the fingerprint stored at the first
-// ingest, storing it then, inside the caller's transaction.
-func (g *Ingester) checkKey(ctx context.Context, conn *sql.Conn) error {
+// ingest.
+func (g *Ingester) checkKey(ctx context.Context) error {
 	fp := KeyFingerprint(g.Key)
 	var stored string
-	err := conn.QueryRowContext(ctx, `SELECT fingerprint FROM key_fingerprint LIMIT 1`).Scan(&stored)
+	err := g.DB.QueryRowContext(ctx, `SELECT fingerprint FROM key_fingerprint LIMIT 1`).Scan(&stored)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_, err = conn.ExecContext(ctx, `INSERT INTO key_fingerprint VALUES (?, ?)`, fp, g.now())
-		return err
+		return nil
 	case err != nil:
 		return err
 	case stored != fp:
 		return &flexemp.Error{Code: flexemp.EINTERNAL, Message: fmt.Sprintf("假名密钥与本数据库首次入库时的密钥不一致（指纹 %s…，数据库记录为 %s…），拒绝入库：更换或丢失密钥会把同一个人拆成两个人。请恢复原密钥（<数据库>.key 或 FLEXEMP_ID_KEY）后重试", fp[:8], stored[:8])}
 	}
 	return nil
+}
+
+// recordKey stores the key's fingerprint at the first ingest, in the
+// committing transaction, after checking it again.
+func (g *Ingester) recordKey(ctx context.Context, conn *sql.Conn) error {
+	if err := g.checkKey(ctx); err != nil {
+		return err
+	}
+	var n int
+	if err := g.DB.QueryRowContext(ctx, `SELECT count(*) FROM key_fingerprint`).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	_, err := conn.ExecContext(ctx, `INSERT INTO key_fingerprint VALUES (?, ?)`, KeyFingerprint(g.Key), g.now())
+	return err
 }
 
 // storeRejects appends an upload's rejects inside the caller's transaction.

@@ -373,8 +373,26 @@ func (v *validator) store(b *array.RecordBuilder, row int) {
 	}
 	if hasID(v.c) {
 		id, ok := v.get("id_number")
-		str(flexemp.MaskID(strings.ToUpper(id.raw)), ok)
+		str(maskedID(id.raw), ok)
 	}
+}
+
+// maskedID is an accepted ID as reviewers see it, 2101**********123X: the
+// common 18-byte case without MaskID's rune conversion, once per row.
+func maskedID(raw string) string {
+	if len(raw) != 18 {
+		return flexemp.MaskID(strings.ToUpper(raw))
+	}
+	var b [18]byte
+	copy(b[:4], raw[:4])
+	for i := 4; i < 14; i++ {
+		b[i] = '*'
+	}
+	copy(b[14:], raw[14:])
+	if b[17] == 'x' {
+		b[17] = 'X'
+	}
+	return string(b[:])
 }
 
 // maskValue makes a cell safe to keep in a reject: an ID cell is masked
@@ -393,15 +411,14 @@ func maskValue(s string, isID bool) string {
 
 // normCell is a cell as checked: trimmed, and with full-width digits,
 // letters and punctuation folded (NFKC), so an ID typed in full-width digits
-// is read, checked and masked as one.
+// is read, checked and masked as one. Only a cell with a full-width form
+// (U+FF01–U+FF5E, bytes EF BC or EF BD in UTF-8) pays for the folding:
+// Chinese text is left as it is.
 func normCell(s string) string {
 	s = trimCell(s)
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			if utf8.ValidString(s) {
-				return norm.NFKC.String(s)
-			}
-			return s
+	if strings.Contains(s, "\xef\xbc") || strings.Contains(s, "\xef\xbd") {
+		if utf8.ValidString(s) {
+			return norm.NFKC.String(s)
 		}
 	}
 	return s
