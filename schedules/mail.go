@@ -13,6 +13,7 @@ import (
 
 	"github.com/wneessen/go-mail"
 
+	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/store"
 )
 
@@ -205,6 +206,50 @@ func (m *Mailer) client() (*mail.Client, error) {
 		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
 	}
 	return mail.NewClient(cfg.Host, opts...)
+}
+
+// Validate checks the mail settings when the config loads, not at the
+// first send: the TLS mode, a sender, the addresses, and city codes (not
+// names) under [mail.cities].
+func (cfg MailConfig) Validate() error {
+	switch cfg.TLS {
+	case "", "starttls", "tls", "none":
+	default:
+		return fmt.Errorf("[mail] tls = %q：应为 starttls、tls 或 none", cfg.TLS)
+	}
+	if cfg.Host == "" {
+		return nil
+	}
+	if cfg.From == "" {
+		return errors.New("[mail] 缺少发件人 from，如 from = \"灵活就业考核 <flexemp@example.gov.cn>\"")
+	}
+	if err := mail.NewMsg().From(cfg.From); err != nil {
+		return fmt.Errorf("[mail] from = %q 不是有效的邮件地址", cfg.From)
+	}
+	check := func(where string, addrs []string) error {
+		for _, a := range addrs {
+			if err := mail.NewMsg().To(a); err != nil {
+				return fmt.Errorf("[mail] %s 中的 %q 不是有效的邮件地址", where, a)
+			}
+		}
+		return nil
+	}
+	if err := check("province", cfg.Province); err != nil {
+		return err
+	}
+	for code, addrs := range cfg.Cities {
+		if _, ok := flexemp.CityByCode(code); !ok {
+			hint := ""
+			if c, ok := flexemp.ResolveCity(code); ok {
+				hint = fmt.Sprintf("（%s 的代码是 %s）", c.Name, c.Code)
+			}
+			return fmt.Errorf("[mail.cities] 的键应为城市代码，%q 不是%s", code, hint)
+		}
+		if err := check("cities."+code, addrs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func portOr(p, d int) int {

@@ -61,11 +61,17 @@ type Withholding struct {
 // into Dir/report. A refused file stops it after loading.
 func Run(ctx context.Context, o Options) (*Outcome, error) {
 	start := time.Now()
+	if err := ownedOrEmpty(o.Dir); err != nil {
+		return nil, err
+	}
 	if err := os.RemoveAll(o.Dir); err != nil {
 		return nil, err
 	}
 	data := filepath.Join(o.Dir, "data")
 	if err := os.MkdirAll(data, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(o.Dir, marker), []byte("made by flexemp demo; emptied by the next one\n"), 0o644); err != nil {
 		return nil, err
 	}
 	man, err := gen.Generate(data, gen.Options{Seed: o.Seed})
@@ -105,6 +111,22 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	out.Report, out.Result, out.Findings, out.Took = written.Report, rd.Result, rd.Findings, time.Since(start)
 	return out, nil
+}
+
+// marker marks a folder a demo made, which the next demo may empty.
+const marker = ".flexemp-demo"
+
+// ownedOrEmpty refuses a folder that holds something a demo did not make:
+// a demo empties its folder first, and must never delete someone's files.
+func ownedOrEmpty(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+		return nil
+	}
+	return flexemp.Errorf(flexemp.ECONFLICT, "目录 %s 不是空的，也不是演示创建的；演示会清空所用目录，请另选一个新目录或空目录", dir)
 }
 
 // Load ingests every generated file as its city sent it, with its month and

@@ -52,7 +52,7 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("--as-of: %s", flexemp.ErrorMessage(err))
 		}
 	}
-	db, err := cfg.open(ctx)
+	db, err := cfg.openExisting(ctx)
 	if err != nil {
 		return err
 	}

@@ -94,7 +94,10 @@ func loadConfig(path string) (Config, error) {
 	switch {
 	case err == nil:
 		if und := md.Undecoded(); len(und) > 0 {
-			return c, fmt.Errorf("%s: unknown settings: %v", path, und)
+			return c, fmt.Errorf("%s：未知的设置项 %v", path, und)
+		}
+		if err := c.Mail.Validate(); err != nil {
+			return c, fmt.Errorf("%s：%w", path, err)
 		}
 		dir := filepath.Dir(path)
 		for _, p := range []*string{&c.Reference.Cities, &c.Reference.Population, &c.Reference.Holidays, &c.Reference.MinWage} {

@@ -40,13 +40,14 @@ func (d *dbFlags) load() (Config, error) {
 	return cfg, err
 }
 
-// open loads the config and opens the database it names.
+// open loads the config and opens the database it names, which must exist:
+// a command that reads never makes an empty database by accident.
 func (d *dbFlags) open(ctx context.Context) (Config, *sql.DB, error) {
 	cfg, err := d.load()
 	if err != nil {
 		return cfg, nil, err
 	}
-	db, err := cfg.open(ctx)
+	db, err := cfg.openExisting(ctx)
 	return cfg, db, err
 }
 

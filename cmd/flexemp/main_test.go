@@ -233,3 +233,60 @@ func TestKeyCustody(t *testing.T) {
 		t.Errorf("a lost key: exit %d %s %s", code, out, e)
 	}
 }
+
+// Mail settings are checked when the config loads: a bad tls, a missing
+// from, a city name where a code belongs.
+func TestMailConfigCheckedAtLoad(t *testing.T) {
+	dir := t.TempDir()
+	for body, want := range map[string]string{
+		"[mail]\nhost = \"smtp.x\"\ntls = \"ssl\"\nfrom = \"a@x.cn\"\n":                        "tls",
+		"[mail]\nhost = \"smtp.x\"\n":                                                          "from",
+		"[mail]\nhost = \"smtp.x\"\nfrom = \"a@x.cn\"\n[mail.cities]\n\"沈阳\" = [\"b@x.cn\"]\n": "210100",
+	} {
+		config := filepath.Join(dir, "flexemp.toml")
+		os.WriteFile(config, []byte(body), 0o644)
+		code, _, e := runCmd(t, "jobs", "--config", config, "--db", filepath.Join(dir, "x.db"))
+		if code == 0 || !strings.Contains(e, want) {
+			t.Errorf("%q: exit %d %s", body, code, e)
+		}
+	}
+}
+
+// A command that reads refuses a missing database instead of making an
+// empty one.
+func TestReadOnlyCommandsRefuseAMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "missing.db")
+	for _, args := range [][]string{
+		{"rank", "--db", db, "--period", "2024"},
+		{"explain", "--db", db, "--period", "2024", "--city", "沈阳"},
+		{"integrity", "--db", db, "--period", "2024"},
+		{"report", "--db", db, "--period", "2024", "--out", dir},
+		{"uploads", "--db", db},
+		{"jobs", "--db", db},
+		{"assess", "--db", db, "--period", "2024"},
+	} {
+		code, _, e := runCmd(t, args...)
+		if code == 0 || !strings.Contains(e, "不存在") {
+			t.Errorf("%s: exit %d %s", args[0], code, e)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Fatalf("%s made %s", args[0], db)
+		}
+	}
+}
+
+// demo empties only a folder it made: a folder with someone's files in it
+// is refused and left as it was.
+func TestDemoRefusesSomeoneElsesFolder(t *testing.T) {
+	dir := t.TempDir()
+	precious := filepath.Join(dir, "precious.txt")
+	os.WriteFile(precious, []byte("keep me"), 0o644)
+	code, _, e := runCmd(t, "demo", "--dir", dir)
+	if code == 0 || !strings.Contains(e, "不是空的") {
+		t.Errorf("exit %d %s", code, e)
+	}
+	if b, err := os.ReadFile(precious); err != nil || string(b) != "keep me" {
+		t.Error("the demo deleted someone's file")
+	}
+}

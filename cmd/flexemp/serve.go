@@ -33,8 +33,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.Server.Listen = *listen
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// Listen before anything starts: a taken port or a bad address fails at
+	// once, loudly, holding nothing.
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("无法在 %s 监听：%v（端口已被占用或地址有误；可用 --listen 或 [server] listen 指定）", cfg.Server.Listen, err)
+	}
+	defer ln.Close()
+	admin, err := listenAdmin(cfg.DB)
+	if err != nil {
+		return err
+	}
 	svc, err := newService(ctx, cfg, time.Now, log)
 	if err != nil {
+		admin.Close()
 		return err
 	}
 	defer svc.store.Close()
@@ -42,14 +54,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		svc.sched.Start(ctx)
 		// Jobs end (or roll back) before the database closes.
 		defer svc.sched.Wait()
-	}
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
-	if err != nil {
-		return err
-	}
-	admin, err := listenAdmin(cfg.DB)
-	if err != nil {
-		return err
 	}
 	adminServer := &http.Server{Handler: server.AdminHandler(svc.store), ReadHeaderTimeout: 10 * time.Second}
 	go adminServer.Serve(admin)
@@ -134,7 +138,11 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		code = c.Code
 	}
-	_, db, err := d.open(ctx)
+	cfg, err := d.load()
+	if err != nil {
+		return err
+	}
+	db, err := cfg.open(ctx) // the first token may come before the first upload
 	if err != nil {
 		return err
 	}

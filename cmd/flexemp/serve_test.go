@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -132,5 +133,36 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	sqlDB.QueryRow(`SELECT count(*) FROM registrations`).Scan(&rows)
 	if res.Status != "accepted" || uploads != 1 || rows != res.Accepted || rows != 300000 {
 		t.Errorf("after shutdown: %s, %d uploads, %d rows stored, %d accepted", res.Status, uploads, rows, res.Accepted)
+	}
+}
+
+// serve fails at once, loudly and with a non-zero status, when it cannot
+// listen: it holds nothing and starts no job.
+func TestServeFailsLoudlyOnABadAddress(t *testing.T) {
+	dir := t.TempDir()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, addr := range []string{taken.Addr().String(), "not an address"} {
+		done := make(chan struct{})
+		var code int
+		var e string
+		go func() {
+			code, _, e = runCmd(t, "serve", "--db", filepath.Join(dir, "f.db"), "--listen", addr)
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: serve still running after 30 s", addr)
+		}
+		if code == 0 || !strings.Contains(e, "无法在") {
+			t.Errorf("%s: exit %d %q", addr, code, e)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "f.db.admin.sock")); !os.IsNotExist(err) {
+		t.Error("a failed serve left its admin socket")
 	}
 }
