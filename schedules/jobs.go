@@ -62,6 +62,9 @@ const (
 	JobReminder = "reminder"
 )
 
+// JobNames are the four jobs, with what each does, for help texts.
+var JobNames = []string{JobInbox + "（收件目录入库）", JobAssess + "（考核本年与本季度）", JobReport + "（生成报告并发送邮件）", JobReminder + "（提醒未报送的城市）"}
+
 // Env is what the jobs work with.
 type Env struct {
 	Store  *store.Store
@@ -75,6 +78,12 @@ type Env struct {
 	// Images draws charts for mail; default reports.ChartImages. An error
 	// sends the mail with tables only and makes the run a warning.
 	Images func(ctx context.Context, charts []reports.Chart) (map[string][]byte, error)
+	// ReportPeriod, when set, is the period the report job reports (run-job
+	// report --period); by default the year of the month before the run.
+	ReportPeriod *flexemp.Period
+	// Resend mails the report again as a new mailing (run-job report
+	// --resend): a corrected report goes out even where the first was sent.
+	Resend bool
 }
 
 // Jobs are the four jobs with their schedules; an empty spec takes the

@@ -20,6 +20,9 @@ import (
 func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 	lm := lastMonth(planned)
 	p := flexemp.Period{Year: lm.Year}
+	if e.ReportPeriod != nil {
+		p = *e.ReportPeriod
+	}
 	if _, err := e.Store.Assess(ctx, p, flexemp.DateOf(planned)); err != nil {
 		return Result{}, err
 	}
@@ -47,6 +50,9 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 		res.Warning = fmt.Sprintf("无法生成图表图片（%v），邮件只含表格", imgErr)
 	}
 	key := fmt.Sprintf("report:%s:%s", p, lm)
+	if e.Resend {
+		key += ":resend:" + e.Now().Format(time.RFC3339)
+	}
 	msgs := e.provinceMail(d, key, pngs, written.HTML, written.XLSX)
 	msgs = append(msgs, e.cityMail(d, key, pngs)...)
 	return e.send(ctx, msgs, res, "邮件")

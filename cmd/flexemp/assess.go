@@ -19,7 +19,7 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("assess", stderr)
 	var d dbFlags
 	d.register(fs)
-	period := fs.String("period", "", "a year (2024) or a quarter (2024Q3)")
+	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
 	seed := fs.Uint64("seed", 0, "sensitivity seed (default the config's, 1)")
 	draws := fs.Int("draws", 0, "sensitivity draws (default the config's, 1000)")
 	asOf := fs.String("as-of", "", "assess as of this date, YYYY-MM-DD (default today in Asia/Shanghai): only months due by then count")
@@ -31,7 +31,7 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *draws < 0 {
-		return usagef("--draws must be positive")
+		return usagef("--draws 应为正整数")
 	}
 	cfg, err := d.load()
 	if err != nil {
@@ -69,8 +69,8 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlags("rank", stderr)
 	var d dbFlags
 	d.register(fs)
-	period := fs.String("period", "", "a year (2024) or a quarter (2024Q3)")
-	format := fs.String("format", "table", "table, json or csv")
+	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
+	format := fs.String("format", "table", "输出格式：table、json 或 csv")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 
-	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
 )
@@ -13,9 +12,9 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlags("explain", stderr)
 	var d dbFlags
 	d.register(fs)
-	period := fs.String("period", "", "a year (2024) or a quarter (2024Q3)")
-	cityFlag := fs.String("city", "", "city code or name")
-	format := fs.String("format", "table", "table or json")
+	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
+	cityName := fs.String("city", "", "city code or name")
+	format := fs.String("format", "table", "输出格式：table 或 json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -26,9 +25,9 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := oneOf("format", *format, "table", "json"); err != nil {
 		return err
 	}
-	city, ok := flexemp.ResolveCity(*cityFlag)
-	if !ok {
-		return usagef("--city: %q is not a Liaoning city", *cityFlag)
+	city, err := cityFlag(*cityName)
+	if err != nil {
+		return err
 	}
 	db, _, err := d.openAssessed(ctx, p)
 	if err != nil {

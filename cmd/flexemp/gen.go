@@ -25,7 +25,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if *scale <= 0 || *scale > 10 {
-		return usagef("--scale must be in (0, 10]")
+		return usagef("--scale 应在 (0, 10] 之间")
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
@@ -62,10 +62,10 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	k, ok := flexemp.ParseKind(*kind)
 	if !ok {
-		return usagef("--kind must be registrations, subsidies, trainings or services")
+		return usagef("--kind 应为 registrations、subsidies、trainings 或 services（也可用中文名）")
 	}
 	if !strings.HasSuffix(strings.ToLower(*out), ".xlsx") {
-		return usagef("--out must end in .xlsx")
+		return usagef("--out 应以 .xlsx 结尾")
 	}
 	if err := writeFile(*out, func(w io.Writer) error { return ingest.WriteTemplate(w, k, month) }); err != nil {
 		return err

@@ -27,8 +27,8 @@ type dbFlags struct {
 func (d *dbFlags) register(fs interface {
 	StringVar(*string, string, string, string)
 }) {
-	fs.StringVar(&d.config, "config", "", "config file (default ./flexemp.toml if present)")
-	fs.StringVar(&d.db, "db", "", "DuckDB file (overrides the config)")
+	fs.StringVar(&d.config, "config", "", "配置文件（默认当前目录的 flexemp.toml，如有）")
+	fs.StringVar(&d.db, "db", "", "DuckDB 数据库文件（优先于配置）")
 }
 
 // load loads the config file with the flags over it.
@@ -77,7 +77,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("ingest", stderr)
 	var d dbFlags
 	d.register(fs)
-	city := fs.String("city", "", "uploading city code, e.g. 210100")
+	city := fs.String("city", "", "the uploading city: code or name, e.g. 210100 or 沈阳")
 	kind := fs.String("kind", "", "extract kind: registrations, subsidies, trainings, services")
 	month := fs.String("month", "", "the extract's month YYYY-MM (default: read from the rows)")
 	replaceEmpty := fs.Bool("replace-with-empty", false, "let a file with no rows replace a current version that has rows")
@@ -90,15 +90,15 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if fs.NArg() == 0 {
-		return usagef("no FILE given")
+		return usagef("请给出要入库的文件 FILE")
 	}
-	c, ok := flexemp.CityByCode(*city)
-	if !ok {
-		return usagef("--city must be one of the 14 city codes (210100 … 211400), got %q", *city)
+	c, err := cityFlag(*city)
+	if err != nil {
+		return err
 	}
 	k, ok := flexemp.ParseKind(*kind)
 	if !ok {
-		return usagef("--kind must be registrations, subsidies, trainings or services, got %q", *kind)
+		return usagef("--kind 应为 registrations、subsidies、trainings 或 services（也可用中文名），收到 %q", *kind)
 	}
 	var m flexemp.Month
 	if *month != "" {
@@ -111,7 +111,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *receivedAt != "" {
 		var err error
 		if received, err = time.Parse(time.RFC3339, *receivedAt); err != nil {
-			return usagef("--received-at must be RFC3339, e.g. 2024-04-09T10:00:00+08:00")
+			return usagef("--received-at 应为 RFC3339 时间，如 2024-04-09T10:00:00+08:00")
 		}
 	}
 	cfg, err := d.load()
@@ -182,20 +182,28 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlags("uploads", stderr)
 	var d dbFlags
 	d.register(fs)
-	city := fs.String("city", "", "only this city's uploads")
-	format := fs.String("format", "table", "table or json")
+	city := fs.String("city", "", "only this city's uploads: code or name")
+	format := fs.String("format", "table", "输出格式：table 或 json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := oneOf("format", *format, "table", "json"); err != nil {
 		return err
 	}
+	code := ""
+	if *city != "" {
+		c, err := cityFlag(*city)
+		if err != nil {
+			return err
+		}
+		code = c.Code
+	}
 	_, db, err := d.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	ups, _, err := ingest.FindUploads(ctx, db, flexemp.UploadFilter{City: *city})
+	ups, _, err := ingest.FindUploads(ctx, db, flexemp.UploadFilter{City: code})
 	if err != nil {
 		return err
 	}
@@ -230,11 +238,11 @@ func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *id <= 0 {
-		return usagef("--upload is required")
+		return usagef("缺少 --upload")
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	if ext != ".xlsx" && ext != ".csv" {
-		return usagef("--out must end in .xlsx or .csv")
+		return usagef("--out 应以 .xlsx 或 .csv 结尾")
 	}
 	_, db, err := d.open(ctx)
 	if err != nil {

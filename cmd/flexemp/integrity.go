@@ -14,8 +14,8 @@ func runIntegrity(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := newFlags("integrity", stderr)
 	var d dbFlags
 	d.register(fs)
-	period := fs.String("period", "", "a year (2024) or a quarter (2024Q3)")
-	format := fs.String("format", "table", "table, json or csv")
+	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
+	format := fs.String("format", "table", "输出格式：table、json 或 csv")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -14,9 +14,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/liaoning-hrss/flexemp"
 )
 
 // usageError is a mistake in the command line: exit status 2.
@@ -38,24 +42,24 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"ingest":    {"validate and load city extracts", runIngest},
-	"uploads":   {"list the upload ledger", runUploads},
-	"rejects":   {"export one upload's rejected rows", runRejects},
-	"template":  {"write an upload template", runTemplate},
-	"gen":       {"generate a synthetic province", runGen},
-	"demo":      {"generate a synthetic province and ingest it", runDemo},
-	"bench":     {"measure whole-pipeline ingest figures", runBench},
-	"assess":    {"compute the indicators, index, ranks and their bands for a period", runAssess},
-	"rank":      {"print a period's ranking", runRank},
-	"explain":   {"explain one city's result for a period, step by step", runExplain},
-	"report":    {"write a period's report.html and ranking.xlsx", runReport},
-	"integrity": {"list a period's integrity findings (数据核查) with their evidence", runIntegrity},
-	"backup":    {"make a consistent copy of the database (through serve when it runs)", runBackup},
-	"restore":   {"make a new database file from a backup", runRestore},
-	"serve":     {"serve uploads, review pages and the API over one database", runServe},
-	"token":     {"add or revoke a city's or a reviewer's access token", runToken},
-	"jobs":      {"list the scheduled jobs' runs", runJobs},
-	"run-job":   {"run one scheduled job now: inbox, assess, report or reminder", runRunJob},
+	"ingest":    {"校验并入库城市上传的数据文件", runIngest},
+	"uploads":   {"列出上传记录", runUploads},
+	"rejects":   {"导出某次上传的被拒行", runRejects},
+	"template":  {"生成某类数据的上传模板（Excel）", runTemplate},
+	"gen":       {"生成合成的演示数据", runGen},
+	"demo":      {"演示：生成、入库、考核并出报告", runDemo},
+	"bench":     {"测量整条流程的性能", runBench},
+	"assess":    {"考核某一期：指标、指数、名次及其区间、数据核查", runAssess},
+	"rank":      {"显示某一期的排名", runRank},
+	"explain":   {"逐步说明某城市某一期的结果", runExplain},
+	"report":    {"生成某一期的 report.html 与 ranking.xlsx", runReport},
+	"integrity": {"列出某一期的数据核查结果及依据", runIntegrity},
+	"backup":    {"备份数据库（服务运行时经由服务进行）", runBackup},
+	"restore":   {"从备份恢复到新的数据库文件", runRestore},
+	"serve":     {"运行上传、审核页面、接口与定时任务", runServe},
+	"token":     {"新增、吊销或列出城市与审核人员的访问令牌", runToken},
+	"jobs":      {"列出定时任务的运行记录", runJobs},
+	"run-job":   {"立即运行一个定时任务：inbox、assess、report 或 reminder", runRunJob},
 }
 
 func main() {
@@ -65,13 +69,20 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	switch {
+	case len(args) == 0:
 		usage(stderr)
 		return 2
+	case args[0] == "-h" || args[0] == "--help" || args[0] == "help":
+		usage(stdout)
+		return 0
+	case args[0] == "--version" || args[0] == "version":
+		fmt.Fprintln(stdout, "flexemp", version())
+		return 0
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "flexemp: unknown command %q\n", args[0])
+		fmt.Fprintf(stderr, "flexemp：没有命令 %q\n", args[0])
 		usage(stderr)
 		return 2
 	}
@@ -82,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
-		return 2
+		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "flexemp %s: %s\n", args[0], ue.msg)
 		return 2
@@ -93,8 +104,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
+// version is the build's: -ldflags "-X main.buildVersion=…", else the
+// module's version and commit as the go tool recorded them.
+var buildVersion string
+
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	v, rev := "devel", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				rev = " " + s.Value[:12]
+			}
+		}
+	}
+	return v + rev + "（" + runtime.Version() + "）"
+}
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: flexemp COMMAND [flags]\n\ncommands:")
+	fmt.Fprintln(w, "灵活就业政策落实考核（辽人社〔2022〕22号第十八条）\n\n用法：flexemp 命令 [参数]；flexemp 命令 -h 查看参数\n\n命令：")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -109,6 +142,10 @@ func usage(w io.Writer) {
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("flexemp "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "用法：flexemp %s [参数]\n参数：\n", name)
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
@@ -138,7 +175,7 @@ func oneOf(flag, val string, allowed ...string) error {
 			return nil
 		}
 	}
-	return usagef("--%s must be %s", flag, strings.Join(allowed, ", "))
+	return usagef("--%s 应为 %s 之一", flag, strings.Join(allowed, "、"))
 }
 
 // writeJSON prints v indented, with Chinese and <, > as they are.
@@ -162,9 +199,19 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return err
 }
 
+// cityFlag reads --city as a code or a name (沈阳, 沈阳市, 210100, or a
+// county code of the city); an unknown one is a usage error.
+func cityFlag(s string) (flexemp.City, error) {
+	c, ok := flexemp.ResolveCity(strings.TrimSpace(s))
+	if !ok {
+		return c, usagef("--city：%q 不是辽宁省的城市（可用代码如 210100，或名称如 沈阳）", s)
+	}
+	return c, nil
+}
+
 func required(name, val string) error {
 	if strings.TrimSpace(val) == "" {
-		return usagef("--%s is required", name)
+		return usagef("缺少 --%s", name)
 	}
 	return nil
 }

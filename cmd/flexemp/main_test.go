@@ -290,3 +290,32 @@ func TestDemoRefusesSomeoneElsesFolder(t *testing.T) {
 		t.Error("the demo deleted someone's file")
 	}
 }
+
+// --version and -h answer on stdout and exit 0; run-job -h names the jobs;
+// --city takes a name as well as a code, and an unknown one is a usage error.
+func TestVersionHelpAndCityNames(t *testing.T) {
+	if code, out, _ := runCmd(t, "--version"); code != 0 || !strings.HasPrefix(out, "flexemp ") {
+		t.Errorf("--version: exit %d %q", code, out)
+	}
+	if code, out, _ := runCmd(t, "-h"); code != 0 || !strings.Contains(out, "用法：flexemp 命令") || !strings.Contains(out, "数据核查") {
+		t.Errorf("-h: exit %d %q", code, out)
+	}
+	if code, _, e := runCmd(t, "run-job", "-h"); code != 0 || !strings.Contains(e, "inbox（收件目录入库）") || !strings.Contains(e, "-period") {
+		t.Errorf("run-job -h: exit %d %q", code, e)
+	}
+	if code, _, e := runCmd(t, "rank", "-h"); code != 0 || !strings.Contains(e, "考核期") {
+		t.Errorf("rank -h: exit %d %q", code, e)
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	t.Setenv("FLEXEMP_ID_KEY", "city-names-test-key-0123")
+	if code, _, e := runCmd(t, "ingest", "--db", db, "--city", "沈阳", "--kind", "registrations", "--month", "2024-03", filepath.Join(testdata, "registrations_gbk.csv")); code != 0 {
+		t.Fatal(e)
+	}
+	if code, out, _ := runCmd(t, "uploads", "--db", db, "--city", "沈阳市"); code != 0 || !strings.Contains(out, "registrations_gbk.csv") {
+		t.Errorf("uploads --city 沈阳市: exit %d %q", code, out)
+	}
+	if code, _, e := runCmd(t, "uploads", "--db", db, "--city", "北京"); code != 2 || !strings.Contains(e, "不是辽宁省的城市") {
+		t.Errorf("an unknown city: exit %d %q", code, e)
+	}
+}

@@ -13,7 +13,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("report", stderr)
 	var d dbFlags
 	d.register(fs)
-	period := fs.String("period", "", "a year (2024) or a quarter (2024Q3)")
+	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
 	out := fs.String("out", "", "folder for report.html and ranking.xlsx")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -117,7 +116,7 @@ func listenAdmin(db string) (net.Listener, error) {
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "add" && args[0] != "revoke") {
-		return usagef("token add|revoke --db DB (--city CODE | --reviewer NAME)")
+		return usagef("用法：token add|revoke|list --db DB (--city 代码或名称 | --reviewer 姓名)")
 	}
 	fs := newFlags("token "+args[0], stderr)
 	var d dbFlags
@@ -128,13 +127,13 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if (*city == "") == (*reviewer == "") {
-		return usagef("give exactly one of --city and --reviewer")
+		return usagef("--city 与 --reviewer 二者给且只给一个")
 	}
 	code := ""
 	if *city != "" {
-		c, ok := flexemp.ResolveCity(*city)
-		if !ok {
-			return usagef("--city: %q is not a Liaoning city", *city)
+		c, err := cityFlag(*city)
+		if err != nil {
+			return err
 		}
 		code = c.Code
 	}

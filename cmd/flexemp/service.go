@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -21,6 +22,7 @@ type service struct {
 	store  *store.Store
 	server *server.Server
 	sched  *schedules.Scheduler
+	env    *schedules.Env
 }
 
 func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog.Logger) (*service, error) {
@@ -52,7 +54,7 @@ func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog
 		db.Close()
 		return nil, fmt.Errorf("spool folder: %w", err)
 	}
-	return &service{store: st, server: srv, sched: sched}, nil
+	return &service{store: st, server: srv, sched: sched, env: env}, nil
 }
 
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -93,11 +95,17 @@ func runRunJob(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("run-job", stderr)
 	var d dbFlags
 	d.register(fs)
+	period := fs.String("period", "", "report: the period to report, e.g. 2025 or 2025Q3 (default the year of last month)")
+	resend := fs.Bool("resend", false, "report: mail the report again as a new mailing, even where it was sent")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "用法：flexemp run-job 任务名 [参数]\n任务：%s\n参数：\n", strings.Join(schedules.JobNames, "、"))
+		fs.PrintDefaults()
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usagef("run-job NAME (one of %s, %s, %s, %s)", schedules.JobInbox, schedules.JobAssess, schedules.JobReport, schedules.JobReminder)
+		return usagef("用法：run-job 任务名（%s）", strings.Join(schedules.JobNames, "、"))
 	}
 	cfg, err := d.load()
 	if err != nil {
@@ -109,6 +117,14 @@ func runRunJob(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer svc.store.Close()
 	name := fs.Arg(0)
+	if *period != "" {
+		p, err := periodFlag(*period)
+		if err != nil {
+			return err
+		}
+		svc.env.ReportPeriod = &p
+	}
+	svc.env.Resend = *resend
 	if err := svc.sched.Trigger(name); err != nil {
 		return usagef("%v", err)
 	}
