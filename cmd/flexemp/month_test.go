@@ -263,4 +263,18 @@ province = ["chief@hrss.example"]
 	if code, _, _ := runCmd(t, "run-job", "--config", config, "--db", filepath.Join(dir, "flexemp.db"), "payroll"); code != 2 {
 		t.Errorf("unknown job: exit %d, want 2", code)
 	}
+	// Again: already sent, nothing new. With --resend: a new mailing. With
+	// --period: that period's report.
+	db := filepath.Join(dir, "flexemp.db")
+	runCmd(t, "run-job", "--config", config, "--db", db, "report")
+	if n := len(mb.Messages()); n != 1 {
+		t.Errorf("a second run sent again: %d messages", n)
+	}
+	if code, _, e := runCmd(t, "run-job", "--config", config, "--db", db, "--resend", "report"); code != 0 || len(mb.Messages()) != 2 {
+		t.Errorf("--resend: exit %d, %d messages %s", code, len(mb.Messages()), e)
+	}
+	if code, _, e := runCmd(t, "run-job", "--config", config, "--db", db, "--period", "2025Q3", "report"); code != 0 || len(mb.Messages()) != 3 ||
+		!strings.Contains(smtptest.Parse(t, mb.Messages()[2].Raw).Subject, "2025年第3季度") {
+		t.Errorf("--period 2025Q3: exit %d, %d messages %s", code, len(mb.Messages()), e)
+	}
 }
