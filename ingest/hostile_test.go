@@ -183,3 +183,20 @@ func TestAnotherKeyRefused(t *testing.T) {
 		t.Error("fingerprints")
 	}
 }
+
+// A file's month may come from its name; a month that disagrees with the
+// rows is said as such, not as a share of rejected rows.
+func TestMonthFromTheFileName(t *testing.T) {
+	g := newIngester(t)
+	ctx := context.Background()
+	path := writeFile(t, "沈阳_登记_2024-03.csv", []byte(regHeader+regLine(1)+regLine(2)))
+	res, err := g.Ingest(ctx, ingest.Request{Path: path, City: "210100", Kind: flexemp.Registrations})
+	if err != nil || res.Status != ingest.StatusAccepted || res.Month != march2024 || !res.MonthFromName || !strings.Contains(res.Line(), "月份取自文件名") {
+		t.Fatalf("%v %+v", err, res)
+	}
+	wrong := writeFile(t, "沈阳_登记_202411.csv", []byte(regHeader+regLine(3)+regLine(4)))
+	res, err = g.Ingest(ctx, ingest.Request{Path: wrong, City: "210100", Kind: flexemp.Registrations})
+	if err != nil || res.Status != ingest.StatusRefused || !strings.Contains(res.Error, "文件中的行属于 2024-03") || !strings.Contains(res.Error, "文件名所示的月份是 2024-11") {
+		t.Fatalf("%v %+v", err, res)
+	}
+}

@@ -15,7 +15,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -85,6 +87,25 @@ type Result struct {
 	Samples []flexemp.Reject `json:"-"` // the first rejects, for the user to see at once
 
 	sha256 string // the file's, once read
+	// MonthFromName is set when the month was read from the file's name.
+	MonthFromName bool `json:"-"`
+}
+
+var monthInName = regexp.MustCompile(`(20\d\d)\s*[-_.年/]?\s*(1[0-2]|0?[1-9])(?:\D|$)`)
+
+// MonthInName reads the month a file's name states, such as
+// 沈阳_登记_2024-03.csv, 2024年3月.xlsx or registrations_202403.csv. The
+// form, the API, the command line and the inbox take it when no month is
+// given, and say so; a file whose name states none takes its month from its
+// rows.
+func MonthInName(name string) (flexemp.Month, bool) {
+	m := monthInName.FindStringSubmatch(name)
+	if m == nil {
+		return flexemp.Month{}, false
+	}
+	year, _ := strconv.Atoi(m[1])
+	month, _ := strconv.Atoi(m[2])
+	return flexemp.Month{Year: year, Month: time.Month(month)}, true
 }
 
 // Line is the one line a file's result gets on the command line.
@@ -95,6 +116,9 @@ func (r *Result) Line() string {
 	case StatusAccepted:
 		line := fmt.Sprintf("%s: accepted 已入库 %s 第 %d 版（上传编号 %d）：共 %d 行，接受 %d 行，拒绝 %d 行",
 			r.File, r.Month, r.Version, r.UploadID, r.Rows, r.Accepted, r.Rejected)
+		if r.MonthFromName {
+			line += "；月份取自文件名"
+		}
 		if len(r.Extra) > 0 {
 			line += "；已忽略表外列：" + strings.Join(r.Extra, "、")
 		}
@@ -150,6 +174,11 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 		res.File = filepath.Base(req.Path)
 	}
 	res.File = flexemp.MaskIDs(res.File)
+	if req.Month.IsZero() {
+		if m, ok := MonthInName(res.File); ok {
+			req.Month, res.MonthFromName = m, true
+		}
+	}
 	fail := func(err error) (*Prepared, *Result, error) {
 		res, err := refuse(res, err)
 		return nil, res, err
@@ -229,6 +258,13 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 		return fail(flexemp.Errorf(flexemp.EINVALID, "公共服务月报每月必有一行本市数据，文件中没有有效数据行，未入库"))
 	}
 	if ratio := g.rejectRatio(); res.Rows > 0 && float64(res.Rejected) > ratio*float64(res.Rows) {
+		if m, ok := mostlyOutside(p.outside, res.Rejected); ok {
+			from := "上传时所选"
+			if res.MonthFromName {
+				from = "文件名所示"
+			}
+			return fail(flexemp.Errorf(flexemp.EINVALID, "文件中的行属于 %s，而%s的月份是 %s，整个文件未入库：请核对月份后重新上传", m, from, req.Month))
+		}
 		return fail(flexemp.Errorf(flexemp.EINVALID, "被拒行占比 %.1f%% 超过上限 %.1f%%，整个文件未入库，请修正后重新上传",
 			100*float64(res.Rejected)/float64(res.Rows), 100*ratio))
 	}
@@ -402,6 +438,21 @@ func (g *Ingester) unchanged(ctx context.Context, res *Result, city string, req 
 	}
 	res.Status, res.Month = StatusUnchanged, flexemp.MonthOf(month)
 	return true, nil
+}
+
+// mostlyOutside is the month most of a file's rejected rows fall in, when
+// at least half were rejected as outside the upload's month: the month was
+// chosen wrong, not the rows.
+func mostlyOutside(outside map[flexemp.Month]int, rejected int) (flexemp.Month, bool) {
+	var best flexemp.Month
+	n, total := 0, 0
+	for m, k := range outside {
+		total += k
+		if k > n {
+			best, n = m, k
+		}
+	}
+	return best, total*2 >= rejected && n > 0
 }
 
 // uploadMonth is the given month, or the one month every valid row fell in.

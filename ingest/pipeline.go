@@ -46,11 +46,12 @@ type pipeline struct {
 
 	rejects []flexemp.Reject
 	months  map[flexemp.Month]int
+	outside map[flexemp.Month]int // months of rows refused as outside the upload's month
 }
 
 func startPipeline(ctx context.Context, src rowSource, c *flexemp.Contract, city flexemp.City, req Request, hdr *headerMatch, key []byte, uploadID int64, res *Result) *pipeline {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &pipeline{cancel: cancel, months: map[flexemp.Month]int{}}
+	p := &pipeline{cancel: cancel, months: map[flexemp.Month]int{}, outside: map[flexemp.Month]int{}}
 	workers := runtime.GOMAXPROCS(0)
 	if c.Kind == flexemp.Services {
 		workers = 1 // one row per month: duplicates are found in file order
@@ -148,6 +149,9 @@ func startPipeline(ctx context.Context, src rowSource, c *flexemp.Contract, city
 		for _, v := range vs {
 			for m, n := range v.months {
 				p.months[m] += n
+			}
+			for m, n := range v.outside {
+				p.outside[m] += n
 			}
 		}
 	}()

@@ -80,6 +80,7 @@ type validator struct {
 	index   map[string]int // contract column name → position
 	rejects []flexemp.Reject
 	months  map[flexemp.Month]int // rows per month of MonthField, valid rows
+	outside map[flexemp.Month]int // rows refused as outside the upload's month, by their month
 	seen    map[time.Time]bool    // services: months already reported in this file
 }
 
@@ -90,10 +91,11 @@ func newValidator(c *flexemp.Contract, city flexemp.City, month flexemp.Month, m
 	}
 	return &validator{
 		c: c, city: city, month: month, m: m, mac: NewMAC(key),
-		cells:  make([]cell, len(c.Columns)),
-		index:  index,
-		months: map[flexemp.Month]int{},
-		seen:   map[time.Time]bool{},
+		cells:   make([]cell, len(c.Columns)),
+		index:   index,
+		months:  map[flexemp.Month]int{},
+		outside: map[flexemp.Month]int{},
+		seen:    map[time.Time]bool{},
 	}
 }
 
@@ -204,6 +206,7 @@ func (v *validator) checkMonth(row int, c *cell) {
 	m := flexemp.MonthOf(c.date)
 	if !v.month.IsZero() && m != v.month {
 		v.reject(row, c, flexemp.ReasonOutsideMonth, "上传月份为"+v.month.String())
+		v.outside[m]++
 	}
 }
 

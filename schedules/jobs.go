@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -123,8 +121,23 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// A file not in a <city>/<kind>/ folder is never ingested: it goes to
+	// the rejected folder with the reason, rather than lying unnoticed.
+	misplaced := func(dir, name string) {
+		path := filepath.Join(e.Inbox, dir, name)
+		info, err := os.Stat(path)
+		if err != nil || !info.Mode().IsRegular() || strings.HasPrefix(name, ".") || now.Sub(info.ModTime()) < settle {
+			return
+		}
+		refused++
+		reason := "文件应放在收件目录的 <城市代码或名称>/<数据类型>/ 子目录中，如 沈阳/registrations/，未入库\n"
+		if err := file(path, filepath.Join(e.Rejected, dir), now, reason); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
 	for _, cd := range cities {
 		if !cd.IsDir() {
+			misplaced("", cd.Name())
 			continue
 		}
 		city, cityOK := flexemp.ResolveCity(cd.Name())
@@ -134,6 +147,7 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 		}
 		for _, kd := range kinds {
 			if !kd.IsDir() {
+				misplaced(cd.Name(), kd.Name())
 				continue
 			}
 			kind, kindOK := flexemp.ParseKind(kd.Name())
@@ -161,7 +175,7 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 					}
 					continue
 				}
-				month, named := MonthInName(f.Name())
+				month, named := ingest.MonthInName(f.Name())
 				res, err := e.Store.Ingest(ctx, ingest.Request{Path: path, FileName: f.Name(), City: city.Code, Kind: kind,
 					Month: month, Uploader: "inbox", ReceivedAt: now.In(flexemp.Shanghai)})
 				if err != nil {
@@ -192,22 +206,6 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 		return r, errors.New(strings.Join(problems, "；"))
 	}
 	return r, nil
-}
-
-var monthInName = regexp.MustCompile(`(20\d\d)\s*[-_.年/]?\s*(1[0-2]|0?[1-9])(?:\D|$)`)
-
-// MonthInName reads the month a dropped file's name states, such as
-// 沈阳_登记_2024-03.csv, 2024年3月.xlsx or registrations_202403.csv: the
-// inbox's way to say the month of an extract with no rows. A file whose
-// name states none takes its month from its rows.
-func MonthInName(name string) (flexemp.Month, bool) {
-	m := monthInName.FindStringSubmatch(name)
-	if m == nil {
-		return flexemp.Month{}, false
-	}
-	year, _ := strconv.Atoi(m[1])
-	month, _ := strconv.Atoi(m[2])
-	return flexemp.Month{Year: year, Month: time.Month(month)}, true
 }
 
 // refusalText is the reason file's text for a refused upload.

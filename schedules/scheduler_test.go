@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/testclock"
 	"github.com/liaoning-hrss/flexemp/schedules"
 )
@@ -192,7 +193,7 @@ func TestMonthInName(t *testing.T) {
 		"211100_trainings_2024-03.csv": "2024-03", "沈阳2024年3月登记.xlsx": "2024-03", "registrations_202411.csv": "2024-11",
 		"subsidies-2024.7.parquet": "2024-07", "2024_12_services.csv": "2024-12", "登记.csv": "", "report-2024Q1.csv": "",
 	} {
-		m, ok := schedules.MonthInName(name)
+		m, ok := ingest.MonthInName(name)
 		if got := m.String(); ok != (want != "") || ok && got != want {
 			t.Errorf("%s: %s %v, want %q", name, got, ok, want)
 		}

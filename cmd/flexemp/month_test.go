@@ -59,7 +59,7 @@ func TestServedMonth(t *testing.T) {
 	const silent = "211400"
 	dropped := testclock.Shanghai("2024-04-03 10:00")
 	inMarch := map[string]int{} // city → kinds sent for March and accepted
-	refusedFiles := 1           // the broken workbook; and any file with over 5% bad rows
+	refusedFiles := 2           // the broken workbook, the file in the inbox root; and any file with over 5% bad rows
 
 	for _, f := range man.Files {
 		src := filepath.Join(data, f.Path)
@@ -82,6 +82,9 @@ func TestServedMonth(t *testing.T) {
 		dropInto(t, filepath.Join(cfg.Schedules.Inbox, f.City, string(f.Kind)), src, dropped)
 	}
 	dropInto(t, filepath.Join(cfg.Schedules.Inbox, "沈阳", "registrations"), filepath.Join(testdata, "truncated.xlsx"), dropped)
+	// A file dropped in the inbox's root is not ingested, and not ignored:
+	// it goes to rejected/ with the reason.
+	dropInto(t, cfg.Schedules.Inbox, filepath.Join(testdata, "registrations_gbk.csv"), dropped)
 
 	for _, d := range svc.sched.Due(clock.Now(), testclock.Shanghai("2024-04-15 23:59")) {
 		clock.Set(d.At)
@@ -111,6 +114,11 @@ func TestServedMonth(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(reason[0]); !strings.Contains(string(b), "损坏或不完整") {
 		t.Errorf("reason file: %s", b)
+	}
+	if root, _ := filepath.Glob(filepath.Join(dir, "rejected", "*-registrations_gbk.csv.reason.txt")); len(root) != 1 {
+		t.Errorf("the file dropped in the inbox root: %v", root)
+	} else if b, _ := os.ReadFile(root[0]); !strings.Contains(string(b), "子目录") {
+		t.Errorf("its reason: %s", b)
 	}
 	if left := countFiles(t, cfg.Schedules.Inbox); left != 0 {
 		t.Errorf("%d files left in the inbox", left)
