@@ -50,7 +50,11 @@ func WriteTemplate(w io.Writer, kind flexemp.Kind, month flexemp.Month) error {
 		if err := x.AddComment(sheet, excelize.Comment{Cell: cell, Author: "flexemp", Text: fmt.Sprintf("%s（%s）：%s", col.Header, col.Name, rule), Width: 300, Height: 120}); err != nil {
 			return err
 		}
-		if err := x.SetColWidth(sheet, name, name, max(12, float64(len([]rune(col.Header)))*2.2)); err != nil {
+		width := max(12, float64(len([]rune(col.Header)))*2.2)
+		if col.Type == flexemp.TypeID {
+			width = max(width, 22) // 18 digits shown whole
+		}
+		if err := x.SetColWidth(sheet, name, name, width); err != nil {
 			return err
 		}
 		switch col.Type {

@@ -70,9 +70,18 @@ func Signed(id string, v *float64) string {
 	if IsRatio(id) {
 		x, decimals, unit = x*100, 1, "个百分点"
 	}
+	return signedFixed(x, decimals) + unit
+}
+
+// signedFixed writes x with its sign and the given decimals; a change that
+// rounds to nothing is "+0.00", never "-0.00".
+func signedFixed(x float64, decimals int) string {
 	s := strconv.FormatFloat(x, 'f', decimals, 64)
+	if strings.Trim(s, "-0.") == "" {
+		s = strings.TrimPrefix(s, "-")
+	}
 	if !strings.HasPrefix(s, "-") {
 		s = "+" + s
 	}
-	return s + unit
+	return s
 }

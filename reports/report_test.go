@@ -247,6 +247,9 @@ func TestFormats(t *testing.T) {
 	if got := reports.Signed("I9", &v); got != "+1.2个百分点" {
 		t.Errorf("Signed ratio = %s", got)
 	}
+	if tiny := -0.0001; reports.Signed("I1", &tiny) != "+0.00" || reports.Signed("I9", &tiny) != "+0.0个百分点" {
+		t.Errorf("a change rounding to nothing: %s, %s", reports.Signed("I1", &tiny), reports.Signed("I9", &tiny))
+	}
 	if got := reports.Signed("I1", &w); got != "-1.50" {
 		t.Errorf("Signed rate = %s", got)
 	}

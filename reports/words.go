@@ -123,7 +123,7 @@ func ChangeText(ch metrics.Change, c *metrics.CityResult) string {
 	} else if r < 0 {
 		move = fmt.Sprintf("下降 %d 位", -r)
 	}
-	return fmt.Sprintf("较上期（%s）：名次 %d → %d，%s；综合指数 %+.2f。", ch.Previous.Label(), ch.Before.Rank, c.Rank, move, *ch.IndexDelta)
+	return fmt.Sprintf("较上期（%s）：名次 %d → %d，%s；综合指数 %s。", ch.Previous.Label(), ch.Before.Rank, c.Rank, move, signedFixed(*ch.IndexDelta, 2))
 }
 
 // WriteSummary writes a ranking in five lines: the top three, the last, and

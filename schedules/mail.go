@@ -169,7 +169,7 @@ func (m *Mailer) sendOne(ctx context.Context, o Outgoing, id string) error {
 	}
 	for _, p := range o.Inline {
 		if err := msg.EmbedReader(p.Name, bytes.NewReader(p.Data), mail.WithFileContentType(mail.ContentType(p.ContentType)),
-			mail.WithFileContentID(p.Name)); err != nil {
+			mail.WithFileContentID("<"+p.Name+">")); err != nil {
 			return err
 		}
 	}

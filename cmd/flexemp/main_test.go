@@ -164,6 +164,9 @@ func TestTemplate(t *testing.T) {
 	if !strings.Contains(dvs[0].Formula1, "灵活就业登记") {
 		t.Errorf("drop-down %q", dvs[0].Formula1)
 	}
+	if w, _ := x.GetColWidth(sheet, "A"); w < 20 {
+		t.Errorf("the ID column is %v wide: 18 digits do not show whole", w)
+	}
 	for _, cell := range []string{"A2", "F2", "G500"} {
 		style, _ := x.GetCellStyle(sheet, cell)
 		st, _ := x.GetStyle(style)

@@ -155,6 +155,11 @@ func walk(t testing.TB, p *Parsed, ctype, encoding, disposition, cid string, bod
 	case strings.HasPrefix(disposition, "attachment"):
 		p.Attachments[name] = data
 	case cid != "":
+		// RFC 2392: a Content-ID is a msg-id, in angle brackets; mail
+		// clients do not match cid: links to a bare one.
+		if !strings.HasPrefix(cid, "<") || !strings.HasSuffix(cid, ">") {
+			t.Errorf("Content-ID %q without angle brackets", cid)
+		}
 		p.Inline[strings.Trim(cid, "<>")] = data
 	case mt == "text/plain":
 		p.Text = string(data)
