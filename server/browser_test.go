@@ -75,10 +75,23 @@ func TestPagesInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(s.ts.URL+"/review?period=2024Q1"),
 		chromedp.WaitVisible(chromedp.CSS("#assess")),
-		chromedp.Click(chromedp.CSS("#assess")),
-		chromedp.WaitVisible(chromedp.CSS("#ranking")),
 	); err != nil {
 		t.Fatal(err)
+	}
+	// 重新考核 asks first; the reviewer confirms, and is told the result.
+	asked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.asked = ""; window.confirm = (m) => { window.asked = m; return true }; true`))
+	if err != nil || !asked {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#assess")),
+		chromedp.WaitVisible(chromedp.CSS("#ranking")),
+		chromedp.WaitVisible(chromedp.CSS("#assessed")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#assessed"))); err != nil || !strings.Contains(done, "已重新考核") {
+		t.Errorf("the reassessment's result: %q %v", done, err)
 	}
 	ranking, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#ranking")))
 	if err != nil {

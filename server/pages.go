@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
+	"path"
 	"sort"
 	"strconv"
 
@@ -267,6 +269,7 @@ func (s *Server) rejectsDownload(w http.ResponseWriter, r *http.Request, sess *s
 
 type reviewView struct {
 	view
+	Stale, Done         string // a ranking older than the data; the result of a reassessment
 	Period, PeriodLabel string
 	Periods             []string
 	Ranking             []reports.RankRow
@@ -318,6 +321,18 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, sess *sessio
 	default:
 		v.Ranking = reports.RankRows(pr)
 		v.PeriodLabel = reports.PeriodText(p, pr.Run)
+		// Uploads that came after the assessment shown make it stale.
+		var newer int
+		if err := s.db.QueryRowContext(r.Context(), `SELECT count(*) FROM uploads WHERE received_at > ?`, pr.Run.CreatedAt).Scan(&newer); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		if newer > 0 {
+			v.Stale = fmt.Sprintf("数据已变更：此后又收到 %d 个上传，排名基于 %s 的考核。点击“重新考核”可更新。", newer, pr.Run.CreatedAt.Format("2006-01-02 15:04"))
+		}
+		if n := r.FormValue("assessed"); n != "" {
+			v.Done = fmt.Sprintf("已重新考核 %s：%s 个城市参与排名。", p.Label(), n)
+		}
 	}
 	s.render(w, r, http.StatusOK, "review", v)
 }
@@ -342,13 +357,31 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		return
 	}
 	var b bytes.Buffer
-	if err := reports.HTML(&b, d); err != nil {
+	download := r.FormValue("download")
+	switch download {
+	case "xlsx":
+		err = reports.XLSX(&b, d)
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", attachment(fmt.Sprintf("考核排名-%s.xlsx", p)))
+	default:
+		err = reports.HTML(&b, d)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if download == "html" {
+			w.Header().Set("Content-Disposition", attachment(fmt.Sprintf("考核报告-%s.html", p)))
+		}
+	}
+	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
 	w.Write(b.Bytes())
+}
+
+// attachment is a Content-Disposition for a download with a Chinese name
+// (RFC 6266: an ASCII fallback and the UTF-8 name).
+func attachment(name string) string {
+	return fmt.Sprintf(`attachment; filename="download%s"; filename*=UTF-8''%s`, path.Ext(name), url.PathEscape(name))
 }
 
 type statusView struct {
@@ -397,9 +430,16 @@ func (s *Server) assessForm(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.pageError(w, r, sess, http.StatusBadRequest, flexemp.ErrorMessage(err))
 		return
 	}
-	if _, err := s.store.Assess(r.Context(), p, flexemp.DateOf(s.opt.Now())); err != nil {
+	a, err := s.store.Assess(r.Context(), p, flexemp.DateOf(s.opt.Now()))
+	if err != nil {
 		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
 		return
 	}
-	http.Redirect(w, r, "/review?period="+p.String(), http.StatusSeeOther)
+	ranked := 0
+	for _, ok := range a.Result.Ranked {
+		if ok {
+			ranked++
+		}
+	}
+	http.Redirect(w, r, fmt.Sprintf("/review?period=%s&assessed=%d", p, ranked), http.StatusSeeOther)
 }

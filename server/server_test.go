@@ -728,3 +728,39 @@ func TestSpoolLeftoversRemoved(t *testing.T) {
 		t.Errorf("log: %s", log.String())
 	}
 }
+
+// The review page says when its ranking is older than the data, and offers
+// the ranking workbook and the report for download under Chinese names.
+func TestReviewStaleAndDownloads(t *testing.T) {
+	s := newSite(t, server.Options{})
+	s.sendCity("210100", "registrations", "2024-01")
+	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer)); code != 200 {
+		t.Fatalf("assess: %d %v", code, body)
+	}
+	b := s.login(s.reviewer)
+	if _, page := b.get("/review?period=2024Q1"); strings.Contains(page, `id="stale"`) {
+		t.Error("a fresh ranking is said to be stale")
+	}
+	s.sendCity("210200", "registrations", "2024-01")
+	if _, page := b.get("/review?period=2024Q1"); !strings.Contains(page, "数据已变更：此后又收到 1 个上传") {
+		t.Errorf("a stale ranking is not said to be:\n%s", page)
+	}
+	for q, want := range map[string]string{
+		"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+		"html": "text/html; charset=utf-8",
+	} {
+		resp, err := b.client.Get(s.ts.URL + "/reports/2024Q1?download=" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		cd := resp.Header.Get("Content-Disposition")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != want || !strings.Contains(cd, "filename*=UTF-8''") || !strings.Contains(cd, url.PathEscape("2024Q1")) {
+			t.Errorf("%s: %d %q %q", q, resp.StatusCode, resp.Header.Get("Content-Type"), cd)
+		}
+	}
+	if code, _ := s.login(s.city["210100"]).get("/reports/2024Q1?download=xlsx"); code != http.StatusForbidden {
+		t.Errorf("a city downloading the province's workbook: %d", code)
+	}
+}
