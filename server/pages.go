@@ -12,6 +12,7 @@ import (
 	"path"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
@@ -180,13 +181,19 @@ func (s *Server) scorecard(ctx context.Context, city string) (*scorecardView, er
 }
 
 func (s *Server) uploadRows(ctx context.Context, p flexemp.Principal, limit int) ([]uploadRow, error) {
-	city := ""
+	rows, _, err := s.findUploads(ctx, p, flexemp.UploadFilter{Limit: limit})
+	return rows, err
+}
+
+// findUploads lists the ledger as the principal may see it: a city its own
+// uploads whatever the filter says.
+func (s *Server) findUploads(ctx context.Context, p flexemp.Principal, f flexemp.UploadFilter) ([]uploadRow, int, error) {
 	if p.Role == flexemp.RoleCity {
-		city = p.City
+		f.City = p.City
 	}
-	ups, _, err := ingest.FindUploads(ctx, s.db, flexemp.UploadFilter{City: city, Limit: limit})
+	ups, total, err := ingest.FindUploads(ctx, s.db, f)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var out []uploadRow
 	for _, u := range ups {
@@ -195,16 +202,101 @@ func (s *Server) uploadRows(ctx context.Context, p flexemp.Principal, limit int)
 			Received: u.ReceivedAt.Format("2006-01-02 15:04"), Version: u.Version, Rows: u.Rows, Accepted: u.Accepted,
 			Rejected: u.Rejected, Current: u.Current, HasRejects: u.Rejected > 0})
 	}
-	return out, nil
+	return out, total, nil
 }
 
+// uploadsPerPage is how many ledger rows a page of the uploads list shows.
+const uploadsPerPage = 100
+
+type uploadsView struct {
+	cityView
+	Cities                  []labelled
+	City, Kind, Month       string
+	Page, Pages, Total      int
+	PrevHref, NextHref, Now string
+}
+
+// GET /uploads?city=&kind=&month=&page=: the ledger a page at a time,
+// filtered by city (reviewers), kind and month.
 func (s *Server) uploadsPage(w http.ResponseWriter, r *http.Request, sess *session) {
-	rows, err := s.uploadRows(r.Context(), sess.principal, 0)
-	if err != nil {
+	v := uploadsView{cityView: cityView{view: s.viewFor(sess, "上传记录")}, City: r.FormValue("city"), Kind: r.FormValue("kind"), Month: r.FormValue("month")}
+	f := flexemp.UploadFilter{Limit: uploadsPerPage}
+	if v.City != "" {
+		c, ok := flexemp.ResolveCity(v.City)
+		if !ok {
+			s.pageError(w, r, sess, http.StatusBadRequest, fmt.Sprintf("%q 不是辽宁省的城市", v.City))
+			return
+		}
+		f.City, v.City = c.Code, c.Code
+	}
+	if v.Kind != "" {
+		k, ok := flexemp.ParseKind(v.Kind)
+		if !ok {
+			s.pageError(w, r, sess, http.StatusBadRequest, "数据类型应为 registrations、subsidies、trainings 或 services")
+			return
+		}
+		f.Kind = k
+	}
+	if v.Month != "" {
+		m, err := flexemp.ParseMonth(v.Month)
+		if err != nil {
+			s.pageError(w, r, sess, http.StatusBadRequest, flexemp.ErrorMessage(err))
+			return
+		}
+		f.Month = m
+	}
+	v.Page, _ = strconv.Atoi(r.FormValue("page"))
+	v.Page = max(v.Page, 1)
+	f.Offset = (v.Page - 1) * uploadsPerPage
+	var err error
+	if v.Uploads, v.Total, err = s.findUploads(r.Context(), sess.principal, f); err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "uploadsPage", cityView{view: s.viewFor(sess, "上传记录"), Uploads: rows})
+	v.Pages = max(1, (v.Total+uploadsPerPage-1)/uploadsPerPage)
+	q := url.Values{"city": {v.City}, "kind": {v.Kind}, "month": {v.Month}}
+	if v.Page > 1 {
+		q.Set("page", strconv.Itoa(v.Page-1))
+		v.PrevHref = "/uploads?" + q.Encode()
+	}
+	if v.Page < v.Pages {
+		q.Set("page", strconv.Itoa(v.Page+1))
+		v.NextHref = "/uploads?" + q.Encode()
+	}
+	for _, c := range flexemp.Cities {
+		v.Cities = append(v.Cities, labelled{Value: c.Code, Label: c.Name})
+	}
+	for _, k := range flexemp.Kinds {
+		v.Kinds = append(v.Kinds, labelled{Value: string(k), Label: flexemp.ContractOf(k).Title})
+	}
+	s.render(w, r, http.StatusOK, "uploadsPage", v)
+}
+
+// GET /templates/{kind}.xlsx?month=YYYY-MM: the upload template of the
+// contract version in force for the month (default this month).
+func (s *Server) templateDownload(w http.ResponseWriter, r *http.Request, sess *session) {
+	k, ok := flexemp.ParseKind(strings.TrimSuffix(r.PathValue("file"), ".xlsx"))
+	if !ok {
+		s.pageError(w, r, sess, http.StatusNotFound, "没有这种数据类型的模板")
+		return
+	}
+	month := flexemp.MonthOf(s.opt.Now().In(flexemp.Shanghai))
+	if q := r.FormValue("month"); q != "" {
+		m, err := flexemp.ParseMonth(q)
+		if err != nil {
+			s.pageError(w, r, sess, http.StatusBadRequest, flexemp.ErrorMessage(err))
+			return
+		}
+		month = m
+	}
+	var b bytes.Buffer
+	if err := ingest.WriteTemplate(&b, k, month); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", attachment(fmt.Sprintf("上传模板-%s-%s.xlsx", k.Title(), month)))
+	w.Write(b.Bytes())
 }
 
 type resultView struct {

@@ -162,6 +162,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /uploads", s.page(s.uploadsPage))
 	handle("GET /uploads/{id}/rejects.xlsx", s.page(s.rejectsDownload))
 	handle("GET /uploads/{id}/rows", s.page(s.rowsPage))
+	handle("GET /templates/{file}", s.page(s.templateDownload))
 	handle("GET /integrity", s.page(s.integrityPage))
 	handle("GET /review", s.page(s.reviewPage))
 	handle("GET /reports/{period}", s.page(s.reportPage))

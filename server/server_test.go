@@ -31,6 +31,7 @@ import (
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
 	"github.com/liaoning-hrss/flexemp/transform"
+	"github.com/xuri/excelize/v2"
 )
 
 const testdata = "../testdata"
@@ -762,5 +763,48 @@ func TestReviewStaleAndDownloads(t *testing.T) {
 	}
 	if code, _ := s.login(s.city["210100"]).get("/reports/2024Q1?download=xlsx"); code != http.StatusForbidden {
 		t.Errorf("a city downloading the province's workbook: %d", code)
+	}
+}
+
+// The uploads list filters by city, kind and month and says how many it
+// found; a city sees only its own whatever it asks for. Templates download
+// for each kind, in the version in force for the month asked.
+func TestUploadsFilterAndTemplates(t *testing.T) {
+	s := newSite(t, server.Options{})
+	s.sendCity("210100", "registrations", "2024-01")
+	s.sendCity("210100", "subsidies", "2024-01")
+	s.sendCity("210200", "registrations", "2024-02")
+	b := s.login(s.reviewer)
+	for q, want := range map[string]string{
+		"":                           "共 3 条",
+		"?kind=registrations":        "共 2 条",
+		"?city=沈阳":                   "共 2 条",
+		"?city=210200&month=2024-02": "共 1 条",
+		"?month=2024-03":             "共 0 条",
+	} {
+		if code, page := b.get("/uploads" + strings.ReplaceAll(q, "沈阳", url.QueryEscape("沈阳"))); code != 200 || !strings.Contains(page, want) {
+			t.Errorf("%q: %d, want %s", q, code, want)
+		}
+	}
+	if _, page := s.login(s.city["210200"]).get("/uploads?city=210100"); !strings.Contains(page, "共 1 条") {
+		t.Error("a city filtered to another city's uploads sees them")
+	}
+	city := s.login(s.city["210100"])
+	if _, home := city.get("/"); !strings.Contains(home, `href="/templates/services.xlsx?month=`) {
+		t.Error("the city page offers no template download")
+	}
+	resp, err := city.client.Get(s.ts.URL + "/templates/services.xlsx?month=2025-03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	x, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if rows, _ := x.GetRows("公共服务月报"); len(rows) == 0 || len(rows[0]) != 19 {
+		t.Errorf("the 2025 services template has %v", rows)
 	}
 }
