@@ -78,6 +78,8 @@ type Upload struct {
 	Accepted   int       `json:"accepted"`
 	Rejected   int       `json:"rejected"`
 	Current    bool      `json:"current"` // the version that counts
+	Status     string    `json:"status"`           // accepted, or refused: an attempt that stored nothing (upload_id 0)
+	Reason     string    `json:"reason,omitempty"` // why a refused attempt was refused
 }
 
 // UploadFilter chooses ledger rows; zero fields choose all. Limit 0 means no
@@ -86,6 +88,7 @@ type UploadFilter struct {
 	City          string
 	Kind          Kind
 	Month         Month
+	Refused       bool // the refused attempts too, beside the accepted versions
 	Offset, Limit int
 }
 

@@ -19,26 +19,39 @@ import (
 // FindUploads lists the ledger rows the filter chooses, newest first, and
 // how many it chooses in all (before Offset and Limit).
 func FindUploads(ctx context.Context, db *sql.DB, f flexemp.UploadFilter) ([]flexemp.Upload, int, error) {
-	where := `(? = '' OR u.city_code = ?) AND (? = '' OR u.kind = ?) AND (?::DATE IS NULL OR u.month = ?::DATE)`
+	// The ledger's versions and, when asked, the refused attempts, as one
+	// list newest first.
+	refused := ""
+	if f.Refused {
+		refused = `UNION ALL
+		SELECT NULL, r.city_code, r.kind, r.month, 0, coalesce(r.sha256, ''), r.file_name, '', r.uploader,
+		       r.received_at, r.received_zone, 0, 0, 0, false, 'refused', r.reason
+		FROM refusals r`
+	}
+	all := `
+		SELECT u.upload_id, u.city_code, u.kind, u.month, u.version, u.sha256, u.file_name, u.format, u.uploader,
+		       u.received_at, u.received_zone, u.rows, u.accepted, u.rejected, c.upload_id IS NOT NULL, 'accepted' AS status, '' AS reason
+		FROM uploads u LEFT JOIN current_uploads c USING (upload_id) ` + refused
+	where := `(? = '' OR city_code = ?) AND (? = '' OR kind = ?) AND (?::DATE IS NULL OR month = ?::DATE)`
 	var month any
 	if !f.Month.IsZero() {
 		month = f.Month.First()
 	}
 	args := []any{f.City, f.City, string(f.Kind), string(f.Kind), month, month}
 	var total int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM uploads u WHERE `+where, args...).Scan(&total); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (`+all+`) WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = total
 	}
-	rows, err := db.QueryContext(ctx, `
-		SELECT u.upload_id, u.city_code, u.kind, u.month, u.version, u.sha256, u.file_name, u.format, u.uploader,
-		       u.received_at, u.received_zone, u.rows, u.accepted, u.rejected, c.upload_id IS NOT NULL
-		FROM uploads u LEFT JOIN current_uploads c USING (upload_id)
-		WHERE `+where+`
-		ORDER BY u.upload_id DESC LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
+	order := "upload_id DESC" // the ledger's own order
+	if f.Refused {
+		order = "received_at DESC, upload_id DESC NULLS LAST" // the history as it happened
+	}
+	rows, err := db.QueryContext(ctx, `SELECT * FROM (`+all+`) WHERE `+where+`
+		ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -46,13 +59,17 @@ func FindUploads(ctx context.Context, db *sql.DB, f flexemp.UploadFilter) ([]fle
 	var out []flexemp.Upload
 	for rows.Next() {
 		var u flexemp.Upload
+		var id sql.NullInt64
 		var kind, zone string
-		var month time.Time
-		if err := rows.Scan(&u.ID, &u.City, &kind, &month, &u.Version, &u.SHA256, &u.FileName, &u.Format, &u.Uploader,
-			&u.ReceivedAt, &zone, &u.Rows, &u.Accepted, &u.Rejected, &u.Current); err != nil {
+		var month sql.NullTime
+		if err := rows.Scan(&id, &u.City, &kind, &month, &u.Version, &u.SHA256, &u.FileName, &u.Format, &u.Uploader,
+			&u.ReceivedAt, &zone, &u.Rows, &u.Accepted, &u.Rejected, &u.Current, &u.Status, &u.Reason); err != nil {
 			return nil, 0, err
 		}
-		u.Kind, u.Month = flexemp.Kind(kind), flexemp.MonthOf(month)
+		u.ID, u.Kind = id.Int64, flexemp.Kind(kind)
+		if month.Valid {
+			u.Month = flexemp.MonthOf(month.Time)
+		}
 		u.ReceivedAt = inZone(u.ReceivedAt, zone)
 		out = append(out, u)
 	}

@@ -54,7 +54,7 @@ func (s *Server) apiUploads(w http.ResponseWriter, r *http.Request, p flexemp.Pr
 			return
 		}
 	}
-	ups, _, err := ingest.FindUploads(r.Context(), s.db, flexemp.UploadFilter{City: city})
+	ups, _, err := ingest.FindUploads(r.Context(), s.db, flexemp.UploadFilter{City: city, Refused: true})
 	if err != nil {
 		s.internal(w, r, err)
 		return

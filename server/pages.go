@@ -99,6 +99,7 @@ type uploadRow struct {
 	Received                          string
 	Version, Rows, Accepted, Rejected int
 	Current, HasRejects               bool
+	Refused                           string // why an attempt was refused; "" for a stored version
 }
 
 type cityView struct {
@@ -191,6 +192,7 @@ func (s *Server) findUploads(ctx context.Context, p flexemp.Principal, f flexemp
 	if p.Role == flexemp.RoleCity {
 		f.City = p.City
 	}
+	f.Refused = true
 	ups, total, err := ingest.FindUploads(ctx, s.db, f)
 	if err != nil {
 		return nil, 0, err
@@ -198,9 +200,13 @@ func (s *Server) findUploads(ctx context.Context, p flexemp.Principal, f flexemp
 	var out []uploadRow
 	for _, u := range ups {
 		c, _ := flexemp.CityByCode(u.City)
-		out = append(out, uploadRow{ID: u.ID, City: c.Name, Kind: u.Kind.Title(), Month: u.Month.String(), File: u.FileName,
+		month := "—"
+		if !u.Month.IsZero() {
+			month = u.Month.String()
+		}
+		out = append(out, uploadRow{ID: u.ID, City: c.Name, Kind: u.Kind.Title(), Month: month, File: u.FileName,
 			Received: u.ReceivedAt.Format("2006-01-02 15:04"), Version: u.Version, Rows: u.Rows, Accepted: u.Accepted,
-			Rejected: u.Rejected, Current: u.Current, HasRejects: u.Rejected > 0})
+			Rejected: u.Rejected, Current: u.Current, HasRejects: u.Rejected > 0, Refused: u.Reason})
 	}
 	return out, total, nil
 }

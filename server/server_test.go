@@ -789,6 +789,16 @@ func TestUploadsFilterAndTemplates(t *testing.T) {
 	if _, page := s.login(s.city["210200"]).get("/uploads?city=210100"); !strings.Contains(page, "共 1 条") {
 		t.Error("a city filtered to another city's uploads sees them")
 	}
+	// A refused attempt is in the history and the API, with its reason.
+	if code, _ := s.upload(s.city["210200"], "registrations", "2024-03", filepath.Join(testdata, "wrong_kind_subsidies.csv"), "wrong.csv"); code != 422 {
+		t.Fatalf("wrong kind: %d", code)
+	}
+	if code, history := s.get(s.city["210200"], "/api/v1/uploads"); code != 200 || !strings.Contains(history, `"status": "refused"`) || !strings.Contains(history, "补贴发放") {
+		t.Errorf("API history: %d %s", code, history)
+	}
+	if _, page := s.login(s.city["210200"]).get("/uploads"); !strings.Contains(page, "拒收") || !strings.Contains(page, "wrong.csv") {
+		t.Error("the history page does not show the refused attempt")
+	}
 	city := s.login(s.city["210100"])
 	if _, home := city.get("/"); !strings.Contains(home, `href="/templates/services.xlsx?month=`) {
 		t.Error("the city page offers no template download")

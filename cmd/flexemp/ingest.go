@@ -203,7 +203,7 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer db.Close()
-	ups, _, err := ingest.FindUploads(ctx, db, flexemp.UploadFilter{City: code})
+	ups, _, err := ingest.FindUploads(ctx, db, flexemp.UploadFilter{City: code, Refused: true})
 	if err != nil {
 		return err
 	}
