@@ -77,7 +77,7 @@ type Upload struct {
 	Rows       int       `json:"rows"`
 	Accepted   int       `json:"accepted"`
 	Rejected   int       `json:"rejected"`
-	Current    bool      `json:"current"` // the version that counts
+	Current    bool      `json:"current"`          // the version that counts
 	Status     string    `json:"status"`           // accepted, or refused: an attempt that stored nothing (upload_id 0)
 	Reason     string    `json:"reason,omitempty"` // why a refused attempt was refused
 }
