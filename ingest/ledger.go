@@ -76,6 +76,20 @@ func FindUploads(ctx context.Context, db *sql.DB, f flexemp.UploadFilter) ([]fle
 	return out, total, rows.Err()
 }
 
+// UploadByID is one version of the ledger; an unknown ID is ENOTFOUND.
+func UploadByID(ctx context.Context, db *sql.DB, uploadID int64) (flexemp.Upload, error) {
+	var u flexemp.Upload
+	var kind, zone string
+	var month time.Time
+	err := db.QueryRowContext(ctx, `SELECT upload_id, city_code, kind, month, version, file_name, received_at, received_zone, rows, accepted, rejected
+		FROM uploads WHERE upload_id = ?`, uploadID).Scan(&u.ID, &u.City, &kind, &month, &u.Version, &u.FileName, &u.ReceivedAt, &zone, &u.Rows, &u.Accepted, &u.Rejected)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的上传记录", uploadID)
+	}
+	u.Kind, u.Month, u.ReceivedAt, u.Status = flexemp.Kind(kind), flexemp.MonthOf(month), inZone(u.ReceivedAt, zone), "accepted"
+	return u, err
+}
+
 // UploadCity is the city an upload belongs to; an unknown ID is ENOTFOUND.
 func UploadCity(ctx context.Context, db *sql.DB, uploadID int64) (string, error) {
 	var city string

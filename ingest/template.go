@@ -116,8 +116,15 @@ func writeUses(x *excelize.File, c *flexemp.Contract, month flexemp.Month) error
 	return x.SetColWidth(sheet, "C", "D", 30)
 }
 
-// rejectHeaders are the columns of a rejects export, in Chinese.
-var rejectHeaders = []string{"行号", "列", "值", "原因代码", "原因"}
+// RejectHeaders are the columns of a rejects export, in Chinese.
+var RejectHeaders = []string{"行号", "列", "值", "原因"}
+
+// RejectsFileName names an upload's rejects workbook as users keep it:
+// 被拒行-沈阳市-就业失业登记-2024-03.xlsx.
+func RejectsFileName(u flexemp.Upload) string {
+	c, _ := flexemp.CityByCode(u.City)
+	return fmt.Sprintf("被拒行-%s-%s-%s.xlsx", c.Name, u.Kind.Title(), u.Month)
+}
 
 // WriteRejectsXLSX writes rejects as a workbook users open in Excel.
 func WriteRejectsXLSX(w io.Writer, rs []flexemp.Reject) error {
@@ -131,7 +138,7 @@ func WriteRejectsXLSX(w io.Writer, rs []flexemp.Reject) error {
 	if err != nil {
 		return err
 	}
-	for i, wd := range []float64{8, 18, 24, 22, 60} {
+	for i, wd := range []float64{8, 18, 24, 60} {
 		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
 			return err
 		}
@@ -139,8 +146,8 @@ func WriteRejectsXLSX(w io.Writer, rs []flexemp.Reject) error {
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	hdr := make([]any, len(rejectHeaders))
-	for i, h := range rejectHeaders {
+	hdr := make([]any, len(RejectHeaders))
+	for i, h := range RejectHeaders {
 		hdr[i] = h
 	}
 	if err := sw.SetRow("A1", hdr); err != nil {
@@ -148,7 +155,7 @@ func WriteRejectsXLSX(w io.Writer, rs []flexemp.Reject) error {
 	}
 	for i, r := range rs {
 		// The value is written as text so Excel shows it as it was.
-		if err := sw.SetRow(fmt.Sprintf("A%d", i+2), []any{r.Row, r.Column, excelize.Cell{Value: r.Value}, r.Code, r.Reason}); err != nil {
+		if err := sw.SetRow(fmt.Sprintf("A%d", i+2), []any{r.Row, r.Column, excelize.Cell{Value: r.Value}, r.Reason}); err != nil {
 			return err
 		}
 	}

@@ -361,7 +361,12 @@ func (s *Server) rejectsDownload(w http.ResponseWriter, r *http.Request, sess *s
 		return
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="rejects-%d.xlsx"`, id))
+	u, err := ingest.UploadByID(r.Context(), s.db, id)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", attachment(ingest.RejectsFileName(u)))
 	w.Write(b.Bytes())
 }
 

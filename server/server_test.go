@@ -283,8 +283,11 @@ func TestAccessMatrix(t *testing.T) {
 			t.Errorf("city page %s: %d, want 403", p, code)
 		}
 	}
-	if code, _ := city.get(fmt.Sprintf("/uploads/%d/rejects.xlsx", uploadOf["210100"])); code != 200 {
-		t.Errorf("own rejects download: %d", code)
+	if resp, err := city.client.Get(s.ts.URL + fmt.Sprintf("/uploads/%d/rejects.xlsx", uploadOf["210100"])); err != nil || resp.StatusCode != 200 ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), url.PathEscape("被拒行-沈阳市-就业失业登记-2024-01.xlsx")) {
+		t.Errorf("own rejects download: %v %v", err, resp.Header)
+	} else {
+		resp.Body.Close()
 	}
 	// Only hashes are stored.
 	for code, token := range s.city {

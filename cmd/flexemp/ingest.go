@@ -270,9 +270,9 @@ func writeRejectsCSV(w io.Writer, rs []flexemp.Reject) error {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"行号", "列", "值", "原因代码", "原因"})
+	cw.Write(ingest.RejectHeaders)
 	for _, r := range rs {
-		cw.Write([]string{fmt.Sprint(r.Row), r.Column, r.Value, r.Code, r.Reason})
+		cw.Write([]string{fmt.Sprint(r.Row), r.Column, r.Value, r.Reason})
 	}
 	cw.Flush()
 	return cw.Error()

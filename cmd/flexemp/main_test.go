@@ -128,7 +128,7 @@ func TestUploadsAndRejectsExport(t *testing.T) {
 	}
 	defer x.Close()
 	rows, _ := x.GetRows("被拒行")
-	if len(rows) != 16 || rows[0][4] != "原因" || rows[1][2] != recs[1][2] || rows[15][4] != recs[15][4] {
+	if len(rows) != 16 || strings.Join(rows[0], ",") != "行号,列,值,原因" || rows[1][2] != recs[1][2] || rows[15][3] != recs[15][3] {
 		t.Errorf("rejects.xlsx rows %d: %v", len(rows), rows[:2])
 	}
 	if code, _, _ := runCmd(t, "rejects", "--db", db, "--upload", "99", "--out", csvPath); code != 1 {
