@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ type MailConfig struct {
 	From     string              `toml:"from"`     // e.g. 灵活就业考核 <flexemp@hrss.ln.gov.cn>
 	Province []string            `toml:"province"` // the province's recipients: the summary
 	Cities   map[string][]string `toml:"cities"`   // city code → its contacts: their scorecard, reminders
+	// Link is the system's web address (e.g. https://flexemp.hrss.ln.gov.cn/):
+	// every mail ends with it, so a reader can go from the mail to the system.
+	Link string `toml:"link"`
 }
 
 // Part is a file in a message: an attachment, or an image the HTML shows
@@ -216,6 +220,12 @@ func (cfg MailConfig) Validate() error {
 	case "", "starttls", "tls", "none":
 	default:
 		return fmt.Errorf("[mail] tls = %q：应为 starttls、tls 或 none", cfg.TLS)
+	}
+	if cfg.Link != "" {
+		u, err := url.Parse(cfg.Link)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("[mail] link = %q：应为考核系统的网址，如 https://flexemp.example.gov.cn/", cfg.Link)
+		}
 	}
 	if cfg.Host == "" {
 		return nil

@@ -145,3 +145,63 @@ func TestMailSurvivesCrashAndRetry(t *testing.T) {
 		t.Errorf("in the end: %v", got)
 	}
 }
+
+// A reminder fits its date: before the deadline it names the deadline;
+// after it, it says the data is late, as a new message even where the
+// first reminder went out. Both point to the web upload, never to the
+// server's inbox folder, and end with the system's address.
+func TestReminderFitsItsDate(t *testing.T) {
+	mb := smtptest.Start(t)
+	m, _ := newMailer(t, mb)
+	m.Config.Cities = map[string][]string{"210100": {"shenyang@city.example"}}
+	m.Config.Link = "https://flexemp.hrss.example/"
+	if err := m.Config.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	env := &schedules.Env{Store: m.Store, Mailer: m, Now: func() time.Time { return clock }}
+	var reminder schedules.Job
+	for _, j := range env.Jobs(schedules.Specs{}) {
+		if j.Name == schedules.JobReminder {
+			reminder = j
+		}
+	}
+	cst := clock.Location()
+	for _, planned := range []time.Time{
+		time.Date(2024, 4, 10, 9, 0, 0, 0, cst),
+		time.Date(2024, 4, 12, 9, 0, 0, 0, cst),
+		time.Date(2024, 4, 12, 9, 5, 0, 0, cst), // a rerun sends nothing new
+	} {
+		if _, err := reminder.Run(context.Background(), planned); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := mb.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want the reminder and the late one", len(msgs))
+	}
+	onTime, late := smtptest.Parse(t, msgs[0].Raw), smtptest.Parse(t, msgs[1].Raw)
+	if !strings.HasPrefix(onTime.Subject, "【提醒】沈阳市2024年3月") || !strings.Contains(onTime.Text, "报送截止时间为 2024年4月10日 23:59") {
+		t.Errorf("on time: %q\n%s", onTime.Subject, onTime.Text)
+	}
+	if !strings.HasPrefix(late.Subject, "【逾期】沈阳市2024年3月") || !strings.Contains(late.Subject, "已过截止时间") ||
+		!strings.Contains(late.Text, "截至 2024年4月12日 09:00") || !strings.Contains(late.Text, "2024年4月10日 23:59（北京时间）已过") ||
+		strings.Contains(late.Text, "逾期将计入") {
+		t.Errorf("late: %q\n%s", late.Subject, late.Text)
+	}
+	for _, p := range []*smtptest.Parsed{onTime, late} {
+		if strings.Contains(p.Text, "收件目录") || !strings.Contains(p.Text, "数据上传") ||
+			!strings.Contains(p.Text, "考核系统：https://flexemp.hrss.example/") ||
+			!strings.Contains(p.HTML, `<a href="https://flexemp.hrss.example/">`) {
+			t.Errorf("%q does not point to the web upload and the system:\n%s", p.Subject, p.Text)
+		}
+	}
+}
+
+func TestMailLinkValidated(t *testing.T) {
+	for _, link := range []string{"flexemp.hrss.example", "ftp://flexemp.hrss.example/", "https://"} {
+		err := schedules.MailConfig{Link: link}.Validate()
+		if err == nil || !strings.Contains(err.Error(), "[mail] link") {
+			t.Errorf("link %q: %v", link, err)
+		}
+	}
+}

@@ -82,17 +82,23 @@ var mailTmpl = template.Must(template.New("mail").Parse(`<!DOCTYPE html><html><h
 </table>{{end}}
 {{range .Images}}<p><img src="cid:{{.}}" alt="图表" style="max-width:760px"></p>{{end}}
 <p style="color:#555;font-size:12px">{{.Foot}}</p>
+{{if .Link}}<p style="font-size:12px">考核系统：<a href="{{.Link}}">{{.Link}}</a></p>{{end}}
 </body></html>`))
 
 type mailView struct {
 	Title, Lead, Foot string
+	Link              string // the system's address, [mail] link
 	Head              []string
 	Table             [][]string
 	Images            []string
 }
 
-// render makes a message's HTML and plain text from the same view.
-func render(v mailView) (html, text string) {
+// render makes a message's HTML and plain text from the same view, both
+// ending with the system's address when [mail] link is set.
+func (e *Env) render(v mailView) (html, text string) {
+	if e.Mailer != nil {
+		v.Link = e.Mailer.Config.Link
+	}
 	var h bytes.Buffer
 	mailTmpl.Execute(&h, v)
 	var t strings.Builder
@@ -106,6 +112,9 @@ func render(v mailView) (html, text string) {
 	}
 	tw.Flush()
 	fmt.Fprintf(&t, "\n%s\n", v.Foot)
+	if v.Link != "" {
+		fmt.Fprintf(&t, "考核系统：%s\n", v.Link)
+	}
 	return h.String(), t.String()
 }
 
@@ -139,7 +148,7 @@ func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, 
 	for _, p := range inline {
 		v.Images = append(v.Images, p.Name)
 	}
-	h, t := render(v)
+	h, t := e.render(v)
 	attach := []Part{
 		{Name: fmt.Sprintf("考核报告-%s.html", d.Period), ContentType: "text/html", Data: html},
 		{Name: fmt.Sprintf("考核排名-%s.xlsx", d.Period), ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: xlsx},
@@ -183,7 +192,7 @@ func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte) []Ou
 		for _, p := range inline {
 			v.Images = append(v.Images, p.Name)
 		}
-		h, t := render(v)
+		h, t := e.render(v)
 		for _, to := range contacts {
 			out = append(out, Outgoing{Key: key, To: to, Subject: v.Title, Text: t, HTML: h, Inline: inline})
 		}
@@ -207,6 +216,11 @@ func (e *Env) reminder(ctx context.Context, planned time.Time) (Result, error) {
 		}
 	}
 	deadline := lm.Deadline().Add(-time.Second).In(flexemp.Shanghai)
+	overdue := !planned.Before(lm.Deadline())
+	key := "reminder:" + lm.String()
+	if overdue { // a late reminder is a new message, even where the first went out
+		key += ":overdue"
+	}
 	var msgs []Outgoing
 	var late, unreachable []string
 	for _, c := range flexemp.Cities {
@@ -224,12 +238,18 @@ func (e *Env) reminder(ctx context.Context, planned time.Time) (Result, error) {
 			continue
 		}
 		subject := fmt.Sprintf("【提醒】%s%d年%d月数据尚未报送齐全", c.Name, lm.Year, int(lm.Month))
-		h, t := render(mailView{Title: subject,
-			Lead: fmt.Sprintf("截至目前，贵市%d年%d月尚未报送：%s。报送截止时间为 %s（北京时间）；逾期将计入%s（%s）。",
-				lm.Year, int(lm.Month), strings.Join(missing, "、"), deadline.Format("2006年1月2日 15:04"), timeliness.Title, timeliness.ID),
-			Foot: "请登录考核系统上传，或将文件放入收件目录 <城市>/<数据类型>/。"})
+		lead := fmt.Sprintf("截至目前，贵市%d年%d月尚未报送：%s。报送截止时间为 %s（北京时间）；逾期将计入%s（%s）。",
+			lm.Year, int(lm.Month), strings.Join(missing, "、"), deadline.Format("2006年1月2日 15:04"), timeliness.Title, timeliness.ID)
+		if overdue {
+			subject = fmt.Sprintf("【逾期】%s%d年%d月数据尚未报送齐全，已过截止时间", c.Name, lm.Year, int(lm.Month))
+			lead = fmt.Sprintf("截至 %s，贵市%d年%d月尚未报送：%s。报送截止时间 %s（北京时间）已过，%s（%s）将按逾期计；请尽快补报，补报的数据仍计入考核。",
+				planned.In(flexemp.Shanghai).Format("2006年1月2日 15:04"), lm.Year, int(lm.Month), strings.Join(missing, "、"),
+				deadline.Format("2006年1月2日 15:04"), timeliness.Title, timeliness.ID)
+		}
+		h, t := e.render(mailView{Title: subject, Lead: lead,
+			Foot: "请登录考核系统，在首页“数据上传”中选择数据类型和月份上传；各类数据的模板可在同一页下载，上传后页面会列出被拒的行及原因。"})
 		for _, to := range contacts {
-			msgs = append(msgs, Outgoing{Key: "reminder:" + lm.String(), To: to, Subject: subject, Text: t, HTML: h})
+			msgs = append(msgs, Outgoing{Key: key, To: to, Subject: subject, Text: t, HTML: h})
 		}
 	}
 	res := Result{Detail: fmt.Sprintf("%s 未报齐的城市：%s", lm, orNone(strings.Join(late, "、")))}
