@@ -80,6 +80,10 @@ type Upload struct {
 	Current    bool      `json:"current"`          // the version that counts
 	Status     string    `json:"status"`           // accepted, or refused: an attempt that stored nothing (upload_id 0)
 	Reason     string    `json:"reason,omitempty"` // why a refused attempt was refused
+	// RefusalID numbers a refused attempt; its rejected rows are kept under
+	// it. Rejects counts them (a row may have several).
+	RefusalID int64 `json:"refusal_id,omitempty"`
+	Rejects   int   `json:"refused_rejects,omitempty"`
 }
 
 // UploadFilter chooses ledger rows; zero fields choose all. Limit 0 means no

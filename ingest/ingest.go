@@ -70,15 +70,18 @@ type Request struct {
 // Result is what became of one file. Its JSON is the object `ingest --json`
 // prints.
 type Result struct {
-	File     string         `json:"file"`
-	Status   string         `json:"status"`
-	UploadID int64          `json:"upload_id"`
-	Version  int            `json:"version"`
-	Rows     int            `json:"rows"`
-	Accepted int            `json:"accepted"`
-	Rejected int            `json:"rejected"`
-	Reasons  map[string]int `json:"reasons"`
-	Error    string         `json:"error"`
+	File     string `json:"file"`
+	Status   string `json:"status"`
+	UploadID int64  `json:"upload_id"`
+	// RefusalID numbers a refused file in the refusals log; its rejected
+	// rows, all of them, are kept under it (flexemp rejects --refusal N).
+	RefusalID int64          `json:"refusal_id,omitempty"`
+	Version   int            `json:"version"`
+	Rows      int            `json:"rows"`
+	Accepted  int            `json:"accepted"`
+	Rejected  int            `json:"rejected"`
+	Reasons   map[string]int `json:"reasons"`
+	Error     string         `json:"error"`
 
 	Code    string           `json:"-"` // a refusal's flexemp error code: invalid, too_large, unsupported
 	Month   flexemp.Month    `json:"-"`
@@ -86,7 +89,8 @@ type Result struct {
 	Extra   []string         `json:"-"` // columns outside the contract, ignored
 	Samples []flexemp.Reject `json:"-"` // the first rejects, for the user to see at once
 
-	sha256 string // the file's, once read
+	sha256  string           // the file's, once read
+	rejects []flexemp.Reject // all of a refused file's rejects, for RecordRefusal
 	// MonthFromName is set when the month was read from the file's name.
 	MonthFromName bool `json:"-"`
 }
@@ -106,6 +110,24 @@ func MonthInName(name string) (flexemp.Month, bool) {
 	year, _ := strconv.Atoi(m[1])
 	month, _ := strconv.Atoi(m[2])
 	return flexemp.Month{Year: year, Month: time.Month(month)}, true
+}
+
+// Problems counts the rejects: a row once per bad cell.
+func (r *Result) Problems() int {
+	n := 0
+	for _, k := range r.Reasons {
+		n += k
+	}
+	return n
+}
+
+// RejectsCommand is the command that exports all the rejects, of the
+// upload or of the refused file.
+func (r *Result) RejectsCommand() string {
+	if r.Status == StatusRefused {
+		return fmt.Sprintf("flexemp rejects --refusal %d --out 被拒行.xlsx", r.RefusalID)
+	}
+	return fmt.Sprintf("flexemp rejects --upload %d --out 被拒行.xlsx", r.UploadID)
 }
 
 // Line is the one line a file's result gets on the command line.
@@ -231,6 +253,14 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 	}()
 	p := startPipeline(ctx, src, contract, city, req, hdr, g.Key, uploadID, res)
 	defer p.stop()
+	waited := false
+	fail = func(err error) (*Prepared, *Result, error) {
+		res, err := refuse(res, err)
+		if waited { // the pipeline is done with its rejects
+			res.rejects = p.rejects
+		}
+		return nil, res, err
+	}
 	sk, err := newSink(ctx, conn, string(req.Kind), StorageColumns(contract), p.reader, size)
 	if err != nil {
 		return fail(err)
@@ -241,7 +271,9 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 	}
 	insertErr := sk.insert(ctx)
 	// The file's own error, if reading it failed, says more than DuckDB's.
-	if err := p.wait(); err != nil {
+	err = p.wait()
+	waited = true
+	if err != nil {
 		return fail(err)
 	}
 	if insertErr != nil {
@@ -268,7 +300,7 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 		return fail(flexemp.Errorf(flexemp.EINVALID, "被拒行占比 %.1f%% 超过上限 %.1f%%，整个文件未入库，请修正后重新上传",
 			100*float64(res.Rejected)/float64(res.Rows), 100*ratio))
 	}
-	if err := storeRejects(conn, uploadID, p.rejects); err != nil {
+	if err := appendRejects(conn, "rejects", uploadID, p.rejects); err != nil {
 		return fail(err)
 	}
 	ready = true
@@ -397,18 +429,19 @@ func (g *Ingester) recordKey(ctx context.Context, conn *sql.Conn) error {
 	return err
 }
 
-// storeRejects appends an upload's rejects inside the caller's transaction.
-func storeRejects(conn *sql.Conn, uploadID int64, rs []flexemp.Reject) error {
+// appendRejects appends the rejects of an upload (table rejects) or of a
+// refused file (refusal_rejects) inside the caller's transaction.
+func appendRejects(conn *sql.Conn, table string, id int64, rs []flexemp.Reject) error {
 	if len(rs) == 0 {
 		return nil
 	}
 	return conn.Raw(func(dc any) error {
-		a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "rejects")
+		a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
 		if err != nil {
 			return err
 		}
 		for _, r := range rs {
-			if err := a.AppendRow(uploadID, int32(r.Row), r.Column, r.Value, r.Code, r.Reason); err != nil {
+			if err := a.AppendRow(id, int32(r.Row), r.Column, r.Value, r.Code, r.Reason); err != nil {
 				a.Close()
 				return err
 			}
@@ -493,8 +526,28 @@ func (g *Ingester) RecordRefusal(ctx context.Context, req Request, res *Result) 
 		hash = sum
 	}
 	received := g.received(req)
-	g.DB.ExecContext(ctx, `INSERT INTO refusals SELECT coalesce(max(refusal_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM refusals`,
-		city, string(req.Kind), month, res.File, hash, g.uploader(req), received, zoneName(received), res.Error)
+	conn, err := g.DB.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return
+	}
+	var id int64
+	err = conn.QueryRowContext(ctx, `INSERT INTO refusals SELECT coalesce(max(refusal_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM refusals RETURNING refusal_id`,
+		city, string(req.Kind), month, res.File, hash, g.uploader(req), received, zoneName(received), res.Error).Scan(&id)
+	if err == nil {
+		err = appendRejects(conn, "refusal_rejects", id, res.rejects)
+	}
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "COMMIT")
+	}
+	if err != nil {
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return
+	}
+	res.RefusalID, res.rejects = id, nil
 }
 
 func (g *Ingester) received(req Request) time.Time {

@@ -25,12 +25,14 @@ func FindUploads(ctx context.Context, db *sql.DB, f flexemp.UploadFilter) ([]fle
 	if f.Refused {
 		refused = `UNION ALL
 		SELECT NULL, r.city_code, r.kind, r.month, 0, coalesce(r.sha256, ''), r.file_name, '', r.uploader,
-		       r.received_at, r.received_zone, 0, 0, 0, false, 'refused', r.reason
+		       r.received_at, r.received_zone, 0, 0, 0, false, 'refused', r.reason, r.refusal_id,
+		       (SELECT count(*) FROM refusal_rejects j WHERE j.refusal_id = r.refusal_id)
 		FROM refusals r`
 	}
 	all := `
 		SELECT u.upload_id, u.city_code, u.kind, u.month, u.version, u.sha256, u.file_name, u.format, u.uploader,
-		       u.received_at, u.received_zone, u.rows, u.accepted, u.rejected, c.upload_id IS NOT NULL, 'accepted' AS status, '' AS reason
+		       u.received_at, u.received_zone, u.rows, u.accepted, u.rejected, c.upload_id IS NOT NULL, 'accepted' AS status, '' AS reason,
+		       0 AS refusal_id, 0 AS refused_rejects
 		FROM uploads u LEFT JOIN current_uploads c USING (upload_id) ` + refused
 	where := `(? = '' OR city_code = ?) AND (? = '' OR kind = ?) AND (?::DATE IS NULL OR month = ?::DATE)`
 	var month any
@@ -63,7 +65,7 @@ func FindUploads(ctx context.Context, db *sql.DB, f flexemp.UploadFilter) ([]fle
 		var kind, zone string
 		var month sql.NullTime
 		if err := rows.Scan(&id, &u.City, &kind, &month, &u.Version, &u.SHA256, &u.FileName, &u.Format, &u.Uploader,
-			&u.ReceivedAt, &zone, &u.Rows, &u.Accepted, &u.Rejected, &u.Current, &u.Status, &u.Reason); err != nil {
+			&u.ReceivedAt, &zone, &u.Rows, &u.Accepted, &u.Rejected, &u.Current, &u.Status, &u.Reason, &u.RefusalID, &u.Rejects); err != nil {
 			return nil, 0, err
 		}
 		u.ID, u.Kind = id.Int64, flexemp.Kind(kind)
@@ -168,13 +170,39 @@ func inZone(t time.Time, zone string) time.Time {
 	return t
 }
 
+// RefusalRejects returns a refused attempt (as FindUploads lists it) and
+// all its rejected rows in file order; an unknown ID is ENOTFOUND.
+func RefusalRejects(ctx context.Context, db *sql.DB, refusalID int64) (flexemp.Upload, []flexemp.Reject, error) {
+	u := flexemp.Upload{RefusalID: refusalID, Status: "refused"}
+	var kind string
+	var month sql.NullTime
+	err := db.QueryRowContext(ctx, `SELECT city_code, kind, month, file_name, reason FROM refusals WHERE refusal_id = ?`, refusalID).
+		Scan(&u.City, &kind, &month, &u.FileName, &u.Reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的拒收记录", refusalID)
+	}
+	if err != nil {
+		return u, nil, err
+	}
+	u.Kind = flexemp.Kind(kind)
+	if month.Valid {
+		u.Month = flexemp.MonthOf(month.Time)
+	}
+	rs, err := readRejects(ctx, db, "refusal_rejects WHERE refusal_id = ?", refusalID)
+	return u, rs, err
+}
+
 // Rejects returns one upload's rejected rows in file order.
 func Rejects(ctx context.Context, db *sql.DB, uploadID int64) ([]flexemp.Reject, error) {
 	if _, err := UploadCity(ctx, db, uploadID); err != nil {
 		return nil, err
 	}
+	return readRejects(ctx, db, "rejects WHERE upload_id = ?", uploadID)
+}
+
+func readRejects(ctx context.Context, db *sql.DB, from string, id int64) ([]flexemp.Reject, error) {
 	rows, err := db.QueryContext(ctx, `SELECT row_no, column_name, value, reason_code, reason
-		FROM rejects WHERE upload_id = ? ORDER BY row_no, column_name`, uploadID)
+		FROM `+from+` ORDER BY row_no, column_name`, id)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +16,12 @@ import (
 	"github.com/liaoning-hrss/flexemp/internal/testfiles"
 )
 
-// checksum fingerprints every table of the database but the refusals log:
+// checksum fingerprints every table of the database but the refusals log
+// (the refusals and their rejected rows):
 // row count and a hash over every row's every column.
 func checksum(t *testing.T, db *sql.DB) string {
 	t.Helper()
-	rows, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' AND table_name <> 'refusals' ORDER BY 1`)
+	rows, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' AND table_name NOT IN ('refusals', 'refusal_rejects') ORDER BY 1`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,9 +113,40 @@ func TestRefusedFileChangesNothing(t *testing.T) {
 			if city != "210100" || kind != string(tc.kind) || reason != res.Error {
 				t.Errorf("refusal noted as %s %s %q", city, kind, reason)
 			}
+			// Its rejected rows are all kept, for the city to fix the file
+			// in one go: the same list an accepted upload of it would store.
+			u, rs, err := ingest.RefusalRejects(ctx, g.DB, res.RefusalID)
+			if err != nil || u.City != "210100" || u.Kind != tc.kind || len(rs) != res.Problems() {
+				t.Errorf("refusal %d: %+v, %d rejects, want %d: %v", res.RefusalID, u, len(rs), res.Problems(), err)
+			}
+			if tc.name == "too many rejects" {
+				if len(rs) == 0 {
+					t.Error("no rejects kept")
+				}
+				lenient := newIngester(t)
+				lenient.RejectRatio = 1
+				acc, err := lenient.Ingest(ctx, ingest.Request{Path: tc.path, City: "210100", Kind: tc.kind, Month: tc.month})
+				if err != nil || acc.Status != ingest.StatusAccepted {
+					t.Fatalf("%v %+v", err, acc)
+				}
+				stored, _ := ingest.Rejects(ctx, lenient.DB, acc.UploadID)
+				if fmt.Sprint(stored) != fmt.Sprint(rs) {
+					t.Errorf("refused file's rejects differ from the accepted upload's:\n%v\n%v", rs, stored)
+				}
+				for _, r := range rs {
+					if idLike.MatchString(r.Value) {
+						t.Errorf("row %d keeps a raw ID: %q", r.Row, r.Value)
+					}
+				}
+				if !strings.Contains(res.RejectsCommand(), fmt.Sprintf("--refusal %d", res.RefusalID)) {
+					t.Errorf("hint %q", res.RejectsCommand())
+				}
+			}
 		})
 	}
 }
+
+var idLike = regexp.MustCompile(`\d{17}[\dXx]`)
 
 // Uploading the same bytes again is a no-op; a new file for the same city,
 // kind and month becomes the current version and the old one stays in the

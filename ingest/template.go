@@ -123,6 +123,9 @@ var RejectHeaders = []string{"行号", "列", "值", "原因"}
 // 被拒行-沈阳市-就业失业登记-2024-03.xlsx.
 func RejectsFileName(u flexemp.Upload) string {
 	c, _ := flexemp.CityByCode(u.City)
+	if u.Month.IsZero() { // a refused file whose month was never known
+		return fmt.Sprintf("被拒行-%s-%s.xlsx", c.Name, u.Kind.Title())
+	}
 	return fmt.Sprintf("被拒行-%s-%s-%s.xlsx", c.Name, u.Kind.Title(), u.Month)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -83,20 +84,33 @@ type rejectJSON struct {
 	Reason string `json:"reason"`
 }
 
-// GET /api/v1/uploads/{id}/rejects
-func (s *Server) apiRejects(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
-	id, city, err := s.uploadCity(r.Context(), r.PathValue("id"))
+// rejectsOf reads the rejects the path names: of upload {id}, or, under
+// /refusals/, of refused file {id}. An unknown or malformed ID is ENOTFOUND.
+func (s *Server) rejectsOf(r *http.Request) (flexemp.Upload, []flexemp.Reject, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return flexemp.Upload{}, nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有这个上传记录")
 	}
-	if !p.CanRead(city) {
-		forbidden(w)
-		return
+	if strings.Contains(r.URL.Path, "/refusals/") {
+		return ingest.RefusalRejects(r.Context(), s.db, id)
+	}
+	u, err := ingest.UploadByID(r.Context(), s.db, id)
+	if err != nil {
+		return u, nil, err
 	}
 	rs, err := ingest.Rejects(r.Context(), s.db, id)
+	return u, rs, err
+}
+
+// GET /api/v1/uploads/{id}/rejects and GET /api/v1/refusals/{id}/rejects
+func (s *Server) apiRejects(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
+	u, rs, err := s.rejectsOf(r)
 	if err != nil {
 		s.apiFail(w, r, err)
+		return
+	}
+	if !p.CanRead(u.City) {
+		forbidden(w)
 		return
 	}
 	out := []rejectJSON{}

@@ -100,6 +100,7 @@ type uploadRow struct {
 	Version, Rows, Accepted, Rejected int
 	Current, HasRejects               bool
 	Refused                           string // why an attempt was refused; "" for a stored version
+	RefusalID                         int64  // a refused attempt with rejected rows to download
 }
 
 type cityView struct {
@@ -207,6 +208,9 @@ func (s *Server) findUploads(ctx context.Context, p flexemp.Principal, f flexemp
 		out = append(out, uploadRow{ID: u.ID, City: c.Name, Kind: u.Kind.Title(), Month: month, File: u.FileName,
 			Received: u.ReceivedAt.Format("2006-01-02 15:04"), Version: u.Version, Rows: u.Rows, Accepted: u.Accepted,
 			Rejected: u.Rejected, Current: u.Current, HasRejects: u.Rejected > 0, Refused: u.Reason})
+		if u.Rejects > 0 {
+			out[len(out)-1].RefusalID = u.RefusalID
+		}
 	}
 	return out, total, nil
 }
@@ -307,9 +311,11 @@ func (s *Server) templateDownload(w http.ResponseWriter, r *http.Request, sess *
 
 type resultView struct {
 	view
-	Result  *ingest.Result
-	Reasons []labelled
-	Samples []flexemp.Reject
+	Result      *ingest.Result
+	Reasons     []labelled
+	Samples     []flexemp.Reject // the first 20
+	Problems    int              // all the rejects, a row counted once per bad cell
+	RejectsHref string           // the full list, accepted or refused
 }
 
 // POST /upload: the form's file, answered with the validation result.
@@ -325,6 +331,13 @@ func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request, sess *sessio
 		return
 	}
 	v := resultView{view: s.viewFor(sess, "上传结果"), Result: res, Samples: res.Samples}
+	switch {
+	case res.Status == ingest.StatusAccepted && res.Rejected > 0:
+		v.RejectsHref = fmt.Sprintf("/uploads/%d/rejects.xlsx", res.UploadID)
+	case res.RefusalID > 0 && len(res.Samples) > 0:
+		v.RejectsHref = fmt.Sprintf("/refusals/%d/rejects.xlsx", res.RefusalID)
+	}
+	v.Problems = res.Problems()
 	for code, n := range res.Reasons {
 		label := flexemp.Reasons[code]
 		if label == "" {
@@ -339,20 +352,16 @@ func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request, sess *sessio
 	s.render(w, r, uploadStatus(res), "result", v)
 }
 
-// GET /uploads/{id}/rejects.xlsx
+// GET /uploads/{id}/rejects.xlsx and GET /refusals/{id}/rejects.xlsx: all
+// the rejected rows of an upload or of a refused file, as a workbook.
 func (s *Server) rejectsDownload(w http.ResponseWriter, r *http.Request, sess *session) {
-	id, city, err := s.uploadCity(r.Context(), r.PathValue("id"))
+	u, rs, err := s.rejectsOf(r)
 	if err != nil {
 		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
 		return
 	}
-	if !sess.principal.CanRead(city) {
+	if !sess.principal.CanRead(u.City) {
 		s.pageError(w, r, sess, http.StatusForbidden, "无权访问其他城市的数据。")
-		return
-	}
-	rs, err := ingest.Rejects(r.Context(), s.db, id)
-	if err != nil {
-		s.internal(w, r, err)
 		return
 	}
 	var b bytes.Buffer
@@ -361,11 +370,6 @@ func (s *Server) rejectsDownload(w http.ResponseWriter, r *http.Request, sess *s
 		return
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	u, err := ingest.UploadByID(r.Context(), s.db, id)
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
 	w.Header().Set("Content-Disposition", attachment(ingest.RejectsFileName(u)))
 	w.Write(b.Bytes())
 }

@@ -821,3 +821,60 @@ func TestUploadsFilterAndTemplates(t *testing.T) {
 		t.Errorf("the 2025 services template has %v", rows)
 	}
 }
+
+// A refused file can be fixed in one go: the result page says its list of
+// bad rows is partial and offers them all as a workbook, which the history
+// offers too; another city cannot fetch it.
+func TestRefusedFileRejectsDownload(t *testing.T) {
+	s := newSite(t, server.Options{})
+	var csv strings.Builder
+	csv.WriteString("公民身份号码,行政区划代码,登记类型,就业形式,人员类别,申请日期,办结日期,办理渠道\n")
+	const bad = 45
+	for i := range bad {
+		fmt.Fprintf(&csv, "210102199005121230,210102,灵活就业登记,新就业形态,高校毕业生,2024-03-%02d,2024-02-01,线上\n", i%28+1)
+	}
+	path := filepath.Join(t.TempDir(), "登记-2024-03.csv")
+	os.WriteFile(path, []byte(csv.String()), 0o644)
+	b := s.login(s.city["210200"])
+	code, page := b.postUpload(b.csrf(), "registrations", "2024-03", path)
+	if code != 422 || !strings.Contains(page, "已拒收") {
+		t.Fatalf("%d: the file was not refused:\n%s", code, page)
+	}
+	if !strings.Contains(page, "以下仅列出前 20 处问题（共 ") {
+		t.Error("the page does not say its list is partial")
+	}
+	link := regexp.MustCompile(`href="(/refusals/\d+/rejects\.xlsx)" id="rejects"`).FindStringSubmatch(page)
+	if link == nil {
+		t.Fatalf("no full rejects download on the refused result:\n%s", page)
+	}
+	resp, err := b.client.Get(s.ts.URL + link[1])
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%s: %v %v", link[1], resp.StatusCode, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(resp.Header.Get("Content-Disposition"), url.PathEscape("被拒行-大连市-就业失业登记-2024-03.xlsx")) {
+		t.Errorf("named %q", resp.Header.Get("Content-Disposition"))
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := x.GetRows("被拒行")
+	if len(rows)-1 < bad || strings.Contains(string(body), "210102199005121230") {
+		t.Errorf("%d rejects in the workbook, want at least %d, IDs masked", len(rows)-1, bad)
+	}
+	if code, _ := s.login(s.city["210100"]).get(link[1]); code != 403 {
+		t.Errorf("another city fetched the refused file's rejects: %d", code)
+	}
+	api := strings.Replace(strings.TrimSuffix(link[1], ".xlsx"), "/refusals/", "/api/v1/refusals/", 1)
+	if code, _ := s.get(s.city["210100"], api); code != 403 {
+		t.Errorf("API: another city: %d", code)
+	}
+	if code, js := s.get(s.city["210200"], api); code != 200 || strings.Count(js, `"row"`) != len(rows)-1 {
+		t.Errorf("API: %d, %d rejects", code, strings.Count(js, `"row"`))
+	}
+	if _, history := b.get("/uploads"); !strings.Contains(history, `href="`+link[1]+`"`) {
+		t.Error("the history does not offer the refused file's rejects")
+	}
+}

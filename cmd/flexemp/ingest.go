@@ -146,7 +146,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stdout, res.Line())
 		for i, r := range res.Samples {
 			if i == 5 {
-				fmt.Fprintf(stderr, "  … 共 %d 处问题，完整清单：flexemp rejects --upload %d\n", res.Rejected, res.UploadID)
+				fmt.Fprintf(stderr, "  … 共 %d 处问题，完整清单：%s\n", res.Problems(), res.RejectsCommand())
 				break
 			}
 			fmt.Fprintf(stderr, "  第%d行 %s %q：%s\n", r.Row, r.Column, r.Value, r.Reason)
@@ -222,8 +222,14 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if u.Current {
 			cur = "是"
 		}
+		received := u.ReceivedAt.Format("2006-01-02 15:04:05 -07:00")
+		if u.Status == "refused" { // its rows: flexemp rejects --refusal N
+			fmt.Fprintf(tw, "拒收%d\t%s\t%s\t%s\t—\t\t%s\t—\t—\t%d处\t%s（%s）\n", u.RefusalID, city.ShortName, u.Kind.Title(), monthOrDash(u.Month),
+				received, u.Rejects, u.FileName, u.Reason)
+			continue
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%s\n", u.ID, city.ShortName, u.Kind.Title(), u.Month, u.Version, cur,
-			u.ReceivedAt.Format("2006-01-02 15:04:05 -07:00"), u.Rows, u.Accepted, u.Rejected, u.FileName)
+			received, u.Rows, u.Accepted, u.Rejected, u.FileName)
 	}
 	return tw.Flush()
 }
@@ -233,12 +239,13 @@ func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var d dbFlags
 	d.register(fs)
 	id := fs.Int64("upload", 0, "upload ID")
+	refusal := fs.Int64("refusal", 0, "refused file's ID (flexemp uploads --refused)")
 	out := fs.String("out", "", "FILE.xlsx or FILE.csv")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *id <= 0 {
-		return usagef("缺少 --upload")
+	if (*id <= 0) == (*refusal <= 0) {
+		return usagef("请给出 --upload（已入库的上传）或 --refusal（被拒收的文件）之一")
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	if ext != ".xlsx" && ext != ".csv" {
@@ -249,7 +256,12 @@ func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer db.Close()
-	rs, err := ingest.Rejects(ctx, db, *id)
+	var rs []flexemp.Reject
+	if *refusal > 0 {
+		_, rs, err = ingest.RefusalRejects(ctx, db, *refusal)
+	} else {
+		rs, err = ingest.Rejects(ctx, db, *id)
+	}
 	if err != nil {
 		return err
 	}
@@ -262,6 +274,13 @@ func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "%s: %d 条被拒记录\n", *out, len(rs))
 	return nil
+}
+
+func monthOrDash(m flexemp.Month) string {
+	if m.IsZero() {
+		return "—"
+	}
+	return m.String()
 }
 
 // writeRejectsCSV writes UTF-8 with a BOM so Excel reads the Chinese right.

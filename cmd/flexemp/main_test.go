@@ -134,6 +134,29 @@ func TestUploadsAndRejectsExport(t *testing.T) {
 	if code, _, _ := runCmd(t, "rejects", "--db", db, "--upload", "99", "--out", csvPath); code != 1 {
 		t.Errorf("unknown upload: exit %d", code)
 	}
+
+	// The same rows refused (the default 5% limit) keep the same rejects,
+	// listed under their refusal number.
+	again := filepath.Join(dir, "registrations_reasons_again.csv")
+	src, _ := os.ReadFile(filepath.Join(testdata, "registrations_reasons.csv"))
+	os.WriteFile(again, append(src, '\n'), 0o644)
+	code, _, errOut = runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", again)
+	if code != 1 || !strings.Contains(errOut, "flexemp rejects --refusal 1 ") {
+		t.Fatalf("refused: exit %d, hint: %s", code, errOut)
+	}
+	if code, out, _ := runCmd(t, "uploads", "--db", db); code != 0 || !strings.Contains(out, "拒收1") || !strings.Contains(out, "超过上限") {
+		t.Errorf("the refused attempt in the ledger: %q", out)
+	}
+	refusedPath := filepath.Join(dir, "refused.csv")
+	if code, _, e := runCmd(t, "rejects", "--db", db, "--refusal", "1", "--out", refusedPath); code != 0 {
+		t.Fatal(e)
+	}
+	if got, _ := os.ReadFile(refusedPath); !bytes.Equal(got, b) {
+		t.Errorf("the refused file's rejects differ from the accepted upload's:\n%s", got)
+	}
+	if code, _, _ := runCmd(t, "rejects", "--db", db, "--upload", "1", "--refusal", "1", "--out", refusedPath); code != 2 {
+		t.Errorf("--upload with --refusal: exit %d", code)
+	}
 }
 
 // The template has the contract's headers with notes, drop-downs on enum
