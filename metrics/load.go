@@ -199,6 +199,35 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, err
 	return pr, iv.Err()
 }
 
+// LatestWithData is the latest assessed period with accepted rows in its
+// months and some city ranked: early in a year the new year's assessment,
+// with nothing or next to nothing uploaded, does not replace last year's
+// ranking as the one shown. With no such period it is
+// the latest assessed; with none assessed, ErrNotAssessed.
+func LatestWithData(ctx context.Context, db *sql.DB) (flexemp.Period, error) {
+	ps, err := AssessedPeriods(ctx, db)
+	if err != nil {
+		return flexemp.Period{}, err
+	}
+	if len(ps) == 0 {
+		return flexemp.Period{}, ErrNotAssessed
+	}
+	for i := len(ps) - 1; i >= 0; i-- {
+		p := ps[i]
+		var data bool
+		if err := db.QueryRowContext(ctx, `SELECT
+			EXISTS (SELECT 1 FROM current_uploads WHERE month BETWEEN ?::DATE AND ?::DATE AND accepted > 0)
+			AND EXISTS (SELECT 1 FROM city_results WHERE period = ? AND ranked)`,
+			p.Start(), p.End(), p.String()).Scan(&data); err != nil {
+			return flexemp.Period{}, err
+		}
+		if data {
+			return p, nil
+		}
+	}
+	return ps[len(ps)-1], nil
+}
+
 // AssessedPeriods lists every period with a stored assessment in time
 // order: by end, and a year after the quarter that ends with it. The last
 // is the latest.

@@ -110,6 +110,8 @@ type cityView struct {
 	Limit        string
 	Uploads      []uploadRow
 	Scorecard    *scorecardView
+	Period       string   // the scorecard's, ?period= or the latest with data
+	Periods      []string // every assessed period, for the picker
 }
 
 type scorecardView struct {
@@ -133,39 +135,41 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.internal(w, r, err)
 		return
 	}
-	if v.Scorecard, err = s.scorecard(r.Context(), sess.principal.City); err != nil {
-		s.internal(w, r, err)
+	p, all, err := s.periodParam(r)
+	if err != nil {
+		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
 		return
+	}
+	if len(all) > 0 {
+		v.Period, v.Periods = p.String(), all
+		if v.Scorecard, err = s.scorecard(r.Context(), sess.principal.City, p); err != nil {
+			s.internal(w, r, err)
+			return
+		}
 	}
 	s.render(w, r, http.StatusOK, "city", v)
 }
 
-// latestPeriod is the assessed period that ends last, a year before its
-// fourth quarter.
-func (s *Server) latestPeriod(ctx context.Context) (flexemp.Period, []string, error) {
+// latestPeriod is the period shown when none is asked for: the latest
+// assessed one with ranked cities. all lists every assessed period.
+func (s *Server) latestPeriod(ctx context.Context) (latest flexemp.Period, all []string, err error) {
 	ps, err := metrics.AssessedPeriods(ctx, s.db)
 	if err != nil {
 		return flexemp.Period{}, nil, err
 	}
-	if len(ps) == 0 {
-		return flexemp.Period{}, nil, metrics.ErrNotAssessed
-	}
-	var names []string
 	for _, p := range ps {
-		names = append(names, p.String())
+		all = append(all, p.String())
 	}
-	return ps[len(ps)-1], names, nil
+	latest, err = metrics.LatestWithData(ctx, s.db)
+	return latest, all, err
 }
 
-func (s *Server) scorecard(ctx context.Context, city string) (*scorecardView, error) {
-	p, _, err := s.latestPeriod(ctx)
+// scorecard is a city's result for p; nil when p was never assessed.
+func (s *Server) scorecard(ctx context.Context, city string, p flexemp.Period) (*scorecardView, error) {
+	e, err := metrics.Explain(ctx, s.db, p, city)
 	if errors.Is(err, metrics.ErrNotAssessed) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	e, err := metrics.Explain(ctx, s.db, p, city)
 	if err != nil {
 		return nil, err
 	}

@@ -878,3 +878,29 @@ func TestRefusedFileRejectsDownload(t *testing.T) {
 		t.Error("the history does not offer the refused file's rejects")
 	}
 }
+
+// The city page has a period picker over the assessed periods; it shows
+// the one asked for, and says so when that period was never assessed.
+func TestCityPeriodPicker(t *testing.T) {
+	s := newSite(t, server.Options{})
+	s.sendCity("210100", "registrations", "2024-01")
+	for _, p := range []string{"2024Q1", "2024"} {
+		if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/"+p, s.reviewer)); code != 200 {
+			t.Fatalf("assess %s: %d %v", p, code, body)
+		}
+	}
+	city := s.login(s.city["210100"])
+	_, home := city.get("/")
+	if !strings.Contains(home, `id="period-picker"`) || !strings.Contains(home, `<option value="2024Q1">`) || !strings.Contains(home, `<option value="2024" selected>`) {
+		t.Errorf("home has no picker with 2024 chosen:\n%s", home)
+	}
+	if _, page := city.get("/?period=2024Q1"); !strings.Contains(page, `<option value="2024Q1" selected>`) || !strings.Contains(page, "2024年第1季度考核结果") {
+		t.Errorf("?period=2024Q1 does not show the quarter")
+	}
+	if _, page := city.get("/?period=2023"); !strings.Contains(page, "2023 尚未考核") {
+		t.Errorf("an unassessed period is not said to be")
+	}
+	if code, _ := city.get("/?period=2023Q7"); code != http.StatusUnprocessableEntity {
+		t.Errorf("a malformed period: %d", code)
+	}
+}
