@@ -98,3 +98,37 @@ func (s *Store) LookupToken(ctx context.Context, token string) (flexemp.Principa
 	p.City, p.Reviewer = city.String, reviewer.String
 	return p, true, nil
 }
+
+// TokenInfo is what is known of a token besides the token itself: never
+// the token, which is not kept.
+type TokenInfo struct {
+	ID       int64      `json:"id"`
+	Role     string     `json:"role"`
+	City     string     `json:"city,omitempty"`
+	Reviewer string     `json:"reviewer,omitempty"`
+	Created  time.Time  `json:"created_at"`
+	Revoked  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// ListTokens lists every token, live and revoked, oldest first.
+func (s *Store) ListTokens(ctx context.Context) ([]TokenInfo, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT token_id, role, coalesce(city_code, ''), coalesce(reviewer, ''), created_at, revoked_at
+		FROM tokens ORDER BY token_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TokenInfo
+	for rows.Next() {
+		var t TokenInfo
+		var revoked sql.NullTime
+		if err := rows.Scan(&t.ID, &t.Role, &t.City, &t.Reviewer, &t.Created, &revoked); err != nil {
+			return nil, err
+		}
+		if revoked.Valid {
+			t.Revoked = &revoked.Time
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

@@ -85,7 +85,7 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	db.Close()
+	release(ctx, db)
 	out := pr.Ranking()
 	switch *format {
 	case "json":
@@ -155,7 +155,7 @@ func (d *dbFlags) openAssessed(ctx context.Context, p flexemp.Period) (*sql.DB, 
 		err = fmt.Errorf("%s 尚未考核：请先运行 flexemp assess --period %s", p, p)
 	}
 	if err != nil {
-		db.Close()
+		release(ctx, db)
 		return nil, nil, err
 	}
 	return db, pr, nil

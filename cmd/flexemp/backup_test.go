@@ -15,34 +15,14 @@ import (
 // ranks exactly as the original. A restore never overwrites a database, and
 // a backup never goes into a folder that holds something.
 func TestBackupAndRestore(t *testing.T) {
-	demo := sharedDemo(t)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "flexemp.db")
-	// A copy of the demo's database and key, so serve can hold it here.
-	for _, f := range []string{"flexemp.db", "flexemp.db.key"} {
-		b, err := os.ReadFile(filepath.Join(demo, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dir, f), b, 0o600)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	var out, errs lockedBuffer
-	served := make(chan error, 1)
-	config := filepath.Join(dir, "flexemp.toml")
-	os.WriteFile(config, []byte("[schedules]\noff = true\n"), 0o644)
-	go func() {
-		served <- runServe(ctx, []string{"--config", config, "--db", db, "--listen", "127.0.0.1:0"}, &out, &errs)
-	}()
-	for deadline := time.Now().Add(20 * time.Second); !regexp.MustCompile(`http://`).MatchString(out.String()) && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-	}
+	dir, db := demoCopy(t)
+	_, stop := serving(t, dir, db)
 	if st, err := os.Stat(db + ".admin.sock"); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("admin socket: %v", err)
 	}
 	backup := filepath.Join(dir, "backup")
 	code, msg, e := runCmd(t, "backup", "--db", db, "--out", backup)
-	stop()
-	if err := <-served; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if code != 0 || !strings.Contains(msg, "已备份") {
@@ -83,4 +63,53 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// demoCopy copies the shared demo's database and key into a new folder, for
+// a test that changes them or that serve holds.
+func demoCopy(t *testing.T) (dir, db string) {
+	t.Helper()
+	demo := sharedDemo(t)
+	dir = t.TempDir()
+	for _, f := range []string{"flexemp.db", "flexemp.db.key"} {
+		b, err := os.ReadFile(filepath.Join(demo, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o600)
+	}
+	return dir, filepath.Join(dir, "flexemp.db")
+}
+
+// serving runs serve over db, with the scheduler off, until stop; it
+// returns the server's address and stop, which returns serve's error.
+func serving(t *testing.T, dir, db string) (addr string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs lockedBuffer
+	served := make(chan error, 1)
+	config := filepath.Join(dir, "flexemp.toml")
+	os.WriteFile(config, []byte("[schedules]\noff = true\n"), 0o644)
+	go func() {
+		served <- runServe(ctx, []string{"--config", config, "--db", db, "--listen", "127.0.0.1:0"}, &out, &errs)
+	}()
+	started := regexp.MustCompile(`http://\S+`)
+	for deadline := time.Now().Add(20 * time.Second); !started.MatchString(out.String()) && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	}
+	addr = started.FindString(out.String())
+	if addr == "" {
+		cancel()
+		t.Fatalf("serve did not start: %s", errs.String())
+	}
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-served
+	}
+	t.Cleanup(func() { stop() })
+	return addr, stop
 }

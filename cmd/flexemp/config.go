@@ -63,7 +63,13 @@ func (c Config) assessOptions() (metrics.AssessOptions, error) {
 // open opens (creating and migrating) the configured database with its
 // DuckDB settings.
 func (c Config) open(ctx context.Context) (*sql.DB, error) {
-	return transform.Open(ctx, c.DB, c.DuckDB)
+	db, err := transform.Open(ctx, c.DB, c.DuckDB)
+	if err != nil && strings.Contains(err.Error(), "Could not set lock on file") {
+		// Another process holds the file: DuckDB's words, in the user's.
+		return nil, flexemp.Errorf(flexemp.ECONFLICT, "数据库 %s 正由另一个进程（如 flexemp serve）使用。"+
+			"服务运行时，token、uploads、jobs、rank、run-job 与 backup 经由服务执行；上传请用网页、接口或收件目录，其他命令请先停止服务", c.DB)
+	}
+	return db, err
 }
 
 // openExisting opens the configured database, refusing one that does not

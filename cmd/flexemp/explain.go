@@ -33,7 +33,7 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer release(ctx, db)
 	e, err := metrics.Explain(ctx, db, p, city.Code)
 	if err != nil {
 		return err

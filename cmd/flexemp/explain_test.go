@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -46,6 +48,16 @@ func sharedDemo(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	// The test binary as flexemp itself, for a test that needs a second
+	// process (serve holding the database's file lock).
+	if args := os.Getenv("FLEXEMP_TEST_MAIN"); args != "" {
+		var a []string
+		json.Unmarshal([]byte(args), &a)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, a, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	code := m.Run()
 	if demoOnce.dir != "" {
 		os.RemoveAll(demoOnce.dir)

@@ -47,6 +47,9 @@ func (d *dbFlags) open(ctx context.Context) (Config, *sql.DB, error) {
 	if err != nil {
 		return cfg, nil, err
 	}
+	if svc := heldService(ctx); svc != nil { // inside serve: its database
+		return cfg, svc.store.DB(), nil
+	}
 	db, err := cfg.openExisting(ctx)
 	return cfg, db, err
 }
@@ -202,7 +205,7 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer release(ctx, db)
 	ups, _, err := ingest.FindUploads(ctx, db, flexemp.UploadFilter{City: code, Refused: true})
 	if err != nil {
 		return err
@@ -255,7 +258,7 @@ func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer release(ctx, db)
 	var rs []flexemp.Reject
 	if *refusal > 0 {
 		_, rs, err = ingest.RefusalRejects(ctx, db, *refusal)

@@ -30,7 +30,7 @@ func runIntegrity(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer release(ctx, db)
 	found, err := metrics.Integrity(ctx, db, p, "")
 	if err != nil {
 		return err

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/liaoning-hrss/flexemp/metrics"
@@ -14,16 +12,7 @@ import (
 // 数据不足. The period shown by default stays the latest one with ranked
 // cities; the new year is only listed.
 func TestLatestPeriodWithData(t *testing.T) {
-	demo := sharedDemo(t)
-	dir := t.TempDir()
-	for _, f := range []string{"flexemp.db", "flexemp.db.key"} {
-		b, err := os.ReadFile(filepath.Join(demo, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dir, f), b, 0o600)
-	}
-	db := filepath.Join(dir, "flexemp.db")
+	_, db := demoCopy(t)
 	ctx := context.Background()
 	latest := func() string {
 		sqlDB, err := transform.Open(ctx, db)

@@ -86,6 +86,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
+	if viaServe[args[0]] {
+		if code, ok := forward(ctx, args, stdout, stderr); ok {
+			return code
+		}
+	}
 	err := cmd.run(ctx, args[1:], stdout, stderr)
 	var ue usageError
 	var ee exitError

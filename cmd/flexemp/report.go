@@ -29,7 +29,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer release(ctx, db)
 	data, err := reports.Load(ctx, db, p, time.Now())
 	if err != nil {
 		return err

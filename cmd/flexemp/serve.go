@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"text/tabwriter"
 	"time"
 
+	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -54,7 +56,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// Jobs end (or roll back) before the database closes.
 		defer svc.sched.Wait()
 	}
-	adminServer := &http.Server{Handler: server.AdminHandler(svc.store), ReadHeaderTimeout: 10 * time.Second}
+	adminServer := &http.Server{Handler: adminHandler(svc), ReadHeaderTimeout: 10 * time.Second}
 	go adminServer.Serve(admin)
 	defer func() {
 		adminServer.Close()
@@ -115,8 +117,11 @@ func listenAdmin(db string) (net.Listener, error) {
 }
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "revoke") {
-		return usagef("用法：token add|revoke|list --db DB (--city 代码或名称 | --reviewer 姓名)")
+	if len(args) == 0 || (args[0] != "add" && args[0] != "revoke" && args[0] != "list") {
+		return usagef("用法：token add|revoke --db DB (--city 代码或名称 | --reviewer 姓名)；token list --db DB")
+	}
+	if args[0] == "list" {
+		return runTokenList(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlags("token "+args[0], stderr)
 	var d dbFlags
@@ -137,16 +142,11 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		code = c.Code
 	}
-	cfg, err := d.load()
+	st, done, err := d.tokenStore(ctx)
 	if err != nil {
 		return err
 	}
-	db, err := cfg.open(ctx) // the first token may come before the first upload
-	if err != nil {
-		return err
-	}
-	st := store.New(db, nil, metrics.AssessOptions{})
-	defer st.Close()
+	defer done()
 	if args[0] == "add" {
 		token, err := st.AddToken(ctx, code, *reviewer, time.Now())
 		if err != nil {
@@ -165,4 +165,70 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return exitError(1)
 	}
 	return nil
+}
+
+// tokenStore is the store tokens are written through: the serve process's
+// when the command runs inside it, else one over the configured database,
+// made if need be (the first token may come before the first upload).
+func (d *dbFlags) tokenStore(ctx context.Context) (*store.Store, func(), error) {
+	if svc := heldService(ctx); svc != nil {
+		return svc.store, func() {}, nil
+	}
+	cfg, err := d.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := cfg.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	st := store.New(db, nil, metrics.AssessOptions{})
+	return st, func() { st.Close() }, nil
+}
+
+// runTokenList lists the tokens: who each is for, when made and revoked;
+// never a token, which is not kept.
+func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("token list", stderr)
+	var d dbFlags
+	d.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := d.load()
+	if err != nil {
+		return err
+	}
+	if heldService(ctx) == nil {
+		if _, err := os.Stat(cfg.DB); err != nil {
+			return flexemp.Errorf(flexemp.ENOTFOUND, "数据库 %s 不存在", cfg.DB)
+		}
+	}
+	st, done, err := d.tokenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	ts, err := st.ListTokens(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "编号\t角色\t城市或审核人员\t创建时间\t状态")
+	const layout = "2006-01-02 15:04"
+	for _, t := range ts {
+		role, who := "城市", t.Reviewer
+		if t.Role == flexemp.RoleCity {
+			c, _ := flexemp.CityByCode(t.City)
+			who = c.Name
+		} else {
+			role = "审核"
+		}
+		state := "有效"
+		if t.Revoked != nil {
+			state = "已吊销 " + t.Revoked.In(flexemp.Shanghai).Format(layout)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, role, who, t.Created.In(flexemp.Shanghai).Format(layout), state)
+	}
+	return tw.Flush()
 }

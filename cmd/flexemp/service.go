@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -69,7 +70,7 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer release(ctx, db)
 	runs, err := schedules.Runs(ctx, db, *limit)
 	if err != nil {
 		return err
@@ -107,24 +108,28 @@ func runRunJob(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() != 1 {
 		return usagef("用法：run-job 任务名（%s）", strings.Join(schedules.JobNames, "、"))
 	}
-	cfg, err := d.load()
-	if err != nil {
-		return err
-	}
-	svc, err := newService(ctx, cfg, time.Now, slog.New(slog.NewTextHandler(stderr, nil)))
-	if err != nil {
-		return err
-	}
-	defer svc.store.Close()
-	name := fs.Arg(0)
+	var p *flexemp.Period
 	if *period != "" {
-		p, err := periodFlag(*period)
+		pp, err := periodFlag(*period)
 		if err != nil {
 			return err
 		}
-		svc.env.ReportPeriod = &p
+		p = &pp
 	}
-	svc.env.Resend = *resend
+	svc := heldService(ctx) // inside serve: its scheduler, so the run is recorded once and never overlaps
+	if svc == nil {
+		cfg, err := d.load()
+		if err != nil {
+			return err
+		}
+		if svc, err = newService(ctx, cfg, time.Now, slog.New(slog.NewTextHandler(stderr, nil))); err != nil {
+			return err
+		}
+		defer svc.store.Close()
+	}
+	name := fs.Arg(0)
+	svc.env.ReportPeriod, svc.env.Resend = p, *resend
+	defer func() { svc.env.ReportPeriod, svc.env.Resend = nil, false }()
 	if err := svc.sched.Trigger(name); err != nil {
 		return usagef("%v", err)
 	}
