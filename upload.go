@@ -92,7 +92,9 @@ type UploadFilter struct {
 	City          string
 	Kind          Kind
 	Month         Month
-	Refused       bool // the refused attempts too, beside the accepted versions
+	Refused       bool   // the refused attempts too, beside the accepted versions
+	Status        string // "": all; current, accepted or refused
+	Search        string // a part of the file name, any case
 	Offset, Limit int
 }
 

@@ -31,15 +31,16 @@ func FindUploads(ctx context.Context, db *sql.DB, f flexemp.UploadFilter) ([]fle
 	}
 	all := `
 		SELECT u.upload_id, u.city_code, u.kind, u.month, u.version, u.sha256, u.file_name, u.format, u.uploader,
-		       u.received_at, u.received_zone, u.rows, u.accepted, u.rejected, c.upload_id IS NOT NULL, 'accepted' AS status, '' AS reason,
+		       u.received_at, u.received_zone, u.rows, u.accepted, u.rejected, c.upload_id IS NOT NULL AS is_current, 'accepted' AS status, '' AS reason,
 		       0 AS refusal_id, 0 AS refused_rejects
 		FROM uploads u LEFT JOIN current_uploads c USING (upload_id) ` + refused
-	where := `(? = '' OR city_code = ?) AND (? = '' OR kind = ?) AND (?::DATE IS NULL OR month = ?::DATE)`
+	where := `(? = '' OR city_code = ?) AND (? = '' OR kind = ?) AND (?::DATE IS NULL OR month = ?::DATE)
+		AND (? = '' OR status = ? OR (? = 'current' AND is_current)) AND (? = '' OR contains(lower(file_name), lower(?)))`
 	var month any
 	if !f.Month.IsZero() {
 		month = f.Month.First()
 	}
-	args := []any{f.City, f.City, string(f.Kind), string(f.Kind), month, month}
+	args := []any{f.City, f.City, string(f.Kind), string(f.Kind), month, month, f.Status, f.Status, f.Status, f.Search, f.Search}
 	var total int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (`+all+`) WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err

@@ -226,15 +226,28 @@ type uploadsView struct {
 	cityView
 	Cities                  []labelled
 	City, Kind, Month       string
+	Status, Search          string
+	Statuses                []labelled
 	Page, Pages, Total      int
 	PrevHref, NextHref, Now string
 }
 
-// GET /uploads?city=&kind=&month=&page=: the ledger a page at a time,
-// filtered by city (reviewers), kind and month.
+var uploadStatuses = []labelled{{Value: "current", Label: "当前版本"}, {Value: "accepted", Label: "已入库"}, {Value: "refused", Label: "拒收"}}
+
+// GET /uploads?city=&kind=&month=&status=&q=&page=: the ledger a page at a
+// time, filtered by city (reviewers), kind, month and status, searched by
+// file name.
 func (s *Server) uploadsPage(w http.ResponseWriter, r *http.Request, sess *session) {
-	v := uploadsView{cityView: cityView{view: s.viewFor(sess, "上传记录")}, City: r.FormValue("city"), Kind: r.FormValue("kind"), Month: r.FormValue("month")}
-	f := flexemp.UploadFilter{Limit: uploadsPerPage}
+	v := uploadsView{cityView: cityView{view: s.viewFor(sess, "上传记录")}, City: r.FormValue("city"), Kind: r.FormValue("kind"), Month: r.FormValue("month"),
+		Status: r.FormValue("status"), Search: strings.TrimSpace(r.FormValue("q")), Statuses: uploadStatuses}
+	f := flexemp.UploadFilter{Limit: uploadsPerPage, Search: v.Search}
+	switch v.Status {
+	case "", "current", "accepted", "refused":
+		f.Status = v.Status
+	default:
+		s.pageError(w, r, sess, http.StatusBadRequest, "状态应为 current、accepted 或 refused")
+		return
+	}
 	if v.City != "" {
 		c, ok := flexemp.ResolveCity(v.City)
 		if !ok {
@@ -268,7 +281,7 @@ func (s *Server) uploadsPage(w http.ResponseWriter, r *http.Request, sess *sessi
 		return
 	}
 	v.Pages = max(1, (v.Total+uploadsPerPage-1)/uploadsPerPage)
-	q := url.Values{"city": {v.City}, "kind": {v.Kind}, "month": {v.Month}}
+	q := url.Values{"city": {v.City}, "kind": {v.Kind}, "month": {v.Month}, "status": {v.Status}, "q": {v.Search}}
 	if v.Page > 1 {
 		q.Set("page", strconv.Itoa(v.Page-1))
 		v.PrevHref = "/uploads?" + q.Encode()

@@ -802,6 +802,22 @@ func TestUploadsFilterAndTemplates(t *testing.T) {
 	if _, page := s.login(s.city["210200"]).get("/uploads"); !strings.Contains(page, "拒收") || !strings.Contains(page, "wrong.csv") {
 		t.Error("the history page does not show the refused attempt")
 	}
+	// By status, and by a part of the file name in any case.
+	for q, want := range map[string]string{
+		"?status=refused":                 "共 1 条",
+		"?status=accepted":                "共 3 条",
+		"?status=current&kind=subsidies":  "共 1 条",
+		"?q=WRONG":                        "共 1 条",
+		"?q=WRONG&status=accepted":        "共 0 条",
+		"?q=" + url.QueryEscape("不存在的文件"): "共 0 条",
+	} {
+		if code, page := b.get("/uploads" + q); code != 200 || !strings.Contains(page, want) {
+			t.Errorf("%q: %d, want %s", q, code, want)
+		}
+	}
+	if code, _ := b.get("/uploads?status=bogus"); code != http.StatusBadRequest {
+		t.Errorf("an unknown status: %d", code)
+	}
 	city := s.login(s.city["210100"])
 	if _, home := city.get("/"); !strings.Contains(home, `href="/templates/services.xlsx?month=`) {
 		t.Error("the city page offers no template download")
