@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,8 +47,17 @@ func TestPagesInBrowser(t *testing.T) {
 		}
 	}
 	login(s.city["210400"])
+	// The form sends the file with a progress bar: what it says is kept as
+	// it changes (the page's window outlives the result replacing it).
+	watch := `window.said = []; new MutationObserver(() => window.said.push(document.getElementById("upload-percent").textContent))
+		.observe(document.getElementById("upload-percent"), {childList: true, characterData: true, subtree: true}); true`
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#upload-form"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](watch)); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(ctx,
-		chromedp.WaitVisible(chromedp.CSS("#upload-form")),
 		chromedp.SetValue(chromedp.CSS("#kind"), "registrations"),
 		chromedp.SetValue(chromedp.CSS("#month"), "2024-01"),
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{filepath.Join(s.data, f.Path)}),
@@ -62,6 +72,11 @@ func TestPagesInBrowser(t *testing.T) {
 	}
 	if !strings.Contains(status, "已入库") {
 		t.Fatalf("upload result: %q", status)
+	}
+	said, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.said || []`))
+	if err != nil || !slices.ContainsFunc(said, func(s string) bool { return strings.HasPrefix(s, "已上传 ") && strings.HasSuffix(s, "%") }) ||
+		!slices.Contains(said, "上传完成，正在校验入库，请稍候…") {
+		t.Errorf("the progress the form showed: %q %v", said, err)
 	}
 	if n := s.count(`SELECT count(*) FROM uploads WHERE city_code = '210400' AND uploader = 'city:210400'`); n != 1 {
 		t.Errorf("%d uploads recorded for 抚顺", n)
