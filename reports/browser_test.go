@@ -6,12 +6,15 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -145,5 +148,66 @@ func TestChartImages(t *testing.T) {
 		if b.Dx() < 700 || b.Dy() < 300 || ink < 500 {
 			t.Errorf("%s: %v, %d inked samples", c.ID, b, ink)
 		}
+	}
+}
+
+// The report prints to A4: the PDF has the province's pages and a page for
+// each city at least, and laid out for print the heat table keeps every
+// indicator within the page's width (a print used to drop I10–I16), charts
+// and table rows are not split, and each city starts a page.
+func TestReportPDF(t *testing.T) {
+	d := load(t, "2024Q2")
+	html := render(t, d)
+	pdf, err := reports.PDF(context.Background(), []byte(html))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := len(regexp.MustCompile(`/Type\s*/Page\b[^s]`).FindAll(pdf, -1))
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) || pages < 1+len(d.Result.Cities) {
+		t.Fatalf("PDF of %d bytes, %d pages, want at least %d", len(pdf), pages, 1+len(d.Result.Cities))
+	}
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.html")
+	os.WriteFile(path, []byte(html), 0o644)
+	ctx, cancel, err := reports.NewBrowser(context.Background(), filepath.Join(dir, "profile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(reports.PrintWidth, 1400), chromedp.Navigate("file://"+path)); err != nil {
+		t.Fatal(err)
+	}
+	type layout struct {
+		HeatRight, PageRight float64
+		HeatColumns          int
+		HalfBreak, RowBreak  string
+		CityBreak            []string
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[layout](`(() => {
+		const heat = document.getElementById("heat"), main = document.querySelector("main");
+		const style = (el, p) => el ? getComputedStyle(el).getPropertyValue(p) : "";
+		return {
+			heatRight: heat.getBoundingClientRect().right, pageRight: main.getBoundingClientRect().right,
+			heatColumns: heat.rows[0].cells.length,
+			halfBreak: style(document.querySelector(".row > .half"), "break-inside"),
+			rowBreak: style(heat.rows[1], "break-inside"),
+			cityBreak: [...document.querySelectorAll("section.city")].map(s => style(s, "break-before")),
+		};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HeatColumns != 2+len(d.Result.Cities[0].Indicators) || got.HeatRight > got.PageRight+0.5 {
+		t.Errorf("the heat table's %d columns end at %.0f px, past the page at %.0f px", got.HeatColumns, got.HeatRight, got.PageRight)
+	}
+	if got.HalfBreak != "avoid" || got.RowBreak != "avoid" {
+		t.Errorf("charts and rows may split across pages: %q %q", got.HalfBreak, got.RowBreak)
+	}
+	if len(got.CityBreak) != len(d.Result.Cities) || slices.ContainsFunc(got.CityBreak, func(s string) bool { return s != "page" }) {
+		t.Errorf("city pages start a sheet: %v", got.CityBreak)
 	}
 }

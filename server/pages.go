@@ -487,6 +487,16 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		err = reports.XLSX(&b, d)
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 		w.Header().Set("Content-Disposition", attachment(fmt.Sprintf("考核排名-%s.xlsx", p)))
+	case "pdf": // drawn by the headless browser from the same report
+		if err = reports.HTML(&b, d); err == nil {
+			var pdf []byte
+			if pdf, err = reports.PDF(r.Context(), b.Bytes()); err == nil {
+				b.Reset()
+				b.Write(pdf)
+			}
+		}
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", attachment(fmt.Sprintf("考核报告-%s.pdf", p)))
 	default:
 		err = reports.HTML(&b, d)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -752,13 +752,17 @@ func TestReviewStaleAndDownloads(t *testing.T) {
 	for q, want := range map[string]string{
 		"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 		"html": "text/html; charset=utf-8",
+		"pdf":  "application/pdf",
 	} {
 		resp, err := b.client.Get(s.ts.URL + "/reports/2024Q1?download=" + q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.Copy(io.Discard, resp.Body)
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if q == "pdf" && !bytes.HasPrefix(body, []byte("%PDF-")) {
+			t.Errorf("the PDF download is not a PDF: %.40q", body)
+		}
 		cd := resp.Header.Get("Content-Disposition")
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != want || !strings.Contains(cd, "filename*=UTF-8''") || !strings.Contains(cd, url.PathEscape("2024Q1")) {
 			t.Errorf("%s: %d %q %q", q, resp.StatusCode, resp.Header.Get("Content-Type"), cd)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -88,10 +89,14 @@ func TestIntegrityFindsThePlanted(t *testing.T) {
 			t.Errorf("integrity --period 2025 does not say %q:\n%s", w, table)
 		}
 	}
-	// The report of 2025 shows them, and its workbook has them.
+	// The report of 2025 shows them, and its workbook has them; --pdf
+	// prints it too.
 	out := t.TempDir()
-	if code, _, e := runCmd(t, "report", "--db", db, "--period", "2025", "--out", out); code != 0 {
+	if code, _, e := runCmd(t, "report", "--db", db, "--period", "2025", "--out", out, "--pdf"); code != 0 {
 		t.Fatal(e)
+	}
+	if pdf, _ := os.ReadFile(filepath.Join(out, "report.pdf")); !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Error("report --pdf wrote no PDF")
 	}
 	html, _ := os.ReadFile(filepath.Join(out, "report.html"))
 	for _, w := range []string{"数据核查", "K7 截止后修改数据", "营口市 · K7", "辽阳市 · K5"} {

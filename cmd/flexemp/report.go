@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp/reports"
@@ -15,6 +17,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	d.register(fs)
 	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
 	out := fs.String("out", "", "folder for report.html and ranking.xlsx")
+	pdf := fs.Bool("pdf", false, "also report.pdf: A4, printed by headless chromium")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -39,5 +42,20 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprintf(stdout, "%s\n%s\n", w.Report, w.Ranking)
+	if *pdf {
+		html, err := os.ReadFile(w.Report)
+		if err != nil {
+			return err
+		}
+		b, err := reports.PDF(ctx, html)
+		if err != nil {
+			return fmt.Errorf("打印 PDF 失败（需要 chromium）：%w", err)
+		}
+		path := filepath.Join(filepath.Dir(w.Report), "report.pdf")
+		if err := writeFile(path, func(f io.Writer) error { _, err := f.Write(b); return err }); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, path)
+	}
 	return nil
 }
