@@ -16,12 +16,12 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/transform"
 	"github.com/liaoning-hrss/flexemp/walkthrough"
@@ -116,7 +116,7 @@ func ingestSuite(ctx context.Context, self, dir, rowsFlag string, xlsxRows int, 
 	if err := os.WriteFile(config, []byte(fmt.Sprintf("[duckdb]\nmemory_limit = %q\n", memLimit)), 0o644); err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := columns.NewWriter(stdout)
 	fmt.Fprintln(tw, "file\trows\tMiB\tingest s\trows/s\tpeak RSS MiB\tread_csv s\tingest/read_csv")
 	for _, j := range jobs {
 		path := filepath.Join(dir, j.name)
@@ -200,7 +200,7 @@ func assessSuite(ctx context.Context, self, dir string, scale float64, runs int,
 		+ (SELECT count(*) FROM trainings) + (SELECT count(*) FROM services)`).Scan(&rows); err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := columns.NewWriter(stdout)
 	fmt.Fprintf(tw, "assess %s, scale %g: %d rows stored\n", p, scale, rows)
 	fmt.Fprintln(tw, "run\tcommand s\tpeak RSS MiB\ttransform s\tindex s\tsensitivity s (1000 draws)\tstore s")
 	for i := range runs {

@@ -14,11 +14,11 @@ import (
 	"regexp"
 	"sort"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/gen"
+	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/store"
 	"github.com/liaoning-hrss/flexemp/transform"
@@ -151,7 +151,7 @@ func serveSuite(ctx context.Context, self, dir string, rows, workers int, stdout
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	pct := func(p int) time.Duration { return latencies[(len(latencies)-1)*p/100] }
 	st, _ := os.Stat(jobs[0].path)
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := columns.NewWriter(stdout)
 	fmt.Fprintln(tw, "uploads\tworkers\trows each\tKiB each\twall s\tuploads/s\trows/s\tp50 ms\tp95 ms\tmax ms")
 	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%.1f\t%.1f\t%.0f\t%d\t%d\t%d\n", len(latencies), workers, rows, st.Size()>>10, wall.Seconds(),
 		float64(len(latencies))/wall.Seconds(), float64(len(latencies)*rows)/wall.Seconds(),

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/metrics"
 )
 
@@ -38,7 +38,7 @@ func WriteExplanation(w io.Writer, e *metrics.Explanation) error {
 		leader = e.Leader.Name
 	}
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := columns.NewWriter(w)
 	fmt.Fprintf(tw, "指标\t名称\t分子\t分母\t原值\t缩尾后\t标准化\t贡献\t与%s差距\t较上期\n", leader)
 	for _, ind := range c.Indicators {
 		value := Fixed(ind.Value, 4)
@@ -55,7 +55,7 @@ func WriteExplanation(w io.Writer, e *metrics.Explanation) error {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, BreachSummary(e.Breaches))
 	if len(e.Breaches) > 0 {
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		tw = columns.NewWriter(w)
 		fmt.Fprintln(tw, "上传\t行\t补贴类型\t发放日期\t人员类别\t规则\t限额\t实际")
 		for _, b := range e.Breaches {
 			paid := ""

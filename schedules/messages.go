@@ -7,11 +7,11 @@ import (
 	"html/template"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/reports"
 )
 
@@ -103,7 +103,7 @@ func (e *Env) render(v mailView) (html, text string) {
 	mailTmpl.Execute(&h, v)
 	var t strings.Builder
 	fmt.Fprintf(&t, "%s\n\n%s\n\n", v.Title, v.Lead)
-	tw := tabwriter.NewWriter(&t, 0, 4, 2, ' ', 0)
+	tw := columns.NewWriter(&t)
 	if len(v.Table) > 0 {
 		fmt.Fprintln(tw, strings.Join(v.Head, "\t"))
 		for _, row := range v.Table {

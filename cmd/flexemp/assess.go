@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
 )
@@ -114,7 +114,7 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		w.Flush()
 		return w.Error()
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := columns.NewWriter(stdout)
 	fmt.Fprintf(tw, "%s 排名\n名次\t城市\t指数\t90%%区间\t等次\t优先\n", p)
 	for _, c := range out.Cities {
 		band, prio := "", ""

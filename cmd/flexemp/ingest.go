@@ -10,11 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -217,7 +217,7 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return writeJSON(stdout, out)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := columns.NewWriter(stdout)
 	fmt.Fprintln(tw, "编号\t城市\t类型\t月份\t版本\t当前\t接收时间\t行数\t接受\t拒绝\t文件")
 	for _, u := range ups {
 		city, _ := flexemp.CityByCode(u.City)

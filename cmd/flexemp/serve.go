@@ -9,10 +9,10 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"text/tabwriter"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -213,7 +213,7 @@ func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := columns.NewWriter(stdout)
 	fmt.Fprintln(tw, "编号\t角色\t城市或审核人员\t创建时间\t状态")
 	const layout = "2006-01-02 15:04"
 	for _, t := range ts {
