@@ -42,12 +42,14 @@ func (w *Writer) Flush() error {
 	}
 	var b strings.Builder
 	for i, cells := range rows {
+		var line strings.Builder
 		for c, cell := range cells {
-			b.WriteString(cell)
+			line.WriteString(cell)
 			if c < len(cells)-1 {
-				b.WriteString(strings.Repeat(" ", widths[c]-uniseg.StringWidth(cell)+2))
+				line.WriteString(strings.Repeat(" ", widths[c]-uniseg.StringWidth(cell)+2))
 			}
 		}
+		b.WriteString(strings.TrimRight(line.String(), " ")) // no padding after an empty last cell
 		if strings.HasSuffix(lines[i], "\n") {
 			b.WriteByte('\n')
 		}
