@@ -102,7 +102,10 @@ func XLSX(w io.Writer, d *Data) error {
 		if err := f.AutoFilter(sheet, fmt.Sprintf("A1:%s%d", last, max(1, len(rows))+1), nil); err != nil {
 			return err
 		}
-		return f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, XSplit: 2, TopLeftCell: "C2", ActivePane: "bottomRight"})
+		if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, XSplit: 2, TopLeftCell: "C2", ActivePane: "bottomRight"}); err != nil {
+			return err
+		}
+		return printSetup(f, sheet, fmt.Sprintf("辽宁省灵活就业政策落实考核 %s · %s", d.Period.Label(), sheet))
 	}
 
 	// 排名
@@ -230,4 +233,20 @@ func yesNo(b bool) string {
 		return "是"
 	}
 	return "否"
+}
+
+// printSetup makes a sheet print as reviewers file it: A4 landscape, all
+// columns on one page's width, the header row on every page, the title at
+// the top and the page number at the foot.
+func printSetup(f *excelize.File, sheet, title string) error {
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+		return err
+	}
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: ptr(9), Orientation: ptr("landscape"), FitToWidth: ptr(1), FitToHeight: ptr(0)}); err != nil {
+		return err
+	}
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", sheet), Scope: sheet}); err != nil {
+		return err
+	}
+	return f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddHeader: "&C" + title, OddFooter: "&C第 &P 页，共 &N 页"})
 }

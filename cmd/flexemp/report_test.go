@@ -46,6 +46,26 @@ func TestReportWorkbookMatchesRankJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	// Every sheet prints on A4 landscape, one page wide, its header row
+	// repeated, titled and numbered.
+	titles := map[string]string{}
+	for _, n := range f.GetDefinedName() {
+		if n.Name == "_xlnm.Print_Titles" {
+			titles[n.Scope] = n.RefersTo
+		}
+	}
+	for _, sheet := range f.GetSheetList() {
+		l, err := f.GetPageLayout(sheet)
+		hf, _ := f.GetHeaderFooter(sheet)
+		props, _ := f.GetSheetProps(sheet)
+		if err != nil || *l.Size != 9 || *l.Orientation != "landscape" || *l.FitToWidth != 1 || *l.FitToHeight != 0 ||
+			props.FitToPage == nil || !*props.FitToPage {
+			t.Errorf("%s prints as %+v (fit %v): %v", sheet, l, props.FitToPage, err)
+		}
+		if titles[sheet] != "'"+sheet+"'!$1:$1" || !strings.Contains(hf.OddHeader, "2024") || !strings.Contains(hf.OddFooter, "&P") {
+			t.Errorf("%s: print titles %q, header %q, footer %q", sheet, titles[sheet], hf.OddHeader, hf.OddFooter)
+		}
+	}
 	rows, err := f.GetRows("排名", excelize.Options{RawCellValue: true})
 	if err != nil {
 		t.Fatal(err)
