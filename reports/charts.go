@@ -87,9 +87,9 @@ func rankingChart(d *Data) Chart {
 	}
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(base("chart_ranking", "综合指数与名次（括号内为90%名次区间）", "480px"),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "指数", Max: 100}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "指数", Max: 100, NameLocation: "middle", NameGap: 26}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), Data: names}),
-		charts.WithGridOpts(opts.Grid{Left: "90", Right: "190"}),
+		charts.WithGridOpts(opts.Grid{Left: "90", Right: "190", Bottom: "50"}),
 		charts.WithEventListeners(cityLink()),
 	)...)
 	bar.AddSeries("综合指数", bars)
@@ -115,10 +115,10 @@ func bandChart(d *Data) Chart {
 	n := float64(len(cs))
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(base("chart_bands", "名次的90%区间（敏感性分析）", "480px"),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "名次", Min: 0, Max: n + 1, MinInterval: 1, MaxInterval: 1,
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "名次", NameLocation: "middle", NameGap: 26, Min: 0, Max: n + 1, MinInterval: 1, MaxInterval: 1,
 			AxisLabel: &opts.AxisLabel{Formatter: opts.FuncOpts(fmt.Sprintf(`function (v) { return v >= 1 && v <= %d ? v : ''; }`, len(cs)))}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), Data: names}),
-		charts.WithGridOpts(opts.Grid{Left: "90", Right: "30"}),
+		charts.WithGridOpts(opts.Grid{Left: "90", Right: "30", Bottom: "50"}),
 		charts.WithEventListeners(cityLink()),
 	)...)
 	bar.AddSeries("起点", gap, charts.WithBarChartOpts(opts.BarChart{Stack: "band"}))
@@ -202,11 +202,15 @@ func trendCharts(d *Data) (index, rank Chart) {
 		labels = append(labels, p.Period.Label())
 	}
 	li, lr := charts.NewLine(), charts.NewLine()
-	li.SetGlobalOptions(append(base("chart_trend_index", "综合指数走势", "420px"),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0", Type: "scroll"}),
+	// All 14 cities in the legend at once, on as many rows as it takes
+	// (a paged legend hid most of them), with room kept below the plot.
+	legend := []charts.GlobalOpts{
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "plain", Bottom: "0", Left: "center", Width: "94%", ItemWidth: 16, ItemHeight: 10}),
+		charts.WithGridOpts(opts.Grid{Left: "50", Right: "30", Bottom: "96"}),
+	}
+	li.SetGlobalOptions(append(append(base("chart_trend_index", "综合指数走势", "480px"), legend...),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "指数"}))...)
-	lr.SetGlobalOptions(append(base("chart_trend_rank", "名次走势", "420px"),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0", Type: "scroll"}),
+	lr.SetGlobalOptions(append(append(base("chart_trend_rank", "名次走势", "480px"), legend...),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "名次", Inverse: opts.Bool(true), Min: 1, Max: len(flexemp.Cities)}))...)
 	li.SetXAxis(labels)
 	lr.SetXAxis(labels)
