@@ -1,16 +1,24 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/server"
 )
@@ -121,5 +129,164 @@ func TestPagesInBrowser(t *testing.T) {
 	code, body := s.login(s.reviewer).get("/reports/2024Q1")
 	if code != http.StatusOK || !strings.Contains(body, "考核报告（2024年第1季度）") {
 		t.Errorf("report page: %d", code)
+	}
+}
+
+// The walk of the issue's "done means", in the browser: a city's file is
+// refused; the city downloads the full list of its bad rows from the result
+// page, removes those rows and uploads again, accepted. A reviewer then sees
+// the ranking is stale, reassesses, and downloads the report as a PDF.
+func TestWalkthroughInBrowser(t *testing.T) {
+	s := newSite(t, server.Options{})
+	for _, c := range []string{"210100", "210200"} {
+		s.sendCity(c, "registrations", "2024-01")
+	}
+	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer)); code != 200 {
+		t.Fatalf("assess: %d %v", code, body)
+	}
+	// A city's registrations as a UTF-8 CSV, with ten rows made bad: more
+	// than the 5% a file may lose, so it is refused whole.
+	var src gen.File
+	for _, c := range flexemp.Cities[2:] {
+		for _, m := range []string{"2024-01", "2024-02", "2024-03"} {
+			if f := s.files[c.Code]["registrations "+m]; src.Path == "" && f.Format == gen.FormatCSVUTF8 {
+				src = f
+			}
+		}
+	}
+	if src.Path == "" {
+		t.Fatal("the generated data has no UTF-8 CSV of registrations")
+	}
+	raw, err := os.ReadFile(filepath.Join(s.data, src.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	for i := 2; i < 12 && i < len(lines); i++ {
+		cells := strings.Split(lines[i], ",")
+		cells[1] = "999999" // 行政区划代码 of no city
+		lines[i] = strings.Join(cells, ",")
+	}
+	bad := filepath.Join(t.TempDir(), filepath.Base(src.Path))
+	os.WriteFile(bad, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+
+	ctx, cancel, err := reports.NewBrowser(context.Background(), filepath.Join(t.TempDir(), "profile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+	ctx, stop := context.WithTimeout(ctx, 90*time.Second)
+	defer stop()
+	login := func(token string) {
+		t.Helper()
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(s.ts.URL+"/login"),
+			chromedp.WaitVisible(chromedp.CSS("#token")),
+			chromedp.SendKeys(chromedp.CSS("#token"), token),
+			chromedp.Click(chromedp.CSS("#login")),
+			chromedp.WaitVisible(chromedp.CSS("header .who")),
+		); err != nil {
+			t.Fatal(err)
+		}
+	}
+	upload := func(path string) string {
+		t.Helper()
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(s.ts.URL+"/"),
+			chromedp.WaitVisible(chromedp.CSS("#upload-form")),
+			chromedp.SetValue(chromedp.CSS("#kind"), "registrations"),
+			chromedp.SetValue(chromedp.CSS("#month"), src.Month),
+			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{path}),
+			chromedp.Click(chromedp.CSS("#submit")),
+			chromedp.WaitVisible(chromedp.CSS("#status")),
+		); err != nil {
+			t.Fatal(err)
+		}
+		status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#status")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return status
+	}
+	// fetch gets a download as the page's session would, base64 in transit.
+	type download struct {
+		Status int
+		Type   string
+		Data   string
+	}
+	fetch := func(href string) []byte {
+		t.Helper()
+		d, err := chromedp.Run(ctx, chromedp.Evaluate[download](fmt.Sprintf(`(async () => {
+			const r = await fetch(%q); const b = new Uint8Array(await r.arrayBuffer());
+			let s = ""; for (const x of b) s += String.fromCharCode(x);
+			return {status: r.status, type: r.headers.get("content-type"), data: btoa(s)};
+		})()`, href), chromedp.EvalAwaitPromise))
+		if err != nil || d.Status != 200 {
+			t.Fatalf("%s: %d %v", href, d.Status, err)
+		}
+		b, _ := base64.StdEncoding.DecodeString(d.Data)
+		return b
+	}
+
+	login(s.city[src.City])
+	if status := upload(bad); !strings.Contains(status, "已拒收") {
+		t.Fatalf("the bad file: %q", status)
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("rejects").getAttribute("href")`))
+	if err != nil || !strings.HasPrefix(href, "/refusals/") {
+		t.Fatalf("no rejects download on the refused result: %q %v", href, err)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(fetch(href)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := x.GetRows("被拒行")
+	drop := map[int]bool{}
+	for _, r := range rows[1:] {
+		n, err := strconv.Atoi(r[0])
+		if err != nil {
+			t.Fatalf("行号 %q", r[0])
+		}
+		drop[n] = true
+	}
+	if len(drop) < 10 {
+		t.Fatalf("the workbook lists %d rows, the file has at least 10 bad", len(drop))
+	}
+	// The fix: the rows the workbook names (file rows, the header row 1) go.
+	var fixed []string
+	for i, l := range lines {
+		if !drop[i+1] {
+			fixed = append(fixed, l)
+		}
+	}
+	good := filepath.Join(t.TempDir(), filepath.Base(src.Path))
+	os.WriteFile(good, []byte(strings.Join(fixed, "\n")+"\n"), 0o644)
+	if status := upload(good); !strings.Contains(status, "已入库") {
+		t.Fatalf("the fixed file: %q", status)
+	}
+
+	// The reviewer: the ranking predates that upload; reassess; the PDF.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("header button")), chromedp.WaitVisible(chromedp.CSS("#token"))); err != nil {
+		t.Fatal(err)
+	}
+	login(s.reviewer)
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.ts.URL+"/review?period=2024Q1"), chromedp.WaitVisible(chromedp.CSS("#stale"))); err != nil {
+		t.Fatalf("no stale notice: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.confirm = () => true; true`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#assess")), chromedp.WaitVisible(chromedp.CSS("#assessed"))); err != nil {
+		t.Fatal(err)
+	}
+	if stale, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.getElementById("stale")`)); err != nil || stale {
+		t.Errorf("still stale after the reassessment: %v", err)
+	}
+	pdfHref, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("download-pdf").getAttribute("href")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pdf := fetch(pdfHref); !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Errorf("the PDF download is not a PDF: %.20q", pdf)
 	}
 }
