@@ -60,6 +60,10 @@ type Reject struct {
 	Value  string // the cell's value, IDs masked
 	Code   string // reason code
 	Reason string // reason in Chinese
+	// Line is the whole row, [header, value] per column as validated, IDs
+	// masked: on the first reject of each row, for the workbook that shows
+	// the row with its bad cells marked.
+	Line [][2]string
 }
 
 // Upload is one version of a city's extract of one kind and month.

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -441,7 +442,16 @@ func appendRejects(conn *sql.Conn, table string, id int64, rs []flexemp.Reject) 
 			return err
 		}
 		for _, r := range rs {
-			if err := a.AppendRow(id, int32(r.Row), r.Column, r.Value, r.Code, r.Reason); err != nil {
+			var line any
+			if r.Line != nil {
+				b, err := json.Marshal(r.Line)
+				if err != nil {
+					a.Close()
+					return err
+				}
+				line = string(b)
+			}
+			if err := a.AppendRow(id, int32(r.Row), r.Column, r.Value, r.Code, r.Reason, line); err != nil {
 				a.Close()
 				return err
 			}

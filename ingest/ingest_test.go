@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -114,9 +115,21 @@ func TestRejectReportsRowColumnMaskedValue(t *testing.T) {
 	g.RejectRatio = 1
 	res := ingestFixture(t, g, "registrations_reasons.csv", flexemp.Registrations)
 	r := res.Samples[0]
+	line := r.Line
+	r.Line = nil
 	want := flexemp.Reject{Row: 7, Column: "公民身份号码", Value: "2101**********1231", Code: flexemp.ReasonIDCheckDigit, Reason: flexemp.Reasons[flexemp.ReasonIDCheckDigit]}
-	if r != want {
+	if !reflect.DeepEqual(r, want) {
 		t.Errorf("got %+v\nwant %+v", r, want)
+	}
+	// The whole row rides on its first reject: every column as headed in
+	// the file, the ID masked as in the reject.
+	if len(line) < 8 || line[0] != [2]string{"公民身份号码", "2101**********1231"} {
+		t.Errorf("the row: %q", line)
+	}
+	for _, c := range line {
+		if idLike.MatchString(c[1]) {
+			t.Errorf("the row keeps a raw ID in %s: %q", c[0], c[1])
+		}
 	}
 }
 

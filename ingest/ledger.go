@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -202,7 +203,7 @@ func Rejects(ctx context.Context, db *sql.DB, uploadID int64) ([]flexemp.Reject,
 }
 
 func readRejects(ctx context.Context, db *sql.DB, from string, id int64) ([]flexemp.Reject, error) {
-	rows, err := db.QueryContext(ctx, `SELECT row_no, column_name, value, reason_code, reason
+	rows, err := db.QueryContext(ctx, `SELECT row_no, column_name, value, reason_code, reason, row_cells
 		FROM `+from+` ORDER BY row_no, column_name`, id)
 	if err != nil {
 		return nil, err
@@ -211,8 +212,14 @@ func readRejects(ctx context.Context, db *sql.DB, from string, id int64) ([]flex
 	var out []flexemp.Reject
 	for rows.Next() {
 		var r flexemp.Reject
-		if err := rows.Scan(&r.Row, &r.Column, &r.Value, &r.Code, &r.Reason); err != nil {
+		var line sql.NullString
+		if err := rows.Scan(&r.Row, &r.Column, &r.Value, &r.Code, &r.Reason, &line); err != nil {
 			return nil, err
+		}
+		if line.Valid {
+			if err := json.Unmarshal([]byte(line.String), &r.Line); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, r)
 	}

@@ -165,5 +165,96 @@ func WriteRejectsXLSX(w io.Writer, rs []flexemp.Reject) error {
 	if err := sw.Flush(); err != nil {
 		return err
 	}
+	if err := writeWholeRows(x, rs); err != nil {
+		return err
+	}
 	return x.Write(w)
+}
+
+// WholeRowsSheet shows each rejected row whole, its bad cells filled red,
+// with all the row's reasons at the end: the row as the city fixes it.
+const WholeRowsSheet = "整行"
+
+func writeWholeRows(x *excelize.File, rs []flexemp.Reject) error {
+	type row struct {
+		no      int
+		line    [][2]string
+		bad     map[string]bool
+		reasons []string
+	}
+	var rows []*row
+	for _, r := range rs {
+		if len(rows) == 0 || rows[len(rows)-1].no != r.Row {
+			rows = append(rows, &row{no: r.Row, bad: map[string]bool{}})
+		}
+		cur := rows[len(rows)-1]
+		if r.Line != nil {
+			cur.line = r.Line
+		}
+		cur.bad[r.Column] = true
+		cur.reasons = append(cur.reasons, r.Column+"："+r.Reason)
+	}
+	var headers []string
+	for _, r := range rows {
+		if r.line != nil {
+			for _, c := range r.line {
+				headers = append(headers, c[0])
+			}
+			break
+		}
+	}
+	if headers == nil { // rejects stored before rows were kept
+		return nil
+	}
+	if _, err := x.NewSheet(WholeRowsSheet); err != nil {
+		return err
+	}
+	red, err := x.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F4B6B6"}},
+		Font: &excelize.Font{Color: "9C0006", Bold: true}})
+	if err != nil {
+		return err
+	}
+	sw, err := x.NewStreamWriter(WholeRowsSheet)
+	if err != nil {
+		return err
+	}
+	if err := sw.SetColWidth(1, 1, 8); err != nil {
+		return err
+	}
+	if err := sw.SetColWidth(2, len(headers)+1, 16); err != nil {
+		return err
+	}
+	if err := sw.SetColWidth(len(headers)+2, len(headers)+2, 60); err != nil {
+		return err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, XSplit: 1, TopLeftCell: "B2", ActivePane: "bottomRight"}); err != nil {
+		return err
+	}
+	head := []any{RejectHeaders[0]}
+	for _, h := range headers {
+		head = append(head, h)
+	}
+	if err := sw.SetRow("A1", append(head, RejectHeaders[len(RejectHeaders)-1])); err != nil {
+		return err
+	}
+	n := 2
+	for _, r := range rows {
+		if r.line == nil {
+			continue
+		}
+		out := []any{r.no}
+		for _, c := range r.line {
+			cell := excelize.Cell{Value: c[1]} // as text, as it was
+			if r.bad[c[0]] {
+				cell.StyleID = red
+			}
+			out = append(out, cell)
+		}
+		out = append(out, strings.Join(r.reasons, "；"))
+		if err := sw.SetRow(fmt.Sprintf("A%d", n), out); err != nil {
+			return err
+		}
+		n++
+	}
+	return sw.Flush()
 }

@@ -128,6 +128,15 @@ func (v *validator) check(row int, cells []string) bool {
 		}
 	}
 	v.crossRules(row)
+	if len(v.rejects) > 0 {
+		line := make([][2]string, 0, len(v.cells))
+		for _, c := range v.cells {
+			if c.header != "" {
+				line = append(line, [2]string{c.header, maskValue(c.raw, c.isID)})
+			}
+		}
+		v.rejects[0].Line = line
+	}
 	return len(v.rejects) == 0
 }
 

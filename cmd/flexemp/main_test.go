@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -130,6 +131,37 @@ func TestUploadsAndRejectsExport(t *testing.T) {
 	rows, _ := x.GetRows("被拒行")
 	if len(rows) != 16 || strings.Join(rows[0], ",") != "行号,列,值,原因" || rows[1][2] != recs[1][2] || rows[15][3] != recs[15][3] {
 		t.Errorf("rejects.xlsx rows %d: %v", len(rows), rows[:2])
+	}
+	// The second sheet shows each bad row whole, its bad cells in red: one
+	// line per rejected row, the file's headers, the reasons at the end.
+	bad := map[string]map[string]bool{} // row → its bad columns, from the list
+	for _, r := range recs[1:] {
+		if bad[r[0]] == nil {
+			bad[r[0]] = map[string]bool{}
+		}
+		bad[r[0]][r[1]] = true
+	}
+	whole, err := x.GetRows("整行")
+	if err != nil || len(whole) != 1+len(bad) {
+		t.Fatalf("整行: %d rows for %d rejected rows: %v", len(whole), len(bad), err)
+	}
+	head := whole[0]
+	if head[0] != "行号" || head[1] != "公民身份号码" || head[len(head)-1] != "原因" {
+		t.Errorf("整行 headers %v", head)
+	}
+	for i, row := range whole[1:] {
+		for j := 1; j < len(head)-1; j++ {
+			name, _ := excelize.CoordinatesToCellName(j+1, i+2)
+			id, _ := x.GetCellStyle("整行", name)
+			style, _ := x.GetStyle(id)
+			red := style != nil && len(style.Fill.Color) > 0
+			if red != bad[row[0]][head[j]] {
+				t.Errorf("row %s, %s: marked %v, in the list %v", row[0], head[j], red, bad[row[0]][head[j]])
+			}
+		}
+		if regexp.MustCompile(`\d{17}[\dXx]`).MatchString(strings.Join(row, ",")) {
+			t.Errorf("row %s keeps a raw ID", row[0])
+		}
 	}
 	if code, _, _ := runCmd(t, "rejects", "--db", db, "--upload", "99", "--out", csvPath); code != 1 {
 		t.Errorf("unknown upload: exit %d", code)
