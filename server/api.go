@@ -43,19 +43,26 @@ func forbidden(w http.ResponseWriter) {
 	writeAPIError(w, http.StatusForbidden, "forbidden", "无权访问其他城市的数据")
 }
 
-// GET /api/v1/uploads?city=CODE: a city token sees its own city only.
+// GET /api/v1/uploads?city=&kind=&month=&status=&q=: the ledger with the
+// refused attempts, filtered as the uploads page is; a city token sees its
+// own city only.
 func (s *Server) apiUploads(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
-	city := r.URL.Query().Get("city")
+	f, err := uploadFilter(r)
+	if err != nil {
+		writeAPIError(w, http.StatusBadRequest, flexemp.EINVALID, err.Error())
+		return
+	}
 	if p.Role == flexemp.RoleCity {
-		if city == "" {
-			city = p.City
+		if f.City == "" {
+			f.City = p.City
 		}
-		if city != p.City {
+		if f.City != p.City {
 			forbidden(w)
 			return
 		}
 	}
-	ups, _, err := ingest.FindUploads(r.Context(), s.db, flexemp.UploadFilter{City: city, Refused: true})
+	f.Refused = true
+	ups, _, err := ingest.FindUploads(r.Context(), s.db, f)
 	if err != nil {
 		s.internal(w, r, err)
 		return

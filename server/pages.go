@@ -234,48 +234,58 @@ type uploadsView struct {
 
 var uploadStatuses = []labelled{{Value: "current", Label: "当前版本"}, {Value: "accepted", Label: "已入库"}, {Value: "refused", Label: "拒收"}}
 
+// uploadFilter reads the ledger filter a page or the API is asked for:
+// city (code or name), kind, month, status and q, a part of the file name.
+// Its error is the user's message.
+func uploadFilter(r *http.Request) (flexemp.UploadFilter, error) {
+	f := flexemp.UploadFilter{Status: r.FormValue("status"), Search: strings.TrimSpace(r.FormValue("q"))}
+	switch f.Status {
+	case "", "current", "accepted", "refused":
+	default:
+		return f, errors.New("状态应为 current、accepted 或 refused")
+	}
+	if city := r.FormValue("city"); city != "" {
+		c, ok := flexemp.ResolveCity(city)
+		if !ok {
+			return f, fmt.Errorf("%q 不是辽宁省的城市", city)
+		}
+		f.City = c.Code
+	}
+	if kind := r.FormValue("kind"); kind != "" {
+		k, ok := flexemp.ParseKind(kind)
+		if !ok {
+			return f, errors.New("数据类型应为 registrations、subsidies、trainings 或 services")
+		}
+		f.Kind = k
+	}
+	if month := r.FormValue("month"); month != "" {
+		m, err := flexemp.ParseMonth(month)
+		if err != nil {
+			return f, errors.New(flexemp.ErrorMessage(err))
+		}
+		f.Month = m
+	}
+	return f, nil
+}
+
 // GET /uploads?city=&kind=&month=&status=&q=&page=: the ledger a page at a
 // time, filtered by city (reviewers), kind, month and status, searched by
 // file name.
 func (s *Server) uploadsPage(w http.ResponseWriter, r *http.Request, sess *session) {
 	v := uploadsView{cityView: cityView{view: s.viewFor(sess, "上传记录")}, City: r.FormValue("city"), Kind: r.FormValue("kind"), Month: r.FormValue("month"),
 		Status: r.FormValue("status"), Search: strings.TrimSpace(r.FormValue("q")), Statuses: uploadStatuses}
-	f := flexemp.UploadFilter{Limit: uploadsPerPage, Search: v.Search}
-	switch v.Status {
-	case "", "current", "accepted", "refused":
-		f.Status = v.Status
-	default:
-		s.pageError(w, r, sess, http.StatusBadRequest, "状态应为 current、accepted 或 refused")
+	f, err := uploadFilter(r)
+	if err != nil {
+		s.pageError(w, r, sess, http.StatusBadRequest, err.Error())
 		return
 	}
-	if v.City != "" {
-		c, ok := flexemp.ResolveCity(v.City)
-		if !ok {
-			s.pageError(w, r, sess, http.StatusBadRequest, fmt.Sprintf("%q 不是辽宁省的城市", v.City))
-			return
-		}
-		f.City, v.City = c.Code, c.Code
-	}
-	if v.Kind != "" {
-		k, ok := flexemp.ParseKind(v.Kind)
-		if !ok {
-			s.pageError(w, r, sess, http.StatusBadRequest, "数据类型应为 registrations、subsidies、trainings 或 services")
-			return
-		}
-		f.Kind = k
-	}
-	if v.Month != "" {
-		m, err := flexemp.ParseMonth(v.Month)
-		if err != nil {
-			s.pageError(w, r, sess, http.StatusBadRequest, flexemp.ErrorMessage(err))
-			return
-		}
-		f.Month = m
+	f.Limit = uploadsPerPage
+	if f.City != "" {
+		v.City = f.City
 	}
 	v.Page, _ = strconv.Atoi(r.FormValue("page"))
 	v.Page = max(v.Page, 1)
 	f.Offset = (v.Page - 1) * uploadsPerPage
-	var err error
 	if v.Uploads, v.Total, err = s.findUploads(r.Context(), sess.principal, f); err != nil {
 		s.internal(w, r, err)
 		return

@@ -822,6 +822,16 @@ func TestUploadsFilterAndTemplates(t *testing.T) {
 	if code, _ := b.get("/uploads?status=bogus"); code != http.StatusBadRequest {
 		t.Errorf("an unknown status: %d", code)
 	}
+	// The API filters the same way.
+	if code, js := s.get(s.reviewer, "/api/v1/uploads?status=refused&q=WRONG"); code != 200 || strings.Count(js, `"file"`) != 1 || !strings.Contains(js, "wrong.csv") {
+		t.Errorf("API filter: %d %s", code, js)
+	}
+	if code, js := s.get(s.reviewer, "/api/v1/uploads?city="+url.QueryEscape("沈阳")+"&kind=subsidies"); code != 200 || strings.Count(js, `"file"`) != 1 {
+		t.Errorf("API filter by city name and kind: %d %s", code, js)
+	}
+	if code, _ := s.get(s.reviewer, "/api/v1/uploads?month=2024-13"); code != http.StatusBadRequest {
+		t.Errorf("API bad month: %d", code)
+	}
 	city := s.login(s.city["210100"])
 	if _, home := city.get("/"); !strings.Contains(home, `href="/templates/services.xlsx?month=`) {
 		t.Error("the city page offers no template download")
