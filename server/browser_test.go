@@ -30,30 +30,8 @@ func TestPagesInBrowser(t *testing.T) {
 	for _, c := range []string{"210100", "210200", "210300"} {
 		s.sendCity(c, "registrations", "2024-01")
 	}
-	ctx, cancel, err := reports.NewBrowser(context.Background(), filepath.Join(t.TempDir(), "profile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithTimeout(ctx, 60*time.Second)
-	defer stop()
-
+	ctx, login := s.browse(60 * time.Second)
 	f := s.files["210400"]["registrations 2024-01"]
-	login := func(token string) {
-		t.Helper()
-		if err := chromedp.Do(ctx,
-			chromedp.Navigate(s.ts.URL+"/login"),
-			chromedp.WaitVisible(chromedp.CSS("#token")),
-			chromedp.SendKeys(chromedp.CSS("#token"), token),
-			chromedp.Click(chromedp.CSS("#login")),
-			chromedp.WaitVisible(chromedp.CSS("header .who")),
-		); err != nil {
-			t.Fatal(err)
-		}
-	}
 	login(s.city["210400"])
 	// The form sends the file with a progress bar: what it says is kept as
 	// it changes (the page's window outlives the result replacing it).
@@ -65,19 +43,7 @@ func TestPagesInBrowser(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](watch)); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.CSS("#kind"), "registrations"),
-		chromedp.SetValue(chromedp.CSS("#month"), "2024-01"),
-		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{filepath.Join(s.data, f.Path)}),
-		chromedp.Click(chromedp.CSS("#submit")),
-		chromedp.WaitVisible(chromedp.CSS("#status")),
-	); err != nil {
-		t.Fatal(err)
-	}
-	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#status")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	status := formUpload(t, ctx, "2024-01", filepath.Join(s.data, f.Path))
 	if !strings.Contains(status, "已入库") {
 		t.Fatalf("upload result: %q", status)
 	}
@@ -170,43 +136,13 @@ func TestWalkthroughInBrowser(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), filepath.Base(src.Path))
 	os.WriteFile(bad, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 
-	ctx, cancel, err := reports.NewBrowser(context.Background(), filepath.Join(t.TempDir(), "profile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cancel()
-	ctx, stop := context.WithTimeout(ctx, 90*time.Second)
-	defer stop()
-	login := func(token string) {
-		t.Helper()
-		if err := chromedp.Do(ctx,
-			chromedp.Navigate(s.ts.URL+"/login"),
-			chromedp.WaitVisible(chromedp.CSS("#token")),
-			chromedp.SendKeys(chromedp.CSS("#token"), token),
-			chromedp.Click(chromedp.CSS("#login")),
-			chromedp.WaitVisible(chromedp.CSS("header .who")),
-		); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ctx, login := s.browse(90 * time.Second)
 	upload := func(path string) string {
 		t.Helper()
-		if err := chromedp.Do(ctx,
-			chromedp.Navigate(s.ts.URL+"/"),
-			chromedp.WaitVisible(chromedp.CSS("#upload-form")),
-			chromedp.SetValue(chromedp.CSS("#kind"), "registrations"),
-			chromedp.SetValue(chromedp.CSS("#month"), src.Month),
-			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{path}),
-			chromedp.Click(chromedp.CSS("#submit")),
-			chromedp.WaitVisible(chromedp.CSS("#status")),
-		); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#upload-form"))); err != nil {
 			t.Fatal(err)
 		}
-		status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#status")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return status
+		return formUpload(t, ctx, src.Month, path)
 	}
 	// fetch gets a download as the page's session would, base64 in transit.
 	type download struct {
@@ -289,4 +225,52 @@ func TestWalkthroughInBrowser(t *testing.T) {
 	if pdf := fetch(pdfHref); !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Errorf("the PDF download is not a PDF: %.20q", pdf)
 	}
+}
+
+// browse starts a headless browser for the site, stopped when the test
+// ends, and a login that signs in through the login page with a token.
+func (s *site) browse(timeout time.Duration) (context.Context, func(token string)) {
+	t := s.t
+	ctx, cancel, err := reports.NewBrowser(context.Background(), filepath.Join(t.TempDir(), "profile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithTimeout(ctx, timeout)
+	t.Cleanup(stop)
+	return ctx, func(token string) {
+		t.Helper()
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(s.ts.URL+"/login"),
+			chromedp.WaitVisible(chromedp.CSS("#token")),
+			chromedp.SendKeys(chromedp.CSS("#token"), token),
+			chromedp.Click(chromedp.CSS("#login")),
+			chromedp.WaitVisible(chromedp.CSS("header .who")),
+		); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// formUpload sends registrations for month through the open page's upload
+// form and returns what the result page says of it.
+func formUpload(t *testing.T, ctx context.Context, month, path string) string {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#kind"), "registrations"),
+		chromedp.SetValue(chromedp.CSS("#month"), month),
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{path}),
+		chromedp.Click(chromedp.CSS("#submit")),
+		chromedp.WaitVisible(chromedp.CSS("#status")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#status")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status
 }

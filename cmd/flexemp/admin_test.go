@@ -7,11 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // While serve holds the database, the operator's commands go through its
@@ -91,11 +89,7 @@ func servingProcess(t *testing.T, dir, db string) (addr string, stop func() erro
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	started := regexp.MustCompile(`http://\S+`)
-	for deadline := time.Now().Add(30 * time.Second); !started.MatchString(out.String()) && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-	}
-	addr = started.FindString(out.String())
-	if addr == "" {
+	if addr = startedAt(&out); addr == "" {
 		cmd.Process.Kill()
 		t.Fatalf("serve did not start: %s", errs.String())
 	}

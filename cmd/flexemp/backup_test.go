@@ -93,11 +93,7 @@ func serving(t *testing.T, dir, db string) (addr string, stop func() error) {
 	go func() {
 		served <- runServe(ctx, []string{"--config", config, "--db", db, "--listen", "127.0.0.1:0"}, &out, &errs)
 	}()
-	started := regexp.MustCompile(`http://\S+`)
-	for deadline := time.Now().Add(20 * time.Second); !started.MatchString(out.String()) && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-	}
-	addr = started.FindString(out.String())
-	if addr == "" {
+	if addr = startedAt(&out); addr == "" {
 		cancel()
 		t.Fatalf("serve did not start: %s", errs.String())
 	}
@@ -112,4 +108,12 @@ func serving(t *testing.T, dir, db string) (addr string, stop func() error) {
 	}
 	t.Cleanup(func() { stop() })
 	return addr, stop
+}
+
+// startedAt waits up to 30 seconds for serve to print its address.
+func startedAt(out *lockedBuffer) string {
+	started := regexp.MustCompile(`http://\S+`)
+	for deadline := time.Now().Add(30 * time.Second); !started.MatchString(out.String()) && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	}
+	return started.FindString(out.String())
 }
