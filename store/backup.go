@@ -90,7 +90,7 @@ func emptyDir(dir string) error {
 	case err != nil:
 		return err
 	case len(entries) > 0:
-		return flexemp.Errorf(flexemp.ECONFLICT, "备份目录 %s 不是空的", dir)
+		return flexemp.Errorf(flexemp.ECONFLICT, "目录 %s 不是空的：请另选一个新的或空的目录", dir)
 	}
 	return nil
 }

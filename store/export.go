@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+)
+
+// ExportSchema is an export's manifest, _schema.json at the top of the
+// lake: what each kind's files hold and which upload versions they are.
+type ExportSchema struct {
+	Format    int                   `json:"format"` // this layout's version
+	Exported  time.Time             `json:"exported_at"`
+	Period    string                `json:"period,omitempty"` // empty: all months
+	Partition []string              `json:"partitioning"`     // the Hive keys under kind=…
+	Kinds     map[string]ExportKind `json:"kinds"`
+	UploadIDs []int64               `json:"upload_ids"` // the current versions exported, ascending
+	KeyPrint  string                `json:"key_fingerprint"`
+	Unchanged bool                  `json:"-"` // the lake already held exactly this
+}
+
+// ExportKind is one kind's part of a lake.
+type ExportKind struct {
+	Title   string         `json:"title"`
+	Rows    int64          `json:"rows"`
+	Columns []ExportColumn `json:"columns"`
+}
+
+// ExportColumn is a stored column and its DuckDB type.
+type ExportColumn struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+const exportFormat = 1
+
+// exportPartition are the Hive keys, from the upload's month and city.
+var exportPartition = []string{"year", "month", "city"}
+
+// Export writes the current versions' accepted, pseudonymised rows (of the
+// period, or all) as Hive-partitioned Parquet under dir:
+// kind=…/year=…/month=…/city=…/*.parquet, ZSTD, with _schema.json. Every
+// kind is read in one transaction, so the lake is one consistent state. It
+// is atomic (written beside dir, then renamed into place) and idempotent (a
+// lake of the same upload versions is left as it is). The masked IDs kept
+// for the integrity evidence stay in the database.
+func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) (*ExportSchema, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	from, to := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	sc := &ExportSchema{Format: exportFormat, Exported: time.Now().In(flexemp.Shanghai), Partition: exportPartition, Kinds: map[string]ExportKind{}}
+	if period != nil {
+		sc.Period, from, to = period.String(), period.Start(), period.End()
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT upload_id FROM current_uploads WHERE month BETWEEN ? AND ? ORDER BY 1`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		sc.UploadIDs = append(sc.UploadIDs, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	conn.QueryRowContext(ctx, `SELECT coalesce(max(fingerprint), '') FROM key_fingerprint`).Scan(&sc.KeyPrint)
+	old, err := readExportSchema(dir)
+	switch {
+	case err == nil && old.Format == exportFormat && old.Period == sc.Period && slices.Equal(old.UploadIDs, sc.UploadIDs):
+		old.Unchanged = true
+		return old, nil
+	case err != nil: // not a lake: only an empty or new folder is written
+		if err := emptyDir(dir); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, err
+	}
+	suffix := make([]byte, 6)
+	rand.Read(suffix)
+	tmp := fmt.Sprintf("%s.tmp-%s", dir, hex.EncodeToString(suffix))
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp) // gone once renamed; left by a failure
+	for _, k := range flexemp.Kinds {
+		// The storage columns but the masked ID and the services' own month
+		// (the month partition is the same month), ordered as ingested.
+		q := fmt.Sprintf(`SELECT t.* EXCLUDE (%s), year(u.month) AS year, month(u.month) AS month, u.city_code AS city
+			FROM %s t JOIN current_uploads u USING (upload_id) WHERE u.month BETWEEN '%s' AND '%s'
+			ORDER BY t.upload_id, t.row_no`,
+			map[bool]string{true: "month", false: "id_masked"}[k == flexemp.Services], string(k), from.Format("2006-01-02"), to.Format("2006-01-02"))
+		ek := ExportKind{Title: k.Title()}
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+q+`)`).Scan(&ek.Rows); err != nil {
+			return nil, err
+		}
+		cols, err := conn.QueryContext(ctx, `SELECT column_name, column_type FROM (DESCRIBE `+q+`)`)
+		if err != nil {
+			return nil, err
+		}
+		for cols.Next() {
+			var c ExportColumn
+			if err := cols.Scan(&c.Name, &c.Type); err != nil {
+				cols.Close()
+				return nil, err
+			}
+			if !slices.Contains(exportPartition, c.Name) {
+				ek.Columns = append(ek.Columns, c)
+			}
+		}
+		cols.Close()
+		sc.Kinds[string(k)] = ek
+		if ek.Rows == 0 {
+			continue
+		}
+		out := filepath.Join(tmp, "kind="+string(k))
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY (year, month, city))`, q, quote(out))); err != nil {
+			return nil, err
+		}
+	}
+	b, _ := json.MarshalIndent(sc, "", "  ")
+	if err := os.WriteFile(filepath.Join(tmp, exportManifest), append(b, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	// Into place: the old lake (or empty folder) aside, the new one in, the
+	// old one removed.
+	aside := ""
+	if _, err := os.Stat(dir); err == nil {
+		aside = tmp + ".old"
+		if err := os.Rename(dir, aside); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if aside != "" {
+			os.Rename(aside, dir)
+		}
+		return nil, err
+	}
+	if aside != "" {
+		os.RemoveAll(aside)
+	}
+	return sc, nil
+}
+
+const exportManifest = "_schema.json"
+
+func readExportSchema(dir string) (*ExportSchema, error) {
+	b, err := os.ReadFile(filepath.Join(dir, exportManifest))
+	if err != nil {
+		return nil, err
+	}
+	var sc ExportSchema
+	return &sc, json.Unmarshal(b, &sc)
+}
