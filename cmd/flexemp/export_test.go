@@ -68,8 +68,8 @@ func TestExportRoundTrip(t *testing.T) {
 		var missing, extra, n int64
 		inDB := fmt.Sprintf(`SELECT %s FROM %s JOIN current_uploads USING (upload_id)`, "t."+strings.Join(cols, ", t."), string(k)+" t")
 		inLake := fmt.Sprintf(`SELECT %s FROM %s`, list, files)
-		if err := sqlDB.QueryRow(`SELECT (SELECT count(*) FROM (` + inDB + ` EXCEPT ALL ` + inLake + `)),
-			(SELECT count(*) FROM (` + inLake + ` EXCEPT ALL ` + inDB + `)), (SELECT count(*) FROM (` + inLake + `))`).Scan(&missing, &extra, &n); err != nil {
+		if err := sqlDB.QueryRow(`SELECT (SELECT count(*) FROM (`+inDB+` EXCEPT ALL `+inLake+`)),
+			(SELECT count(*) FROM (`+inLake+` EXCEPT ALL `+inDB+`)), (SELECT count(*) FROM (`+inLake+`))`).Scan(&missing, &extra, &n); err != nil {
 			t.Fatalf("%s: %v", k, err)
 		}
 		if missing != 0 || extra != 0 || n != sc.Kinds[string(k)].Rows || n == 0 {
