@@ -161,6 +161,15 @@ func (d *dbFlags) openAssessed(ctx context.Context, p flexemp.Period) (*sql.DB, 
 	return db, pr, nil
 }
 
+// optionalPeriod reads a --period that may be left out (nil).
+func optionalPeriod(s string) (*flexemp.Period, error) {
+	if s == "" {
+		return nil, nil
+	}
+	p, err := periodFlag(s)
+	return &p, err
+}
+
 // periodFlag reads --period; a bad one is a usage error.
 func periodFlag(s string) (flexemp.Period, error) {
 	p, err := flexemp.ParsePeriod(s)

@@ -134,13 +134,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := required("out", *out); err != nil {
 		return err
 	}
-	var p *flexemp.Period
-	if *period != "" {
-		pp, err := periodFlag(*period)
-		if err != nil {
-			return err
-		}
-		p = &pp
+	p, err := optionalPeriod(*period)
+	if err != nil {
+		return err
 	}
 	_, db, err := d.open(ctx)
 	if err != nil {

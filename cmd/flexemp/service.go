@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/server"
@@ -108,13 +107,9 @@ func runRunJob(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() != 1 {
 		return usagef("用法：run-job 任务名（%s）", strings.Join(schedules.JobNames, "、"))
 	}
-	var p *flexemp.Period
-	if *period != "" {
-		pp, err := periodFlag(*period)
-		if err != nil {
-			return err
-		}
-		p = &pp
+	p, err := optionalPeriod(*period)
+	if err != nil {
+		return err
 	}
 	svc := heldService(ctx) // inside serve: its scheduler, so the run is recorded once and never overlaps
 	if svc == nil {
