@@ -23,8 +23,13 @@ type ExportSchema struct {
 	Partition []string              `json:"partitioning"`     // the Hive keys under kind=…
 	Kinds     map[string]ExportKind `json:"kinds"`
 	UploadIDs []int64               `json:"upload_ids"` // the current versions exported, ascending
-	KeyPrint  string                `json:"key_fingerprint"`
-	Unchanged bool                  `json:"-"` // the lake already held exactly this
+	// Ledger is the upload ledger of the exported months, every version,
+	// with when each was received (timeliness and late changes need it); a
+	// folder starting with "_" is not a partition to Hive-style readers.
+	Ledger     string `json:"ledger"`
+	LedgerRows int64  `json:"ledger_rows"`
+	KeyPrint   string `json:"key_fingerprint"`
+	Unchanged  bool   `json:"-"` // the lake already held exactly this
 }
 
 // ExportKind is one kind's part of a lake.
@@ -139,6 +144,18 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 			return nil, err
 		}
 	}
+	ledger := fmt.Sprintf(`SELECT upload_id, city_code, kind, month, version, sha256, received_at, received_zone, rows, accepted, rejected
+		FROM uploads WHERE month BETWEEN '%s' AND '%s' ORDER BY upload_id`, from.Format("2006-01-02"), to.Format("2006-01-02"))
+	sc.Ledger = exportLedger
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+ledger+`)`).Scan(&sc.LedgerRows); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(tmp, filepath.Dir(exportLedger)), 0o755); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT PARQUET, COMPRESSION ZSTD)`, ledger, quote(filepath.Join(tmp, exportLedger)))); err != nil {
+		return nil, err
+	}
 	b, _ := json.MarshalIndent(sc, "", "  ")
 	if err := os.WriteFile(filepath.Join(tmp, exportManifest), append(b, '\n'), 0o644); err != nil {
 		return nil, err
@@ -164,7 +181,10 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 	return sc, nil
 }
 
-const exportManifest = "_schema.json"
+const (
+	exportManifest = "_schema.json"
+	exportLedger   = "_ledger/uploads.parquet"
+)
 
 func readExportSchema(dir string) (*ExportSchema, error) {
 	b, err := os.ReadFile(filepath.Join(dir, exportManifest))

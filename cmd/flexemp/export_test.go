@@ -82,6 +82,14 @@ func TestExportRoundTrip(t *testing.T) {
 			t.Errorf("%s: %d rows in the wrong partition: %v", k, wrong, err)
 		}
 	}
+	// The ledger rides along: every version of the exported months, with
+	// when it was received.
+	var ledger, versions, received int64
+	sqlDB.QueryRow(`SELECT count(*) FROM uploads`).Scan(&versions)
+	sqlDB.QueryRow(fmt.Sprintf(`SELECT count(*), count(received_at) FROM read_parquet('%s/_ledger/uploads.parquet')`, lake)).Scan(&ledger, &received)
+	if ledger == 0 || ledger != versions || received != ledger {
+		t.Errorf("the lake's ledger has %d versions (%d received), the database %d", ledger, received, versions)
+	}
 	var ids int64
 	sqlDB.QueryRow(fmt.Sprintf(`SELECT count(*) FROM read_parquet('%s/kind=registrations/*/*/*/*.parquet') WHERE regexp_matches(person_id, '^\d{17}[\dXx]$')`, lake)).Scan(&ids)
 	if ids != 0 {
