@@ -202,13 +202,10 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, err
 // LatestWithData is the latest assessed period with accepted rows in its
 // months and some city ranked: early in a year the new year's assessment,
 // with nothing or next to nothing uploaded, does not replace last year's
-// ranking as the one shown. With no such period it is
-// the latest assessed; with none assessed, ErrNotAssessed.
-func LatestWithData(ctx context.Context, db *sql.DB) (flexemp.Period, error) {
-	ps, err := AssessedPeriods(ctx, db)
-	if err != nil {
-		return flexemp.Period{}, err
-	}
+// ranking as the one shown. ps are the assessed periods, as AssessedPeriods
+// lists them. With no such period it is the latest assessed; with none
+// assessed, ErrNotAssessed.
+func LatestWithData(ctx context.Context, db *sql.DB, ps []flexemp.Period) (flexemp.Period, error) {
 	if len(ps) == 0 {
 		return flexemp.Period{}, ErrNotAssessed
 	}

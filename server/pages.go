@@ -160,7 +160,7 @@ func (s *Server) latestPeriod(ctx context.Context) (latest flexemp.Period, all [
 	for _, p := range ps {
 		all = append(all, p.String())
 	}
-	latest, err = metrics.LatestWithData(ctx, s.db)
+	latest, err = metrics.LatestWithData(ctx, s.db, ps)
 	return latest, all, err
 }
 

@@ -20,7 +20,11 @@ func TestLatestPeriodWithData(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer sqlDB.Close()
-		p, err := metrics.LatestWithData(ctx, sqlDB)
+		ps, err := metrics.AssessedPeriods(ctx, sqlDB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := metrics.LatestWithData(ctx, sqlDB, ps)
 		if err != nil {
 			t.Fatal(err)
 		}
