@@ -109,17 +109,25 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 		return nil, err
 	}
 	defer os.RemoveAll(tmp) // gone once renamed; left by a failure
+	// copyTo writes a query's rows as Parquet and counts them, in one scan.
+	copyTo := func(q, to, partition string) (int64, error) {
+		res, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT PARQUET, COMPRESSION ZSTD%s)`, q, quote(to), partition))
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	between := fmt.Sprintf(`BETWEEN '%s' AND '%s'`, from.Format("2006-01-02"), to.Format("2006-01-02"))
 	for _, k := range flexemp.Kinds {
 		// The storage columns but the masked ID and the services' own month
 		// (the month partition is the same month), ordered as ingested.
-		q := fmt.Sprintf(`SELECT t.* EXCLUDE (%s), year(u.month) AS year, month(u.month) AS month, u.city_code AS city
-			FROM %s t JOIN current_uploads u USING (upload_id) WHERE u.month BETWEEN '%s' AND '%s'
-			ORDER BY t.upload_id, t.row_no`,
-			map[bool]string{true: "month", false: "id_masked"}[k == flexemp.Services], string(k), from.Format("2006-01-02"), to.Format("2006-01-02"))
-		ek := ExportKind{Title: k.Title()}
-		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+q+`)`).Scan(&ek.Rows); err != nil {
-			return nil, err
+		drop := "id_masked"
+		if k == flexemp.Services {
+			drop = "month"
 		}
+		q := fmt.Sprintf(`SELECT t.* EXCLUDE (%s), year(u.month) AS year, month(u.month) AS month, u.city_code AS city
+			FROM %s t JOIN current_uploads u USING (upload_id) WHERE u.month %s ORDER BY t.upload_id, t.row_no`, drop, string(k), between)
+		ek := ExportKind{Title: k.Title()}
 		cols, err := conn.QueryContext(ctx, `SELECT column_name, column_type FROM (DESCRIBE `+q+`)`)
 		if err != nil {
 			return nil, err
@@ -135,25 +143,17 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 			}
 		}
 		cols.Close()
-		sc.Kinds[string(k)] = ek
-		if ek.Rows == 0 {
-			continue
-		}
-		out := filepath.Join(tmp, "kind="+string(k))
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY (year, month, city))`, q, quote(out))); err != nil {
+		if ek.Rows, err = copyTo(q, filepath.Join(tmp, "kind="+string(k)), ", PARTITION_BY (year, month, city)"); err != nil {
 			return nil, err
 		}
-	}
-	ledger := fmt.Sprintf(`SELECT upload_id, city_code, kind, month, version, sha256, received_at, received_zone, rows, accepted, rejected
-		FROM uploads WHERE month BETWEEN '%s' AND '%s' ORDER BY upload_id`, from.Format("2006-01-02"), to.Format("2006-01-02"))
-	sc.Ledger = exportLedger
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+ledger+`)`).Scan(&sc.LedgerRows); err != nil {
-		return nil, err
+		sc.Kinds[string(k)] = ek
 	}
 	if err := os.MkdirAll(filepath.Join(tmp, filepath.Dir(exportLedger)), 0o755); err != nil {
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT PARQUET, COMPRESSION ZSTD)`, ledger, quote(filepath.Join(tmp, exportLedger)))); err != nil {
+	sc.Ledger = exportLedger
+	if sc.LedgerRows, err = copyTo(`SELECT upload_id, city_code, kind, month, version, sha256, received_at, received_zone, rows, accepted, rejected
+		FROM uploads WHERE month `+between+` ORDER BY upload_id`, filepath.Join(tmp, exportLedger), ""); err != nil {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(sc, "", "  ")
