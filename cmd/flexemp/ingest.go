@@ -193,13 +193,9 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := oneOf("format", *format, "table", "json"); err != nil {
 		return err
 	}
-	code := ""
-	if *city != "" {
-		c, err := cityFlag(*city)
-		if err != nil {
-			return err
-		}
-		code = c.Code
+	code, err := optionalCity(*city)
+	if err != nil {
+		return err
 	}
 	_, db, err := d.open(ctx)
 	if err != nil {

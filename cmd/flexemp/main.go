@@ -215,6 +215,15 @@ func cityFlag(s string) (flexemp.City, error) {
 	return c, nil
 }
 
+// optionalCity reads a --city that may be left out: the city's code, or "".
+func optionalCity(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	c, err := cityFlag(s)
+	return c.Code, err
+}
+
 func required(name, val string) error {
 	if strings.TrimSpace(val) == "" {
 		return usagef("缺少 --%s", name)

@@ -134,15 +134,11 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if (*city == "") == (*reviewer == "") {
 		return usagef("--city 与 --reviewer 二者给且只给一个")
 	}
-	code := ""
-	if *city != "" {
-		c, err := cityFlag(*city)
-		if err != nil {
-			return err
-		}
-		code = c.Code
+	code, err := optionalCity(*city)
+	if err != nil {
+		return err
 	}
-	st, done, err := d.tokenStore(ctx)
+	st, done, err := d.tokenStore(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -167,10 +163,11 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// tokenStore is the store tokens are written through: the serve process's
-// when the command runs inside it, else one over the configured database,
-// made if need be (the first token may come before the first upload).
-func (d *dbFlags) tokenStore(ctx context.Context) (*store.Store, func(), error) {
+// tokenStore is the store tokens go through: the serve process's when the
+// command runs inside it, else one over the configured database, made if
+// need be when create is set (the first token may come before the first
+// upload).
+func (d *dbFlags) tokenStore(ctx context.Context, create bool) (*store.Store, func(), error) {
 	if svc := heldService(ctx); svc != nil {
 		return svc.store, func() {}, nil
 	}
@@ -178,7 +175,11 @@ func (d *dbFlags) tokenStore(ctx context.Context) (*store.Store, func(), error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := cfg.open(ctx)
+	open := cfg.openExisting
+	if create {
+		open = cfg.open
+	}
+	db, err := open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -195,16 +196,7 @@ func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := d.load()
-	if err != nil {
-		return err
-	}
-	if heldService(ctx) == nil {
-		if _, err := os.Stat(cfg.DB); err != nil {
-			return flexemp.Errorf(flexemp.ENOTFOUND, "数据库 %s 不存在", cfg.DB)
-		}
-	}
-	st, done, err := d.tokenStore(ctx)
+	st, done, err := d.tokenStore(ctx, false)
 	if err != nil {
 		return err
 	}
