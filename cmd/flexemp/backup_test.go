@@ -16,13 +16,13 @@ import (
 // a backup never goes into a folder that holds something.
 func TestBackupAndRestore(t *testing.T) {
 	dir, db := demoCopy(t)
-	_, stop := serving(t, dir, db)
+	srv := serving(t, dir, db)
 	if st, err := os.Stat(db + ".admin.sock"); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("admin socket: %v", err)
 	}
 	backup := filepath.Join(dir, "backup")
 	code, msg, e := runCmd(t, "backup", "--db", db, "--out", backup)
-	if err := stop(); err != nil {
+	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if code != 0 || !strings.Contains(msg, "已备份") {
@@ -81,33 +81,48 @@ func demoCopy(t *testing.T) (dir, db string) {
 	return dir, filepath.Join(dir, "flexemp.db")
 }
 
-// serving runs serve over db, with the scheduler off, until stop; it
-// returns the server's address and stop, which returns serve's error.
-func serving(t *testing.T, dir, db string) (addr string, stop func() error) {
+// servingServe is a serve running in the test's process.
+type servingServe struct {
+	Addr   string        // http://127.0.0.1:port
+	Log    *lockedBuffer // what serve wrote to stderr
+	Signal func()        // as SIGTERM: serve shuts down gracefully
+	served chan error
+	done   bool
+	err    error
+}
+
+// Wait waits for serve to end and returns its error.
+func (s *servingServe) Wait() error {
+	if !s.done {
+		s.done, s.err = true, <-s.served
+	}
+	return s.err
+}
+
+// Stop signals serve and waits for it.
+func (s *servingServe) Stop() error {
+	s.Signal()
+	return s.Wait()
+}
+
+// serving runs serve over db with the scheduler off, until stopped; the
+// test's end stops it.
+func serving(t *testing.T, dir, db string) *servingServe {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errs lockedBuffer
-	served := make(chan error, 1)
+	var out lockedBuffer
+	s := &servingServe{Log: &lockedBuffer{}, Signal: cancel, served: make(chan error, 1)}
 	config := filepath.Join(dir, "flexemp.toml")
 	os.WriteFile(config, []byte("[schedules]\noff = true\n"), 0o644)
 	go func() {
-		served <- runServe(ctx, []string{"--config", config, "--db", db, "--listen", "127.0.0.1:0"}, &out, &errs)
+		s.served <- runServe(ctx, []string{"--config", config, "--db", db, "--listen", "127.0.0.1:0"}, &out, s.Log)
 	}()
-	if addr = startedAt(&out); addr == "" {
+	if s.Addr = startedAt(&out); s.Addr == "" {
 		cancel()
-		t.Fatalf("serve did not start: %s", errs.String())
+		t.Fatalf("serve did not start: %s", s.Log.String())
 	}
-	stopped := false
-	stop = func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		cancel()
-		return <-served
-	}
-	t.Cleanup(func() { stop() })
-	return addr, stop
+	t.Cleanup(func() { s.Stop() })
+	return s
 }
 
 // startedAt waits up to 30 seconds for serve to print its address.

@@ -52,26 +52,9 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	if err := gen.BigRegistrations(big, 300000, 3); err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	var out, errs lockedBuffer
-	served := make(chan error, 1)
 	// The scheduler's own shutdown is the month test's; here, only HTTP.
-	config := filepath.Join(dir, "flexemp.toml")
-	os.WriteFile(config, []byte("[schedules]\noff = true\n"), 0o644)
-	go func() {
-		served <- runServe(ctx, []string{"--config", config, "--db", db, "--listen", "127.0.0.1:0"}, &out, &errs)
-	}()
-	addr := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(20 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := addr.FindStringSubmatch(out.String()); m != nil {
-			base = "http://" + m[1]
-		}
-	}
-	if base == "" {
-		t.Fatalf("server did not start: %s", errs.String())
-	}
+	srv := serving(t, dir, db)
+	base := srv.Addr
 
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -103,7 +86,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	// Signal the server while the upload is being loaded: it takes about a
 	// second, and its answer must come after the signal.
 	time.Sleep(300 * time.Millisecond)
-	stop()
+	srv.Signal()
 	signalled := time.Now()
 	r := <-replied
 	if time.Since(signalled) < 50*time.Millisecond {
@@ -117,11 +100,11 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		Accepted int
 	}
 	json.Unmarshal(r.body, &res)
-	if err := <-served; err != nil {
+	if err := srv.Wait(); err != nil {
 		t.Fatalf("serve: %v", err)
 	}
-	if !strings.Contains(errs.String(), "shutting down") || strings.Contains(errs.String(), token) {
-		t.Errorf("server log: %s", errs.String())
+	if log := srv.Log.String(); !strings.Contains(log, "shutting down") || strings.Contains(log, token) {
+		t.Errorf("server log: %s", log)
 	}
 	sqlDB, err := transform.Open(context.Background(), db)
 	if err != nil {
