@@ -66,19 +66,9 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("rank", stderr)
 	var d dbFlags
-	d.register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	format := fs.String("format", "table", "输出格式：table、json 或 csv")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	p, err := periodFlag(*period)
+	p, format, err := periodFormatFlags("rank", &d, args, stderr)
 	if err != nil {
-		return err
-	}
-	if err := oneOf("format", *format, "table", "json", "csv"); err != nil {
 		return err
 	}
 	db, pr, err := d.openAssessed(ctx, p)
@@ -87,7 +77,7 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	release(ctx, db)
 	out := pr.Ranking()
-	switch *format {
+	switch format {
 	case "json":
 		return writeJSON(stdout, out)
 	case "csv":
@@ -159,6 +149,23 @@ func (d *dbFlags) openAssessed(ctx context.Context, p flexemp.Period) (*sql.DB, 
 		return nil, nil, err
 	}
 	return db, pr, nil
+}
+
+// periodFormatFlags parses the flags of a command that prints a period's
+// results: the database's, --period and --format (table, json or csv).
+func periodFormatFlags(name string, d *dbFlags, args []string, stderr io.Writer) (flexemp.Period, string, error) {
+	fs := newFlags(name, stderr)
+	d.register(fs)
+	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
+	format := fs.String("format", "table", "输出格式：table、json 或 csv")
+	if err := parseFlags(fs, args); err != nil {
+		return flexemp.Period{}, "", err
+	}
+	p, err := periodFlag(*period)
+	if err != nil {
+		return p, "", err
+	}
+	return p, *format, oneOf("format", *format, "table", "json", "csv")
 }
 
 // optionalPeriod reads a --period that may be left out (nil).

@@ -11,19 +11,9 @@ import (
 // runIntegrity prints a period's integrity findings (数据核查) with their
 // evidence, as stored by assess.
 func runIntegrity(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("integrity", stderr)
 	var d dbFlags
-	d.register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	format := fs.String("format", "table", "输出格式：table、json 或 csv")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	p, err := periodFlag(*period)
+	p, format, err := periodFormatFlags("integrity", &d, args, stderr)
 	if err != nil {
-		return err
-	}
-	if err := oneOf("format", *format, "table", "json", "csv"); err != nil {
 		return err
 	}
 	db, _, err := d.openAssessed(ctx, p)
@@ -35,7 +25,7 @@ func runIntegrity(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	switch *format {
+	switch format {
 	case "json":
 		if found == nil {
 			found = []metrics.Finding{}
