@@ -132,7 +132,7 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 }
 
 func readTable(ctx context.Context, db *sql.DB) (Table, error) {
-	rows, err := db.QueryContext(ctx, `SELECT city_code, indicator, value, withheld FROM work.mart_indicators ORDER BY city_code, ordinal`)
+	rows, err := db.QueryContext(ctx, `SELECT city_code, indicator, value, withheld FROM scratch.mart_indicators ORDER BY city_code, ordinal`)
 	if err != nil {
 		return Table{}, err
 	}
@@ -203,7 +203,7 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 	if _, err := tx.ExecContext(ctx, `INSERT INTO indicator_values
 		(period, city_code, indicator, dimension, title, numerator, denominator, value, treated, normalised, contribution, withheld)
 		SELECT ?, m.city_code, m.indicator, m.dimension, m.title, m.numerator, m.denominator, m.value, s.treated, s.normalised, s.contribution, m.withheld
-		FROM work.mart_indicators m
+		FROM scratch.mart_indicators m
 		JOIN (VALUES `+strings.Join(steps, ", ")+`) AS s(city_code, indicator, treated, normalised, contribution)
 		USING (city_code, indicator)`, append([]any{period}, args...)...); err != nil {
 		return err
@@ -241,7 +241,7 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 	if _, err := tx.ExecContext(ctx, `INSERT INTO subsidy_breaches
 		(period, upload_id, row_no, city_code, subsidy_type, rule, limit_num, value_num, limit_text, value_text, paid_on, person_group)
 		SELECT ?, upload_id, row_no, city_code, subsidy_type, rule, limit_num, value_num, limit_text, value_text, paid_on, person_group
-		FROM work.int_subsidy_breaches`, period); err != nil {
+		FROM scratch.int_subsidy_breaches`, period); err != nil {
 		return err
 	}
 	if err := storeIntegrity(ctx, tx, period); err != nil {

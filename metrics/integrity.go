@@ -60,12 +60,12 @@ func storeIntegrity(ctx context.Context, tx *sql.Tx, period string) error {
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO integrity_findings
 		SELECT DISTINCT ?, finding_id, city_code, check_id, subject, finding_key, figure, threshold, reference, cases
-		FROM work.mart_integrity`, period); err != nil {
+		FROM scratch.mart_integrity`, period); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO integrity_evidence
 		SELECT ?, finding_id, upload_id, row_no, month, id_masked, other_city, other_upload, other_row
-		FROM work.mart_integrity`, period)
+		FROM scratch.mart_integrity`, period)
 	return err
 }
 

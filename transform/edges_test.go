@@ -24,7 +24,7 @@ func (p *province) build(period string) error {
 // breaches are the rules each payment of a city breaks, by paid_on.
 func (p *province) breaches(rule string) map[string]bool {
 	p.t.Helper()
-	rows, err := p.db.Query(`SELECT strftime(paid_on, '%Y-%m-%d') FROM work.int_subsidy_breaches WHERE rule = ?`, rule)
+	rows, err := p.db.Query(`SELECT strftime(paid_on, '%Y-%m-%d') FROM scratch.int_subsidy_breaches WHERE rule = ?`, rule)
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 // findings are the integrity findings of the last build: "city check key".
 func (p *province) findings() map[string]bool {
 	p.t.Helper()
-	rows, err := p.db.Query(`SELECT DISTINCT city_code, check_id, finding_key FROM work.mart_integrity`)
+	rows, err := p.db.Query(`SELECT DISTINCT city_code, check_id, finding_key FROM scratch.mart_integrity`)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestIntegrityDuplicates(t *testing.T) {
 	}
 	var figure float64
 	var masked string
-	p.db.QueryRow(`SELECT figure, id_masked FROM work.mart_integrity WHERE city_code = '210100' AND check_id = 'K1'`).Scan(&figure, &masked)
+	p.db.QueryRow(`SELECT figure, id_masked FROM scratch.mart_integrity WHERE city_code = '210100' AND check_id = 'K1'`).Scan(&figure, &masked)
 	if figure != 1.0/3 || masked != flexemp.MaskID(both) {
 		t.Errorf("K1 210100: figure %v (want 1 of 3 persons), evidence %q", figure, masked)
 	}
@@ -187,7 +187,7 @@ func TestIntegrityAggregates(t *testing.T) {
 			t.Errorf("%s: findings %v", c.name, got)
 		}
 		var subjects int
-		p.db.QueryRow(`SELECT count(DISTINCT subject) FROM work.mart_integrity WHERE check_id = 'K6'`).Scan(&subjects)
+		p.db.QueryRow(`SELECT count(DISTINCT subject) FROM scratch.mart_integrity WHERE check_id = 'K6'`).Scan(&subjects)
 		if c.found && subjects != 2 {
 			t.Errorf("%s: %d K6 subjects, want pension and funds", c.name, subjects)
 		}

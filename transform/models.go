@@ -31,7 +31,10 @@ var testFiles embed.FS
 //go:embed guards/*.sql
 var guardFiles embed.FS
 
-// Model is one SQL model: a SELECT materialised as the table work.<Name>.
+// Model is one SQL model: a SELECT materialised as the table scratch.<Name>,
+// or for a staging model the view scratch.<Name>: the staging models only
+// select the period's current rows, which each later model reads straight
+// from the compressed extract tables.
 type Model struct {
 	Name string
 	SQL  string
@@ -54,7 +57,7 @@ func Models() ([]Model, error) {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "models/"), ".sql")
 		byName[name] = &Model{Name: name, SQL: string(b)}
 	}
-	ref := regexp.MustCompile(`work\.([a-z_0-9]+)`)
+	ref := regexp.MustCompile(`scratch\.([a-z_0-9]+)`)
 	for _, m := range byName {
 		for _, r := range ref.FindAllStringSubmatch(m.SQL, -1) {
 			if _, ok := byName[r[1]]; ok && r[1] != m.Name && !slices.Contains(m.Deps, r[1]) {
@@ -194,7 +197,14 @@ func (s *BuildStats) TookBy(prefixes ...string) time.Duration {
 	return d
 }
 
-// Build loads the reference data and the period's parameters into the work
+// attachScratch gives the models a database of their own in memory, named
+// scratch: what they build serves one assessment (metrics stores its
+// results), so it is never written to the file, its WAL or a backup. It is
+// shared by the process's connections and spills to DuckDB's temporary
+// folder under the memory limit.
+const attachScratch = `ATTACH IF NOT EXISTS ':memory:' AS scratch`
+
+// Build loads the reference data and the period's parameters into the scratch
 // schema, materialises every model in order, then runs every data test; a
 // failing test fails the run, naming it. It runs on one connection in one
 // transaction, so readers never see a half-built schema.
@@ -212,6 +222,9 @@ func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 		return nil, err
 	}
 	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, attachScratch); err != nil {
+		return nil, err
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, err
 	}
@@ -227,7 +240,7 @@ func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 	stats := &BuildStats{}
 	for _, m := range models {
 		began := time.Now()
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE work.%s AS\n%s", m.Name, m.SQL)); err != nil {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE %s scratch.%s AS\n%s", m.object(), m.Name, m.SQL)); err != nil {
 			return nil, fmt.Errorf("model %s: %w", m.Name, err)
 		}
 		stats.Models = append(stats.Models, m.Name)
@@ -344,36 +357,35 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 	}
 	last := months[len(months)-1]
 	stmts := []string{
-		`CREATE SCHEMA IF NOT EXISTS work`,
-		`CREATE OR REPLACE TABLE work.params (period VARCHAR, period_start DATE, period_end DATE, last_month DATE, months INTEGER, as_of DATE, cutoff DATE)`,
-		`CREATE OR REPLACE TABLE work.ref_cities (code VARCHAR PRIMARY KEY, name VARCHAR, short_name VARCHAR, population BIGINT, graduate_extension INTEGER)`,
-		`CREATE OR REPLACE TABLE work.ref_holidays (day DATE PRIMARY KEY, kind VARCHAR, name VARCHAR)`,
-		`CREATE OR REPLACE TABLE work.ref_min_wage (city_code VARCHAR, valid_from DATE, monthly_fen BIGINT, hourly_fen BIGINT, status VARCHAR)`,
-		`CREATE OR REPLACE TABLE work.ref_kinds (kind VARCHAR PRIMARY KEY, title VARCHAR)`,
-		`CREATE OR REPLACE TABLE work.integrity_params (instant_share DOUBLE, instant_median DOUBLE, spike_factor DOUBLE, spike_history INTEGER,
+		`CREATE OR REPLACE TABLE scratch.params (period VARCHAR, period_start DATE, period_end DATE, last_month DATE, months INTEGER, as_of DATE, cutoff DATE)`,
+		`CREATE OR REPLACE TABLE scratch.ref_cities (code VARCHAR PRIMARY KEY, name VARCHAR, short_name VARCHAR, population BIGINT, graduate_extension INTEGER)`,
+		`CREATE OR REPLACE TABLE scratch.ref_holidays (day DATE PRIMARY KEY, kind VARCHAR, name VARCHAR)`,
+		`CREATE OR REPLACE TABLE scratch.ref_min_wage (city_code VARCHAR, valid_from DATE, monthly_fen BIGINT, hourly_fen BIGINT, status VARCHAR)`,
+		`CREATE OR REPLACE TABLE scratch.ref_kinds (kind VARCHAR PRIMARY KEY, title VARCHAR)`,
+		`CREATE OR REPLACE TABLE scratch.integrity_params (instant_share DOUBLE, instant_median DOUBLE, spike_factor DOUBLE, spike_history INTEGER,
 			bunching_share DOUBLE, bunching_days INTEGER, fund_factor DOUBLE, late_increase DOUBLE)`,
-		`CREATE OR REPLACE TABLE work.ref_months (month DATE PRIMARY KEY, deadline TIMESTAMPTZ)`,
-		`CREATE OR REPLACE TABLE work.ref_indicators (indicator VARCHAR PRIMARY KEY, ordinal INTEGER, dimension VARCHAR, title VARCHAR, unit VARCHAR, scale DOUBLE, cap DOUBLE)`,
-		`CREATE OR REPLACE TABLE work.ref_indicator_sources (indicator VARCHAR, kind VARCHAR)`,
+		`CREATE OR REPLACE TABLE scratch.ref_months (month DATE PRIMARY KEY, deadline TIMESTAMPTZ)`,
+		`CREATE OR REPLACE TABLE scratch.ref_indicators (indicator VARCHAR PRIMARY KEY, ordinal INTEGER, dimension VARCHAR, title VARCHAR, unit VARCHAR, scale DOUBLE, cap DOUBLE)`,
+		`CREATE OR REPLACE TABLE scratch.ref_indicator_sources (indicator VARCHAR, kind VARCHAR)`,
 	}
 	for _, s := range stmts {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return err
 		}
 	}
-	if _, err := conn.ExecContext(ctx, `INSERT INTO work.params VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := conn.ExecContext(ctx, `INSERT INTO scratch.params VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		p.Period.String(), p.Period.Start(), last.Next().First().AddDate(0, 0, -1), last.First(), len(months),
 		p.AsOf, p.Period.Cutoff(p.AsOf)); err != nil {
 		return err
 	}
 	t := p.Integrity.WithDefaults()
-	if _, err := conn.ExecContext(ctx, `INSERT INTO work.integrity_params VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := conn.ExecContext(ctx, `INSERT INTO scratch.integrity_params VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.InstantShare, t.InstantMedian, t.SpikeFactor, t.SpikeHistory, t.BunchingShare, t.BunchingDays, t.FundFactor, t.LateIncrease); err != nil {
 		return err
 	}
 	return conn.Raw(func(dc any) error {
 		appendRows := func(table string, rows [][]driver.Value) error {
-			a, err := duckdb.NewAppender(dc.(driver.Conn), "", "work", table)
+			a, err := duckdb.NewAppender(dc.(driver.Conn), "scratch", "main", table)
 			if err != nil {
 				return err
 			}
@@ -426,4 +438,12 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 		}
 		return nil
 	})
+}
+
+// object is what a model is materialised as.
+func (m Model) object() string {
+	if layer(m.Name) == 0 {
+		return "VIEW"
+	}
+	return "TABLE"
 }

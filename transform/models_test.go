@@ -80,7 +80,7 @@ func (p *province) assess(period string) {
 
 func (p *province) indicator(city, id string) (num, den, value sql.NullFloat64) {
 	p.t.Helper()
-	if err := p.db.QueryRow(`SELECT numerator, denominator, value FROM work.mart_indicators WHERE city_code = ? AND indicator = ?`, city, id).Scan(&num, &den, &value); err != nil {
+	if err := p.db.QueryRow(`SELECT numerator, denominator, value FROM scratch.mart_indicators WHERE city_code = ? AND indicator = ?`, city, id).Scan(&num, &den, &value); err != nil {
 		p.t.Fatal(err)
 	}
 	return
@@ -178,7 +178,7 @@ func TestUnemploymentTimeliness(t *testing.T) {
 	if want["2024-02-05/2024-02-19"] != "on_time" || want["2024-02-02/2024-02-19"] != "late" || want["2024-03-25/"] != "left_out" {
 		t.Fatalf("the independent calendar walk disagrees with the hand count: %v", want)
 	}
-	rows, err := p.db.Query(`SELECT strftime(applied_on, '%Y-%m-%d') || '/' || coalesce(strftime(completed_on, '%Y-%m-%d'), ''), status FROM work.int_unemployment_timeliness`)
+	rows, err := p.db.Query(`SELECT strftime(applied_on, '%Y-%m-%d') || '/' || coalesce(strftime(completed_on, '%Y-%m-%d'), ''), status FROM scratch.int_unemployment_timeliness`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestSubsidyRulesAtTheirEdges(t *testing.T) {
 	p.assess("2024Q1")
 
 	got := map[string]int{}
-	r, err := p.db.Query(`SELECT rule, count(*) FROM work.int_subsidy_breaches GROUP BY rule`)
+	r, err := p.db.Query(`SELECT rule, count(*) FROM scratch.int_subsidy_breaches GROUP BY rule`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +316,7 @@ func TestLinkedPersonsAndTimeliness(t *testing.T) {
 			continue
 		}
 		var withheld bool
-		p.db.QueryRow(`SELECT withheld FROM work.mart_indicators WHERE city_code = '210100' AND indicator = ?`, ind.ID).Scan(&withheld)
+		p.db.QueryRow(`SELECT withheld FROM scratch.mart_indicators WHERE city_code = '210100' AND indicator = ?`, ind.ID).Scan(&withheld)
 		if _, _, val := p.indicator("210100", ind.ID); val.Valid || !withheld {
 			t.Errorf("%s = %v (withheld %v) without any services data", ind.ID, val.Float64, withheld)
 		}

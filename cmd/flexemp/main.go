@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -66,7 +67,28 @@ var commands = map[string]command{
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(profiled(func() int { return run(ctx, os.Args[1:], os.Stdout, os.Stderr) }))
+}
+
+// profiled runs f under Go's CPU profiler when FLEXEMP_CPUPROFILE names a
+// file to write, so a whole command can be profiled as an operator runs it
+// (go tool pprof). Time spent inside DuckDB shows as cgo calls.
+func profiled(f func() int) int {
+	path := os.Getenv("FLEXEMP_CPUPROFILE")
+	if path == "" {
+		return f()
+	}
+	out, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(out)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FLEXEMP_CPUPROFILE: %v\n", err)
+		return f()
+	}
+	defer out.Close()
+	defer pprof.StopCPUProfile()
+	return f()
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

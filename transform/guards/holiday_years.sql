@@ -2,10 +2,10 @@
 -- dates (or whose 7-working-day limit before the cut-off) fall in a year the
 -- table lacks fails the assessment, naming the year. Weekends alone are never
 -- assumed.
-WITH p AS (SELECT * FROM work.params),
-years AS (SELECT DISTINCT year(day) AS y FROM work.ref_holidays),
+WITH p AS (SELECT * FROM scratch.params),
+years AS (SELECT DISTINCT year(day) AS y FROM scratch.ref_holidays),
 cases AS (
-    SELECT r.applied_on, r.completed_on FROM work.stg_registrations r, p
+    SELECT r.applied_on, r.completed_on FROM scratch.stg_registrations r, p
     WHERE r.reg_type = '失业登记' AND r.applied_on BETWEEN p.period_start AND p.period_end
 ),
 needed AS (

@@ -5,7 +5,7 @@
 -- workday_no(b) - workday_no(a). Days outside the table's years are not
 -- here: weekends alone are never assumed (guards/holiday_years.sql).
 WITH years AS (
-    SELECT min(year(day)) AS first, max(year(day)) AS last FROM work.ref_holidays
+    SELECT min(year(day)) AS first, max(year(day)) AS last FROM scratch.ref_holidays
 ), days AS (
     SELECT CAST(d AS DATE) AS day
     FROM years, generate_series(make_date(years.first, 1, 1), make_date(years.last, 12, 31), INTERVAL 1 DAY) AS t(d)
@@ -13,7 +13,7 @@ WITH years AS (
     SELECT days.day,
            CASE h.kind WHEN 'holiday' THEN false WHEN 'workday' THEN true ELSE isodow(days.day) <= 5 END AS is_workday
     FROM days
-    LEFT JOIN work.ref_holidays h ON h.day = days.day
+    LEFT JOIN scratch.ref_holidays h ON h.day = days.day
 )
 SELECT day, is_workday, sum(CAST(is_workday AS INTEGER)) OVER (ORDER BY day) AS workday_no
 FROM flagged

@@ -2,7 +2,7 @@
 -- period, with whether they belong to a group 社会保险补贴 is for.
 SELECT r.city_code, r.person_id,
        bool_or(r.person_group IN ('就业困难人员', '高校毕业生')) AS si_eligible
-FROM work.stg_registrations r
-CROSS JOIN work.params p
+FROM scratch.stg_registrations r
+CROSS JOIN scratch.params p
 WHERE r.reg_type = '灵活就业登记' AND r.applied_on BETWEEN p.period_start AND p.period_end
 GROUP BY r.city_code, r.person_id

@@ -1,14 +1,14 @@
 -- K2 repeats within a city: persons with more than one 灵活就业登记 in the
 -- same city in the period. Figure: the share of the city's registered
 -- persons registered more than once. Evidence: every row of theirs.
-WITH p AS (SELECT * FROM work.params),
+WITH p AS (SELECT * FROM scratch.params),
 flex AS (
     SELECT r.city_code, r.person_id, r.upload_id, r.row_no, r.id_masked
-    FROM work.stg_registrations r, p
+    FROM scratch.stg_registrations r, p
     WHERE r.reg_type = '灵活就业登记' AND r.applied_on BETWEEN p.period_start AND p.period_end
 ),
 repeated AS (SELECT city_code, person_id FROM flex GROUP BY ALL HAVING count(*) > 1),
-persons AS (SELECT city_code, count(*) AS n FROM work.int_flexible_registrants GROUP BY city_code),
+persons AS (SELECT city_code, count(*) AS n FROM scratch.int_flexible_registrants GROUP BY city_code),
 counts AS (SELECT city_code, count(*) AS n FROM repeated GROUP BY city_code)
 SELECT 'K2' AS check_id, f.city_code, 'registrations' AS subject, '' AS finding_key,
        c.n / ps.n AS figure, 0.0 AS threshold, ps.n::DOUBLE AS reference, c.n AS cases,

@@ -2,11 +2,11 @@
 -- applied above the threshold (default 0.9) while the province's median
 -- city share is below another (default 0.5). Reference: that median.
 -- Evidence: the rows completed the day applied.
-WITH p AS (SELECT * FROM work.params),
-t AS (SELECT * FROM work.integrity_params),
+WITH p AS (SELECT * FROM scratch.params),
+t AS (SELECT * FROM scratch.integrity_params),
 cases AS (
     SELECT r.city_code, r.upload_id, r.row_no, r.id_masked, coalesce(r.completed_on = r.applied_on, false) AS instant
-    FROM work.stg_registrations r, p
+    FROM scratch.stg_registrations r, p
     WHERE r.reg_type = '失业登记' AND r.applied_on BETWEEN p.period_start AND p.period_end
 ),
 shares AS (

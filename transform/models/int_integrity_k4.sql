@@ -2,14 +2,22 @@
 -- factor (default 3) × the city's median of the previous 12 months, when at
 -- least the history needed (default 6 of those months) has data. Reference:
 -- that median. Evidence: the month and its current upload.
-WITH p AS (SELECT * FROM work.params),
-t AS (SELECT * FROM work.integrity_params),
+WITH p AS (SELECT * FROM scratch.params),
+t AS (SELECT * FROM scratch.integrity_params),
+-- The counts of the period's months and the 12 before them, from the
+-- current versions (the staging models hold the period only).
 monthly AS (
-    SELECT city_code, 'registrations' AS subject, date_trunc('month', applied_on)::DATE AS month, max(upload_id) AS upload_id, count(*) AS n
-    FROM work.stg_registrations WHERE reg_type = '灵活就业登记' GROUP BY ALL
+    SELECT r.city_code, 'registrations' AS subject, u.month, max(r.upload_id) AS upload_id, count(*) AS n
+    FROM registrations r JOIN current_uploads u USING (upload_id), p
+    WHERE r.reg_type = '灵活就业登记' AND u.month BETWEEN p.period_start - INTERVAL 12 MONTH AND p.period_end
+      AND r.applied_on BETWEEN p.period_start - INTERVAL 12 MONTH AND p.period_end
+    GROUP BY ALL
     UNION ALL
-    SELECT city_code, 'subsidies', date_trunc('month', paid_on)::DATE, max(upload_id), count(*)
-    FROM work.stg_subsidies GROUP BY ALL
+    SELECT s.city_code, 'subsidies', u.month, max(s.upload_id), count(*)
+    FROM subsidies s JOIN current_uploads u USING (upload_id), p
+    WHERE u.month BETWEEN p.period_start - INTERVAL 12 MONTH AND p.period_end
+      AND s.paid_on BETWEEN p.period_start - INTERVAL 12 MONTH AND p.period_end
+    GROUP BY ALL
 ),
 history AS (
     SELECT m.*,

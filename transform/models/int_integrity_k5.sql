@@ -3,12 +3,12 @@
 -- period whose last month is due and for which the city sent all three
 -- months' registrations (a missing month would inflate the share). Evidence:
 -- the rows of those last days.
-WITH p AS (SELECT * FROM work.params),
-t AS (SELECT * FROM work.integrity_params),
+WITH p AS (SELECT * FROM scratch.params),
+t AS (SELECT * FROM scratch.integrity_params),
 flex AS (
     SELECT r.city_code, r.upload_id, r.row_no, r.id_masked, r.applied_on,
            date_trunc('quarter', r.applied_on)::DATE AS quarter
-    FROM work.stg_registrations r, p
+    FROM scratch.stg_registrations r, p
     WHERE r.reg_type = '灵活就业登记' AND r.applied_on BETWEEN p.period_start AND p.period_end
 ),
 marked AS (

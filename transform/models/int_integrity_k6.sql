@@ -3,9 +3,9 @@
 -- subsidy payments above fund_allocated × the factor (default 1.2), judged
 -- only for a city that reported its funds for every due month. Evidence: the
 -- months and their services uploads.
-WITH p AS (SELECT * FROM work.params),
-t AS (SELECT * FROM work.integrity_params),
-sv AS (SELECT s.* FROM work.stg_services s, p WHERE s.month BETWEEN p.period_start AND p.period_end),
+WITH p AS (SELECT * FROM scratch.params),
+t AS (SELECT * FROM scratch.integrity_params),
+sv AS (SELECT s.* FROM scratch.stg_services s, p WHERE s.month BETWEEN p.period_start AND p.period_end),
 pension AS (
     SELECT city_code, upload_id, row_no, month, pension_enrolled / flex_registered AS ratio,
            max(pension_enrolled / flex_registered) OVER (PARTITION BY city_code) AS figure,
@@ -17,7 +17,7 @@ funds AS (
     FROM sv GROUP BY city_code
 ),
 paid AS (
-    SELECT s.city_code, sum(s.amount_fen) AS paid_fen FROM work.stg_subsidies s, p
+    SELECT s.city_code, sum(s.amount_fen) AS paid_fen FROM scratch.stg_subsidies s, p
     WHERE s.paid_on BETWEEN p.period_start AND p.period_end GROUP BY s.city_code
 ),
 overspent AS (

@@ -4,10 +4,10 @@
 -- (services), than the version current at the deadline. Reads the version
 -- ledger. Figure: the largest increase; reference: the earlier figure.
 -- Evidence: both uploads and the month.
-WITH t AS (SELECT * FROM work.integrity_params),
+WITH t AS (SELECT * FROM scratch.integrity_params),
 slots AS (
     SELECT c.code AS city_code, k.kind, m.month, m.deadline
-    FROM work.ref_cities c CROSS JOIN work.ref_kinds k CROSS JOIN work.ref_months m
+    FROM scratch.ref_cities c CROSS JOIN scratch.ref_kinds k CROSS JOIN scratch.ref_months m
 ),
 versions AS (
     SELECT s.*,

@@ -8,12 +8,12 @@
 -- left is still capped); nobody gets 社会保险补贴 on or after retirement.
 WITH pay AS (
     SELECT s.*, c.graduate_extension,
-           (SELECT w.hourly_fen FROM work.ref_min_wage w
+           (SELECT w.hourly_fen FROM scratch.ref_min_wage w
             WHERE w.city_code = s.city_code AND w.valid_from <= s.paid_on
             ORDER BY w.valid_from DESC LIMIT 1) AS hourly_fen
-    FROM work.stg_subsidies s
-    CROSS JOIN work.params p
-    JOIN work.ref_cities c ON c.code = s.city_code
+    FROM scratch.stg_subsidies s
+    CROSS JOIN scratch.params p
+    JOIN scratch.ref_cities c ON c.code = s.city_code
     WHERE s.paid_on BETWEEN p.period_start AND p.period_end
 ), breaches AS (
     SELECT upload_id, row_no, city_code, subsidy_type, person_group, paid_on,

@@ -10,10 +10,10 @@ SELECT r.upload_id, r.row_no, r.city_code, r.applied_on, r.completed_on,
            WHEN deadline.day < p.cutoff THEN 'late'
            ELSE 'left_out'
        END AS status
-FROM work.stg_registrations r
-CROSS JOIN work.params p
-JOIN work.int_calendar ca ON ca.day = r.applied_on
-LEFT JOIN work.int_calendar cc ON cc.day = r.completed_on
-LEFT JOIN work.int_calendar deadline ON deadline.is_workday AND deadline.workday_no = ca.workday_no + 7
+FROM scratch.stg_registrations r
+CROSS JOIN scratch.params p
+JOIN scratch.int_calendar ca ON ca.day = r.applied_on
+LEFT JOIN scratch.int_calendar cc ON cc.day = r.completed_on
+LEFT JOIN scratch.int_calendar deadline ON deadline.is_workday AND deadline.workday_no = ca.workday_no + 7
 WHERE r.reg_type = '失业登记'
   AND r.applied_on BETWEEN p.period_start AND p.period_end

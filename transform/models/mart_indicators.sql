@@ -2,27 +2,27 @@
 -- numerator, denominator and value (numerator ÷ denominator × scale, at most
 -- the declared cap; NULL when the denominator is 0 or the data is missing),
 -- so every figure traces back to counts. Dimension, title, scale, cap and
--- source kinds come from the one declaration (work.ref_indicators). Only the
--- months due as of the assessment's date count (work.params). withheld marks
+-- source kinds come from the one declaration (scratch.ref_indicators). Only the
+-- months due as of the assessment's date count (scratch.params). withheld marks
 -- an indicator of a city that sent no extract of one of its source kinds for
 -- any due month (未报送): it is scored lowest, never left out.
-WITH p AS (SELECT * FROM work.params),
+WITH p AS (SELECT * FROM scratch.params),
 reg AS (
-    SELECT r.* FROM work.stg_registrations r, p WHERE r.applied_on BETWEEN p.period_start AND p.period_end
+    SELECT r.* FROM scratch.stg_registrations r, p WHERE r.applied_on BETWEEN p.period_start AND p.period_end
 ),
 flex AS (SELECT * FROM reg WHERE reg_type = '灵活就业登记'),
 -- Trainings of flexible workers only (measure 5 is about them).
 tr AS (
-    SELECT t.* FROM work.stg_trainings t, p WHERE t.flexible_worker AND t.ended_on BETWEEN p.period_start AND p.period_end
+    SELECT t.* FROM scratch.stg_trainings t, p WHERE t.flexible_worker AND t.ended_on BETWEEN p.period_start AND p.period_end
 ),
 sv AS (
-    SELECT s.* FROM work.stg_services s, p WHERE s.month BETWEEN p.period_start AND p.period_end
+    SELECT s.* FROM scratch.stg_services s, p WHERE s.month BETWEEN p.period_start AND p.period_end
 ),
 sv_last AS (
     SELECT sv.* FROM sv, p WHERE sv.month = p.last_month
 ),
 paid AS (
-    SELECT s.* FROM work.stg_subsidies s, p WHERE s.paid_on BETWEEN p.period_start AND p.period_end
+    SELECT s.* FROM scratch.stg_subsidies s, p WHERE s.paid_on BETWEEN p.period_start AND p.period_end
 ),
 si_paid AS (SELECT DISTINCT person_id FROM paid WHERE subsidy_type = '社会保险补贴'),
 training_paid AS (SELECT DISTINCT person_id FROM paid WHERE subsidy_type = '职业培训补贴'),
@@ -35,13 +35,13 @@ counts AS (
     SELECT 'I1' AS indicator, city_code, count(DISTINCT person_id)::DOUBLE AS numerator, NULL::DOUBLE AS denominator FROM flex GROUP BY city_code
     UNION ALL SELECT 'I2', city_code, count(*) FILTER (employment_form = '新就业形态'), count(*) FROM flex GROUP BY city_code
     UNION ALL SELECT 'I3', city_code, count(*) FILTER (person_group IN ('高校毕业生', '农民工', '就业困难人员', '脱贫人口')), count(*) FROM flex GROUP BY city_code
-    UNION ALL SELECT 'I4', city_code, count(*) FILTER (status = 'on_time'), count(*) FILTER (status IN ('on_time', 'late')) FROM work.int_unemployment_timeliness GROUP BY city_code
+    UNION ALL SELECT 'I4', city_code, count(*) FILTER (status = 'on_time'), count(*) FILTER (status IN ('on_time', 'late')) FROM scratch.int_unemployment_timeliness GROUP BY city_code
     UNION ALL SELECT 'I5', city_code, count(*) FILTER (channel = '线上'), count(*) FROM reg GROUP BY city_code
     UNION ALL SELECT 'I6', city_code, sum(gig_matches), sum(gig_postings) FROM sv GROUP BY city_code
     UNION ALL SELECT 'I7', city_code, sum(gig_markets), NULL FROM sv_last GROUP BY city_code
     UNION ALL SELECT 'I17', city_code, sum(hr_served_flex), NULL FROM sv GROUP BY city_code
     UNION ALL SELECT 'I8', f.city_code, count(*) FILTER (si.person_id IS NOT NULL), count(*)
-              FROM work.int_flexible_registrants f LEFT JOIN si_paid si USING (person_id) WHERE f.si_eligible GROUP BY f.city_code
+              FROM scratch.int_flexible_registrants f LEFT JOIN si_paid si USING (person_id) WHERE f.si_eligible GROUP BY f.city_code
     UNION ALL SELECT 'I9', city_code, count(*) FILTER (certified), count(*) FROM tr GROUP BY city_code
     UNION ALL SELECT 'I10', city_code, count(*) FILTER (training_type = '新职业培训'), count(*) FROM tr GROUP BY city_code
     UNION ALL SELECT 'I11', city_code, count(*) FILTER (completed AND employed_6m = '是'), count(*) FILTER (completed AND employed_6m IN ('是', '否')) FROM tr GROUP BY city_code
@@ -56,20 +56,20 @@ counts AS (
     UNION ALL SELECT 'I14', city_code, sum(complaints_closed), sum(complaints_received) FROM sv GROUP BY city_code
     UNION ALL SELECT 'I21', city_code, sum(parttime_written), sum(parttime_checked) FROM sv GROUP BY city_code
     UNION ALL SELECT 'I15', r.city_code, count(*) FILTER (b.upload_id IS NULL), count(*)
-              FROM ruled r LEFT JOIN (SELECT DISTINCT upload_id, row_no FROM work.int_subsidy_breaches) b USING (upload_id, row_no) GROUP BY r.city_code
-    UNION ALL SELECT 'I16', city_code, count(*) FILTER (on_time), count(*) FROM work.int_extract_timeliness GROUP BY city_code
+              FROM ruled r LEFT JOIN (SELECT DISTINCT upload_id, row_no FROM scratch.int_subsidy_breaches) b USING (upload_id, row_no) GROUP BY r.city_code
+    UNION ALL SELECT 'I16', city_code, count(*) FILTER (on_time), count(*) FROM scratch.int_extract_timeliness GROUP BY city_code
     UNION ALL SELECT 'I22', city_code, sum(publicity_events), NULL FROM sv GROUP BY city_code
 ),
 -- Each city × kind: whether it sent an accepted extract for any due month.
 sent AS (
     SELECT c.code AS city_code, k.kind,
-           EXISTS (SELECT 1 FROM upload_receipts r JOIN work.ref_months m USING (month)
+           EXISTS (SELECT 1 FROM upload_receipts r JOIN scratch.ref_months m USING (month)
                    WHERE r.city_code = c.code AND r.kind = k.kind) AS sent
-    FROM work.ref_cities c CROSS JOIN work.ref_kinds k
+    FROM scratch.ref_cities c CROSS JOIN scratch.ref_kinds k
 ),
 withheld AS (
     SELECT s.indicator, sent.city_code, bool_or(NOT sent.sent) AS withheld
-    FROM work.ref_indicator_sources s JOIN sent USING (kind)
+    FROM scratch.ref_indicator_sources s JOIN sent USING (kind)
     GROUP BY ALL
 ),
 filled AS (
@@ -84,8 +84,8 @@ filled AS (
                ELSE k.denominator
            END AS denominator,
            coalesce(w.withheld, false) AS withheld
-    FROM work.ref_indicators i
-    CROSS JOIN work.ref_cities c
+    FROM scratch.ref_indicators i
+    CROSS JOIN scratch.ref_cities c
     LEFT JOIN counts k ON k.indicator = i.indicator AND k.city_code = c.code
     LEFT JOIN withheld w ON w.indicator = i.indicator AND w.city_code = c.code
 )

@@ -2,13 +2,13 @@
 -- every check's model, numbered by finding (city, check, subject, key) and
 -- capped at 200 evidence rows a finding. Findings never change the index.
 WITH found AS (
-    SELECT * FROM work.int_integrity_k1
-    UNION ALL BY NAME SELECT * FROM work.int_integrity_k2
-    UNION ALL BY NAME SELECT * FROM work.int_integrity_k3
-    UNION ALL BY NAME SELECT * FROM work.int_integrity_k4
-    UNION ALL BY NAME SELECT * FROM work.int_integrity_k5
-    UNION ALL BY NAME SELECT * FROM work.int_integrity_k6
-    UNION ALL BY NAME SELECT * FROM work.int_integrity_k7
+    SELECT * FROM scratch.int_integrity_k1
+    UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k2
+    UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k3
+    UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k4
+    UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k5
+    UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k6
+    UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k7
 )
 SELECT dense_rank() OVER (ORDER BY city_code, check_id, subject, finding_key) AS finding_id, *
 FROM found

@@ -1,2 +1,2 @@
 -- Numerators and denominators are counts: never negative.
-SELECT * FROM work.mart_indicators WHERE numerator < 0 OR denominator < 0
+SELECT * FROM scratch.mart_indicators WHERE numerator < 0 OR denominator < 0

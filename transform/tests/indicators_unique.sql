@@ -1,2 +1,2 @@
 -- One row per city × indicator.
-SELECT city_code, indicator, count(*) AS n FROM work.mart_indicators GROUP BY ALL HAVING count(*) <> 1
+SELECT city_code, indicator, count(*) AS n FROM scratch.mart_indicators GROUP BY ALL HAVING count(*) <> 1

@@ -1,2 +1,2 @@
 -- Every integrity finding's figure is above its threshold.
-SELECT * FROM work.mart_integrity WHERE NOT (figure > threshold)
+SELECT * FROM scratch.mart_integrity WHERE NOT (figure > threshold)

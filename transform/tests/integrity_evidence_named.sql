@@ -1,2 +1,2 @@
 -- Every evidence row names an upload or a month.
-SELECT * FROM work.mart_integrity WHERE upload_id IS NULL AND month IS NULL
+SELECT * FROM scratch.mart_integrity WHERE upload_id IS NULL AND month IS NULL
