@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -72,6 +74,7 @@ type Env struct {
 	Inbox, Archive, Rejected string
 	ReportsDir               string        // reports/<period>/report.html and ranking.xlsx
 	Settle                   time.Duration // a file younger than this may still be copied in; default 1 minute
+	InboxWorkers             int           // inbox files ingested at once; default the CPUs, at most 4
 	Now                      func() time.Time
 	// Images draws charts for mail; default reports.ChartImages. An error
 	// sends the mail with tables only and makes the run a warning.
@@ -102,7 +105,11 @@ func (e *Env) Jobs(s Specs) []Job {
 }
 
 // inbox ingests every settled file under Inbox/<city>/<kind>/ and moves it
-// to the archive or, refused, to the rejected folder with its reason.
+// to the archive or, refused, to the rejected folder with its reason. Files
+// of one city, kind and month go in name order (an extract before its
+// correction); different months go at once on Workers workers, so one
+// file is read and validated while another commits (the store serialises
+// only the commit).
 func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 	if e.Inbox == "" {
 		return Result{Warning: "未配置收件目录（[schedules] inbox）"}, nil
@@ -112,14 +119,25 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 		settle = time.Minute
 	}
 	now := e.Now()
-	var accepted, unchanged, refused, waiting int
-	var problems []string
+	var (
+		mu                                    sync.Mutex
+		accepted, unchanged, refused, waiting int
+		problems                              []string
+	)
 	if err := os.MkdirAll(e.Inbox, 0o755); err != nil {
 		return Result{}, err
 	}
 	cities, err := os.ReadDir(e.Inbox)
 	if err != nil {
 		return Result{}, err
+	}
+	// fileAway moves a file to dest with its reason; refusals count.
+	fileAway := func(path, dest, reason string) {
+		if err := file(path, dest, now, reason); err != nil {
+			mu.Lock()
+			problems = append(problems, err.Error())
+			mu.Unlock()
+		}
 	}
 	// A file not in a <city>/<kind>/ folder is never ingested: it goes to
 	// the rejected folder with the reason, rather than lying unnoticed.
@@ -130,11 +148,11 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 			return
 		}
 		refused++
-		reason := "文件应放在收件目录的 <城市代码或名称>/<数据类型>/ 子目录中，如 沈阳/registrations/，未入库\n"
-		if err := file(path, filepath.Join(e.Rejected, dir), now, reason); err != nil {
-			problems = append(problems, err.Error())
-		}
+		fileAway(path, filepath.Join(e.Rejected, dir), "文件应放在收件目录的 <城市代码或名称>/<数据类型>/ 子目录中，如 沈阳/registrations/，未入库\n")
 	}
+	// slots are the settled files to ingest, by city, kind and the month in
+	// their names ("" when a name has none: those go in one slot).
+	slots := map[string][]inboxFile{}
 	for _, cd := range cities {
 		if !cd.IsDir() {
 			misplaced("", cd.Name())
@@ -165,47 +183,89 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 					waiting++
 					continue
 				}
-				path := filepath.Join(dir, f.Name())
 				sub := filepath.Join(cd.Name(), kd.Name())
+				path := filepath.Join(dir, f.Name())
 				if !cityOK || !kindOK {
 					refused++
-					reason := fmt.Sprintf("目录 %s 无法识别：应为 <城市代码或名称>/<数据类型>/<文件>", sub)
-					if err := file(path, filepath.Join(e.Rejected, sub), now, reason); err != nil {
-						problems = append(problems, err.Error())
-					}
+					fileAway(path, filepath.Join(e.Rejected, sub), fmt.Sprintf("目录 %s 无法识别：应为 <城市代码或名称>/<数据类型>/<文件>", sub))
 					continue
 				}
 				month, named := ingest.MonthInName(f.Name())
-				res, err := e.Store.Ingest(ctx, ingest.Request{Path: path, FileName: f.Name(), City: city.Code, Kind: kind,
-					Month: month, Uploader: "inbox", ReceivedAt: now.In(flexemp.Shanghai)})
-				if err != nil {
-					problems = append(problems, fmt.Sprintf("%s: %v", filepath.Join(sub, f.Name()), err))
-					continue
-				}
-				dest, reason := e.Archive, ""
-				switch res.Status {
-				case ingest.StatusAccepted:
-					accepted++
-				case ingest.StatusUnchanged:
-					unchanged++
-				default:
-					refused++
-					dest, reason = e.Rejected, refusalText(res)
-					if !named {
-						reason += "提示：收件目录中的文件可在文件名中注明月份（如 …_2024-03.csv），无数据行的空报表必须注明。\n"
-					}
-				}
-				if err := file(path, filepath.Join(dest, sub), now, reason); err != nil {
-					problems = append(problems, err.Error())
-				}
+				slot := sub + "/" + month.String()
+				slots[slot] = append(slots[slot], inboxFile{path: path, sub: sub, name: f.Name(), city: city.Code, kind: kind, month: month, named: named})
 			}
 		}
 	}
+	work := make(chan []inboxFile)
+	var wg sync.WaitGroup
+	for range e.inboxWorkers() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for files := range work {
+				for _, f := range files {
+					res, err := e.Store.Ingest(ctx, ingest.Request{Path: f.path, FileName: f.name, City: f.city, Kind: f.kind,
+						Month: f.month, Uploader: "inbox", ReceivedAt: now.In(flexemp.Shanghai)})
+					if err != nil {
+						mu.Lock()
+						problems = append(problems, fmt.Sprintf("%s: %v", filepath.Join(f.sub, f.name), err))
+						mu.Unlock()
+						continue
+					}
+					dest, reason := e.Archive, ""
+					mu.Lock()
+					switch res.Status {
+					case ingest.StatusAccepted:
+						accepted++
+					case ingest.StatusUnchanged:
+						unchanged++
+					default:
+						refused++
+						dest, reason = e.Rejected, refusalText(res)
+						if !f.named {
+							reason += "提示：收件目录中的文件可在文件名中注明月份（如 …_2024-03.csv），无数据行的空报表必须注明。\n"
+						}
+					}
+					mu.Unlock()
+					fileAway(f.path, filepath.Join(dest, f.sub), reason)
+				}
+			}
+		}()
+	}
+	keys := make([]string, 0, len(slots))
+	for k := range slots {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		work <- slots[k]
+	}
+	close(work)
+	wg.Wait()
 	r := Result{Detail: fmt.Sprintf("入库 %d 个，未变 %d 个，拒收 %d 个，等待写完 %d 个", accepted, unchanged, refused, waiting)}
 	if len(problems) > 0 {
+		sort.Strings(problems)
 		return r, errors.New(strings.Join(problems, "；"))
 	}
 	return r, nil
+}
+
+// inboxFile is a settled file in the inbox, to ingest.
+type inboxFile struct {
+	path, sub, name string
+	city            string
+	kind            flexemp.Kind
+	month           flexemp.Month // from the name, or zero
+	named           bool
+}
+
+// inboxWorkers is how many inbox files are ingested at once: InboxWorkers,
+// or by default the number of CPUs up to 4.
+func (e *Env) inboxWorkers() int {
+	if e.InboxWorkers > 0 {
+		return e.InboxWorkers
+	}
+	return min(runtime.GOMAXPROCS(0), 4)
 }
 
 // refusalText is the reason file's text for a refused upload.
