@@ -31,19 +31,20 @@ import (
 const benchKey = "benchmark-key-not-secret"
 
 // Suites are the suites Run knows, and "all".
-var Suites = []string{"ingest", "assess", "serve", "all"}
+var Suites = []string{"ingest", "assess", "serve", "province", "all"}
 
 // Options choose what Run measures.
 type Options struct {
 	Dir         string  // input files (kept between runs) and databases
 	Rows        string  // registrations CSV sizes, comma-separated
 	XLSXRows    int     // rows of the workbook to ingest (0: skip)
-	MemoryLimit string  // DuckDB memory_limit for the ingest
+	MemoryLimit string  // DuckDB memory_limit for the ingest and province suites
 	Suite       string  // one of Suites
 	ServeRows   int     // rows of each file uploaded in the serve suite
 	Workers     int     // concurrent uploaders in the serve suite
 	AssessScale float64 // generator scale of the assess suite's province-year
 	Runs        int     // assess runs
+	Years       int     // years of the province suite's backfill, ending with 2025
 	// Yardstick, when set, makes this process the child that times DuckDB's
 	// read_csv of that file and prints the seconds.
 	Yardstick string
@@ -55,13 +56,14 @@ func Flags(fs *flag.FlagSet) *Options {
 	fs.StringVar(&o.Dir, "dir", filepath.Join(os.TempDir(), "flexemp-bench"), "folder for input files (kept between runs) and databases")
 	fs.StringVar(&o.Rows, "rows", "1000000,5000000", "registrations CSV sizes, comma-separated")
 	fs.IntVar(&o.XLSXRows, "xlsx-rows", 200000, "rows of the workbook to ingest (0: skip)")
-	fs.StringVar(&o.MemoryLimit, "memory-limit", "", "DuckDB memory_limit for the ingest, e.g. 128MB (default DuckDB's)")
+	fs.StringVar(&o.MemoryLimit, "memory-limit", "", "DuckDB memory_limit for the ingest and province suites, e.g. 256MB (default DuckDB's)")
 	fs.StringVar(&o.Yardstick, "yardstick", "", "internal: time DuckDB's read_csv of this file and print the seconds")
 	fs.StringVar(&o.Suite, "suite", "all", strings.Join(Suites, ", "))
 	fs.IntVar(&o.ServeRows, "serve-rows", 10000, "rows of each file uploaded in the serve suite")
 	fs.IntVar(&o.Workers, "workers", 14, "concurrent uploaders in the serve suite")
 	fs.Float64Var(&o.AssessScale, "assess-scale", 1, "generator scale of the province-year the assess figures use")
 	fs.IntVar(&o.Runs, "runs", 3, "assess runs")
+	fs.IntVar(&o.Years, "years", 2, "province: years of data to backfill, ending with 2025")
 	return o
 }
 
@@ -87,7 +89,15 @@ func Run(ctx context.Context, self string, o *Options, stdout, stderr io.Writer)
 		}
 	}
 	if all || o.Suite == "serve" {
-		return serveSuite(ctx, self, o.Dir, o.ServeRows, o.Workers, stdout, stderr)
+		if err := serveSuite(ctx, self, o.Dir, o.ServeRows, o.Workers, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if all || o.Suite == "province" {
+		if o.Years < 1 || o.Years > 30 {
+			return fmt.Errorf("--years: %d is not between 1 and 30", o.Years)
+		}
+		return provinceSuite(ctx, self, o.Dir, o.Years, o.MemoryLimit, stdout, stderr)
 	}
 	return nil
 }

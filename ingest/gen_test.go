@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,5 +65,44 @@ func TestGeneratedProvinceMatchesManifest(t *testing.T) {
 	const ledgerViews = `('current_uploads', 'upload_receipts')`
 	if n := count(t, g.DB, `SELECT count(*) FROM duckdb_views() WHERE NOT internal AND database_name = current_database() AND view_name NOT IN `+ledgerViews); n != 0 || count(t, g.DB, `SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND view_name IN `+ledgerViews) != 2 {
 		t.Errorf("%d stray views in the database file", n)
+	}
+}
+
+// Files of one kind prepared at once, each through the Arrow sink, keep
+// their batches apart (the inbox prepares one file while another commits,
+// and the server takes many uploads at once): every file is stored whole.
+func TestPreparedTogether(t *testing.T) {
+	defer ingest.ForceArrowSink()()
+	g := newIngester(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	var loading sync.Mutex // Load is one at a time, as the store has it
+	want := 0
+	for i, city := range flexemp.Cities {
+		path := filepath.Join(dir, city.Code+".csv")
+		rows := 2000 + i
+		if err := gen.Registrations(path, rows, uint64(i), city, flexemp.Month{Year: 2024, Month: time.May}); err != nil {
+			t.Fatal(err)
+		}
+		want += rows
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			prep, res, err := g.Prepare(ctx, ingest.Request{Path: path, City: city.Code, Kind: flexemp.Registrations})
+			if err != nil || prep == nil {
+				t.Errorf("%s: %v %+v", city.Code, err, res)
+				return
+			}
+			loading.Lock()
+			defer loading.Unlock()
+			if res, err := g.Load(ctx, prep); err != nil || res.Status != ingest.StatusAccepted {
+				t.Errorf("%s: load: %v %+v", city.Code, err, res)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := count(t, g.DB, "SELECT count(*) FROM registrations"); got != want {
+		t.Errorf("%d rows stored, want %d", got, want)
 	}
 }

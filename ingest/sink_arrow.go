@@ -8,6 +8,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/duckdb/duckdb-go/v2"
@@ -16,6 +17,9 @@ import (
 // scratch is an in-memory catalog for the Arrow view: a view registered in
 // the database file would outlive the process and break the next one.
 const scratch = "flexemp_scratch"
+
+// views numbers the Arrow views of the process.
+var views atomic.Int64
 
 // arrowSink lets DuckDB scan the validated Arrow batches as a view and
 // insert them with one INSERT … SELECT.
@@ -43,7 +47,8 @@ func newSink(ctx context.Context, conn *sql.Conn, table string, cols []string, r
 	if _, err := conn.ExecContext(ctx, `USE `+scratch); err != nil {
 		return nil, err
 	}
-	s := &arrowSink{conn: conn, table: table, cols: cols, view: "batches_" + table}
+	// Views are named apart: uploads prepared at once share the catalog.
+	s := &arrowSink{conn: conn, table: table, cols: cols, view: fmt.Sprintf("batches_%s_%d", table, views.Add(1))}
 	err := conn.Raw(func(dc any) error {
 		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {

@@ -1,0 +1,118 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
+	"github.com/liaoning-hrss/flexemp/internal/columns"
+)
+
+// provinceSuite backfills a province as an operator would: a generated
+// province (scale 1, years ending with 2025; generated once and kept in
+// dir) is dropped into a fresh database's inbox and picked up with
+// `run-job inbox`, the latest year is assessed as of the day after its last
+// deadline, and its report is written. Each step is its own child process,
+// so its wall time and peak RSS are its own.
+func provinceSuite(ctx context.Context, self, dir string, years int, memLimit string, stdout, stderr io.Writer) error {
+	last := flexemp.Month{Year: 2025, Month: time.December}
+	first := flexemp.Month{Year: last.Year - years + 1, Month: time.January}
+	base := filepath.Join(dir, fmt.Sprintf("province-%dy", years))
+	data := filepath.Join(base, "data")
+	if _, err := os.Stat(filepath.Join(data, "manifest.json")); err != nil {
+		os.RemoveAll(data)
+		fmt.Fprintf(stderr, "generating a scale-1 province, %s to %s, in %s …\n", first, last, data)
+		if _, err := gen.Generate(data, gen.Options{Seed: 1, Scale: 1, From: first, To: last}); err != nil {
+			return err
+		}
+	}
+	run := filepath.Join(base, "run")
+	if err := os.RemoveAll(run); err != nil {
+		return err
+	}
+	files, bytes, err := dropInto(data, filepath.Join(run, "inbox"))
+	if err != nil {
+		return err
+	}
+	config := filepath.Join(run, "flexemp.toml")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf("[duckdb]\nmemory_limit = %q\n", memLimit)), 0o644); err != nil {
+		return err
+	}
+	db := filepath.Join(run, "flexemp.db")
+	year := flexemp.Period{Year: last.Year}
+	asOf := last.Deadline().Format("2006-01-02") // the day after the last deadline: the deadline is the end of the 10th
+	steps := []struct {
+		name string
+		args []string
+	}{
+		{"inbox", []string{"run-job", "--config", config, "--db", db, "inbox"}},
+		{"assess " + year.String(), []string{"assess", "--config", config, "--db", db, "--period", year.String(), "--as-of", asOf}},
+		{"report " + year.String(), []string{"report", "--config", config, "--db", db, "--period", year.String(), "--out", filepath.Join(run, "report")}},
+	}
+	tw := columns.NewWriter(stdout)
+	limit := memLimit
+	if limit == "" {
+		limit = "DuckDB's default"
+	}
+	fmt.Fprintf(tw, "province backfill, scale 1, %s to %s: %d files, %.0f MB; memory_limit %s\n", first, last, files, float64(bytes)/1e6, limit)
+	fmt.Fprintln(tw, "step\ts\tpeak RSS MiB")
+	var total time.Duration
+	for _, s := range steps {
+		cmd := exec.CommandContext(ctx, self, s.args...)
+		cmd.Env = append(os.Environ(), "FLEXEMP_ID_KEY="+benchKey)
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		took := time.Since(start)
+		if err != nil {
+			return fmt.Errorf("%s: %v: %s", s.name, err, out)
+		}
+		total += took
+		rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\n", s.name, took.Seconds(), rss)
+	}
+	st, err := os.Stat(db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(tw, "all\t%.2f\t\n", total.Seconds())
+	fmt.Fprintf(tw, "database file: %.0f MB\n", float64(st.Size())/1e6)
+	return tw.Flush()
+}
+
+// dropInto links every extract under data (<city>/<kind>/<file>) into an
+// inbox, settled (an hour old), and says how many files and bytes.
+func dropInto(data, inbox string) (files int, size int64, err error) {
+	old := time.Now().Add(-time.Hour)
+	err = filepath.WalkDir(data, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Dir(path) == data {
+			return err // manifest.json stays behind
+		}
+		rel, err := filepath.Rel(data, path)
+		if err != nil {
+			return err
+		}
+		dest := filepath.Join(inbox, rel)
+		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+			return err
+		}
+		if err := os.Link(path, dest); err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		files++
+		size += info.Size()
+		return os.Chtimes(dest, old, old)
+	})
+	return files, size, err
+}
