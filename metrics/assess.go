@@ -33,6 +33,10 @@ type AssessOptions struct {
 	// DueMonths); zero means the clock's today in Asia/Shanghai. It is not
 	// a setting: it is stored with the run, outside the config hash.
 	AsOf time.Time `toml:"-"`
+	// Lake, when set, is a Parquet folder written by flexemp export that
+	// the models read instead of the database's extracts (assess --source).
+	// Like AsOf it is a source, not a setting: outside the config hash.
+	Lake string `toml:"-"`
 }
 
 func (o AssessOptions) withDefaults() AssessOptions {
@@ -109,7 +113,7 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 		}
 	}
 	stats, err := transform.Build(ctx, db, transform.Params{Period: p, AsOf: o.AsOf, Reference: o.Reference,
-		GraduateExtension: o.GraduateExtension, Integrity: o.Integrity})
+		GraduateExtension: o.GraduateExtension, Integrity: o.Integrity, Lake: o.Lake})
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +252,7 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 		return err
 	}
 	var uploads string
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(string_agg(upload_id::VARCHAR, ',' ORDER BY upload_id), '') FROM current_uploads`).Scan(&uploads); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(string_agg(upload_id::VARCHAR, ',' ORDER BY upload_id), '') FROM scratch.src_current_uploads`).Scan(&uploads); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_runs (run_id, period, created_at, config_hash, upload_ids, seed, draws, as_of, left_out)

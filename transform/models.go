@@ -123,6 +123,10 @@ type Params struct {
 	// 社会保险补贴 for 高校毕业生 (0 to 6).
 	GraduateExtension map[string]int
 	Integrity         Integrity
+	// Lake, when set, is a folder written by flexemp export: the models read
+	// its Parquet files (read_parquet) instead of the database's extract
+	// tables and ledger. See sources.
+	Lake string
 }
 
 // Integrity are the thresholds of the integrity checks (数据核查), as
@@ -236,6 +240,9 @@ func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 	}()
 	if err := loadReference(ctx, conn, p); err != nil {
 		return nil, fmt.Errorf("reference data: %w", err)
+	}
+	if err := loadSources(ctx, conn, p.Lake); err != nil {
+		return nil, err
 	}
 	stats := &BuildStats{}
 	for _, m := range models {

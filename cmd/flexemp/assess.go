@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
@@ -23,8 +24,13 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	seed := fs.Uint64("seed", 0, "sensitivity seed (default the config's, 1)")
 	draws := fs.Int("draws", 0, "sensitivity draws (default the config's, 1000)")
 	asOf := fs.String("as-of", "", "assess as of this date, YYYY-MM-DD (default today in Asia/Shanghai): only months due by then count")
+	source := fs.String("source", "db", "the extracts to assess: db (the database's), or parquet:DIR (a folder flexemp export wrote; the results go to --db, which must hold no uploads)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	lake, fromLake := strings.CutPrefix(*source, "parquet:")
+	if *source != "db" && (!fromLake || lake == "") {
+		return usagef("--source 应为 db 或 parquet:目录")
 	}
 	p, err := periodFlag(*period)
 	if err != nil {
@@ -52,16 +58,39 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("--as-of: %s", flexemp.ErrorMessage(err))
 		}
 	}
-	db, err := cfg.openExisting(ctx)
+	open := cfg.openExisting
+	if fromLake {
+		o.Lake, open = lake, cfg.open // a results database may be new
+	}
+	db, err := open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if fromLake {
+		if err := resultsOnly(ctx, db, cfg.DB); err != nil {
+			return err
+		}
+	}
 	a, err := metrics.Assess(ctx, db, p, o)
 	if err != nil {
 		return err
 	}
 	fmt.Fprint(stdout, a.Summary())
+	return nil
+}
+
+// resultsOnly refuses a database that holds uploads as the home of a lake's
+// assessment: its own assessment of the period would be replaced by one of
+// other data.
+func resultsOnly(ctx context.Context, db *sql.DB, path string) error {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM uploads`).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return flexemp.Errorf(flexemp.ECONFLICT, "数据库 %s 已有 %d 次上传：考核 Parquet 目录的结果请存入单独的数据库文件（--db 新文件），以免替换该库自己的考核结果", path, n)
+	}
 	return nil
 }
 

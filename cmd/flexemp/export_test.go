@@ -127,3 +127,69 @@ func TestExportRoundTrip(t *testing.T) {
 		t.Error("the folder's file was lost")
 	}
 }
+
+// The same models run over the lake (assess --source parquet:DIR) give the
+// same ranking, every indicator's numerator, denominator and value, and the
+// same integrity findings, but for K7 on a replaced services extract: the
+// lake holds the current rows only, not the replaced version's counts. A
+// database that holds uploads is refused as the results' home.
+func TestAssessFromLake(t *testing.T) {
+	dir, db := demoCopy(t)
+	lake := filepath.Join(dir, "lake")
+	if code, _, e := runCmd(t, "export", "--db", db, "--out", lake); code != 0 {
+		t.Fatalf("export: %s", e)
+	}
+	results := filepath.Join(dir, "results.db")
+	const asOf = "2026-01-11"
+	for _, p := range []string{"2025", "2025Q2"} {
+		if code, _, e := runCmd(t, "assess", "--db", db, "--period", p, "--as-of", asOf); code != 0 {
+			t.Fatalf("assess %s: %s", p, e)
+		}
+		if code, _, e := runCmd(t, "assess", "--db", results, "--source", "parquet:"+lake, "--period", p, "--as-of", asOf); code != 0 {
+			t.Fatalf("assess %s from the lake: %s", p, e)
+		}
+		_, fromDB, _ := runCmd(t, "rank", "--db", db, "--period", p, "--format", "json")
+		_, fromLake, _ := runCmd(t, "rank", "--db", results, "--period", p, "--format", "json")
+		if fromDB != fromLake || !strings.Contains(fromDB, `"rank": 14`) {
+			t.Errorf("%s: the lake's ranking differs:\n%s\nthe database's:\n%s", p, fromLake, fromDB)
+		}
+	}
+	if code, _, e := runCmd(t, "assess", "--db", db, "--source", "parquet:"+lake, "--period", "2025"); code != 1 || !strings.Contains(e, "单独的数据库") {
+		t.Errorf("a lake assessed into a database with uploads: exit %d %s", code, e)
+	}
+	if code, _, e := runCmd(t, "assess", "--db", results, "--source", "parquet:"+dir, "--period", "2025"); code != 1 || !strings.Contains(e, "不是 flexemp export 写出的目录") {
+		t.Errorf("a folder that is not a lake: exit %d %s", code, e)
+	}
+	sqlDB, err := transform.Open(context.Background(), results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	if _, err := sqlDB.Exec(fmt.Sprintf(`ATTACH '%s' AS source (READ_ONLY)`, db)); err != nil {
+		t.Fatal(err)
+	}
+	// differ counts the rows of a query over one database missing from the
+	// other's, both ways.
+	differ := func(q string) (int, int) {
+		var a, b int
+		q += ` AND period IN ('2025', '2025Q2')` // the copy holds the demo's other periods too
+		lakeQ, dbQ := strings.ReplaceAll(q, "{db}", "main"), strings.ReplaceAll(q, "{db}", "source.main")
+		if err := sqlDB.QueryRow(`SELECT (SELECT count(*) FROM (` + lakeQ + ` EXCEPT ALL ` + dbQ + `)),
+			(SELECT count(*) FROM (` + dbQ + ` EXCEPT ALL ` + lakeQ + `))`).Scan(&a, &b); err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	}
+	var n int
+	sqlDB.QueryRow(`SELECT count(*) FROM indicator_values`).Scan(&n)
+	if a, b := differ(`SELECT period, city_code, indicator, numerator, denominator, value FROM {db}.indicator_values WHERE true`); a != 0 || b != 0 || n != 2*14*len(flexemp.Indicators) {
+		t.Errorf("indicator values: %d only from the lake, %d only from the database, of %d", a, b, n)
+	}
+	findings := `SELECT period, city_code, check_id, subject, finding_key, figure, cases FROM {db}.integrity_findings`
+	if a, b := differ(findings + ` WHERE NOT (check_id = 'K7' AND subject = 'services')`); a != 0 || b != 0 {
+		t.Errorf("integrity findings: %d only from the lake, %d only from the database", a, b)
+	}
+	if a, b := differ(findings + ` WHERE check_id = 'K7' AND subject = 'services'`); a != 0 || b == 0 {
+		t.Errorf("K7 on replaced services: %d from the lake, %d from the database; want none and the demo's plant", a, b)
+	}
+}

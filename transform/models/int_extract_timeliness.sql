@@ -12,4 +12,4 @@ SELECT s.city_code, s.kind, s.month, r.first_received,
        s.deadline,
        coalesce(r.first_received < s.deadline, false) AS on_time
 FROM slots s
-LEFT JOIN upload_receipts r USING (city_code, kind, month)
+LEFT JOIN scratch.src_upload_receipts r USING (city_code, kind, month)

@@ -11,15 +11,15 @@ slots AS (
 ),
 versions AS (
     SELECT s.*,
-           (SELECT u.upload_id FROM uploads u WHERE u.city_code = s.city_code AND u.kind = s.kind AND u.month = s.month
+           (SELECT u.upload_id FROM scratch.src_uploads u WHERE u.city_code = s.city_code AND u.kind = s.kind AND u.month = s.month
                 AND u.received_at < s.deadline ORDER BY u.version DESC LIMIT 1) AS old_id,
-           (SELECT u.upload_id FROM current_uploads u WHERE u.city_code = s.city_code AND u.kind = s.kind AND u.month = s.month) AS new_id
+           (SELECT u.upload_id FROM scratch.src_current_uploads u WHERE u.city_code = s.city_code AND u.kind = s.kind AND u.month = s.month) AS new_id
     FROM slots s
 ),
 replaced AS (SELECT * FROM versions WHERE old_id IS NOT NULL AND new_id <> old_id),
 rows AS (
     SELECT r.city_code, r.kind, r.month, r.old_id, r.new_id, o.accepted AS before, n.accepted AS after
-    FROM replaced r JOIN uploads o ON o.upload_id = r.old_id JOIN uploads n ON n.upload_id = r.new_id
+    FROM replaced r JOIN scratch.src_uploads o ON o.upload_id = r.old_id JOIN scratch.src_uploads n ON n.upload_id = r.new_id
     WHERE r.kind <> 'services'
 ),
 counts AS (
@@ -33,7 +33,7 @@ counts AS (
                     n.title_passed_flex / nullif(o.title_passed_flex, 0), n.parttime_checked / nullif(o.parttime_checked, 0),
                     n.parttime_written / nullif(o.parttime_written, 0), n.publicity_events / nullif(o.publicity_events, 0),
                     n.fund_allocated_fen / nullif(o.fund_allocated_fen, 0)) - 1 AS increase
-    FROM replaced r JOIN services o ON o.upload_id = r.old_id JOIN services n ON n.upload_id = r.new_id
+    FROM replaced r JOIN scratch.src_services o ON o.upload_id = r.old_id JOIN scratch.src_services n ON n.upload_id = r.new_id
     WHERE r.kind = 'services'
 ),
 found AS (

@@ -63,7 +63,7 @@ counts AS (
 -- Each city × kind: whether it sent an accepted extract for any due month.
 sent AS (
     SELECT c.code AS city_code, k.kind,
-           EXISTS (SELECT 1 FROM upload_receipts r JOIN scratch.ref_months m USING (month)
+           EXISTS (SELECT 1 FROM scratch.src_upload_receipts r JOIN scratch.ref_months m USING (month)
                    WHERE r.city_code = c.code AND r.kind = k.kind) AS sent
     FROM scratch.ref_cities c CROSS JOIN scratch.ref_kinds k
 ),

@@ -3,8 +3,8 @@
 -- is read, and the filter on ended_on lets DuckDB skip whole row groups: the
 -- cost follows the period, not the history.
 SELECT t.*
-FROM trainings t
-JOIN current_uploads u USING (upload_id)
+FROM scratch.src_trainings t
+JOIN scratch.src_current_uploads u USING (upload_id)
 CROSS JOIN scratch.params p
 WHERE u.month BETWEEN p.period_start AND p.period_end
   AND t.ended_on BETWEEN p.period_start AND p.period_end

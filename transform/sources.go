@@ -1,0 +1,71 @@
+package transform
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/liaoning-hrss/flexemp"
+)
+
+// The models read the extracts and the ledger through the source views
+// scratch.src_<table>: the database's own tables, or a Parquet lake that
+// flexemp export wrote (Params.Lake), so the same SQL runs over either.
+// A lake holds the current rows of its months and every version's ledger
+// row; the masked IDs stay in the database, so a lake's integrity evidence
+// names the upload and row only, and K7 cannot compare the counts of a
+// replaced services extract, whose rows the lake does not hold.
+
+// loadSources creates the source views over the database or a lake.
+func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
+	var views [][2]string // name, query, in the order they are created
+	if lake == "" {
+		var db string
+		if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db); err != nil {
+			return err
+		}
+		for _, t := range []string{"uploads", "current_uploads", "upload_receipts", "registrations", "subsidies", "trainings", "services"} {
+			views = append(views, [2]string{"src_" + t, fmt.Sprintf(`SELECT * FROM %s.main.%s`, ident(db), t)})
+		}
+	} else {
+		ledger := filepath.Join(lake, "_ledger", "uploads.parquet")
+		if _, err := os.Stat(ledger); err != nil {
+			return flexemp.Errorf(flexemp.EINVALID, "%s 不是 flexemp export 写出的目录（缺少 _ledger/uploads.parquet）", lake)
+		}
+		// The ledger's views as the migrations define them over uploads.
+		views = append(views,
+			[2]string{"src_uploads", fmt.Sprintf(`SELECT * FROM read_parquet(%s)`, literal(ledger))},
+			[2]string{"src_current_uploads", `SELECT * FROM scratch.src_uploads
+				QUALIFY row_number() OVER (PARTITION BY city_code, kind, month ORDER BY version DESC) = 1`},
+			[2]string{"src_upload_receipts", `SELECT city_code, kind, month, min(received_at) AS first_received, count(*) AS versions
+				FROM scratch.src_uploads GROUP BY city_code, kind, month`})
+		for _, k := range flexemp.Kinds {
+			files := filepath.Join(lake, "kind="+string(k), "*", "*", "*", "*.parquet")
+			if m, _ := filepath.Glob(files); len(m) == 0 {
+				// No month of this kind in the lake: its table's columns, no rows.
+				views = append(views, [2]string{"src_" + string(k), fmt.Sprintf(`SELECT * FROM %s WHERE false`, string(k))})
+				continue
+			}
+			// The partition columns go: every row keeps its city_code, and
+			// services get back their month from the month partition. The
+			// masked ID is not exported.
+			cols := `* EXCLUDE (kind, year, month, city), NULL::VARCHAR AS id_masked`
+			if k == flexemp.Services {
+				cols = `* EXCLUDE (kind, year, month, city), make_date(year::INTEGER, month::INTEGER, 1) AS month`
+			}
+			views = append(views, [2]string{"src_" + string(k), fmt.Sprintf(`SELECT %s FROM read_parquet(%s, hive_partitioning = true)`, cols, literal(files))})
+		}
+	}
+	for _, v := range views {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE VIEW scratch.%s AS %s", v[0], v[1])); err != nil {
+			return fmt.Errorf("source %s: %w", v[0], err)
+		}
+	}
+	return nil
+}
+
+func ident(s string) string   { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+func literal(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
