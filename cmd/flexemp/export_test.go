@@ -174,8 +174,8 @@ func TestAssessFromLake(t *testing.T) {
 		var a, b int
 		q += ` AND period IN ('2025', '2025Q2')` // the copy holds the demo's other periods too
 		lakeQ, dbQ := strings.ReplaceAll(q, "{db}", "main"), strings.ReplaceAll(q, "{db}", "source.main")
-		if err := sqlDB.QueryRow(`SELECT (SELECT count(*) FROM (` + lakeQ + ` EXCEPT ALL ` + dbQ + `)),
-			(SELECT count(*) FROM (` + dbQ + ` EXCEPT ALL ` + lakeQ + `))`).Scan(&a, &b); err != nil {
+		if err := sqlDB.QueryRow(`SELECT (SELECT count(*) FROM (`+lakeQ+` EXCEPT ALL `+dbQ+`)),
+			(SELECT count(*) FROM (`+dbQ+` EXCEPT ALL `+lakeQ+`))`).Scan(&a, &b); err != nil {
 			t.Fatal(err)
 		}
 		return a, b
