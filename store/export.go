@@ -28,8 +28,13 @@ type ExportSchema struct {
 	// folder starting with "_" is not a partition to Hive-style readers.
 	Ledger     string `json:"ledger"`
 	LedgerRows int64  `json:"ledger_rows"`
-	KeyPrint   string `json:"key_fingerprint"`
-	Unchanged  bool   `json:"-"` // the lake already held exactly this
+	// Replaced are the rows of the services versions the current ones
+	// replaced, for K7's comparison of a late replacement with the version
+	// current at the deadline: monthly counts, no person in them.
+	Replaced     string `json:"replaced_services"`
+	ReplacedRows int64  `json:"replaced_services_rows"`
+	KeyPrint     string `json:"key_fingerprint"`
+	Unchanged    bool   `json:"-"` // the lake already held exactly this
 }
 
 // ExportKind is one kind's part of a lake.
@@ -45,7 +50,7 @@ type ExportColumn struct {
 	Type string `json:"type"`
 }
 
-const exportFormat = 1
+const exportFormat = 2 // 2: with the replaced services versions
 
 // exportPartition are the Hive keys, from the upload's month and city.
 var exportPartition = []string{"year", "month", "city"}
@@ -156,6 +161,11 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 		FROM uploads WHERE month `+between+` ORDER BY upload_id`, filepath.Join(tmp, exportLedger), ""); err != nil {
 		return nil, err
 	}
+	sc.Replaced = exportReplaced
+	if sc.ReplacedRows, err = copyTo(`SELECT s.* FROM services s JOIN uploads u USING (upload_id)
+		WHERE u.month `+between+` AND upload_id NOT IN (SELECT upload_id FROM current_uploads) ORDER BY upload_id`, filepath.Join(tmp, exportReplaced), ""); err != nil {
+		return nil, err
+	}
 	b, _ := json.MarshalIndent(sc, "", "  ")
 	if err := os.WriteFile(filepath.Join(tmp, exportManifest), append(b, '\n'), 0o644); err != nil {
 		return nil, err
@@ -184,6 +194,7 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 const (
 	exportManifest = "_schema.json"
 	exportLedger   = "_ledger/uploads.parquet"
+	exportReplaced = "_ledger/replaced_services.parquet"
 )
 
 func readExportSchema(dir string) (*ExportSchema, error) {

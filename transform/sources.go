@@ -14,10 +14,10 @@ import (
 // The models read the extracts and the ledger through the source views
 // scratch.src_<table>: the database's own tables, or a Parquet lake that
 // flexemp export wrote (Params.Lake), so the same SQL runs over either.
-// A lake holds the current rows of its months and every version's ledger
-// row; the masked IDs stay in the database, so a lake's integrity evidence
-// names the upload and row only, and K7 cannot compare the counts of a
-// replaced services extract, whose rows the lake does not hold.
+// A lake holds the current rows of its months, every version's ledger row
+// and the replaced services versions' rows (for K7), so the results are
+// the database's; only the masked IDs stay in the database, and a lake's
+// integrity evidence names the upload and row.
 
 // loadSources creates the source views over the database or a lake.
 func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
@@ -52,11 +52,12 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 			// The partition columns go: every row keeps its city_code, and
 			// services get back their month from the month partition. The
 			// masked ID is not exported.
-			cols := `* EXCLUDE (kind, year, month, city), NULL::VARCHAR AS id_masked`
+			q := fmt.Sprintf(`SELECT * EXCLUDE (kind, year, month, city), NULL::VARCHAR AS id_masked FROM read_parquet(%s, hive_partitioning = true)`, literal(files))
 			if k == flexemp.Services {
-				cols = `* EXCLUDE (kind, year, month, city), make_date(year::INTEGER, month::INTEGER, 1) AS month`
+				q = fmt.Sprintf(`SELECT * EXCLUDE (kind, year, month, city), make_date(year::INTEGER, month::INTEGER, 1) AS month FROM read_parquet(%s, hive_partitioning = true)
+					UNION ALL BY NAME SELECT * FROM read_parquet(%s)`, literal(files), literal(filepath.Join(lake, "_ledger", "replaced_services.parquet")))
 			}
-			views = append(views, [2]string{"src_" + string(k), fmt.Sprintf(`SELECT %s FROM read_parquet(%s, hive_partitioning = true)`, cols, literal(files))})
+			views = append(views, [2]string{"src_" + string(k), q})
 		}
 	}
 	for _, v := range views {
