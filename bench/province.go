@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
 )
 
@@ -30,8 +29,11 @@ func provinceSuite(ctx context.Context, self, dir string, years int, memLimit st
 	if _, err := os.Stat(filepath.Join(data, "manifest.json")); err != nil {
 		os.RemoveAll(data)
 		fmt.Fprintf(stderr, "generating a scale-1 province, %s to %s, in %s …\n", first, last, data)
-		if _, err := gen.Generate(data, gen.Options{Seed: 1, Scale: 1, From: first, To: last}); err != nil {
-			return err
+		// In a child: the parent stays small, so no step's peak RSS counts
+		// memory the parent had when it was forked.
+		cmd := exec.CommandContext(ctx, self, "gen", "--scale", "1", "--out", data, "--from", first.String(), "--to", last.String())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("gen: %v: %s", err, out)
 		}
 	}
 	run := filepath.Join(base, "run")

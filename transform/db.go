@@ -3,6 +3,7 @@
 package transform
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -20,22 +21,30 @@ import (
 var migrations embed.FS
 
 // Settings are DuckDB settings for the process that owns the file. Zero
-// values keep DuckDB's defaults.
+// values keep the defaults: DuckDB's, but for the checkpoint threshold.
 type Settings struct {
 	MemoryLimit string `toml:"memory_limit"` // e.g. "1GB": DuckDB's buffer pool; a lower limit keeps a large upload's memory flat at some cost in speed; default DuckDB's (80% of RAM)
 	Threads     int    `toml:"threads"`      // default all cores
+	// CheckpointThreshold is the WAL size at which DuckDB folds it into the
+	// file. flexemp's default, 256MB (DuckDB's is 16MB), lets a backfill of
+	// many small uploads compress each row group once instead of at every
+	// few uploads: a province's two years through the inbox take 25 s, not
+	// 30 s, and the peak RSS stays under 600 MiB with memory_limit 256MB.
+	// The cost is a longer WAL replay after a crash.
+	CheckpointThreshold string `toml:"checkpoint_threshold"`
 }
+
+// DefaultCheckpointThreshold is Settings.CheckpointThreshold's default.
+const DefaultCheckpointThreshold = "256MB"
 
 func (s Settings) dsn() string {
 	v := url.Values{}
+	v.Set("checkpoint_threshold", cmp.Or(s.CheckpointThreshold, DefaultCheckpointThreshold))
 	if s.MemoryLimit != "" {
 		v.Set("memory_limit", s.MemoryLimit)
 	}
 	if s.Threads > 0 {
 		v.Set("threads", strconv.Itoa(s.Threads))
-	}
-	if len(v) == 0 {
-		return ""
 	}
 	return "?" + v.Encode()
 }
@@ -43,10 +52,11 @@ func (s Settings) dsn() string {
 // Open opens (creating if needed) the DuckDB file at path and brings its
 // schema up to date.
 func Open(ctx context.Context, path string, settings ...Settings) (*sql.DB, error) {
-	dsn := path
+	var s Settings
 	if len(settings) > 0 {
-		dsn += settings[0].dsn()
+		s = settings[0]
 	}
+	dsn := path + s.dsn()
 	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -18,8 +18,21 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	out := fs.String("out", "", "output folder")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same bytes")
 	scale := fs.Float64("scale", gen.DefaultScale, "1 ≈ one real province-year of rows")
+	from := fs.String("from", "2024-01", "first month, YYYY-MM")
+	to := fs.String("to", "2025-12", "last month, YYYY-MM")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	var months [2]flexemp.Month
+	for i, v := range []struct{ name, value string }{{"from", *from}, {"to", *to}} {
+		m, err := flexemp.ParseMonth(v.value)
+		if err != nil {
+			return usagef("--%s: %s", v.name, flexemp.ErrorMessage(err))
+		}
+		months[i] = m
+	}
+	if months[1].First().Before(months[0].First()) {
+		return usagef("--to 不能早于 --from")
 	}
 	if err := required("out", *out); err != nil {
 		return err
@@ -30,7 +43,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	man, err := gen.Generate(*out, gen.Options{Seed: *seed, Scale: *scale})
+	man, err := gen.Generate(*out, gen.Options{Seed: *seed, Scale: *scale, From: months[0], To: months[1]})
 	if err != nil {
 		return err
 	}
