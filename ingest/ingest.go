@@ -337,26 +337,30 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 		}
 	}()
 	// What others committed while this one was prepared, read outside its
-	// transaction: the same bytes, a current version an empty file would
-	// replace, the version number.
-	if done, err := g.unchanged(ctx, res, city.Code, req, sum); done || err != nil {
-		return res, err
+	// transaction in one query: the newest version of the month, which the
+	// same bytes leave unchanged and an empty file may not replace unasked,
+	// and after which this one is numbered.
+	var latest struct {
+		id                                int64
+		sum                               string
+		version, rows, accepted, rejected int
 	}
-	if res.Rows == 0 && !req.ConfirmEmpty {
-		var current int
-		if err := g.DB.QueryRowContext(ctx, `SELECT coalesce(max(accepted), 0) FROM current_uploads WHERE city_code = ? AND kind = ? AND month = ?`,
-			city.Code, string(req.Kind), month.First()).Scan(&current); err != nil {
-			return refuse(res, err)
-		}
-		if current > 0 {
-			return refuse(res, flexemp.Errorf(flexemp.ECONFLICT, "文件只有表头、没有数据行，而%s %s的当前版本有 %d 行数据；如确需以空文件替换（该月确无数据），请确认后重新上传（网页勾选“确认以空文件替换”，接口加 confirm_empty=1，命令行加 --replace-with-empty）",
-				req.Kind.Title(), month, current))
-		}
-	}
-	if err := g.DB.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM uploads WHERE city_code = ? AND kind = ? AND month = ?`,
-		city.Code, string(req.Kind), month.First()).Scan(&res.Version); err != nil {
+	err = g.DB.QueryRowContext(ctx, `SELECT upload_id, version, sha256, rows, accepted, rejected FROM uploads
+		WHERE city_code = ? AND kind = ? AND month = ? ORDER BY version DESC LIMIT 1`, city.Code, string(req.Kind), month.First()).Scan(
+		&latest.id, &latest.version, &latest.sum, &latest.rows, &latest.accepted, &latest.rejected)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
 		return refuse(res, err)
+	case latest.sum == sum:
+		res.Status, res.UploadID, res.Version, res.Month = StatusUnchanged, latest.id, latest.version, month
+		res.Rows, res.Accepted, res.Rejected = latest.rows, latest.accepted, latest.rejected
+		return res, nil
+	case res.Rows == 0 && !req.ConfirmEmpty && latest.accepted > 0:
+		return refuse(res, flexemp.Errorf(flexemp.ECONFLICT, "文件只有表头、没有数据行，而%s %s的当前版本有 %d 行数据；如确需以空文件替换（该月确无数据），请确认后重新上传（网页勾选“确认以空文件替换”，接口加 confirm_empty=1，命令行加 --replace-with-empty）",
+			req.Kind.Title(), month, latest.accepted))
 	}
+	res.Version = latest.version + 1
 	if err := g.recordKey(ctx, conn); err != nil {
 		return refuse(res, err)
 	}
@@ -417,18 +421,30 @@ func (g *Ingester) checkKey(ctx context.Context) error {
 }
 
 // recordKey stores the key's fingerprint at the first ingest, in the
-// committing transaction, after checking it again.
+// committing transaction, after checking it again. Once a database's
+// fingerprint is known to be this key's, it is not read again.
 func (g *Ingester) recordKey(ctx context.Context, conn *sql.Conn) error {
+	fp := KeyFingerprint(g.Key)
+	if known, ok := keysRecorded.Load(g.DB); ok && known == fp {
+		return nil
+	}
 	if err := g.checkKey(ctx); err != nil {
 		return err
 	}
 	var n int
-	if err := g.DB.QueryRowContext(ctx, `SELECT count(*) FROM key_fingerprint`).Scan(&n); err != nil || n > 0 {
+	if err := g.DB.QueryRowContext(ctx, `SELECT count(*) FROM key_fingerprint`).Scan(&n); err != nil {
 		return err
 	}
-	_, err := conn.ExecContext(ctx, `INSERT INTO key_fingerprint VALUES (?, ?)`, KeyFingerprint(g.Key), g.now())
+	if n > 0 {
+		keysRecorded.Store(g.DB, fp)
+		return nil
+	}
+	_, err := conn.ExecContext(ctx, `INSERT INTO key_fingerprint VALUES (?, ?)`, fp, g.now())
 	return err
 }
+
+// keysRecorded are the fingerprints found stored, by database.
+var keysRecorded sync.Map
 
 // appendRejects appends the rejects of an upload (table rejects) or of a
 // refused file (refusal_rejects) inside the caller's transaction.
