@@ -380,10 +380,20 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 			return err
 		}
 	}
+	end := last.Next().First().AddDate(0, 0, -1)
 	if _, err := conn.ExecContext(ctx, `INSERT INTO scratch.params VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.Period.String(), p.Period.Start(), last.Next().First().AddDate(0, 0, -1), last.First(), len(months),
+		p.Period.String(), p.Period.Start(), end, last.First(), len(months),
 		p.AsOf, p.Period.Cutoff(p.AsOf)); err != nil {
 		return err
+	}
+	// The same bounds as the connection's variables, which DuckDB folds
+	// into constants when it binds a query: a scan of an extract table
+	// filtered by them skips the row groups outside them (a join with
+	// scratch.params cannot). history_start opens the 12 months K4 needs.
+	for name, day := range map[string]time.Time{"period_start": p.Period.Start(), "period_end": end, "history_start": p.Period.Start().AddDate(-1, 0, 0)} {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`SET VARIABLE %s = DATE '%s'`, name, day.Format("2006-01-02"))); err != nil {
+			return err
+		}
 	}
 	t := p.Integrity.WithDefaults()
 	if _, err := conn.ExecContext(ctx, `INSERT INTO scratch.integrity_params VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -8,15 +8,15 @@ t AS (SELECT * FROM scratch.integrity_params),
 -- current versions (the staging models hold the period only).
 monthly AS (
     SELECT r.city_code, 'registrations' AS subject, u.month, max(r.upload_id) AS upload_id, count(*) AS n
-    FROM scratch.src_registrations r JOIN scratch.src_current_uploads u USING (upload_id), p
-    WHERE r.reg_type = '灵活就业登记' AND u.month BETWEEN p.period_start - INTERVAL 12 MONTH AND p.period_end
-      AND r.applied_on BETWEEN p.period_start - INTERVAL 12 MONTH AND p.period_end
+    FROM scratch.src_registrations r JOIN scratch.src_current_uploads u USING (upload_id)
+    WHERE r.reg_type = '灵活就业登记' AND u.month BETWEEN getvariable('history_start') AND getvariable('period_end')
+      AND r.applied_on BETWEEN getvariable('history_start') AND getvariable('period_end')
     GROUP BY ALL
     UNION ALL
     SELECT s.city_code, 'subsidies', u.month, max(s.upload_id), count(*)
-    FROM scratch.src_subsidies s JOIN scratch.src_current_uploads u USING (upload_id), p
-    WHERE u.month BETWEEN p.period_start - INTERVAL 12 MONTH AND p.period_end
-      AND s.paid_on BETWEEN p.period_start - INTERVAL 12 MONTH AND p.period_end
+    FROM scratch.src_subsidies s JOIN scratch.src_current_uploads u USING (upload_id)
+    WHERE u.month BETWEEN getvariable('history_start') AND getvariable('period_end')
+      AND s.paid_on BETWEEN getvariable('history_start') AND getvariable('period_end')
     GROUP BY ALL
 ),
 history AS (
