@@ -11,11 +11,7 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/gen"
-	"github.com/liaoning-hrss/flexemp/ingest"
-	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/schedules"
-	"github.com/liaoning-hrss/flexemp/store"
-	"github.com/liaoning-hrss/flexemp/transform"
 )
 
 // TestInboxKeepsEachMonthsOrder drops many months of two cities, with a
@@ -25,12 +21,8 @@ import (
 func TestInboxKeepsEachMonthsOrder(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := transform.Open(ctx, filepath.Join(dir, "flexemp.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	st := store.New(db, &ingest.Ingester{DB: db, Key: []byte("inbox-test-key-not-secret")}, metrics.AssessOptions{})
+	st := openStore(t)
+	db := st.DB()
 	inbox := filepath.Join(dir, "inbox")
 	old := time.Now().Add(-time.Hour)
 	drop := func(city flexemp.City, m flexemp.Month, suffix string, rows int, seed uint64) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/smtptest"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/schedules"
@@ -14,7 +15,7 @@ import (
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
-// openStore is a store over a new database that takes no uploads.
+// openStore is a store over a new database.
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
 	db, err := transform.Open(context.Background(), filepath.Join(t.TempDir(), "flexemp.db"))
@@ -22,7 +23,7 @@ func openStore(t *testing.T) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return store.New(db, nil, metrics.AssessOptions{})
+	return store.New(db, &ingest.Ingester{DB: db, Key: []byte("schedules-test-key-not-secret")}, metrics.AssessOptions{})
 }
 
 var clock = time.Date(2024, 4, 15, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
