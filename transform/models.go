@@ -208,10 +208,11 @@ func (s *BuildStats) TookBy(prefixes ...string) time.Duration {
 // folder under the memory limit.
 const attachScratch = `ATTACH IF NOT EXISTS ':memory:' AS scratch`
 
-// Build loads the reference data and the period's parameters into the scratch
-// schema, materialises every model in order, then runs every data test; a
-// failing test fails the run, naming it. It runs on one connection in one
-// transaction, so readers never see a half-built schema.
+// Build loads the reference data, the period's parameters and the source
+// views into the scratch database, materialises every model in order, then
+// runs every data test; a failing test fails the run, naming it. It runs on
+// one connection in one transaction, so readers never see a half-built
+// scratch database.
 func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 	start := time.Now()
 	if p.AsOf.IsZero() {

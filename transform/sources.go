@@ -32,8 +32,12 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 		}
 	} else {
 		ledger := filepath.Join(lake, "_ledger", "uploads.parquet")
+		replaced := filepath.Join(lake, "_ledger", "replaced_services.parquet")
 		if _, err := os.Stat(ledger); err != nil {
 			return flexemp.Errorf(flexemp.EINVALID, "%s 不是 flexemp export 写出的目录（缺少 _ledger/uploads.parquet）", lake)
+		}
+		if _, err := os.Stat(replaced); err != nil {
+			return flexemp.Errorf(flexemp.EINVALID, "%s 是旧版 flexemp export 写出的（缺少 _ledger/replaced_services.parquet），请用当前版本重新导出", lake)
 		}
 		// The ledger's views as the migrations define them over uploads.
 		views = append(views,
@@ -55,7 +59,7 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 			q := fmt.Sprintf(`SELECT * EXCLUDE (kind, year, month, city), NULL::VARCHAR AS id_masked FROM read_parquet(%s, hive_partitioning = true)`, literal(files))
 			if k == flexemp.Services {
 				q = fmt.Sprintf(`SELECT * EXCLUDE (kind, year, month, city), make_date(year::INTEGER, month::INTEGER, 1) AS month FROM read_parquet(%s, hive_partitioning = true)
-					UNION ALL BY NAME SELECT * FROM read_parquet(%s)`, literal(files), literal(filepath.Join(lake, "_ledger", "replaced_services.parquet")))
+					UNION ALL BY NAME SELECT * FROM read_parquet(%s)`, literal(files), literal(replaced))
 			}
 			views = append(views, [2]string{"src_" + string(k), q})
 		}
