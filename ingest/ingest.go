@@ -478,27 +478,34 @@ func appendRejects(conn *sql.Conn, table string, id int64, rs []flexemp.Reject) 
 }
 
 // unchanged reports the same bytes already being the current version of this
-// city and kind: uploading them again is a no-op.
+// city and kind: uploading them again is a no-op. Bytes never stored, the
+// common case, cost one plain query of the ledger.
 func (g *Ingester) unchanged(ctx context.Context, res *Result, city string, req Request, sum string) (bool, error) {
-	// The uploads of these bytes, then whether one is its month's newest:
-	// cheaper than the current_uploads view over the whole ledger.
-	q := `SELECT upload_id, version, month, rows, accepted, rejected FROM uploads u WHERE city_code = ? AND kind = ? AND sha256 = ?`
+	q := `SELECT upload_id, version, month, rows, accepted, rejected FROM uploads WHERE city_code = ? AND kind = ? AND sha256 = ?`
 	args := []any{city, string(req.Kind), sum}
 	if !req.Month.IsZero() {
 		q += ` AND month = ?`
 		args = append(args, req.Month.First())
 	}
-	q += ` AND version = (SELECT max(version) FROM uploads v WHERE v.city_code = u.city_code AND v.kind = u.kind AND v.month = u.month)`
+	var found Result
 	var month time.Time
 	err := g.DB.QueryRowContext(ctx, q+` ORDER BY upload_id DESC LIMIT 1`, args...).Scan(
-		&res.UploadID, &res.Version, &month, &res.Rows, &res.Accepted, &res.Rejected)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		&found.UploadID, &found.Version, &month, &found.Rows, &found.Accepted, &found.Rejected)
+	var newest int
+	if err == nil { // stored before: unchanged while still its month's newest version
+		err = g.DB.QueryRowContext(ctx, `SELECT max(version) FROM uploads WHERE city_code = ? AND kind = ? AND month = ?`,
+			city, string(req.Kind), month).Scan(&newest)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
 		res.Error = flexemp.ErrorMessage(err)
 		return true, err
+	case newest != found.Version:
+		return false, nil
 	}
+	res.UploadID, res.Version, res.Rows, res.Accepted, res.Rejected = found.UploadID, found.Version, found.Rows, found.Accepted, found.Rejected
 	res.Status, res.Month = StatusUnchanged, flexemp.MonthOf(month)
 	return true, nil
 }
