@@ -107,9 +107,9 @@ func (e *Env) Jobs(s Specs) []Job {
 // inbox ingests every settled file under Inbox/<city>/<kind>/ and moves it
 // to the archive or, refused, to the rejected folder with its reason. Files
 // of one city, kind and month go in name order (an extract before its
-// correction); different months go at once on Workers workers, so one
+// correction); different months go at once on the inbox's workers, so one
 // file is read and validated while another commits (the store serialises
-// only the commit).
+// only the commit), all as one bulk run of the store.
 func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 	if e.Inbox == "" {
 		return Result{Warning: "未配置收件目录（[schedules] inbox）"}, nil
@@ -196,6 +196,47 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 			}
 		}
 	}
+	// count counts a file's result and says where it goes, with its reason
+	// ("" when it stays: the store failed, and the run says so).
+	count := func(f inboxFile, res *ingest.Result, err error) (dest, reason string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", filepath.Join(f.sub, f.name), err))
+			return "", ""
+		}
+		switch res.Status {
+		case ingest.StatusAccepted:
+			accepted++
+		case ingest.StatusUnchanged:
+			unchanged++
+		default:
+			refused++
+			reason = refusalText(res)
+			if !f.named {
+				reason += "提示：收件目录中的文件可在文件名中注明月份（如 …_2024-03.csv），无数据行的空报表必须注明。\n"
+			}
+			return e.Rejected, reason
+		}
+		return e.Archive, ""
+	}
+	if len(slots) > 0 {
+		if err := e.Store.Bulk(ctx, func() { e.ingestSlots(ctx, slots, now, count, fileAway) }); err != nil {
+			return Result{}, err
+		}
+	}
+	r := Result{Detail: fmt.Sprintf("入库 %d 个，未变 %d 个，拒收 %d 个，等待写完 %d 个", accepted, unchanged, refused, waiting)}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return r, errors.New(strings.Join(problems, "；"))
+	}
+	return r, nil
+}
+
+// ingestSlots ingests each slot's files in order, slots at once on the
+// inbox's workers, and counts each result.
+func (e *Env) ingestSlots(ctx context.Context, slots map[string][]inboxFile, now time.Time,
+	count func(inboxFile, *ingest.Result, error) (dest, reason string), fileAway func(path, dest, reason string)) {
 	work := make(chan []inboxFile)
 	var wg sync.WaitGroup
 	for range e.inboxWorkers() {
@@ -206,28 +247,9 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 				for _, f := range files {
 					res, err := e.Store.Ingest(ctx, ingest.Request{Path: f.path, FileName: f.name, City: f.city, Kind: f.kind,
 						Month: f.month, Uploader: "inbox", ReceivedAt: now.In(flexemp.Shanghai)})
-					if err != nil {
-						mu.Lock()
-						problems = append(problems, fmt.Sprintf("%s: %v", filepath.Join(f.sub, f.name), err))
-						mu.Unlock()
-						continue
+					if dest, reason := count(f, res, err); dest != "" {
+						fileAway(f.path, filepath.Join(dest, f.sub), reason)
 					}
-					dest, reason := e.Archive, ""
-					mu.Lock()
-					switch res.Status {
-					case ingest.StatusAccepted:
-						accepted++
-					case ingest.StatusUnchanged:
-						unchanged++
-					default:
-						refused++
-						dest, reason = e.Rejected, refusalText(res)
-						if !f.named {
-							reason += "提示：收件目录中的文件可在文件名中注明月份（如 …_2024-03.csv），无数据行的空报表必须注明。\n"
-						}
-					}
-					mu.Unlock()
-					fileAway(f.path, filepath.Join(dest, f.sub), reason)
 				}
 			}
 		}()
@@ -242,12 +264,6 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 	}
 	close(work)
 	wg.Wait()
-	r := Result{Detail: fmt.Sprintf("入库 %d 个，未变 %d 个，拒收 %d 个，等待写完 %d 个", accepted, unchanged, refused, waiting)}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return r, errors.New(strings.Join(problems, "；"))
-	}
-	return r, nil
 }
 
 // inboxFile is a settled file in the inbox, to ingest.

@@ -177,3 +177,51 @@ func TestReadOnlyChecksSkipTheQueue(t *testing.T) {
 		t.Errorf("%d refusals recorded", n)
 	}
 }
+
+// A bulk run folds the WAL into the file less often while it runs, puts the
+// threshold back after, and leaves no WAL for a later upload to fold.
+func TestBulkFoldsItsWAL(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "flexemp.db")
+	db, err := transform.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(db, &ingest.Ingester{DB: db, Key: []byte("store-test-key-0123456789")}, metrics.AssessOptions{})
+	defer st.Close()
+	setting := func() string {
+		var v string
+		if err := db.QueryRow(`SELECT current_setting('checkpoint_threshold')`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := setting()
+	file := filepath.Join(t.TempDir(), "march.csv")
+	if err := gen.Registrations(file, 5000, 1, flexemp.Cities[0], flexemp.Month{Year: 2024, Month: 3}); err != nil {
+		t.Fatal(err)
+	}
+	var during string
+	var walDuring int64
+	if err := st.Bulk(ctx, func() {
+		res, err := st.Ingest(ctx, ingest.Request{Path: file, City: flexemp.Cities[0].Code, Kind: flexemp.Registrations})
+		if err != nil || res.Status != ingest.StatusAccepted {
+			t.Errorf("%v %+v", err, res)
+		}
+		during = setting()
+		if info, err := os.Stat(path + ".wal"); err == nil {
+			walDuring = info.Size()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if during == before || !strings.Contains(during, "MiB") || setting() != before {
+		t.Errorf("threshold %s before, %s during, %s after", before, during, setting())
+	}
+	if walDuring == 0 {
+		t.Error("no WAL while the bulk run went on")
+	}
+	if info, err := os.Stat(path + ".wal"); err == nil && info.Size() > 0 {
+		t.Errorf("a WAL of %d bytes left after the bulk run", info.Size())
+	}
+}

@@ -3,7 +3,6 @@
 package transform
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -21,30 +20,29 @@ import (
 var migrations embed.FS
 
 // Settings are DuckDB settings for the process that owns the file. Zero
-// values keep the defaults: DuckDB's, but for the checkpoint threshold.
+// values keep DuckDB's defaults.
 type Settings struct {
 	MemoryLimit string `toml:"memory_limit"` // e.g. "1GB": DuckDB's buffer pool; a lower limit keeps a large upload's memory flat at some cost in speed; default DuckDB's (80% of RAM)
 	Threads     int    `toml:"threads"`      // default all cores
-	// CheckpointThreshold is the WAL size at which DuckDB folds it into the
-	// file. flexemp's default, 256MB (DuckDB's is 16MB), lets a backfill of
-	// many small uploads compress each row group once instead of at every
-	// few uploads: a province's two years through the inbox take 25 s, not
-	// 30 s, and the peak RSS stays under 600 MiB with memory_limit 256MB.
-	// The cost is a longer WAL replay after a crash.
+	// CheckpointThreshold is the WAL size at which a commit folds the WAL
+	// into the file; default DuckDB's, 16MB. The inbox job raises it for
+	// its run (store.Bulk).
 	CheckpointThreshold string `toml:"checkpoint_threshold"`
 }
 
-// DefaultCheckpointThreshold is Settings.CheckpointThreshold's default.
-const DefaultCheckpointThreshold = "256MB"
-
 func (s Settings) dsn() string {
 	v := url.Values{}
-	v.Set("checkpoint_threshold", cmp.Or(s.CheckpointThreshold, DefaultCheckpointThreshold))
+	if s.CheckpointThreshold != "" {
+		v.Set("checkpoint_threshold", s.CheckpointThreshold)
+	}
 	if s.MemoryLimit != "" {
 		v.Set("memory_limit", s.MemoryLimit)
 	}
 	if s.Threads > 0 {
 		v.Set("threads", strconv.Itoa(s.Threads))
+	}
+	if len(v) == 0 {
+		return ""
 	}
 	return "?" + v.Encode()
 }
