@@ -131,7 +131,8 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	// fileAway moves a file to dest with its reason; refusals count.
+	// fileAway moves a file to dest with its reason; a move that fails is one
+	// of the run's problems.
 	fileAway := func(path, dest, reason string) {
 		if err := file(path, dest, now, reason); err != nil {
 			mu.Lock()
