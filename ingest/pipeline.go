@@ -79,8 +79,17 @@ func startPipeline(ctx context.Context, src rowSource, c *flexemp.Contract, city
 			defer validators.Done()
 			b := array.NewRecordBuilder(allocator, schema)
 			defer b.Release()
+			// Each batch's buffers are sized up front, the strings' from the
+			// batch before, rather than grown by doubling as rows come.
+			dataLen := make([]int, len(schema.Fields()))
 			for ch := range work {
 				r := chunkResult{seq: ch.seq}
+				b.Reserve(len(ch.cells))
+				for f, n := range dataLen {
+					if sb, ok := b.Field(f).(*array.StringBuilder); ok && n > 0 {
+						sb.ReserveData(n)
+					}
+				}
 				for i, cells := range ch.cells {
 					if v.check(ch.rows[i], cells) {
 						v.store(b, ch.rows[i])
@@ -89,6 +98,11 @@ func startPipeline(ctx context.Context, src rowSource, c *flexemp.Contract, city
 					}
 					r.rejected++
 					r.rejects = append(r.rejects, v.rejects...)
+				}
+				for f := range dataLen {
+					if sb, ok := b.Field(f).(*array.StringBuilder); ok {
+						dataLen[f] = sb.DataLen()
+					}
 				}
 				r.batch = b.NewRecordBatch()
 				select {
@@ -160,12 +174,19 @@ func startPipeline(ctx context.Context, src rowSource, c *flexemp.Contract, city
 
 // readChunks reads rows, skipping blank ones, into chunks for the workers.
 func readChunks(ctx context.Context, src rowSource, hdr *headerMatch, progress func(int, float64), work chan<- chunk) error {
-	ch := chunk{}
+	// A chunk's rows share one backing array of cells, allocated with the
+	// chunk, rather than one slice a row.
+	var flat []string
+	newChunk := func(seq int) chunk {
+		flat = nil
+		return chunk{seq: seq, rows: make([]int, 0, chunkRows), cells: make([][]string, 0, chunkRows)}
+	}
+	ch := newChunk(0)
 	rows := 0
 	send := func() bool {
 		select {
 		case work <- ch:
-			ch = chunk{seq: ch.seq + 1}
+			ch = newChunk(ch.seq + 1)
 			return true
 		case <-ctx.Done():
 			return false
@@ -183,7 +204,12 @@ func readChunks(ctx context.Context, src rowSource, hdr *headerMatch, progress f
 			continue
 		}
 		ch.rows = append(ch.rows, row)
-		ch.cells = append(ch.cells, append([]string(nil), cells...))
+		if cap(flat)-len(flat) < len(cells) {
+			flat = make([]string, 0, (chunkRows-len(ch.rows)+1)*len(cells))
+		}
+		at := len(flat)
+		flat = append(flat, cells...)
+		ch.cells = append(ch.cells, flat[at:len(flat):len(flat)])
 		rows++
 		if len(ch.rows) == chunkRows {
 			if progress != nil && rows%(2*chunkRows) == 0 {
