@@ -89,6 +89,9 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("migrate %s: %w", base, err)
 		}
 	}
+	if err := storeClosedColumnsAsEnums(ctx, db); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	return nil
 }
 
