@@ -89,7 +89,7 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("migrate %s: %w", base, err)
 		}
 	}
-	if err := storeClosedColumnsAsEnums(ctx, db); err != nil {
+	if err := storeClosedColumnsAsEnums(ctx, db, closedColumns()); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil

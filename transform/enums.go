@@ -49,14 +49,14 @@ func enumType(values []string) string {
 // of the time it took with these columns as text, which DuckDB had to
 // analyse and compress string by string. Ingest has already held every
 // value to its list, so the change of type cannot fail on stored rows.
-func storeClosedColumnsAsEnums(ctx context.Context, db *sql.DB) error {
+func storeClosedColumnsAsEnums(ctx context.Context, db *sql.DB, cols []closedColumn) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	changed := false
-	for _, c := range closedColumns() {
+	for _, c := range cols {
 		want := enumType(c.values)
 		var have string
 		if err := tx.QueryRowContext(ctx, `SELECT data_type FROM duckdb_columns()
