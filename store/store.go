@@ -60,9 +60,10 @@ func (s *Store) Write(f func() error) error {
 // bulkCheckpoint is the WAL size at which a commit folds the WAL into the
 // file while Bulk runs. Under DuckDB's 16MB, a backfill of many small
 // uploads compresses each row group again every few uploads: a province's
-// two years through the inbox take 30 s instead of 25 s. Uploads keep the
-// 16MB the rest of the time, because the commit that meets the threshold
-// waits for the fold: at 256MB that is a 1-2 s upload now and then.
+// two years through the inbox take 30 s instead of 25 s. The rest of the
+// time uploads keep the configured threshold ([duckdb]
+// checkpoint_threshold, by default DuckDB's 16MB), because the commit that
+// meets it waits for the fold: at 256MB that is a 1-2 s upload now and then.
 const bulkCheckpoint = "256MB"
 
 // Bulk runs f, many uploads in a row (the inbox job), with a larger WAL
