@@ -29,6 +29,17 @@ type Person struct {
 	Male  bool
 }
 
+// Sexes are the values stored for a person's sex: female, male.
+var Sexes = []string{"女", "男"}
+
+// Sex is the stored word for the person's sex, one of Sexes.
+func (p Person) Sex() string {
+	if p.Male {
+		return Sexes[1]
+	}
+	return Sexes[0]
+}
+
 // ID problems, as reject reasons.
 const (
 	ReasonIDFormat     = "id_format"

@@ -358,13 +358,9 @@ func (v *validator) store(b *array.RecordBuilder, row int) {
 		c := &v.cells[i]
 		switch col.Type {
 		case flexemp.TypeID:
-			sex := "女"
-			if c.person.Male {
-				sex = "男"
-			}
 			str(Pseudonym(v.mac, c.raw), c.ok)
 			date(c.person.Birth, c.ok)
-			str(sex, c.ok)
+			str(c.person.Sex(), c.ok)
 			date(c.retire, c.ok)
 		case flexemp.TypeCity:
 			area := c.city.Code

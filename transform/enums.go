@@ -10,7 +10,8 @@ import (
 )
 
 // closedColumn is a stored column whose values come from a closed list the
-// root declares: a contract's TypeEnum column, or the city of a row.
+// root declares: a contract's TypeEnum column, the city of a row, or the sex
+// an ID gives.
 type closedColumn struct {
 	table, column string
 	values        []string
@@ -26,8 +27,11 @@ func closedColumns() []closedColumn {
 	for _, c := range flexemp.Contracts {
 		cols = append(cols, closedColumn{string(c.Kind), "city_code", codes})
 		for _, col := range c.Columns {
-			if col.Type == flexemp.TypeEnum {
+			switch col.Type {
+			case flexemp.TypeEnum:
 				cols = append(cols, closedColumn{string(c.Kind), col.Name, col.Values})
+			case flexemp.TypeID:
+				cols = append(cols, closedColumn{string(c.Kind), "sex", flexemp.Sexes})
 			}
 		}
 	}
