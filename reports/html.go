@@ -43,9 +43,9 @@ type page struct {
 	Heat       []heatRow
 
 	Rules         []string
-	BreachRows    []breachCountRow
+	BreachRows    []countRow
 	Checks        []string
-	FindingCounts []findingCountRow
+	FindingCounts []countRow
 	Findings      []findingView
 	StatusKinds   []string
 	Months        []string
@@ -77,10 +77,27 @@ type heatRow struct {
 	Cells            []heatCell
 }
 
-type breachCountRow struct {
+// countRow is one city's counts by column (breach rules, integrity
+// checks), with their total.
+type countRow struct {
 	Code, Name string
 	Counts     []int
 	Total      int
+}
+
+// countRows are every city's row of counts[city][column], in columns' order.
+func countRows(columns []string, counts map[string]map[string]int) []countRow {
+	var rows []countRow
+	for _, c := range flexemp.Cities {
+		row := countRow{Code: c.Code, Name: c.Name}
+		for _, col := range columns {
+			n := counts[c.Code][col]
+			row.Counts = append(row.Counts, n)
+			row.Total += n
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 // StatusMark is one extract in the data status matrix: its state's CSS
@@ -132,13 +149,6 @@ func findingViews(fs []metrics.Finding) []findingView {
 		out = append(out, v)
 	}
 	return out
-}
-
-// findingCountRow is one city's findings by check.
-type findingCountRow struct {
-	Code, Name string
-	Counts     []int
-	Total      int
 }
 
 type cityRow struct {
@@ -223,19 +233,10 @@ func build(d *Data) *page {
 // integrity fills the 数据核查 section: counts by city and check, then
 // every finding with its evidence.
 func (p *page) integrity(d *Data) {
-	counts := FindingCounts(d.Findings)
 	for _, c := range metrics.Checks {
 		p.Checks = append(p.Checks, CheckName(c))
 	}
-	for _, c := range flexemp.Cities {
-		row := findingCountRow{Code: c.Code, Name: c.Name}
-		for _, check := range metrics.Checks {
-			n := counts[c.Code][check]
-			row.Counts = append(row.Counts, n)
-			row.Total += n
-		}
-		p.FindingCounts = append(p.FindingCounts, row)
-	}
+	p.FindingCounts = countRows(metrics.Checks, FindingCounts(d.Findings))
 	p.Findings = findingViews(d.Findings)
 }
 
@@ -282,17 +283,8 @@ func heatColour(score float64) string {
 }
 
 func (p *page) breachCounts(d *Data) {
-	counts := d.BreachCounts()
 	p.Rules = RuleNames()
-	for _, c := range flexemp.Cities {
-		row := breachCountRow{Code: c.Code, Name: c.Name}
-		for _, rule := range p.Rules {
-			n := counts[c.Code][rule]
-			row.Counts = append(row.Counts, n)
-			row.Total += n
-		}
-		p.BreachRows = append(p.BreachRows, row)
-	}
+	p.BreachRows = countRows(p.Rules, d.BreachCounts())
 }
 
 var stateClass = map[string]string{OnTime: "ok", Late: "late", Refused: "refused", Missing: "missing", NotDue: "notdue"}
