@@ -87,12 +87,8 @@ func rowsHref(upload *int64, row *int) string {
 // GET /integrity: the reviewer's 数据核查 page, each finding's evidence
 // linked to the upload and its rows.
 func (s *Server) integrityPage(w http.ResponseWriter, r *http.Request, sess *session) {
-	if !s.reviewerOnly(w, r, sess) {
-		return
-	}
-	p, _, err := s.periodParam(r)
-	if err != nil {
-		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
+	p, _, ok := s.reviewerPeriod(w, r, sess)
+	if !ok {
 		return
 	}
 	v := integrityView{view: s.viewFor(sess, "数据核查"), Period: p.String(), PeriodLabel: p.Label()}

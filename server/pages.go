@@ -435,13 +435,24 @@ func (s *Server) periodParam(r *http.Request) (flexemp.Period, []string, error) 
 	return latest, all, nil
 }
 
-func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, sess *session) {
+// reviewerPeriod is the period a reviewer's page shows (periodParam) with
+// every assessed period; for anyone else, or a period that does not parse,
+// it answers the request itself and says not ok.
+func (s *Server) reviewerPeriod(w http.ResponseWriter, r *http.Request, sess *session) (flexemp.Period, []string, bool) {
 	if !s.reviewerOnly(w, r, sess) {
-		return
+		return flexemp.Period{}, nil, false
 	}
 	p, all, err := s.periodParam(r)
 	if err != nil {
 		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
+		return flexemp.Period{}, nil, false
+	}
+	return p, all, true
+}
+
+func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	p, all, ok := s.reviewerPeriod(w, r, sess)
+	if !ok {
 		return
 	}
 	v := reviewView{view: s.viewFor(sess, "排名与报告"), Period: p.String(), PeriodLabel: p.Label(), Periods: all}
@@ -539,12 +550,8 @@ type statusView struct {
 }
 
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, sess *session) {
-	if !s.reviewerOnly(w, r, sess) {
-		return
-	}
-	p, _, err := s.periodParam(r)
-	if err != nil {
-		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
+	p, _, ok := s.reviewerPeriod(w, r, sess)
+	if !ok {
 		return
 	}
 	st, err := reports.LoadStatus(r.Context(), s.db, p, s.opt.Now())
