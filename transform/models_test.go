@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -84,6 +85,42 @@ func (p *province) indicator(city, id string) (num, den, value sql.NullFloat64) 
 		p.t.Fatal(err)
 	}
 	return
+}
+
+// golden are indicators' numerators and denominators by ID, counted in Go
+// independently of the SQL.
+type golden map[string][2]float64
+
+// add counts one case: in the denominator if den, and in the numerator if num.
+func (g golden) add(id string, num, den bool) {
+	w := g[id]
+	if num {
+		w[0]++
+	}
+	if den {
+		w[1]++
+	}
+	g[id] = w
+}
+
+// checkIndicators holds each golden indicator of the city to the model's:
+// the same numerator and denominator, and the value their quotient times the
+// indicator's scale (default 1), at most 1 where capped.
+func (p *province) checkIndicators(label, city string, want golden, scale map[string]float64, capped map[string]bool) {
+	p.t.Helper()
+	for id, w := range want {
+		num, den, val := p.indicator(city, id)
+		v := w[0] / w[1]
+		if s, ok := scale[id]; ok {
+			v *= s
+		}
+		if capped[id] {
+			v = math.Min(1, v)
+		}
+		if num.Float64 != w[0] || den.Float64 != w[1] || math.Abs(val.Float64-v) > 1e-12*math.Max(1, v) {
+			p.t.Errorf("%s%s = %v/%v → %v, want %v/%v → %v", label, id, num.Float64, den.Float64, val.Float64, w[0], w[1], v)
+		}
+	}
 }
 
 // isWorkday and workdaysAfter are the independent route: a plain walk over
