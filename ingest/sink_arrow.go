@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/liaoning-hrss/flexemp/internal/sqltext"
 )
 
 // scratch is an in-memory catalog for the Arrow view: a view registered in
@@ -57,7 +58,7 @@ func newSink(ctx context.Context, conn *sql.Conn, table string, cols []string, r
 		s.release, err = a.RegisterView(rr, s.view)
 		return err
 	})
-	if _, useErr := conn.ExecContext(ctx, `USE `+quoteIdent(mainCatalog)); err == nil {
+	if _, useErr := conn.ExecContext(ctx, `USE `+sqltext.Ident(mainCatalog)); err == nil {
 		err = useErr
 	}
 	if err != nil {
@@ -80,5 +81,3 @@ func (s *arrowSink) close() {
 		s.release = nil
 	}
 }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -9,12 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the restored file is opened before it is migrated
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/sqltext"
 )
 
 // BackupInfo is a backup's manifest, backup.json beside the data.
@@ -37,7 +37,7 @@ func (s *Store) Backup(ctx context.Context, dir string) (*BackupInfo, error) {
 	}
 	info := &BackupInfo{Made: time.Now().In(flexemp.Shanghai)}
 	err := s.Write(func() error {
-		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("EXPORT DATABASE '%s' (FORMAT PARQUET, COMPRESSION ZSTD)", quote(dir))); err != nil {
+		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("EXPORT DATABASE %s (FORMAT PARQUET, COMPRESSION ZSTD)", sqltext.String(dir))); err != nil {
 			return err
 		}
 		s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&info.Migrations)
@@ -70,7 +70,7 @@ func Restore(ctx context.Context, from, path string) (*BackupInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = db.ExecContext(ctx, fmt.Sprintf("IMPORT DATABASE '%s'", quote(from)))
+	_, err = db.ExecContext(ctx, fmt.Sprintf("IMPORT DATABASE %s", sqltext.String(from)))
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}
@@ -94,5 +94,3 @@ func emptyDir(dir string) error {
 	}
 	return nil
 }
-
-func quote(path string) string { return strings.ReplaceAll(path, "'", "''") }

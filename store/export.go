@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/sqltext"
 )
 
 // ExportSchema is an export's manifest, _schema.json at the top of the
@@ -116,7 +117,7 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 	defer os.RemoveAll(tmp) // gone once renamed; left by a failure
 	// copyTo writes a query's rows as Parquet and counts them, in one scan.
 	copyTo := func(q, to, partition string) (int64, error) {
-		res, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT PARQUET, COMPRESSION ZSTD%s)`, q, quote(to), partition))
+		res, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (%s) TO %s (FORMAT PARQUET, COMPRESSION ZSTD%s)`, q, sqltext.String(to), partition))
 		if err != nil {
 			return 0, err
 		}

@@ -7,7 +7,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/internal/sqltext"
 	"github.com/liaoning-hrss/flexemp/metrics"
 )
 
@@ -75,12 +75,12 @@ func (s *Store) Bulk(ctx context.Context, f func()) error {
 	if err := s.db.QueryRowContext(ctx, `SELECT current_setting('checkpoint_threshold')`).Scan(&was); err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `SET GLOBAL checkpoint_threshold = '`+bulkCheckpoint+`'`); err != nil {
+	if _, err := s.db.ExecContext(ctx, `SET GLOBAL checkpoint_threshold = `+sqltext.String(bulkCheckpoint)); err != nil {
 		return err
 	}
 	defer func() {
 		ctx := context.WithoutCancel(ctx)
-		s.db.ExecContext(ctx, `SET GLOBAL checkpoint_threshold = '`+strings.ReplaceAll(was, "'", "")+`'`)
+		s.db.ExecContext(ctx, `SET GLOBAL checkpoint_threshold = `+sqltext.String(was))
 		s.Write(func() error {
 			s.db.ExecContext(ctx, `CHECKPOINT`)
 			return nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/sqltext"
 )
 
 // closedColumn is a stored column whose values come from a closed list the
@@ -42,7 +43,7 @@ func closedColumns() []closedColumn {
 func enumType(values []string) string {
 	quoted := make([]string, len(values))
 	for i, v := range values {
-		quoted[i] = literal(v)
+		quoted[i] = sqltext.String(v)
 	}
 	return "ENUM(" + strings.Join(quoted, ", ") + ")"
 }
@@ -72,7 +73,7 @@ func storeClosedColumnsAsEnums(ctx context.Context, db *sql.DB, cols []closedCol
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::VARCHAR::%s`,
-			ident(c.table), ident(c.column), want, ident(c.column), want)); err != nil {
+			sqltext.Ident(c.table), sqltext.Ident(c.column), want, sqltext.Ident(c.column), want)); err != nil {
 			return fmt.Errorf("%s.%s as %s: %w", c.table, c.column, want, err)
 		}
 		changed = true

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/sqltext"
 )
 
 // The models read the extracts and the ledger through the source views
@@ -28,7 +28,7 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 			return err
 		}
 		for _, t := range []string{"uploads", "current_uploads", "upload_receipts", "registrations", "subsidies", "trainings", "services"} {
-			views = append(views, [2]string{"src_" + t, fmt.Sprintf(`SELECT * FROM %s.main.%s`, ident(db), t)})
+			views = append(views, [2]string{"src_" + t, fmt.Sprintf(`SELECT * FROM %s.main.%s`, sqltext.Ident(db), t)})
 		}
 	} else {
 		ledger := filepath.Join(lake, "_ledger", "uploads.parquet")
@@ -41,7 +41,7 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 		}
 		// The ledger's views as the migrations define them over uploads.
 		views = append(views,
-			[2]string{"src_uploads", fmt.Sprintf(`SELECT * FROM read_parquet(%s)`, literal(ledger))},
+			[2]string{"src_uploads", fmt.Sprintf(`SELECT * FROM read_parquet(%s)`, sqltext.String(ledger))},
 			[2]string{"src_current_uploads", `SELECT * FROM scratch.src_uploads
 				QUALIFY row_number() OVER (PARTITION BY city_code, kind, month ORDER BY version DESC) = 1`},
 			[2]string{"src_upload_receipts", `SELECT city_code, kind, month, min(received_at) AS first_received, count(*) AS versions
@@ -56,10 +56,10 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 			// The partition columns go: every row keeps its city_code, and
 			// services get back their month from the month partition. The
 			// masked ID is not exported.
-			q := fmt.Sprintf(`SELECT * EXCLUDE (kind, year, month, city), NULL::VARCHAR AS id_masked FROM read_parquet(%s, hive_partitioning = true)`, literal(files))
+			q := fmt.Sprintf(`SELECT * EXCLUDE (kind, year, month, city), NULL::VARCHAR AS id_masked FROM read_parquet(%s, hive_partitioning = true)`, sqltext.String(files))
 			if k == flexemp.Services {
 				q = fmt.Sprintf(`SELECT * EXCLUDE (kind, year, month, city), make_date(year::INTEGER, month::INTEGER, 1) AS month FROM read_parquet(%s, hive_partitioning = true)
-					UNION ALL BY NAME SELECT * FROM read_parquet(%s)`, literal(files), literal(replaced))
+					UNION ALL BY NAME SELECT * FROM read_parquet(%s)`, sqltext.String(files), sqltext.String(replaced))
 			}
 			views = append(views, [2]string{"src_" + string(k), q})
 		}
@@ -71,6 +71,3 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 	}
 	return nil
 }
-
-func ident(s string) string   { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-func literal(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
