@@ -340,21 +340,12 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 	// transaction in one query: the newest version of the month, which the
 	// same bytes leave unchanged and an empty file may not replace unasked,
 	// and after which this one is numbered.
-	var latest struct {
-		id                                int64
-		sum                               string
-		version, rows, accepted, rejected int
-	}
-	err = g.DB.QueryRowContext(ctx, `SELECT upload_id, version, sha256, rows, accepted, rejected FROM uploads
-		WHERE city_code = ? AND kind = ? AND month = ? ORDER BY version DESC LIMIT 1`, city.Code, string(req.Kind), month.First()).Scan(
-		&latest.id, &latest.version, &latest.sum, &latest.rows, &latest.accepted, &latest.rejected)
+	latest, err := g.newest(ctx, city.Code, req.Kind, month)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return refuse(res, err)
 	case latest.sum == sum:
-		res.Status, res.UploadID, res.Version, res.Month = StatusUnchanged, latest.id, latest.version, month
-		res.Rows, res.Accepted, res.Rejected = latest.rows, latest.accepted, latest.rejected
+		latest.unchanged(res)
 		return res, nil
 	case res.Rows == 0 && !req.ConfirmEmpty && latest.accepted > 0:
 		return refuse(res, flexemp.Errorf(flexemp.ECONFLICT, "文件只有表头、没有数据行，而%s %s的当前版本有 %d 行数据；如确需以空文件替换（该月确无数据），请确认后重新上传（网页勾选“确认以空文件替换”，接口加 confirm_empty=1，命令行加 --replace-with-empty）",
@@ -477,24 +468,49 @@ func appendRejects(conn *sql.Conn, table string, id int64, rs []flexemp.Reject) 
 	})
 }
 
+// ledgerRow is an upload's row in the ledger, as far as a new upload of
+// its city, kind and month needs it.
+type ledgerRow struct {
+	id                                int64
+	sum                               string
+	month                             flexemp.Month
+	version, rows, accepted, rejected int
+}
+
+// unchanged makes res the answer to the same bytes sent again: this upload.
+func (l ledgerRow) unchanged(res *Result) {
+	res.Status, res.UploadID, res.Version, res.Month = StatusUnchanged, l.id, l.version, l.month
+	res.Rows, res.Accepted, res.Rejected = l.rows, l.accepted, l.rejected
+}
+
+// newest is the newest version of a city's kind and month in the ledger;
+// its version is 0 when there is none.
+func (g *Ingester) newest(ctx context.Context, city string, kind flexemp.Kind, month flexemp.Month) (ledgerRow, error) {
+	l := ledgerRow{month: month}
+	err := g.DB.QueryRowContext(ctx, `SELECT upload_id, version, sha256, rows, accepted, rejected FROM uploads
+		WHERE city_code = ? AND kind = ? AND month = ? ORDER BY version DESC LIMIT 1`, city, string(kind), month.First()).Scan(
+		&l.id, &l.version, &l.sum, &l.rows, &l.accepted, &l.rejected)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	return l, err
+}
+
 // unchanged reports the same bytes already being the current version of this
 // city and kind: uploading them again is a no-op. Bytes never stored, the
 // common case, cost one plain query of the ledger.
 func (g *Ingester) unchanged(ctx context.Context, res *Result, city string, req Request, sum string) (bool, error) {
-	q := `SELECT upload_id, version, month, rows, accepted, rejected FROM uploads WHERE city_code = ? AND kind = ? AND sha256 = ?`
+	q := `SELECT month FROM uploads WHERE city_code = ? AND kind = ? AND sha256 = ?`
 	args := []any{city, string(req.Kind), sum}
 	if !req.Month.IsZero() {
 		q += ` AND month = ?`
 		args = append(args, req.Month.First())
 	}
-	var found Result
 	var month time.Time
-	err := g.DB.QueryRowContext(ctx, q+` ORDER BY upload_id DESC LIMIT 1`, args...).Scan(
-		&found.UploadID, &found.Version, &month, &found.Rows, &found.Accepted, &found.Rejected)
-	var newest int
+	err := g.DB.QueryRowContext(ctx, q+` ORDER BY upload_id DESC LIMIT 1`, args...).Scan(&month)
+	var latest ledgerRow
 	if err == nil { // stored before: unchanged while still its month's newest version
-		err = g.DB.QueryRowContext(ctx, `SELECT max(version) FROM uploads WHERE city_code = ? AND kind = ? AND month = ?`,
-			city, string(req.Kind), month).Scan(&newest)
+		latest, err = g.newest(ctx, city, req.Kind, flexemp.MonthOf(month))
 	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -502,11 +518,10 @@ func (g *Ingester) unchanged(ctx context.Context, res *Result, city string, req 
 	case err != nil:
 		res.Error = flexemp.ErrorMessage(err)
 		return true, err
-	case newest != found.Version:
+	case latest.sum != sum:
 		return false, nil
 	}
-	res.UploadID, res.Version, res.Rows, res.Accepted, res.Rejected = found.UploadID, found.Version, found.Rows, found.Accepted, found.Rejected
-	res.Status, res.Month = StatusUnchanged, flexemp.MonthOf(month)
+	latest.unchanged(res)
 	return true, nil
 }
 
