@@ -118,12 +118,7 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 	if settle == 0 {
 		settle = time.Minute
 	}
-	now := e.Now()
-	var (
-		mu                                    sync.Mutex
-		accepted, unchanged, refused, waiting int
-		problems                              []string
-	)
+	run := &inboxRun{Env: e, now: e.Now()}
 	if err := os.MkdirAll(e.Inbox, 0o755); err != nil {
 		return Result{}, err
 	}
@@ -131,25 +126,16 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	// fileAway moves a file to dest with its reason; a move that fails is one
-	// of the run's problems.
-	fileAway := func(path, dest, reason string) {
-		if err := file(path, dest, now, reason); err != nil {
-			mu.Lock()
-			problems = append(problems, err.Error())
-			mu.Unlock()
-		}
-	}
 	// A file not in a <city>/<kind>/ folder is never ingested: it goes to
 	// the rejected folder with the reason, rather than lying unnoticed.
 	misplaced := func(dir, name string) {
 		path := filepath.Join(e.Inbox, dir, name)
 		info, err := os.Stat(path)
-		if err != nil || !info.Mode().IsRegular() || strings.HasPrefix(name, ".") || now.Sub(info.ModTime()) < settle {
+		if err != nil || !info.Mode().IsRegular() || strings.HasPrefix(name, ".") || run.now.Sub(info.ModTime()) < settle {
 			return
 		}
-		refused++
-		fileAway(path, filepath.Join(e.Rejected, dir), "文件应放在收件目录的 <城市代码或名称>/<数据类型>/ 子目录中，如 沈阳/registrations/，未入库\n")
+		run.refused++
+		run.fileAway(path, filepath.Join(e.Rejected, dir), "文件应放在收件目录的 <城市代码或名称>/<数据类型>/ 子目录中，如 沈阳/registrations/，未入库\n")
 	}
 	// slots are the settled files to ingest, by city, kind and the month in
 	// their names ("" when a name has none: those go in one slot).
@@ -180,15 +166,15 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 				if err != nil || !info.Mode().IsRegular() || strings.HasPrefix(f.Name(), ".") {
 					continue
 				}
-				if now.Sub(info.ModTime()) < settle {
-					waiting++
+				if run.now.Sub(info.ModTime()) < settle {
+					run.waiting++
 					continue
 				}
 				sub := filepath.Join(cd.Name(), kd.Name())
 				path := filepath.Join(dir, f.Name())
 				if !cityOK || !kindOK {
-					refused++
-					fileAway(path, filepath.Join(e.Rejected, sub), fmt.Sprintf("目录 %s 无法识别：应为 <城市代码或名称>/<数据类型>/<文件>", sub))
+					run.refused++
+					run.fileAway(path, filepath.Join(e.Rejected, sub), fmt.Sprintf("目录 %s 无法识别：应为 <城市代码或名称>/<数据类型>/<文件>", sub))
 					continue
 				}
 				month, named := ingest.MonthInName(f.Name())
@@ -197,59 +183,55 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 			}
 		}
 	}
-	// count counts a file's result and says where it goes, with its reason
-	// ("" when it stays: the store failed, and the run says so).
-	count := func(f inboxFile, res *ingest.Result, err error) (dest, reason string) {
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v", filepath.Join(f.sub, f.name), err))
-			return "", ""
-		}
-		switch res.Status {
-		case ingest.StatusAccepted:
-			accepted++
-		case ingest.StatusUnchanged:
-			unchanged++
-		default:
-			refused++
-			reason = refusalText(res)
-			if !f.named {
-				reason += "提示：收件目录中的文件可在文件名中注明月份（如 …_2024-03.csv），无数据行的空报表必须注明。\n"
-			}
-			return e.Rejected, reason
-		}
-		return e.Archive, ""
-	}
 	if len(slots) > 0 {
-		if err := e.Store.Bulk(ctx, func() { e.ingestSlots(ctx, slots, now, count, fileAway) }); err != nil {
+		if err := e.Store.Bulk(ctx, func() { run.ingest(ctx, slots) }); err != nil {
 			return Result{}, err
 		}
 	}
-	r := Result{Detail: fmt.Sprintf("入库 %d 个，未变 %d 个，拒收 %d 个，等待写完 %d 个", accepted, unchanged, refused, waiting)}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return r, errors.New(strings.Join(problems, "；"))
+	r := Result{Detail: fmt.Sprintf("入库 %d 个，未变 %d 个，拒收 %d 个，等待写完 %d 个", run.accepted, run.unchanged, run.refused, run.waiting)}
+	if len(run.problems) > 0 {
+		sort.Strings(run.problems)
+		return r, errors.New(strings.Join(run.problems, "；"))
 	}
 	return r, nil
 }
 
-// ingestSlots ingests each slot's files in order, slots at once on the
-// inbox's workers, and counts each result.
-func (e *Env) ingestSlots(ctx context.Context, slots map[string][]inboxFile, now time.Time,
-	count func(inboxFile, *ingest.Result, error) (dest, reason string), fileAway func(path, dest, reason string)) {
+// inboxRun is one run of the inbox job: what it counted and the problems
+// it met, from its workers at once.
+type inboxRun struct {
+	*Env
+	now                                   time.Time
+	mu                                    sync.Mutex
+	accepted, unchanged, refused, waiting int
+	problems                              []string
+}
+
+// fileAway moves a file to dest with its reason; a move that fails is one
+// of the run's problems.
+func (r *inboxRun) fileAway(path, dest, reason string) {
+	if err := file(path, dest, r.now, reason); err != nil {
+		r.mu.Lock()
+		r.problems = append(r.problems, err.Error())
+		r.mu.Unlock()
+	}
+}
+
+// ingest ingests each slot's files in order, slots at once on the inbox's
+// workers, and files each away by its result; a file the store failed on
+// stays, and the run says so.
+func (r *inboxRun) ingest(ctx context.Context, slots map[string][]inboxFile) {
 	work := make(chan []inboxFile)
 	var wg sync.WaitGroup
-	for range e.inboxWorkers() {
+	for range r.inboxWorkers() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for files := range work {
 				for _, f := range files {
-					res, err := e.Store.Ingest(ctx, ingest.Request{Path: f.path, FileName: f.name, City: f.city, Kind: f.kind,
-						Month: f.month, Uploader: "inbox", ReceivedAt: now.In(flexemp.Shanghai)})
-					if dest, reason := count(f, res, err); dest != "" {
-						fileAway(f.path, filepath.Join(dest, f.sub), reason)
+					res, err := r.Store.Ingest(ctx, ingest.Request{Path: f.path, FileName: f.name, City: f.city, Kind: f.kind,
+						Month: f.month, Uploader: "inbox", ReceivedAt: r.now.In(flexemp.Shanghai)})
+					if dest, reason, ok := r.count(f, res, err); ok {
+						r.fileAway(f.path, filepath.Join(dest, f.sub), reason)
 					}
 				}
 			}
@@ -265,6 +247,31 @@ func (e *Env) ingestSlots(ctx context.Context, slots map[string][]inboxFile, now
 	}
 	close(work)
 	wg.Wait()
+}
+
+// count counts a file's result and says where the file goes, with its
+// reason; not ok when the store failed.
+func (r *inboxRun) count(f inboxFile, res *ingest.Result, err error) (dest, reason string, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.problems = append(r.problems, fmt.Sprintf("%s: %v", filepath.Join(f.sub, f.name), err))
+		return "", "", false
+	}
+	switch res.Status {
+	case ingest.StatusAccepted:
+		r.accepted++
+	case ingest.StatusUnchanged:
+		r.unchanged++
+	default:
+		r.refused++
+		reason = refusalText(res)
+		if !f.named {
+			reason += "提示：收件目录中的文件可在文件名中注明月份（如 …_2024-03.csv），无数据行的空报表必须注明。\n"
+		}
+		return r.Rejected, reason, true
+	}
+	return r.Archive, "", true
 }
 
 // inboxFile is a settled file in the inbox, to ingest.
