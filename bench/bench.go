@@ -140,16 +140,10 @@ func ingestSuite(ctx context.Context, self, dir, rowsFlag string, xlsxRows int, 
 		db := filepath.Join(dir, "bench.db")
 		os.Remove(db)
 		os.Remove(db + ".wal")
-		cmd := exec.CommandContext(ctx, self, "ingest", "--config", config, "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", path)
-		cmd.Env = append(os.Environ(), "FLEXEMP_ID_KEY="+benchKey)
-		cmd.Stderr = stderr
-		start := time.Now()
-		out, err := cmd.Output()
-		took := time.Since(start)
+		took, rss, err := child(ctx, self, "ingest", "--config", config, "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", path)
 		if err != nil {
-			return fmt.Errorf("ingest %s: %v: %s", j.name, err, out)
+			return fmt.Errorf("ingest %s: %w", j.name, err)
 		}
-		rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
 		yard, ratio := "-", "-"
 		if strings.HasSuffix(path, ".csv") {
 			// In a child too: the parent stays small, so no child's peak RSS
@@ -215,17 +209,14 @@ func assessSuite(ctx context.Context, self, dir string, scale float64, runs int,
 	fmt.Fprintln(tw, "run\tcommand s\tpeak RSS MiB\ttransform s\tindex s\tsensitivity s (1000 draws)\tstore s")
 	for i := range runs {
 		db.Close() // the child must own the file
-		cmd := exec.CommandContext(ctx, self, "assess", "--db", dbPath, "--period", p.String())
-		start := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("assess: %v: %s", err, out)
+		whole, rss, err := child(ctx, self, "assess", "--db", dbPath, "--period", p.String())
+		if err != nil {
+			return fmt.Errorf("assess: %w", err)
 		}
-		whole := time.Since(start)
-		rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
 		if db, err = transform.Open(ctx, dbPath); err != nil {
 			return err
 		}
-		start = time.Now()
+		start := time.Now()
 		a, err := metrics.Assess(ctx, db, p, metrics.AssessOptions{Seed: 1})
 		if err != nil {
 			return err
@@ -235,6 +226,21 @@ func assessSuite(ctx context.Context, self, dir string, scale float64, runs int,
 			a.Transform.Took.Seconds(), a.MetricTook.Seconds(), a.SensTook.Seconds(), store.Seconds())
 	}
 	return tw.Flush()
+}
+
+// child runs this binary with args, with the benchmarks' pseudonym key, and
+// says how long it took and its own peak RSS in MiB; a failure carries the
+// child's output.
+func child(ctx context.Context, self string, args ...string) (time.Duration, float64, error) {
+	cmd := exec.CommandContext(ctx, self, args...)
+	cmd.Env = append(os.Environ(), "FLEXEMP_ID_KEY="+benchKey)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	took := time.Since(start)
+	if err != nil {
+		return took, 0, fmt.Errorf("%v: %s", err, out)
+	}
+	return took, float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024, nil
 }
 
 // readCSVYardstick times DuckDB's own read_csv of the file into a table.

@@ -6,9 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -31,9 +29,8 @@ func provinceSuite(ctx context.Context, self, dir string, years int, memLimit st
 		fmt.Fprintf(stderr, "generating a scale-1 province, %s to %s, in %s …\n", first, last, data)
 		// In a child: the parent stays small, so no step's peak RSS counts
 		// memory the parent had when it was forked.
-		cmd := exec.CommandContext(ctx, self, "gen", "--scale", "1", "--out", data, "--from", first.String(), "--to", last.String())
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("gen: %v: %s", err, out)
+		if _, _, err := child(ctx, self, "gen", "--scale", "1", "--out", data, "--from", first.String(), "--to", last.String()); err != nil {
+			return fmt.Errorf("gen: %w", err)
 		}
 	}
 	run := filepath.Join(base, "run")
@@ -68,16 +65,11 @@ func provinceSuite(ctx context.Context, self, dir string, years int, memLimit st
 	fmt.Fprintln(tw, "step\ts\tpeak RSS MiB")
 	var total time.Duration
 	for _, s := range steps {
-		cmd := exec.CommandContext(ctx, self, s.args...)
-		cmd.Env = append(os.Environ(), "FLEXEMP_ID_KEY="+benchKey)
-		start := time.Now()
-		out, err := cmd.CombinedOutput()
-		took := time.Since(start)
+		took, rss, err := child(ctx, self, s.args...)
 		if err != nil {
-			return fmt.Errorf("%s: %v: %s", s.name, err, out)
+			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		total += took
-		rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
 		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\n", s.name, took.Seconds(), rss)
 	}
 	st, err := os.Stat(db)
