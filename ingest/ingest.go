@@ -178,7 +178,6 @@ type Prepared struct {
 	sum      string
 	month    flexemp.Month
 	uploadID int64
-	rejects  []flexemp.Reject
 	conn     *sql.Conn
 	sink     sink // closed once the transaction ends: it may not write inside it
 }
