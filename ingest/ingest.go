@@ -370,27 +370,42 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 	return res, nil
 }
 
-// uploadIDs hands out upload numbers per database: one process owns a
-// database file, so a counter started from the ledger's largest number is
-// enough, and uploads prepared at once get distinct ones. A number given to
-// a file later refused is not reused.
-var uploadIDs = struct {
+// known is what this process has learned of each database it writes to:
+// one process owns a database file, so it stays true. Upload numbers come
+// from a counter started at the ledger's largest, so uploads prepared at
+// once get distinct ones (a number given to a file later refused is not
+// reused); a key fingerprint found stored is not read again.
+var known = struct {
 	sync.Mutex
-	next map[*sql.DB]int64
-}{next: map[*sql.DB]int64{}}
+	dbs map[*sql.DB]*knownDB
+}{dbs: map[*sql.DB]*knownDB{}}
+
+type knownDB struct {
+	lastUploadID int64  // 0: not read yet
+	keyPrint     string // the stored fingerprint, once read and matched
+}
+
+// knownOf is the database's entry, made at first use; call with known held.
+func knownOf(db *sql.DB) *knownDB {
+	k := known.dbs[db]
+	if k == nil {
+		k = &knownDB{}
+		known.dbs[db] = k
+	}
+	return k
+}
 
 func nextUploadID(ctx context.Context, db *sql.DB) (int64, error) {
-	uploadIDs.Lock()
-	defer uploadIDs.Unlock()
-	if _, ok := uploadIDs.next[db]; !ok {
-		var max int64
-		if err := db.QueryRowContext(ctx, `SELECT coalesce(max(upload_id), 0) FROM uploads`).Scan(&max); err != nil {
+	known.Lock()
+	defer known.Unlock()
+	k := knownOf(db)
+	if k.lastUploadID == 0 {
+		if err := db.QueryRowContext(ctx, `SELECT coalesce(max(upload_id), 0) FROM uploads`).Scan(&k.lastUploadID); err != nil {
 			return 0, err
 		}
-		uploadIDs.next[db] = max
 	}
-	uploadIDs.next[db]++
-	return uploadIDs.next[db], nil
+	k.lastUploadID++
+	return k.lastUploadID, nil
 }
 
 // checkKey holds the pseudonym key to the fingerprint stored at the first
@@ -411,7 +426,9 @@ func (g *Ingester) checkKey(ctx context.Context) error {
 	case stored != fp:
 		return &flexemp.Error{Code: flexemp.EINTERNAL, Message: fmt.Sprintf("假名密钥与本数据库首次入库时的密钥不一致（指纹 %s…，数据库记录为 %s…），拒绝入库：更换或丢失密钥会把同一个人拆成两个人。请恢复原密钥（<数据库>.key 或 FLEXEMP_ID_KEY）后重试", fp[:8], stored[:8])}
 	}
-	keysRecorded.Store(g.DB, fp)
+	known.Lock()
+	knownOf(g.DB).keyPrint = fp
+	known.Unlock()
 	return nil
 }
 
@@ -430,12 +447,10 @@ func (g *Ingester) recordKey(ctx context.Context, conn *sql.Conn) error {
 }
 
 func (g *Ingester) keyKnown(fp string) bool {
-	known, ok := keysRecorded.Load(g.DB)
-	return ok && known == fp
+	known.Lock()
+	defer known.Unlock()
+	return knownOf(g.DB).keyPrint == fp
 }
-
-// keysRecorded are the fingerprints found stored, by database.
-var keysRecorded sync.Map
 
 // appendRejects appends the rejects of an upload (table rejects) or of a
 // refused file (refusal_rejects) inside the caller's transaction.
