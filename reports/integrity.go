@@ -115,6 +115,22 @@ func CityView(fs []metrics.Finding) []metrics.Finding {
 	return out
 }
 
+// PeriodFindings are a period's findings as JSON, one shape for
+// `flexemp integrity --format json` and GET /api/v1/integrity/{period}:
+// none is an empty list, not null.
+type PeriodFindings struct {
+	Period   string            `json:"period"`
+	Findings []metrics.Finding `json:"findings"`
+}
+
+// FindingsOf is the period's findings as PeriodFindings.
+func FindingsOf(p flexemp.Period, fs []metrics.Finding) PeriodFindings {
+	if fs == nil {
+		fs = []metrics.Finding{}
+	}
+	return PeriodFindings{p.String(), fs}
+}
+
 // FindingCounts counts findings by city and check.
 func FindingCounts(fs []metrics.Finding) map[string]map[string]int {
 	out := map[string]map[string]int{}

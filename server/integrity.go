@@ -39,13 +39,7 @@ func (s *Server) apiIntegrity(w http.ResponseWriter, r *http.Request, p flexemp.
 		s.internal(w, r, err)
 		return
 	}
-	if fs == nil {
-		fs = []metrics.Finding{}
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Period   string            `json:"period"`
-		Findings []metrics.Finding `json:"findings"`
-	}{period.String(), fs})
+	writeJSON(w, http.StatusOK, reports.FindingsOf(period, fs))
 }
 
 // notAssessed turns ErrNotAssessed into a user's not-found.

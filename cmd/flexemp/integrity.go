@@ -27,13 +27,7 @@ func runIntegrity(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	switch format {
 	case "json":
-		if found == nil {
-			found = []metrics.Finding{}
-		}
-		return writeJSON(stdout, struct {
-			Period   string            `json:"period"`
-			Findings []metrics.Finding `json:"findings"`
-		}{p.String(), found})
+		return writeJSON(stdout, reports.FindingsOf(p, found))
 	case "csv":
 		return reports.WriteFindingsCSV(stdout, p, found)
 	}
