@@ -17,8 +17,9 @@ import (
 // The SQL models read it through the views current_uploads and
 // upload_receipts.
 
-// FindUploads lists the ledger rows the filter chooses, newest first, and
-// how many it chooses in all (before Offset and Limit).
+// FindUploads lists the ledger rows the filter chooses, newest first (none
+// is an empty list, so JSON says []), and how many it chooses in all
+// (before Offset and Limit).
 func FindUploads(ctx context.Context, db *sql.DB, f flexemp.UploadFilter) ([]flexemp.Upload, int, error) {
 	// The ledger's versions and, when asked, the refused attempts, as one
 	// list newest first.
@@ -60,7 +61,7 @@ func FindUploads(ctx context.Context, db *sql.DB, f flexemp.UploadFilter) ([]fle
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []flexemp.Upload
+	out := []flexemp.Upload{}
 	for rows.Next() {
 		var u flexemp.Upload
 		var id sql.NullInt64

@@ -67,9 +67,6 @@ func (s *Server) apiUploads(w http.ResponseWriter, r *http.Request, p flexemp.Pr
 		s.internal(w, r, err)
 		return
 	}
-	if ups == nil {
-		ups = []flexemp.Upload{}
-	}
 	writeJSON(w, http.StatusOK, ups)
 }
 

@@ -207,11 +207,7 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *format == "json" {
-		out := ups
-		if out == nil {
-			out = []flexemp.Upload{}
-		}
-		return writeJSON(stdout, out)
+		return writeJSON(stdout, ups)
 	}
 	tw := columns.NewWriter(stdout)
 	fmt.Fprintln(tw, "编号\t城市\t类型\t月份\t版本\t当前\t接收时间\t行数\t接受\t拒绝\t文件")
