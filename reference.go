@@ -50,11 +50,12 @@ type Reference struct {
 	Population []Population // yearly figures over the cities' own; optional
 	Holidays   []Holiday
 	MinWages   []MinWage
+	Funds      []Fund // the province's allocations and finance ledger; may be empty
 }
 
 // DefaultReference is the embedded reference data.
 func DefaultReference() Reference {
-	return Reference{Cities: Cities, Holidays: Holidays, MinWages: MinWages}
+	return Reference{Cities: Cities, Holidays: Holidays, MinWages: MinWages, Funds: Funds}
 }
 
 // Population is a city's resident population for one year, replacing the
@@ -104,6 +105,7 @@ type ReferenceFiles struct {
 	Population string `toml:"population"` // city_code,year,population (optional)
 	Holidays   string `toml:"holidays"`   // date,kind,name
 	MinWage    string `toml:"min_wage"`   // city_code,valid_from,monthly_yuan,hourly_yuan,tier,status
+	Funds      string `toml:"funds"`      // city_code,month,allocated_yuan[,paid_yuan] (the province's own)
 }
 
 // LoadReference reads the embedded reference data with f's files in place of
@@ -120,6 +122,9 @@ func LoadReference(f ReferenceFiles) (Reference, error) {
 		return ref, err
 	}
 	if err := loadFile(f.MinWage, ParseMinWages, &ref.MinWages); err != nil {
+		return ref, err
+	}
+	if err := loadFile(f.Funds, ParseFunds, &ref.Funds); err != nil {
 		return ref, err
 	}
 	known := func(code, what string) error {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -37,6 +38,10 @@ type AssessOptions struct {
 	// the models read instead of the database's extracts (assess --source).
 	// Like AsOf it is a source, not a setting: outside the config hash.
 	Lake string `toml:"-"`
+	// AcceptedZeros are the zero denominators reviewers accepted through
+	// objections: those indicators are left out (无数据) for those cities
+	// instead of scored lowest. Empty until a ranking is issued.
+	AcceptedZeros []transform.CityIndicator `toml:"-"`
 }
 
 func (o AssessOptions) withDefaults() AssessOptions {
@@ -78,8 +83,9 @@ func (o AssessOptions) ConfigHash() string {
 
 // Flags a city's result carries, after an indicator ID or a dimension.
 const (
-	FlagWithheld       = "未报送"   // no extract of a source kind for any due month: scored lowest
-	FlagNoData         = "无数据"   // a zero denominator: left out of its dimension mean
+	FlagWithheld       = "未报送"     // no extract of a source kind for a due month: scored lowest
+	FlagZeroFloor      = "无数据·计最低" // a zero denominator from the city's own data: scored lowest
+	FlagNoData         = "无数据"     // a zero from the province's tables, or accepted by a reviewer: left out of its dimension mean
 	FlagEmptyDimension = "无可用指标" // nothing left in the dimension: the city is not ranked
 	FlagTreated        = "已缩尾处理"
 )
@@ -113,8 +119,11 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 		}
 	}
 	stats, err := transform.Build(ctx, db, transform.Params{Period: p, AsOf: o.AsOf, Reference: o.Reference,
-		GraduateExtension: o.GraduateExtension, Integrity: o.Integrity, Lake: o.Lake})
+		GraduateExtension: o.GraduateExtension, Integrity: o.Integrity, Lake: o.Lake, AcceptedZeros: o.AcceptedZeros})
 	if err != nil {
+		return nil, err
+	}
+	if err := nothingSent(ctx, db, p); err != nil {
 		return nil, err
 	}
 	t, err := readTable(ctx, db)
@@ -135,8 +144,41 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 	return a, store(ctx, db, a, o)
 }
 
+// ErrNothingSent is wrapped by the error Assess returns for a period in
+// which no city has a version that counts of some kind for any due month:
+// ranking everyone on what is left would reward nobody's work, so the
+// period is not assessed (the nightly job records a skipped run).
+var ErrNothingSent = errors.New("no city sent a kind for the period")
+
+// nothingSent refuses a period in which no city has a version that counts
+// of a kind for any due month, naming the kinds and the months.
+func nothingSent(ctx context.Context, db *sql.DB, p flexemp.Period) error {
+	rows, err := db.QueryContext(ctx, `SELECT k.kind, (SELECT string_agg(strftime(month, '%Y-%m'), '、' ORDER BY month) FROM scratch.ref_months)
+		FROM scratch.ref_kinds k
+		WHERE NOT EXISTS (SELECT 1 FROM scratch.int_counting_versions v JOIN scratch.ref_months USING (month) WHERE v.kind = k.kind)
+		ORDER BY k.kind`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var kinds []string
+	var months string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k, &months); err != nil {
+			return err
+		}
+		kinds = append(kinds, flexemp.Kind(k).Title())
+	}
+	if err := rows.Err(); err != nil || len(kinds) == 0 {
+		return err
+	}
+	return &flexemp.Error{Code: flexemp.EINVALID, Err: ErrNothingSent,
+		Message: fmt.Sprintf("%s：尚无城市报送 %s（%s），不予考核", p, strings.Join(kinds, "、"), months)}
+}
+
 func readTable(ctx context.Context, db *sql.DB) (Table, error) {
-	rows, err := db.QueryContext(ctx, `SELECT city_code, indicator, value, withheld FROM scratch.mart_indicators ORDER BY city_code, ordinal`)
+	rows, err := db.QueryContext(ctx, `SELECT city_code, indicator, value, withheld, zero_floor FROM scratch.mart_indicators ORDER BY city_code, ordinal`)
 	if err != nil {
 		return Table{}, err
 	}
@@ -146,8 +188,8 @@ func readTable(ctx context.Context, db *sql.DB) (Table, error) {
 	for rows.Next() {
 		var city, id string
 		var v sql.NullFloat64
-		var withheld bool
-		if err := rows.Scan(&city, &id, &v, &withheld); err != nil {
+		var withheld, zero bool
+		if err := rows.Scan(&city, &id, &v, &withheld, &zero); err != nil {
 			return Table{}, err
 		}
 		c, ok := seen[city]
@@ -157,6 +199,7 @@ func readTable(ctx context.Context, db *sql.DB) (Table, error) {
 			t.Cities = append(t.Cities, city)
 			t.Values = append(t.Values, nil)
 			t.Withheld = append(t.Withheld, nil)
+			t.ZeroFloor = append(t.ZeroFloor, nil)
 		}
 		if c == 0 {
 			ind, ok := flexemp.IndicatorByID(id)
@@ -171,6 +214,7 @@ func readTable(ctx context.Context, db *sql.DB) (Table, error) {
 		}
 		t.Values[c] = append(t.Values[c], x)
 		t.Withheld[c] = append(t.Withheld[c], withheld)
+		t.ZeroFloor[c] = append(t.ZeroFloor[c], zero)
 	}
 	return t, rows.Err()
 }
@@ -205,8 +249,8 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO indicator_values
-		(period, city_code, indicator, dimension, title, numerator, denominator, value, treated, normalised, contribution, withheld)
-		SELECT ?, m.city_code, m.indicator, m.dimension, m.title, m.numerator, m.denominator, m.value, s.treated, s.normalised, s.contribution, m.withheld
+		(period, city_code, indicator, dimension, title, numerator, denominator, value, treated, normalised, contribution, withheld, zero_floor)
+		SELECT ?, m.city_code, m.indicator, m.dimension, m.title, m.numerator, m.denominator, m.value, s.treated, s.normalised, s.contribution, m.withheld, m.zero_floor
 		FROM scratch.mart_indicators m
 		JOIN (VALUES `+strings.Join(steps, ", ")+`) AS s(city_code, indicator, treated, normalised, contribution)
 		USING (city_code, indicator)`, append([]any{period}, args...)...); err != nil {
@@ -220,6 +264,9 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 		flags := []string{}
 		for _, id := range r.Withheld[c] {
 			flags = append(flags, id+FlagWithheld)
+		}
+		for _, id := range r.ZeroFloored[c] {
+			flags = append(flags, id+FlagZeroFloor)
 		}
 		for _, id := range r.Missing[c] {
 			flags = append(flags, id+FlagNoData)
@@ -252,7 +299,7 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 		return err
 	}
 	var uploads string
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(string_agg(upload_id::VARCHAR, ',' ORDER BY upload_id), '') FROM scratch.src_current_uploads`).Scan(&uploads); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(string_agg(upload_id::VARCHAR, ',' ORDER BY upload_id), '') FROM scratch.int_counting_versions`).Scan(&uploads); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_runs (run_id, period, created_at, config_hash, upload_ids, seed, draws, as_of, left_out)

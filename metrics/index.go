@@ -19,17 +19,27 @@ const (
 
 // Table is the raw indicator values of one period: Values[city][indicator],
 // NaN where an indicator is missing for a city. Withheld[city][indicator]
-// (nil: none) marks the NaNs that are 未报送 — the city sent no extract of a
-// source kind — rather than 无数据: those are scored lowest, never left out.
+// (nil: none) marks the NaNs that are 未报送 — the city has no extract of a
+// source kind for a due month — and ZeroFloor (nil: none) those whose
+// denominator is 0 from the city's own data (无数据·计最低), rather than
+// 无数据: both are scored lowest, never left out.
 type Table struct {
 	Cities     []string
 	Indicators []flexemp.Indicator
 	Values     [][]float64
 	Withheld   [][]bool
+	ZeroFloor  [][]bool
 }
 
 // withheld tells whether city c's indicator i is 未报送.
 func (t Table) withheld(c, i int) bool { return t.Withheld != nil && t.Withheld[c][i] }
+
+// zeroFloor tells whether city c's indicator i is 无数据·计最低.
+func (t Table) zeroFloor(c, i int) bool { return t.ZeroFloor != nil && t.ZeroFloor[c][i] }
+
+// floored tells whether city c's indicator i takes the floor: 未报送 or
+// 无数据·计最低.
+func (t Table) floored(c, i int) bool { return t.withheld(c, i) || t.zeroFloor(c, i) }
 
 // Framework leaves out the indicators no city can compute in the period (a
 // version-2 column before 2025, say): the period's framework is the rest.
@@ -57,13 +67,15 @@ func (t Table) Framework() (Table, []string) {
 	}
 	for c := range t.Cities {
 		var vals []float64
-		var held []bool
+		var held, zero []bool
 		for _, i := range keep {
 			vals = append(vals, t.Values[c][i])
 			held = append(held, t.withheld(c, i))
+			zero = append(zero, t.zeroFloor(c, i))
 		}
 		f.Values = append(f.Values, vals)
 		f.Withheld = append(f.Withheld, held)
+		f.ZeroFloor = append(f.ZeroFloor, zero)
 	}
 	return f, out
 }
@@ -179,6 +191,9 @@ type Result struct {
 	Ranked   []bool
 	Missing  [][]string // per city: the indicators it has no data for (无数据), left out of its dimension means
 	Withheld [][]string // per city: the indicators it sent no extract for (未报送), scored lowest
+	// ZeroFloored are, per city, the indicators whose denominator is 0 from
+	// its own data (无数据·计最低), scored lowest.
+	ZeroFloored [][]string
 	// EmptyDimensions are, per city, the dimensions in which nothing is
 	// left.
 	EmptyDimensions [][]flexemp.Dimension
@@ -238,6 +253,7 @@ func (r *Result) screen() {
 	r.Ranked = make([]bool, len(t.Cities))
 	r.Missing = make([][]string, len(t.Cities))
 	r.Withheld = make([][]string, len(t.Cities))
+	r.ZeroFloored = make([][]string, len(t.Cities))
 	r.EmptyDimensions = make([][]flexemp.Dimension, len(t.Cities))
 	for c, row := range t.Values {
 		present := map[flexemp.Dimension]int{}
@@ -246,6 +262,9 @@ func (r *Result) screen() {
 			switch {
 			case t.withheld(c, i):
 				r.Withheld[c] = append(r.Withheld[c], id)
+				present[t.Indicators[i].Dimension]++
+			case t.zeroFloor(c, i):
+				r.ZeroFloored[c] = append(r.ZeroFloored[c], id)
 				present[t.Indicators[i].Dimension]++
 			case math.IsNaN(v):
 				r.Missing[c] = append(r.Missing[c], id)
@@ -296,20 +315,20 @@ func (r *Result) column(m [][]float64, i int) ([]float64, []int) {
 }
 
 // normalise puts each indicator on a common scale across the ranked cities.
-// A 未报送 cell takes the floor every indicator has, 0, so it scores the
-// lowest: 0 under min–max and goalposts, the lowest z-score, 1 on the
+// A 未报送 or 无数据·计最低 cell takes the floor every indicator has, 0, so it
+// scores the lowest: 0 under min–max and goalposts, the lowest z-score, 1 on the
 // geometric scale. Imputing the floor, rather than scoring it apart, keeps
 // the others' range as wide as if the city had sent its data: withholding
 // never lifts a city above another.
 func normalise(treated [][]float64, ranked []bool, t Table, s Settings) [][]float64 {
 	inds := t.Indicators
 	vals := treated
-	if t.Withheld != nil {
+	if t.Withheld != nil || t.ZeroFloor != nil {
 		vals = make([][]float64, len(treated))
 		for c := range treated {
 			vals[c] = append([]float64(nil), treated[c]...)
 			for i := range vals[c] {
-				if t.withheld(c, i) {
+				if t.floored(c, i) {
 					vals[c][i] = 0
 				}
 			}
@@ -361,7 +380,7 @@ func normalise(treated [][]float64, ranked []bool, t Table, s Settings) [][]floa
 	if s.Normalisation != ZScore {
 		for c := range out {
 			for i := range out[c] {
-				if ranked[c] && t.withheld(c, i) {
+				if ranked[c] && t.floored(c, i) {
 					out[c][i] = 0 // the lowest, even where every city that sent data is equal
 				}
 			}

@@ -42,7 +42,8 @@ type IndicatorResult struct {
 	Treated      *float64 `json:"treated"` // after winsorisation
 	Normalised   *float64 `json:"normalised"`
 	Contribution *float64 `json:"contribution"` // points of the city's index
-	Withheld     bool     `json:"withheld"`     // 未报送: the city sent no extract of a source kind; scored lowest
+	Withheld     bool     `json:"withheld"`     // 未报送: the city sent no extract of a source kind for a due month; scored lowest
+	ZeroFloor    bool     `json:"zero_floor"`   // 无数据·计最低: a zero denominator from the city's own data; scored lowest
 }
 
 // CityResult is one city's stored outcome for a period.
@@ -174,7 +175,7 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, err
 		return a.Code < b.Code
 	})
 	iv, err := db.QueryContext(ctx, `SELECT city_code, indicator, dimension, coalesce(title, ''), numerator, denominator,
-		value, treated, normalised, contribution, coalesce(withheld, false)
+		value, treated, normalised, contribution, coalesce(withheld, false), coalesce(zero_floor, false)
 		FROM indicator_values WHERE period = ? ORDER BY city_code`, p.String())
 	if err != nil {
 		return nil, err
@@ -184,7 +185,7 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, err
 		var code string
 		var r IndicatorResult
 		if err := iv.Scan(&code, &r.ID, &r.Dimension, &r.Title, &r.Numerator, &r.Denominator,
-			&r.Value, &r.Treated, &r.Normalised, &r.Contribution, &r.Withheld); err != nil {
+			&r.Value, &r.Treated, &r.Normalised, &r.Contribution, &r.Withheld, &r.ZeroFloor); err != nil {
 			return nil, err
 		}
 		if c := pr.City(code); c != nil {

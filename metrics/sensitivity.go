@@ -76,22 +76,29 @@ func (s Settings) places(ranks []int) (top, good int) {
 	return int(math.Ceil(s.ExcellentShare * float64(n))), int(math.Ceil(s.GoodShare * float64(n)))
 }
 
-// Grades gives each ranked city its 等次 by rank — 优秀 within ⌈0.2 n⌉,
+// Grades gives each ranked city its 等次 by its place — 优秀 within ⌈0.2 n⌉,
 // 良好 within ⌈0.6 n⌉ (shares from the settings), else 一般 — and 数据不足
-// to a city not ranked. Priority marks the 优秀 cities whose whole 90% band
-// lies within the 优秀 places: those recommended for the entrepreneurial-city
-// programme.
+// to a city not ranked. A city's place counts the cities tied with it (its
+// rank plus its ties minus one), so a tie that straddles a band's edge falls
+// to the next grade: thirteen cities tied at rank 2 are not all 优秀.
+// Priority marks the 优秀 cities whose whole 90% band lies within the 优秀
+// places: those recommended for the entrepreneurial-city programme.
 func (s Settings) Grades(ranks []int, bands []Band) (grades []string, priority []bool) {
 	top, good := s.places(ranks)
+	ties := map[int]int{}
+	for _, r := range ranks {
+		ties[r]++
+	}
 	grades, priority = make([]string, len(ranks)), make([]bool, len(ranks))
 	for c, r := range ranks {
+		place := r + ties[r] - 1
 		switch {
 		case r == 0:
 			grades[c] = flexemp.GradeInsufficient
-		case r <= top:
+		case place <= top:
 			grades[c] = flexemp.GradeExcellent
 			priority[c] = bands != nil && bands[c].P95 > 0 && bands[c].P95 <= top
-		case r <= good:
+		case place <= good:
 			grades[c] = flexemp.GradeGood
 		default:
 			grades[c] = flexemp.GradeFair

@@ -2,7 +2,9 @@ package transform_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 )
@@ -158,16 +160,22 @@ func TestIntegrityBunching(t *testing.T) {
 
 // K6 at its edges: pension_enrolled equal to flex_registered is not a
 // finding and one more is; payments of exactly 1.2 × the funds allocated
-// over the quarter are not, a fen more are.
+// K6 at its edges, against the province's own tables (reference/funds.csv):
+// pension_enrolled equal to flex_registered is no finding and one more is;
+// the month's payment rows 1.96% short of the finance ledger are not, 2.0005%
+// are; a reported fund_allocated 0.99% from the allocation is not, 1.02% is;
+// payments of exactly 1.2 × the quarter's allocation are not, a fen more are.
 func TestIntegrityAggregates(t *testing.T) {
 	for _, c := range []struct {
-		name    string
-		pension int
-		paid    string
-		found   bool
+		name     string
+		pension  int
+		paid     string
+		ledger   int64 // March's paid_yuan in fen
+		marchFen int64 // March's allocation in fen; the city reports 1000.00
+		subjects []string
 	}{
-		{"equal, exactly 1.2×", 1000, "3600.00", false},
-		{"one more enrolled, a fen over", 1001, "3600.01", true},
+		{"all within", 1000, "3600.00", 367200, 101000, nil},
+		{"all beyond", 1001, "3600.01", 367350, 98989, []string{"allocation", "funds", "ledger", "pension"}},
 	} {
 		p := newProvince(t)
 		for m := 1; m <= 3; m++ {
@@ -178,43 +186,152 @@ func TestIntegrityAggregates(t *testing.T) {
 				s.pension = c.pension
 			}
 			p.load("210100", flexemp.Services, month, month+"-28T09:00:00+08:00", [][]string{s.row()})
+			fund := flexemp.Fund{City: "210100", Month: flexemp.Month{Year: 2025, Month: time.Month(m)}, AllocatedFen: 100000}
+			if m == 3 {
+				fund.AllocatedFen, fund.PaidFen, fund.HasPaid = c.marchFen, c.ledger, true
+			}
+			p.ref.Funds = append(p.ref.Funds, fund)
 		}
 		p.load("210100", flexemp.Subsidies, "2025-03", "2025-03-28T09:00:00+08:00", [][]string{
 			{person("1985-05-05", true), "210102", "创业场地补贴", "其他", c.paid, "", "1", "", "2025-03-15"}})
+		p.complete("2025Q1", flexemp.Subsidies)
 		p.assess("2025Q1")
-		got := p.findings()
-		if got["210100 K6 "] != c.found || len(got) != map[bool]int{true: 1}[c.found] {
-			t.Errorf("%s: findings %v", c.name, got)
+		var got []string
+		rows, _ := p.db.Query(`SELECT DISTINCT subject FROM scratch.mart_integrity WHERE check_id = 'K6' AND city_code = '210100' ORDER BY 1`)
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			got = append(got, s)
 		}
-		var subjects int
-		p.db.QueryRow(`SELECT count(DISTINCT subject) FROM scratch.mart_integrity WHERE check_id = 'K6'`).Scan(&subjects)
-		if c.found && subjects != 2 {
-			t.Errorf("%s: %d K6 subjects, want pension and funds", c.name, subjects)
+		rows.Close()
+		if !slices.Equal(got, c.subjects) {
+			t.Errorf("%s: K6 subjects %v, want %v", c.name, got, c.subjects)
+		}
+		var n int
+		p.db.QueryRow(`SELECT count(DISTINCT finding_id) FROM scratch.mart_integrity`).Scan(&n)
+		if n != len(c.subjects) {
+			t.Errorf("%s: %d findings, want %d", c.name, n, len(c.subjects))
 		}
 	}
 }
 
 // K7 at its edges: February's registrations sent on time with 10 rows, then
-// replaced after the deadline (the end of 10 March) with 11 rows (10% more)
-// is not a finding, with 12 it is; a replacement before the deadline is the
-// version current at it, whatever it adds.
+// sent again after the deadline (the end of 10 March). One row in ten
+// added, removed or changed is not a finding; two are, either way; a
+// replacement before the deadline is the version that counts, whatever it
+// changes. A late replacement never counts: I1 stays the on-time version's.
 func TestIntegrityLateImprovement(t *testing.T) {
+	const late, early = "2024-03-11T00:00:00+08:00", "2024-03-10T23:59:59+08:00"
 	for _, c := range []struct {
 		name     string
-		rows     int
+		change   func(rows [][]string) [][]string
 		replaced string
 		found    bool
 	}{
-		{"10% more after the deadline", 11, "2024-03-11T00:00:00+08:00", false},
-		{"20% more after the deadline", 12, "2024-03-11T00:00:00+08:00", true},
-		{"50% more before the deadline", 15, "2024-03-10T23:59:59+08:00", false},
+		{"one row added", func(r [][]string) [][]string { return append(r, flexRow(person("1990-01-01", true), "2024-02-10")) }, late, false},
+		{"two rows added", func(r [][]string) [][]string {
+			return append(r, flexRow(person("1990-01-01", true), "2024-02-10"), flexRow(person("1990-01-01", true), "2024-02-10"))
+		}, late, true},
+		{"one row changed", func(r [][]string) [][]string { r[0][3] = "个体经营"; return r }, late, false},
+		{"two rows changed", func(r [][]string) [][]string { r[0][3], r[1][7] = "个体经营", "线下"; return r }, late, true},
+		{"two rows removed", func(r [][]string) [][]string { return r[2:] }, late, true},
+		{"five added before the deadline", func(r [][]string) [][]string {
+			for range 5 {
+				r = append(r, flexRow(person("1990-01-01", true), "2024-02-10"))
+			}
+			return r
+		}, early, false},
 	} {
 		p := newProvince(t)
-		p.load("210100", flexemp.Registrations, "2024-02", "2024-03-05T09:00:00+08:00", flexRows(10, func(int) string { return "2024-02-10" }))
-		p.load("210100", flexemp.Registrations, "2024-02", c.replaced, flexRows(c.rows, func(int) string { return "2024-02-10" }))
+		rows := flexRows(10, func(int) string { return "2024-02-10" })
+		p.load("210100", flexemp.Registrations, "2024-02", "2024-03-05T09:00:00+08:00", rows)
+		var again [][]string
+		for _, r := range rows {
+			again = append(again, slices.Clone(r))
+		}
+		again = c.change(again)
+		p.load("210100", flexemp.Registrations, "2024-02", c.replaced, again)
+		p.complete("2024Q1")
 		p.assess("2024Q1")
 		if got := p.findings(); got["210100 K7 registrations 2024-02"] != c.found || len(got) != map[bool]int{true: 1}[c.found] {
 			t.Errorf("%s: findings %v", c.name, got)
+		}
+		want := 10
+		if c.replaced == early {
+			want = len(again)
+		}
+		if num, _, _ := p.indicator("210100", "I1"); int(num.Float64) != want {
+			t.Errorf("%s: I1 counts %v persons, want %d (the version that counts)", c.name, num.Float64, want)
+		}
+	}
+}
+
+// A placeholder (an empty extract, or a services row of zeros) sent on time
+// and the real extract after the deadline: the real one counts, the month
+// is late for I16, and K7 names the replacement. The same placeholder with
+// nothing after it is the month's data: nothing, on time.
+func TestPlaceholderReplacedLate(t *testing.T) {
+	for _, real := range []bool{true, false} {
+		p := newProvince(t)
+		p.load("210100", flexemp.Registrations, "2024-02", "2024-03-05T09:00:00+08:00", nil)
+		zeros := v1zeros("2024-02")
+		p.load("210100", flexemp.Services, "2024-02", "2024-03-05T09:00:00+08:00", [][]string{zeros})
+		if real {
+			p.load("210100", flexemp.Registrations, "2024-02", "2024-03-20T09:00:00+08:00", flexRows(6, func(int) string { return "2024-02-10" }))
+			zeros[2] = "7" // gig_markets
+			p.load("210100", flexemp.Services, "2024-02", "2024-03-20T09:00:00+08:00", [][]string{zeros})
+		}
+		p.complete("2024Q1")
+		p.assess("2024Q1")
+		persons, _, _ := p.indicator("210100", "I1")
+		onTime, slots, _ := p.indicator("210100", "I16")
+		markets, _, _ := p.indicator("210100", "I7")
+		f := p.findings()
+		if real {
+			if persons.Float64 != 6 || onTime.Float64 != 10 || slots.Float64 != 12 || !f["210100 K7 registrations 2024-02"] || !f["210100 K7 services 2024-02"] || len(f) != 2 {
+				t.Errorf("placeholders replaced late: I1 %v persons, I16 %v/%v, findings %v", persons.Float64, onTime.Float64, slots.Float64, f)
+			}
+		} else if persons.Float64 != 0 || onTime.Float64 != 12 || len(f) != 0 || markets.Float64 != 0 {
+			t.Errorf("placeholders alone: I1 %v persons, I16 %v/%v, I7 %v, findings %v", persons.Float64, onTime.Float64, slots.Float64, markets.Float64, f)
+		}
+	}
+}
+
+// v1zeros is a services row of version 1 of a month with every count 0.
+func v1zeros(month string) []string {
+	row := []string{"210100", month}
+	for range len(flexemp.ContractOf(flexemp.Services).Columns) - 2 {
+		row = append(row, "0")
+	}
+	return row
+}
+
+// K8 at its edge: 失业登记 completed the next day make a quarter's share
+// within 1 working day rise from the four quarters before; with 30 cases
+// in each it is a finding, with 29 in one of them it is not.
+func TestIntegrityCompletionShift(t *testing.T) {
+	for _, cases := range []int{30, 29} {
+		p := newProvince(t)
+		quarters := []string{"2024-01", "2024-04", "2024-07", "2024-10", "2025-01"}
+		for q, month := range quarters {
+			n := 30
+			if q == 0 {
+				n = cases
+			}
+			var rows [][]string
+			for i := range n {
+				applied := month + "-09" // a Tuesday or later in each of these months
+				completed := month + "-20"
+				if q == 4 || i < 5 { // the last quarter: all the next day; before: 5 of 30
+					completed = month + "-10"
+				}
+				rows = append(rows, []string{person("1990-05-12", true), "210102", "失业登记", "", "其他", applied, completed, "线下"})
+			}
+			p.load("210100", flexemp.Registrations, month, month+"-28T09:00:00+08:00", rows)
+		}
+		p.assess("2025Q1")
+		if got := p.findings()["210100 K8 "]; got != (cases == 30) {
+			t.Errorf("%d cases in the first quarter: K8 %v", cases, got)
 		}
 	}
 }

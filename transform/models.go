@@ -127,7 +127,26 @@ type Params struct {
 	// its Parquet files (read_parquet) instead of the database's extract
 	// tables and ledger. See sources.
 	Lake string
+	// AcceptedZeros are the city × indicator pairs whose zero denominator a
+	// reviewer accepted through an objection: those are left out of their
+	// dimension mean (无数据) instead of scored lowest (无数据·计最低).
+	AcceptedZeros []CityIndicator
 }
+
+// CityIndicator names one indicator of one city.
+type CityIndicator struct {
+	City      string `json:"city"`
+	Indicator string `json:"indicator"`
+}
+
+// TrainingLag is how far I11's window lies behind the period: trainings
+// that ended in the window of the period's length ending this many months
+// before the period's end, so six months on their outcome is known.
+const TrainingLag = 6
+
+// HistoryPeriods is how many earlier periods of the same length K8 holds a
+// period's completion times against.
+const HistoryPeriods = 4
 
 // Integrity are the thresholds of the integrity checks (数据核查), as
 // [integrity] in flexemp.toml; zero values take SPEC's defaults.
@@ -138,8 +157,13 @@ type Integrity struct {
 	SpikeHistory  int     `toml:"spike_history"`  // K4: months of those 12 with data needed; default 6
 	BunchingShare float64 `toml:"bunching_share"` // K5: a quarter's share applied in its last days above this; default 0.4
 	BunchingDays  int     `toml:"bunching_days"`  // K5: the last days; default 10
-	FundFactor    float64 `toml:"fund_factor"`    // K6: payments above fund_allocated × this; default 1.2
-	LateIncrease  float64 `toml:"late_increase"`  // K7: a replacement after the deadline this much higher; default 0.1
+	FundFactor    float64 `toml:"fund_factor"`    // K6: payments above the province's allocation × this; default 1.2
+	LedgerGap     float64 `toml:"ledger_gap"`     // K6: a month's payment rows this far from the finance ledger's paid_yuan; default 0.02
+	AllocationGap float64 `toml:"allocation_gap"` // K6: a reported fund_allocated this far from the province's allocation; default 0.01
+	LateIncrease  float64 `toml:"late_increase"`  // K7: deprecated name of late_change
+	LateChange    float64 `toml:"late_change"`    // K7: a replacement after the deadline changing this share of rows or a count this much; default 0.1
+	ShiftRise     float64 `toml:"shift_rise"`     // K8: the share completed within 1 working day this much above the previous periods'; default 0.3
+	ShiftCases    int     `toml:"shift_cases"`    // K8: cases needed in the period and each earlier one; default 30
 }
 
 // WithDefaults fills the thresholds left zero with SPEC's defaults.
@@ -154,12 +178,20 @@ func (t Integrity) WithDefaults() Integrity {
 	def(&t.SpikeFactor, 3)
 	def(&t.BunchingShare, 0.4)
 	def(&t.FundFactor, 1.2)
-	def(&t.LateIncrease, 0.1)
+	def(&t.LedgerGap, 0.02)
+	def(&t.AllocationGap, 0.01)
+	def(&t.LateChange, t.LateIncrease)
+	def(&t.LateChange, 0.1)
+	t.LateIncrease = t.LateChange
+	def(&t.ShiftRise, 0.3)
 	if t.SpikeHistory == 0 {
 		t.SpikeHistory = 6
 	}
 	if t.BunchingDays == 0 {
 		t.BunchingDays = 10
+	}
+	if t.ShiftCases == 0 {
+		t.ShiftCases = 30
 	}
 	return t
 }
@@ -357,48 +389,75 @@ func nothingDue(p flexemp.Period, asOf time.Time) error {
 
 // loadReference writes the reference tables and the period's parameters:
 // period_start to period_end spans the months due as of the date,
-// last_month is the last of them, cutoff the day pending cases are judged.
+// last_month is the last of them, cutoff the day pending cases are judged,
+// as_of_end the instant after which no upload is known (the end of the
+// as-of date in Asia/Shanghai), lag_start to lag_end I11's window, and
+// shift_start the first day of the periods K8 compares with.
 func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 	months := p.Period.DueMonths(p.AsOf)
 	if len(months) == 0 {
 		return nothingDue(p.Period, p.AsOf)
 	}
-	last := months[len(months)-1]
+	first, last := months[0], months[len(months)-1]
+	end := last.Next().First().AddDate(0, 0, -1)
+	lagStart := first.First().AddDate(0, -TrainingLag, 0)
+	lagEnd := last.Next().First().AddDate(0, -TrainingLag, -1)
+	shiftStart := p.Period.Start().AddDate(0, -HistoryPeriods*len(p.Period.Months()), 0)
+	spikeStart := p.Period.Start().AddDate(-1, 0, 0)
+	historyStart := shiftStart
+	for _, d := range []time.Time{spikeStart, lagStart} {
+		if d.Before(historyStart) {
+			historyStart = d
+		}
+	}
+	asOfEnd := time.Date(p.AsOf.Year(), p.AsOf.Month(), p.AsOf.Day()+1, 0, 0, 0, 0, flexemp.Shanghai)
 	stmts := []string{
-		`CREATE OR REPLACE TABLE scratch.params (period VARCHAR, period_start DATE, period_end DATE, last_month DATE, months INTEGER, as_of DATE, cutoff DATE)`,
+		`CREATE OR REPLACE TABLE scratch.params (period VARCHAR, period_start DATE, period_end DATE, last_month DATE, months INTEGER, as_of DATE, cutoff DATE,
+			as_of_end TIMESTAMPTZ, lag_start DATE, lag_end DATE, shift_start DATE, period_months INTEGER)`,
 		`CREATE OR REPLACE TABLE scratch.ref_cities (code VARCHAR PRIMARY KEY, name VARCHAR, short_name VARCHAR, population BIGINT, graduate_extension INTEGER)`,
 		`CREATE OR REPLACE TABLE scratch.ref_holidays (day DATE PRIMARY KEY, kind VARCHAR, name VARCHAR)`,
 		`CREATE OR REPLACE TABLE scratch.ref_min_wage (city_code VARCHAR, valid_from DATE, monthly_fen BIGINT, hourly_fen BIGINT, status VARCHAR)`,
+		`CREATE OR REPLACE TABLE scratch.ref_funds (city_code VARCHAR, month DATE, allocated_fen BIGINT, paid_fen BIGINT, PRIMARY KEY (city_code, month))`,
 		`CREATE OR REPLACE TABLE scratch.ref_kinds (kind VARCHAR PRIMARY KEY, title VARCHAR)`,
 		`CREATE OR REPLACE TABLE scratch.integrity_params (instant_share DOUBLE, instant_median DOUBLE, spike_factor DOUBLE, spike_history INTEGER,
-			bunching_share DOUBLE, bunching_days INTEGER, fund_factor DOUBLE, late_increase DOUBLE)`,
+			bunching_share DOUBLE, bunching_days INTEGER, fund_factor DOUBLE, late_increase DOUBLE, ledger_gap DOUBLE, allocation_gap DOUBLE,
+			late_change DOUBLE, shift_rise DOUBLE, shift_cases INTEGER)`,
+		// ref_months are the period's due months; ref_deadlines every month
+		// the models read, the history included.
 		`CREATE OR REPLACE TABLE scratch.ref_months (month DATE PRIMARY KEY, deadline TIMESTAMPTZ)`,
+		`CREATE OR REPLACE TABLE scratch.ref_deadlines (month DATE PRIMARY KEY, deadline TIMESTAMPTZ)`,
 		`CREATE OR REPLACE TABLE scratch.ref_indicators (indicator VARCHAR PRIMARY KEY, ordinal INTEGER, dimension VARCHAR, title VARCHAR, unit VARCHAR, scale DOUBLE, cap DOUBLE)`,
 		`CREATE OR REPLACE TABLE scratch.ref_indicator_sources (indicator VARCHAR, kind VARCHAR)`,
+		`CREATE OR REPLACE TABLE scratch.accepted_zeros (city_code VARCHAR, indicator VARCHAR)`,
 	}
 	for _, s := range stmts {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return err
 		}
 	}
-	end := last.Next().First().AddDate(0, 0, -1)
-	if _, err := conn.ExecContext(ctx, `INSERT INTO scratch.params VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := conn.ExecContext(ctx, `INSERT INTO scratch.params VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.Period.String(), p.Period.Start(), end, last.First(), len(months),
-		p.AsOf, p.Period.Cutoff(p.AsOf)); err != nil {
+		p.AsOf, p.Period.Cutoff(p.AsOf), asOfEnd, lagStart, lagEnd, shiftStart, len(p.Period.Months())); err != nil {
 		return err
 	}
 	// The same bounds as the connection's variables, which DuckDB folds
 	// into constants when it binds a query: a scan of an extract table
 	// filtered by them skips the row groups outside them (a join with
-	// scratch.params cannot). history_start opens the 12 months K4 needs.
-	for name, day := range map[string]time.Time{"period_start": p.Period.Start(), "period_end": end, "history_start": p.Period.Start().AddDate(-1, 0, 0)} {
+	// scratch.params cannot). spike_start opens the 12 months K4 needs,
+	// history_start everything any model reads.
+	for name, day := range map[string]time.Time{"period_start": p.Period.Start(), "period_end": end, "spike_start": spikeStart,
+		"lag_start": lagStart, "lag_end": lagEnd, "shift_start": shiftStart, "history_start": historyStart} {
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`SET VARIABLE %s = DATE '%s'`, name, day.Format("2006-01-02"))); err != nil {
 			return err
 		}
 	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`SET VARIABLE as_of_end = TIMESTAMPTZ '%s'`, asOfEnd.Format(time.RFC3339))); err != nil {
+		return err
+	}
 	t := p.Integrity.WithDefaults()
-	if _, err := conn.ExecContext(ctx, `INSERT INTO scratch.integrity_params VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.InstantShare, t.InstantMedian, t.SpikeFactor, t.SpikeHistory, t.BunchingShare, t.BunchingDays, t.FundFactor, t.LateIncrease); err != nil {
+	if _, err := conn.ExecContext(ctx, `INSERT INTO scratch.integrity_params VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.InstantShare, t.InstantMedian, t.SpikeFactor, t.SpikeHistory, t.BunchingShare, t.BunchingDays, t.FundFactor, t.LateIncrease,
+		t.LedgerGap, t.AllocationGap, t.LateChange, t.ShiftRise, t.ShiftCases); err != nil {
 		return err
 	}
 	return conn.Raw(func(dc any) error {
@@ -415,7 +474,7 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 			}
 			return a.Close()
 		}
-		var cities, holidays, wages, indicators, sources, kinds, deadlines [][]driver.Value
+		var cities, holidays, wages, funds, indicators, sources, kinds, due, deadlines, zeros [][]driver.Value
 		for _, c := range p.Reference.Cities {
 			ext := int32(p.GraduateExtension[c.Code])
 			cities = append(cities, []driver.Value{c.Code, c.Name, c.ShortName, p.Reference.PopulationOf(c, p.Period.Year), ext})
@@ -444,11 +503,25 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 			kinds = append(kinds, []driver.Value{string(k), k.Title()})
 		}
 		for _, m := range months {
+			due = append(due, []driver.Value{m.First(), m.Deadline()})
+		}
+		for m := flexemp.MonthOf(historyStart); !last.First().Before(m.First()); m = m.Next() {
 			deadlines = append(deadlines, []driver.Value{m.First(), m.Deadline()})
+		}
+		for _, f := range p.Reference.Funds {
+			var paid any
+			if f.HasPaid {
+				paid = f.PaidFen
+			}
+			funds = append(funds, []driver.Value{f.City, f.Month.First(), f.AllocatedFen, paid})
+		}
+		for _, z := range p.AcceptedZeros {
+			zeros = append(zeros, []driver.Value{z.City, z.Indicator})
 		}
 		for table, rows := range map[string][][]driver.Value{
 			"ref_cities": cities, "ref_holidays": holidays, "ref_min_wage": wages, "ref_indicators": indicators,
-			"ref_indicator_sources": sources, "ref_kinds": kinds, "ref_months": deadlines,
+			"ref_indicator_sources": sources, "ref_kinds": kinds, "ref_months": due, "ref_deadlines": deadlines,
+			"ref_funds": funds, "accepted_zeros": zeros,
 		} {
 			if err := appendRows(table, rows); err != nil {
 				return err

@@ -27,7 +27,7 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 		if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db); err != nil {
 			return err
 		}
-		for _, t := range []string{"uploads", "current_uploads", "upload_receipts", "registrations", "subsidies", "trainings", "services"} {
+		for _, t := range []string{"uploads", "registrations", "subsidies", "trainings", "services"} {
 			views = append(views, [2]string{"src_" + t, fmt.Sprintf(`SELECT * FROM %s.main.%s`, sqltext.Ident(db), t)})
 		}
 	} else {
@@ -39,13 +39,7 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 		if _, err := os.Stat(replaced); err != nil {
 			return flexemp.Errorf(flexemp.EINVALID, "%s 是旧版 flexemp export 写出的（缺少 _ledger/replaced_services.parquet），请用当前版本重新导出", lake)
 		}
-		// The ledger's views as the migrations define them over uploads.
-		views = append(views,
-			[2]string{"src_uploads", fmt.Sprintf(`SELECT * FROM read_parquet(%s)`, sqltext.String(ledger))},
-			[2]string{"src_current_uploads", `SELECT * FROM scratch.src_uploads
-				QUALIFY row_number() OVER (PARTITION BY city_code, kind, month ORDER BY version DESC) = 1`},
-			[2]string{"src_upload_receipts", `SELECT city_code, kind, month, min(received_at) AS first_received, count(*) AS versions
-				FROM scratch.src_uploads GROUP BY city_code, kind, month`})
+		views = append(views, [2]string{"src_uploads", fmt.Sprintf(`SELECT * FROM read_parquet(%s)`, sqltext.String(ledger))})
 		for _, k := range flexemp.Kinds {
 			files := filepath.Join(lake, "kind="+string(k), "*", "*", "*", "*.parquet")
 			if m, _ := filepath.Glob(files); len(m) == 0 {

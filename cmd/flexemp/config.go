@@ -106,7 +106,7 @@ func loadConfig(path string) (Config, error) {
 			return c, fmt.Errorf("%s：%w", path, err)
 		}
 		dir := filepath.Dir(path)
-		for _, p := range []*string{&c.Reference.Cities, &c.Reference.Population, &c.Reference.Holidays, &c.Reference.MinWage} {
+		for _, p := range []*string{&c.Reference.Cities, &c.Reference.Population, &c.Reference.Holidays, &c.Reference.MinWage, &c.Reference.Funds} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(dir, *p)
 			}

@@ -20,7 +20,7 @@ shares AS (
     FROM marked GROUP BY ALL
 ),
 complete AS (
-    SELECT city_code, date_trunc('quarter', month)::DATE AS quarter FROM scratch.src_upload_receipts
+    SELECT city_code, date_trunc('quarter', month)::DATE AS quarter FROM scratch.int_counting_versions
     WHERE kind = 'registrations' GROUP BY ALL HAVING count(DISTINCT month) = 3
 )
 SELECT 'K5' AS check_id, s.city_code, 'registrations' AS subject,

@@ -3,9 +3,19 @@
 -- the declared cap; NULL when the denominator is 0 or the data is missing),
 -- so every figure traces back to counts. Dimension, title, scale, cap and
 -- source kinds come from the one declaration (scratch.ref_indicators). Only the
--- months due as of the assessment's date count (scratch.params). withheld marks
--- an indicator of a city that sent no extract of one of its source kinds for
--- any due month (未报送): it is scored lowest, never left out.
+-- months due as of the assessment's date count (scratch.params), each with
+-- its version that counts (int_counting_versions).
+--
+-- Missing or zero data is never an advantage:
+--   withheld   未报送: the city has no version that counts of a source kind
+--              for one or more due months (judged month by month); scored
+--              lowest, never left out.
+--   zero_floor 无数据·计最低: the denominator is 0 from the city's own data
+--              (an empty extract, a zero it reported); scored lowest too,
+--              unless a reviewer accepted the zero (scratch.accepted_zeros).
+--   otherwise a NULL value is 无数据 and left out: a zero from the province's
+--   own tables (no fund allocation for I20), an accepted zero, or a
+--   version-2 column before 2025.
 WITH p AS (SELECT * FROM scratch.params),
 reg AS (
     SELECT r.* FROM scratch.stg_registrations r, p WHERE r.applied_on BETWEEN p.period_start AND p.period_end
@@ -14,6 +24,21 @@ flex AS (SELECT * FROM reg WHERE reg_type = '灵活就业登记'),
 -- Trainings of flexible workers only (measure 5 is about them).
 tr AS (
     SELECT t.* FROM scratch.stg_trainings t, p WHERE t.flexible_worker AND t.ended_on BETWEEN p.period_start AND p.period_end
+),
+-- I11's cases: flexible workers' completed trainings that ended in the
+-- window of the period's length ending six months before its end. The
+-- window counts only once every city could have sent it: not when it starts
+-- before the first month anyone uploaded.
+lag AS (
+    SELECT coalesce(any_value(p.lag_start) >= min(v.month), false) AS known FROM p, scratch.int_counting_versions v
+),
+tr_lagged AS (
+    SELECT t.* FROM scratch.stg_trainings t, p, lag
+    WHERE lag.known AND t.flexible_worker AND t.completed AND t.ended_on BETWEEN p.lag_start AND p.lag_end
+),
+allocated AS (
+    SELECT f.city_code, sum(f.allocated_fen)::DOUBLE AS fen
+    FROM scratch.ref_funds f JOIN scratch.ref_months m USING (month) GROUP BY f.city_code
 ),
 sv AS (
     SELECT s.* FROM scratch.stg_services s, p WHERE s.month BETWEEN p.period_start AND p.period_end
@@ -44,13 +69,13 @@ counts AS (
               FROM scratch.int_flexible_registrants f LEFT JOIN si_paid si USING (person_id) WHERE f.si_eligible GROUP BY f.city_code
     UNION ALL SELECT 'I9', city_code, count(*) FILTER (certified), count(*) FROM tr GROUP BY city_code
     UNION ALL SELECT 'I10', city_code, count(*) FILTER (training_type = '新职业培训'), count(*) FROM tr GROUP BY city_code
-    UNION ALL SELECT 'I11', city_code, count(*) FILTER (completed AND employed_6m = '是'), count(*) FILTER (completed AND employed_6m IN ('是', '否')) FROM tr GROUP BY city_code
+    UNION ALL SELECT 'I11', city_code, count(*) FILTER (employed_6m = '是'), count(*) FROM tr_lagged GROUP BY city_code
     UNION ALL SELECT 'I12', city_code, sum(loans_online), sum(loans_applied) FROM sv GROUP BY city_code
     UNION ALL SELECT 'I18', t.city_code, count(*) FILTER (tp.person_id IS NOT NULL), count(*)
               FROM trained t LEFT JOIN training_paid tp USING (person_id) GROUP BY t.city_code
     UNION ALL SELECT 'I19', city_code, sum(title_passed_flex), sum(title_applied_flex) FROM sv GROUP BY city_code
-    UNION ALL SELECT 'I20', f.city_code, coalesce(a.amount_fen, 0), f.fund_fen
-              FROM (SELECT city_code, sum(fund_allocated_fen)::DOUBLE AS fund_fen FROM sv GROUP BY city_code) f
+    UNION ALL SELECT 'I20', f.city_code, coalesce(a.amount_fen, 0), f.fen
+              FROM allocated f
               LEFT JOIN (SELECT city_code, sum(amount_fen)::DOUBLE AS amount_fen FROM paid GROUP BY city_code) a USING (city_code)
     UNION ALL SELECT 'I13', city_code, sum(pension_enrolled), sum(flex_registered) FROM sv_last GROUP BY city_code
     UNION ALL SELECT 'I14', city_code, sum(complaints_closed), sum(complaints_received) FROM sv GROUP BY city_code
@@ -60,12 +85,10 @@ counts AS (
     UNION ALL SELECT 'I16', city_code, count(*) FILTER (on_time), count(*) FROM scratch.int_extract_timeliness GROUP BY city_code
     UNION ALL SELECT 'I22', city_code, sum(publicity_events), NULL FROM sv GROUP BY city_code
 ),
--- Each city × kind: whether it sent an accepted extract for any due month.
+-- Each city × kind: whether it has a version that counts for every due
+-- month of the period.
 sent AS (
-    SELECT c.code AS city_code, k.kind,
-           EXISTS (SELECT 1 FROM scratch.src_upload_receipts r JOIN scratch.ref_months m USING (month)
-                   WHERE r.city_code = c.code AND r.kind = k.kind) AS sent
-    FROM scratch.ref_cities c CROSS JOIN scratch.ref_kinds k
+    SELECT city_code, kind, bool_and(sent) AS sent FROM scratch.int_extract_timeliness GROUP BY ALL
 ),
 withheld AS (
     SELECT s.indicator, sent.city_code, bool_or(NOT sent.sent) AS withheld
@@ -83,7 +106,16 @@ filled AS (
                WHEN i.unit = 'per_capita' THEN NULL
                ELSE k.denominator
            END AS denominator,
-           coalesce(w.withheld, false) AS withheld
+           coalesce(w.withheld, false) AS withheld,
+           -- A ratio of the city's own counts with nothing to divide by: no
+           -- rows (no group in counts) or a reported zero. A NULL sum (a
+           -- version-2 column an earlier month lacks) is not a zero. I20's
+           -- denominator is the province's, never the city's.
+           i.unit <> 'per_capita' AND i.indicator NOT IN ('I16', 'I20')
+               AND (k.city_code IS NULL OR k.denominator = 0)
+               AND (i.indicator <> 'I11' OR (SELECT known FROM lag))
+               AS zero_denominator,
+           (c.code, i.indicator) IN (SELECT (city_code, indicator) FROM scratch.accepted_zeros) AS accepted_zero
     FROM scratch.ref_indicators i
     CROSS JOIN scratch.ref_cities c
     LEFT JOIN counts k ON k.indicator = i.indicator AND k.city_code = c.code
@@ -95,6 +127,7 @@ SELECT city_code, indicator, ordinal, dimension, title, numerator, denominator,
            WHEN cap IS NOT NULL THEN least(cap, numerator / denominator * scale)
            ELSE numerator / denominator * scale
        END AS value,
-       withheld
+       withheld,
+       zero_denominator AND NOT withheld AND NOT accepted_zero AS zero_floor
 FROM filled
 ORDER BY city_code, ordinal

@@ -9,6 +9,7 @@ WITH found AS (
     UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k5
     UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k6
     UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k7
+    UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k8
 )
 SELECT dense_rank() OVER (ORDER BY city_code, check_id, subject, finding_key) AS finding_id, *
 FROM found

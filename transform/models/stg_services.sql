@@ -1,10 +1,10 @@
--- Monthly service statistics of the current upload versions of the months due in the
+-- Monthly service statistics of the versions that count (int_counting_versions) of the months due in the
 -- period. Every row lies in its upload's month (month), so no other month
 -- is read: the bounds are the connection's variables, constants to DuckDB,
 -- so the filter on month skips whole row groups and the cost follows the
 -- period, not the history.
 SELECT s.*
 FROM scratch.src_services s
-JOIN scratch.src_current_uploads u USING (upload_id)
+JOIN scratch.int_counting_versions u USING (upload_id)
 WHERE u.month BETWEEN getvariable('period_start') AND getvariable('period_end')
   AND s.month BETWEEN getvariable('period_start') AND getvariable('period_end')

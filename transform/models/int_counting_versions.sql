@@ -1,0 +1,58 @@
+-- The version of each city × kind × month that counts (以截止时报送数据为准),
+-- for every month the models read: the period's due months and the history
+-- K4, K8 and I11 look back on. Only uploads received by the end of the as-of
+-- date are known, so an assessment is a snapshot: made again later as of the
+-- same date, it reads the same versions.
+--
+-- The version that counts is the latest received by the month's deadline;
+-- when none was, the latest received by the as-of date, and the month is
+-- late. A version received after the deadline never replaces one that was
+-- on time (it stays in the ledger, and K7 shows it). A placeholder — an
+-- empty extract, or a services row of zeros — is the month's data unless a
+-- non-empty version follows it by the as-of date: then the latest non-empty
+-- version counts, and the month is late (a placeholder earns nothing).
+WITH known AS (
+    SELECT u.upload_id, u.city_code, u.kind, u.month, u.version, u.received_at, u.accepted, d.deadline
+    FROM scratch.src_uploads u JOIN scratch.ref_deadlines d USING (month)
+    WHERE u.received_at < getvariable('as_of_end')
+),
+-- Services versions whose row is all zeros. Every count is ≥ 0, so a zero
+-- sum is a row of zeros.
+zero_services AS (
+    SELECT s.upload_id
+    FROM scratch.src_services s SEMI JOIN known k ON k.upload_id = s.upload_id
+    WHERE s.month BETWEEN getvariable('history_start') AND getvariable('period_end')
+    GROUP BY s.upload_id
+    HAVING sum(s.gig_markets + s.gig_postings + s.gig_matches + s.loans_applied + s.loans_online + s.pension_enrolled
+               + s.complaints_received + s.complaints_closed + coalesce(s.flex_registered, 0) + coalesce(s.hr_agencies_flex, 0)
+               + coalesce(s.hr_served_flex, 0) + coalesce(s.title_applied_flex, 0) + coalesce(s.title_passed_flex, 0)
+               + coalesce(s.parttime_checked, 0) + coalesce(s.parttime_written, 0) + coalesce(s.publicity_events, 0)
+               + coalesce(s.fund_allocated_fen, 0)) = 0
+),
+marked AS (
+    SELECT k.*, k.received_at < k.deadline AS on_time,
+           k.accepted = 0 OR k.upload_id IN (SELECT upload_id FROM zero_services) AS placeholder
+    FROM known k
+),
+slots AS (
+    SELECT city_code, kind, month,
+           max(version) FILTER (on_time) AS on_time_version,
+           max(version) AS latest_version,
+           max(version) FILTER (NOT placeholder) AS latest_real_version,
+           count(*) AS versions
+    FROM marked GROUP BY ALL
+),
+chosen AS (
+    SELECT s.*,
+           CASE
+               WHEN s.on_time_version IS NULL THEN s.latest_version
+               WHEN s.latest_real_version > s.on_time_version
+                    AND (SELECT placeholder FROM marked m WHERE m.city_code = s.city_code AND m.kind = s.kind
+                         AND m.month = s.month AND m.version = s.on_time_version) THEN s.latest_real_version
+               ELSE s.on_time_version
+           END AS version
+    FROM slots s
+)
+SELECT m.city_code, m.kind, m.month, m.upload_id, m.version, m.received_at, m.deadline, m.accepted,
+       m.on_time, m.placeholder, c.versions, c.on_time_version
+FROM chosen c JOIN marked m USING (city_code, kind, month, version)
