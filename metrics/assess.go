@@ -86,7 +86,7 @@ const (
 	FlagWithheld       = "未报送"     // no extract of a source kind for a due month: scored lowest
 	FlagZeroFloor      = "无数据·计最低" // a zero denominator from the city's own data: scored lowest
 	FlagNoData         = "无数据"     // a zero from the province's tables, or accepted by a reviewer: left out of its dimension mean
-	FlagEmptyDimension = "无可用指标" // nothing left in the dimension: the city is not ranked
+	FlagEmptyDimension = "无可用指标"   // nothing left in the dimension: the city is not ranked
 	FlagTreated        = "已缩尾处理"
 )
 
