@@ -44,12 +44,16 @@ var Withheld = Withholding{City: "210700", Kind: flexemp.Services, Period: flexe
 // city, so tests can require that it is found, and nothing where nothing
 // was planted.
 type Plant struct {
-	Check string        `json:"check"`           // K1, K5 or K7
+	Check string        `json:"check"`           // K1, K5, K6, K7 or K8
 	City  string        `json:"city"`            // the city it is planted in
 	Other string        `json:"other,omitempty"` // K1: the other city the persons are registered in
 	Month flexemp.Month `json:"month"`
 	Kind  flexemp.Kind  `json:"kind"`
 	Count int           `json:"count,omitempty"` // K1: persons
+	// Periods are the assessment periods it shows in: the month's quarter
+	// and year, but K8's quarter alone (a year is held against four earlier
+	// years, which the generated months never reach).
+	Periods []flexemp.Period `json:"periods"`
 }
 
 // Plants are the planted integrity cases, each when the generated months
@@ -57,13 +61,34 @@ type Plant struct {
 //   - K1: three of 沈阳's March 2025 灵活就业登记 persons registered in 大连 too;
 //   - K5: 辽阳's December 2025 registrations doubled and all its 灵活就业登记
 //     applied in the last ten days, so over 40% of 2025Q4's fall there;
+//   - K6: 鞍山's subsidy rows of August 2025 fall 10% short of the
+//     province's finance ledger (funds.csv paid_yuan);
 //   - K7: 营口's services extract of May 2025, sent on time, replaced on
-//     1 July with every count 25% higher.
+//     1 July with every count 25% higher;
+//   - K8: 大连's 失业登记 of 2025Q3 all completed the day after they were
+//     applied for, against about half within a working day before.
 var Plants = []Plant{
 	{Check: "K1", City: "210100", Other: "210200", Month: flexemp.Month{Year: 2025, Month: time.March}, Kind: flexemp.Registrations, Count: 3},
 	{Check: "K5", City: "211000", Month: flexemp.Month{Year: 2025, Month: time.December}, Kind: flexemp.Registrations},
+	{Check: "K6", City: "210300", Month: flexemp.Month{Year: 2025, Month: time.August}, Kind: flexemp.Subsidies},
 	{Check: "K7", City: "210800", Month: flexemp.Month{Year: 2025, Month: time.May}, Kind: flexemp.Services},
+	{Check: "K8", City: "210200", Month: flexemp.Month{Year: 2025, Month: time.July}, Kind: flexemp.Registrations},
 }
+
+func init() {
+	for i := range Plants {
+		pl := &Plants[i]
+		quarter := flexemp.Period{Year: pl.Month.Year, Quarter: (int(pl.Month.Month)-1)/3 + 1}
+		pl.Periods = []flexemp.Period{quarter}
+		if pl.Check != "K8" {
+			pl.Periods = append(pl.Periods, flexemp.Period{Year: pl.Month.Year})
+		}
+	}
+}
+
+// ledgerShort is K6's plant: the city's rows sum to this share of what the
+// province's finance ledger paid.
+const ledgerShort = 0.9
 
 // k7Replaced is when the K7 plant's replacement is sent: after the deadline.
 var k7Replaced = time.Date(2025, time.July, 1, 10, 0, 0, 0, flexemp.Shanghai)
@@ -117,14 +142,21 @@ type Manifest struct {
 	// Planted are the integrity cases planted, of Plants those the months
 	// reach.
 	Planted []Plant `json:"planted,omitempty"`
+	// Funds is the province's own funds table (reference/funds.csv's
+	// format) written beside the extracts: each city's monthly allocation
+	// and what the finance ledger paid out as its subsidies.
+	Funds string `json:"funds"`
 }
+
+// FundsFile is the name of the funds table Generate writes.
+const FundsFile = "funds.csv"
 
 // plantsIn tells whether an extract is one a planted case lives in: it is
 // always sent.
 func (man *Manifest) plantsIn(city string, kind flexemp.Kind, m flexemp.Month) bool {
 	quarter := func(m flexemp.Month) int { return m.Year*4 + (int(m.Month)-1)/3 }
 	for _, p := range man.Planted {
-		sameMonth := p.Month == m || p.Check == "K5" && quarter(p.Month) == quarter(m) // K5 needs its whole quarter
+		sameMonth := p.Month == m || (p.Check == "K5" || p.Check == "K8") && quarter(p.Month) == quarter(m) // K5 and K8 need their whole quarter
 		if p.Kind == kind && sameMonth && (p.City == city || p.Other == city) {
 			return true
 		}
@@ -169,9 +201,11 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 		}
 	}
 	flexByCity := map[string]map[flexemp.Month][]person{} // each city's 灵活就业登记 persons by month, for K1
+	var funds []flexemp.Fund
 	for _, p := range man.Cities {
 		c := newCityGen(p, opt)
 		c.bunch = func(m flexemp.Month) bool { _, ok := man.plant("K5", p.Code, flexemp.Registrations, m); return ok }
+		c.quick = func(m flexemp.Month) bool { return man.inQuarterOf("K8", p.Code, m) }
 		c.mustSend = func(kind flexemp.Kind, m flexemp.Month) bool { return man.plantsIn(p.Code, kind, m) }
 		for m := opt.From; !opt.To.First().Before(m.First()); m = m.Next() {
 			for _, kind := range flexemp.Kinds {
@@ -204,12 +238,44 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 			}
 		}
 		flexByCity[p.Code] = c.flexByMonth
+		for _, f := range c.funds {
+			if _, ok := man.plant("K6", p.Code, flexemp.Subsidies, f.Month); ok {
+				f.PaidFen = int64(math.Round(float64(f.PaidFen) / ledgerShort))
+			}
+			funds = append(funds, f)
+		}
+	}
+	man.Funds = FundsFile
+	if err := writeFunds(filepath.Join(dir, FundsFile), funds); err != nil {
+		return nil, err
 	}
 	b, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
 		return nil, err
 	}
 	return man, os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644)
+}
+
+// inQuarterOf tells whether a check is planted in the city in m's quarter.
+func (man *Manifest) inQuarterOf(check, city string, m flexemp.Month) bool {
+	for _, p := range man.Planted {
+		if p.Check == check && p.City == city && p.Month.Year == m.Year && (p.Month.Month-1)/3 == (m.Month-1)/3 {
+			return true
+		}
+	}
+	return false
+}
+
+// writeFunds writes the province's funds table as reference/funds.csv
+// has it.
+func writeFunds(path string, funds []flexemp.Fund) error {
+	var b strings.Builder
+	b.WriteString("city_code,month,allocated_yuan,paid_yuan\n")
+	yuan := func(f int64) string { return fmt.Sprintf("%d.%02d", f/100, f%100) }
+	for _, f := range funds {
+		fmt.Fprintf(&b, "%s,%s,%s,%s\n", f.City, f.Month, yuan(f.AllocatedFen), yuan(f.PaidFen))
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 // withholds tells whether a planted withholding covers the city's extract.
@@ -259,8 +325,11 @@ type cityGen struct {
 	planned  map[string][]plan // month → subsidies and trainings planned for registrants
 	wageFen  int64             // hourly minimum wage in fen
 	paidFen  int64             // the month's subsidy payments, for the funds allocated (I20)
-	stock    int64             // flexible workers on the register at month end (flex_registered)
-	ids      map[string]bool   // every ID made, so no two persons share one
+	// allocatedFen is the month's allocation by the province, set with its
+	// services row.
+	allocatedFen int64
+	stock        int64           // flexible workers on the register at month end (flex_registered)
+	ids          map[string]bool // every ID made, so no two persons share one
 	// flexByMonth are the 灵活就业登记 persons of each month, for K1's plant.
 	flexByMonth map[flexemp.Month][]person
 	// bunch, if set, tells the months whose 灵活就业登记 are planted in the
@@ -268,6 +337,13 @@ type cityGen struct {
 	bunch func(flexemp.Month) bool
 	// mustSend, if set, tells the extracts a plant lives in: never left unsent.
 	mustSend func(flexemp.Kind, flexemp.Month) bool
+	// quick, if set, tells the months whose 失业登记 are all completed the
+	// next day (K8).
+	quick func(flexemp.Month) bool
+	// funds are the province's records of the city: each month's
+	// allocation and what its finance ledger paid (the rows that are
+	// accepted, summed).
+	funds []flexemp.Fund
 }
 
 type plan struct {
@@ -341,12 +417,21 @@ func (c *cityGen) extract(kind flexemp.Kind, m flexemp.Month) (File, [][]any) {
 	case flexemp.Services:
 		rows = c.services(m)
 	}
+	if kind == flexemp.Services {
+		c.funds[len(c.funds)-1].AllocatedFen = c.allocatedFen
+	}
 	if c.chance(0.04*(1-c.p.Quality)) && (c.mustSend == nil || !c.mustSend(kind, m)) {
+		if kind == flexemp.Subsidies {
+			c.ledger(m, rows, nil)
+		}
 		return f, nil // never sent
 	}
 	f.Format = c.pickFormat()
 	if kind != flexemp.Services {
-		c.spoil(&f, kind, m, rows)
+		spoiled := c.spoil(&f, kind, m, rows)
+		if kind == flexemp.Subsidies {
+			c.ledger(m, rows, spoiled)
+		}
 	}
 	f.Rows = len(rows)
 	f.Accepted = f.Rows - f.Rejected
@@ -360,6 +445,19 @@ func (c *cityGen) extract(kind flexemp.Kind, m flexemp.Month) (File, [][]any) {
 	}
 	f.Path = filepath.ToSlash(filepath.Join(c.p.Code, string(kind), fmt.Sprintf("%s_%s_%s.%s", c.p.Code, kind, m, ext)))
 	return f, rows
+}
+
+// ledger records the finance ledger's payments of the month: the rows
+// that are accepted (not spoiled), summed. The allocation is set when the
+// month's services row is made.
+func (c *cityGen) ledger(m flexemp.Month, rows [][]any, spoiled map[int]bool) {
+	var paid int64
+	for i, r := range rows {
+		if !spoiled[i] {
+			paid += int64(r[4].(fen))
+		}
+	}
+	c.funds = append(c.funds, flexemp.Fund{City: c.p.Code, Month: m, PaidFen: paid, HasPaid: true})
 }
 
 func (c *cityGen) pickFormat() string {
@@ -500,6 +598,9 @@ func (c *cityGen) registrations(m flexemp.Month) [][]any {
 				completed = nil // pending
 			case !c.chance(onTime):
 				completed = applied.AddDate(0, 0, 14+c.rng.IntN(20))
+			}
+			if c.quick != nil && c.quick(m) { // K8: every one completed the next day
+				completed = applied.AddDate(0, 0, 1)
 			}
 		default:
 			regType = flexemp.RegEmployed
@@ -678,6 +779,7 @@ func (c *cityGen) services(m flexemp.Month) [][]any {
 	closed := int64(float64(complaints) * c.q(0.7, 1.0))
 	row := []any{c.cityCell6(), m.First(), markets, postings, matches, loans, online, pension, complaints, closed}
 	if flexemp.ContractOf(flexemp.Services).VersionAt(m) < 2 {
+		c.allocatedFen = c.paidFen * 3 / 2 // what the province allocated; the city does not report it yet
 		return [][]any{row}
 	}
 	// Version 2 (from 2025): every measure has its count.
@@ -690,6 +792,7 @@ func (c *cityGen) services(m flexemp.Month) [][]any {
 	written := int64(float64(checked) * c.q(0.5, 0.98))
 	events := around(pop / 500000 * c.q(1, 6))
 	fund := int64(float64(c.paidFen) / math.Max(0.3, c.q(0.55, 0.98)))
+	c.allocatedFen = fund // the province's allocation, which the city reports as it is
 	return [][]any{append(row, c.stock, agencies, served, titles, passed, checked, written, events, fen(fund))}
 }
 
@@ -707,13 +810,15 @@ var badKinds = []string{
 }
 
 // spoil plants realistic bad rows in 1–2% of rows, never so many that the
-// file would be refused (at most 4%).
-func (c *cityGen) spoil(f *File, kind flexemp.Kind, m flexemp.Month, rows [][]any) {
+// file would be refused (at most 4%), and returns which rows it spoiled.
+func (c *cityGen) spoil(f *File, kind flexemp.Kind, m flexemp.Month, rows [][]any) map[int]bool {
 	want := int(math.Round(float64(len(rows)) * (0.01 + 0.01*c.rng.Float64())))
 	want = min(want, len(rows)*4/100)
 	contract := flexemp.ContractOf(kind)
 	_, dateCol, _ := contract.Column(contract.MonthField)
+	spoiled := map[int]bool{}
 	for _, i := range c.rng.Perm(len(rows))[:want] {
+		spoiled[i] = true
 		row := rows[i]
 		reason := c.pick(badKinds)
 		if reason == flexemp.ReasonAge && kind != flexemp.Registrations {
@@ -751,6 +856,7 @@ func (c *cityGen) spoil(f *File, kind flexemp.Kind, m flexemp.Month, rows [][]an
 		f.Bad[reason]++
 		f.Rejected++
 	}
+	return spoiled
 }
 
 var enumColumn = map[flexemp.Kind]string{flexemp.Registrations: "channel", flexemp.Subsidies: "subsidy_type", flexemp.Trainings: "training_type"}

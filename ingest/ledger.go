@@ -14,8 +14,8 @@ import (
 
 // The upload ledger is read here and only here: the command line, the
 // server's lists, the data status and the reminder all ask these functions.
-// The SQL models read it through the views current_uploads and
-// upload_receipts.
+// The SQL models read the uploads table itself, as of a date
+// (transform/models/int_counting_versions.sql decides which version counts).
 
 // FindUploads lists the ledger rows the filter chooses, newest first (none
 // is an empty list, so JSON says []), and how many it chooses in all

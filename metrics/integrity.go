@@ -17,11 +17,12 @@ const (
 	CheckSpike     = "K4" // a month far above the city's usual
 	CheckBunching  = "K5" // a quarter's registrations in its last days
 	CheckAggregate = "K6" // aggregates against records
-	CheckLate      = "K7" // improvement after the deadline
+	CheckLate      = "K7" // changed after the deadline
+	CheckShift     = "K8" // completion times moved
 )
 
 // Checks are the integrity checks in order.
-var Checks = []string{CheckCrossCity, CheckRepeats, CheckInstant, CheckSpike, CheckBunching, CheckAggregate, CheckLate}
+var Checks = []string{CheckCrossCity, CheckRepeats, CheckInstant, CheckSpike, CheckBunching, CheckAggregate, CheckLate, CheckShift}
 
 // Finding is one city's integrity finding in a period: a check, the figure
 // against its threshold, and the evidence. Evidence names uploads and rows
@@ -30,7 +31,7 @@ type Finding struct {
 	ID        int        `json:"id"`
 	City      string     `json:"city"`
 	Check     string     `json:"check"`
-	Subject   string     `json:"subject"` // the kind checked, or pension / funds (K6)
+	Subject   string     `json:"subject"` // the kind checked, a services column (K4), or pension / ledger / allocation / funds (K6)
 	Key       string     `json:"key"`     // the month, quarter or extract; "" for the whole period
 	Figure    float64    `json:"figure"`
 	Threshold float64    `json:"threshold"`

@@ -42,8 +42,8 @@ func WriteExplanation(w io.Writer, e *metrics.Explanation) error {
 	fmt.Fprintf(tw, "指标\t名称\t分子\t分母\t原值\t缩尾后\t标准化\t贡献\t与%s差距\t较上期\n", leader)
 	for _, ind := range c.Indicators {
 		value := Fixed(ind.Value, 4)
-		if ind.Withheld {
-			value = Withheld
+		if ind.Withheld || ind.ZeroFloor {
+			value = IndicatorCell(ind)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ind.ID, ind.Title,
 			Fixed(ind.Numerator, -1), Fixed(ind.Denominator, -1), value, Fixed(ind.Treated, 4),

@@ -258,12 +258,15 @@ func (p *page) heat(d *Data) {
 			switch {
 			case ind.Withheld:
 				cell.Style = "background:#f4d6d6;color:#8b1a1a"
-				cell.Title = c.Name + " " + ind.Title + "：未报送该指标所需数据，按最低分计"
+				cell.Title = c.Name + " " + ind.Title + "：有到期月份未报送该指标所需数据，按最低分计"
+			case ind.ZeroFloor:
+				cell.Style = "background:#f4d6d6;color:#8b1a1a"
+				cell.Title = c.Name + " " + ind.Title + "：本市数据的分母为0，按最低分计"
 			case ind.Normalised != nil:
 				cell.Style = template.CSS(heatColour(*ind.Normalised))
 				cell.Title = fmt.Sprintf("%s %s：标准化得分 %.1f", c.Name, ind.Title, *ind.Normalised)
 			case ind.Value == nil:
-				cell.Title = c.Name + " " + ind.Title + "：无数据（分母为0），不计入维度得分"
+				cell.Title = c.Name + " " + ind.Title + "：无数据（省级数据表无此项，或分母为0经异议认可），不计入维度得分"
 			}
 			row.Cells = append(row.Cells, cell)
 		}

@@ -20,6 +20,7 @@ var checkNames = map[string]string{
 	metrics.CheckBunching:  "季末集中登记",
 	metrics.CheckAggregate: "汇总数与明细不符",
 	metrics.CheckLate:      "截止后修改数据",
+	metrics.CheckShift:     "办结时长突变",
 }
 
 // CheckName is an integrity check's name: K1 跨市重复登记.
@@ -28,8 +29,20 @@ func CheckName(check string) string { return check + " " + checkNames[check] }
 // OtherCity is what a city sees in place of another city's name.
 const OtherCity = "外市"
 
-// subjectNames are what K4 and K6 checked.
-var subjectNames = map[string]string{"registrations": "灵活就业登记", "subsidies": "补贴发放笔数", "pension": "参保人数", "funds": "补贴发放额"}
+// subjectNames are what K4 and K6 checked; a services column K4 checked
+// is named by its header (subjectName).
+var subjectNames = map[string]string{"registrations": "灵活就业登记", "subsidies": "补贴发放笔数", "pension": "参保人数", "funds": "补贴发放额",
+	"ledger": "补贴发放额", "allocation": "扶持资金下达额"}
+
+func subjectName(subject string) string {
+	if n, ok := subjectNames[subject]; ok {
+		return n
+	}
+	if col, _, ok := flexemp.ContractOf(flexemp.Services).Column(subject); ok {
+		return "月报“" + col.Header + "”"
+	}
+	return subject
+}
 
 // FindingText says a finding in one sentence: what was found, the figure
 // against its threshold.
@@ -46,23 +59,34 @@ func FindingText(f metrics.Finding) string {
 	case metrics.CheckInstant:
 		return fmt.Sprintf("失业登记当日办结占比 %s，高于 %s；全省各市中位数仅 %s", Percent(f.Figure), Percent(f.Threshold), Percent(ref))
 	case metrics.CheckSpike:
-		return fmt.Sprintf("%s %s %s，为此前12个月中位数（%s）的 %.1f 倍，超过 %g 倍", f.Key, subjectNames[f.Subject], Count(int64(f.Cases)),
+		return fmt.Sprintf("%s %s %s，为此前12个月中位数（%s）的 %.1f 倍，超过 %g 倍", f.Key, subjectName(f.Subject), Count(int64(f.Cases)),
 			strconv.FormatFloat(ref, 'f', -1, 64), f.Figure, f.Threshold)
 	case metrics.CheckBunching:
 		return fmt.Sprintf("%s 的灵活就业登记有 %s（%d 条）集中在季末 %.0f 天内，超过 %s", f.Key, Percent(f.Figure), f.Cases, ref, Percent(f.Threshold))
 	case metrics.CheckAggregate:
-		if f.Subject == "funds" {
-			return fmt.Sprintf("本期补贴发放额为扶持资金下达额（%s 元）的 %.2f 倍，超过 %g 倍", Count(int64(ref)), f.Figure, f.Threshold)
+		switch f.Subject {
+		case "funds":
+			return fmt.Sprintf("本期补贴发放额为省级下达扶持资金（%s 元）的 %.2f 倍，超过 %g 倍", Count(int64(ref)), f.Figure, f.Threshold)
+		case "ledger":
+			return fmt.Sprintf("%s 上报的补贴发放明细合计与省级财务台账（%s 元）相差 %s，超过 %s：明细可能有删减或增加", f.Key, Count(int64(ref)),
+				Percent(f.Figure), Percent(f.Threshold))
+		case "allocation":
+			return fmt.Sprintf("%s 月报填报的扶持资金下达额与省级下达数（%s 元）相差 %s，超过 %s", f.Key, Count(int64(ref)), Percent(f.Figure), Percent(f.Threshold))
 		}
 		return fmt.Sprintf("%d 个月的灵活就业人员参保人数超过在册灵活就业人员数，最高为 %.2f 倍", f.Cases, f.Figure)
 	case metrics.CheckLate:
 		kind, month, _ := strings.Cut(f.Key, " ")
-		what := "行数"
-		if kind == string(flexemp.Services) {
-			what = "某项统计数"
+		if f.Reference != nil && *f.Reference == 0 {
+			return fmt.Sprintf("%s %s 按时报送的是空表或全零数据，截止后才报送实际数据：按迟报计，及时率不得分", flexemp.Kind(kind).Title(), month)
 		}
-		return fmt.Sprintf("%s %s 的数据在报送截止后被替换，新版本%s比截止时的版本高 %s（阈值 %s）", flexemp.Kind(kind).Title(), month, what,
+		what := "的行（新增、删除或改动）"
+		if kind == string(flexemp.Services) {
+			what = "中某项统计数（增或减）"
+		}
+		return fmt.Sprintf("%s %s 的数据在报送截止后重新报送，新版本%s变动 %s（阈值 %s）；截止后的替换不计入考核，以截止时报送数据为准", flexemp.Kind(kind).Title(), month, what,
 			Percent(f.Figure), Percent(f.Threshold))
+	case metrics.CheckShift:
+		return fmt.Sprintf("本期失业登记1个工作日内办结占比比此前四个同长度考核期高 %s（此前 %s），超过 %s", Percent(f.Figure), Percent(ref), Percent(f.Threshold))
 	}
 	return f.Check
 }
@@ -94,7 +118,7 @@ func EvidenceText(f metrics.Finding, e metrics.Evidence) string {
 		}
 		parts = append(parts, "另在"+other+"登记")
 	case f.Check == metrics.CheckLate && e.OtherUpload != nil:
-		parts = append(parts, fmt.Sprintf("替换了截止时的上传 %d", *e.OtherUpload))
+		parts = append(parts, fmt.Sprintf("与上传 %d 对照", *e.OtherUpload))
 	}
 	return strings.Join(parts, "，")
 }

@@ -75,11 +75,18 @@ func WithheldText(p flexemp.Period, city string, ids []string) string {
 	return fmt.Sprintf("%s：%s 未报送 %s 所需数据，按最低分计入", p.Label(), name, strings.Join(ids, "、"))
 }
 
+// ZeroFloor is what an indicator shows for a city whose own data leaves
+// it nothing to divide by: scored lowest.
+const ZeroFloor = "无数据·计最低"
+
 // IndicatorCell writes a city's indicator as tables show it: its raw value,
-// 未报送, or a dash for 无数据.
+// 未报送, 无数据·计最低, or a dash for 无数据.
 func IndicatorCell(ind metrics.IndicatorResult) string {
-	if ind.Withheld {
+	switch {
+	case ind.Withheld:
 		return Withheld
+	case ind.ZeroFloor:
+		return ZeroFloor
 	}
 	return Indicator(ind.ID, ind.Value)
 }

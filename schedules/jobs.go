@@ -14,6 +14,7 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/store"
 )
@@ -339,9 +340,11 @@ func currentPeriods(t time.Time) []flexemp.Period {
 }
 
 // assess assesses the current year and quarter as of the run's date; a
-// period with no month due yet (early in a quarter) is skipped, and said so.
+// period with no month due yet (early in a quarter) is passed over, and said
+// so; one in which no city sent some kind is refused, and the run recorded
+// as skipped with that message, never as a ranking of what is left.
 func (e *Env) assess(ctx context.Context, planned time.Time) (Result, error) {
-	var done []string
+	var done, refused []string
 	asOf := flexemp.DateOf(planned)
 	for _, p := range currentPeriods(planned) {
 		if len(p.DueMonths(asOf)) == 0 {
@@ -349,6 +352,10 @@ func (e *Env) assess(ctx context.Context, planned time.Time) (Result, error) {
 			continue
 		}
 		a, err := e.Store.Assess(ctx, p, asOf)
+		if errors.Is(err, metrics.ErrNothingSent) {
+			refused = append(refused, flexemp.ErrorMessage(err))
+			continue
+		}
 		if err != nil {
 			return Result{Detail: strings.Join(done, "；")}, fmt.Errorf("%s: %w", p, err)
 		}
@@ -360,7 +367,7 @@ func (e *Env) assess(ctx context.Context, planned time.Time) (Result, error) {
 		}
 		done = append(done, fmt.Sprintf("%s %d 个城市参与排名", p, ranked))
 	}
-	return Result{Detail: strings.Join(done, "；")}, nil
+	return Result{Detail: strings.Join(append(done, refused...), "；"), Skip: strings.Join(refused, "；")}, nil
 }
 
 // lastMonth is the month before t's, in Asia/Shanghai.

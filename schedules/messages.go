@@ -3,6 +3,7 @@ package schedules
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
+	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
 )
 
@@ -23,7 +25,9 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 	if e.ReportPeriod != nil {
 		p = *e.ReportPeriod
 	}
-	if _, err := e.Store.Assess(ctx, p, flexemp.DateOf(planned)); err != nil {
+	if _, err := e.Store.Assess(ctx, p, flexemp.DateOf(planned)); errors.Is(err, metrics.ErrNothingSent) {
+		return Result{Skip: flexemp.ErrorMessage(err) + "，报告未发送"}, nil
+	} else if err != nil {
 		return Result{}, err
 	}
 	d, err := reports.Load(ctx, e.Store.DB(), p, e.Now())

@@ -28,14 +28,15 @@ const (
 	OK      = "ok"
 	Warning = "warning" // done, with something the operator should know
 	Failed  = "failed"
-	Skipped = "skipped" // the previous run was still going
+	Skipped = "skipped" // the previous run was still going, or there was nothing to do
 )
 
-// Result is what a job run reports: a line of detail, and a warning that
-// makes the outcome Warning.
+// Result is what a job run reports: a line of detail, a warning that makes
+// the outcome Warning, and a reason that makes it Skipped.
 type Result struct {
 	Detail  string
 	Warning string
+	Skip    string
 }
 
 // Job is one scheduled job.
@@ -247,6 +248,8 @@ func (s *Scheduler) run(ctx context.Context, j Job, planned time.Time) {
 	switch {
 	case err != nil:
 		outcome, errText = Failed, err.Error()
+	case res.Skip != "":
+		outcome, errText = Skipped, res.Skip
 	case res.Warning != "":
 		outcome, errText = Warning, res.Warning
 	default:

@@ -23,19 +23,16 @@ type ExportSchema struct {
 	Period    string                `json:"period,omitempty"` // empty: all months
 	Partition []string              `json:"partitioning"`     // the Hive keys under kind=…
 	Kinds     map[string]ExportKind `json:"kinds"`
-	UploadIDs []int64               `json:"upload_ids"` // the current versions exported, ascending
+	UploadIDs []int64               `json:"upload_ids"` // the versions exported (every accepted one), ascending
 	// Ledger is the upload ledger of the exported months, every version,
-	// with when each was received (timeliness and late changes need it); a
-	// folder starting with "_" is not a partition to Hive-style readers.
+	// with when each was received: which version counts for an assessment
+	// as of a date (以截止时报送数据为准) is decided from it, as
+	// transform/models/int_counting_versions.sql does. A folder starting
+	// with "_" is not a partition to Hive-style readers.
 	Ledger     string `json:"ledger"`
 	LedgerRows int64  `json:"ledger_rows"`
-	// Replaced are the rows of the services versions the current ones
-	// replaced, for K7's comparison of a late replacement with the version
-	// current at the deadline: monthly counts, no person in them.
-	Replaced     string `json:"replaced_services"`
-	ReplacedRows int64  `json:"replaced_services_rows"`
-	KeyPrint     string `json:"key_fingerprint"`
-	Unchanged    bool   `json:"-"` // the lake already held exactly this
+	KeyPrint   string `json:"key_fingerprint"`
+	Unchanged  bool   `json:"-"` // the lake already held exactly this
 }
 
 // ExportKind is one kind's part of a lake.
@@ -51,13 +48,17 @@ type ExportColumn struct {
 	Type string `json:"type"`
 }
 
-const exportFormat = 2 // 2: with the replaced services versions
+// exportFormat is the layout's version. 3: every accepted version's rows,
+// since the version that counts depends on the as-of date (2 held the
+// newest versions and the replaced services versions).
+const exportFormat = 3
 
 // exportPartition are the Hive keys, from the upload's month and city.
 var exportPartition = []string{"year", "month", "city"}
 
-// Export writes the current versions' accepted, pseudonymised rows (of the
-// period, or all) as Hive-partitioned Parquet under dir:
+// Export writes every accepted version's pseudonymised rows (of the period,
+// or all; each row keeps its upload_id, and the ledger says which version
+// counts as of a date) as Hive-partitioned Parquet under dir:
 // kind=…/year=…/month=…/city=…/*.parquet, ZSTD, with _schema.json. Every
 // kind is read in one transaction, so the lake is one consistent state. It
 // is atomic (written beside dir, then renamed into place) and idempotent (a
@@ -78,7 +79,7 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 	if period != nil {
 		sc.Period, from, to = period.String(), period.Start(), period.End()
 	}
-	rows, err := conn.QueryContext(ctx, `SELECT upload_id FROM current_uploads WHERE month BETWEEN ? AND ? ORDER BY 1`, from, to)
+	rows, err := conn.QueryContext(ctx, `SELECT upload_id FROM uploads WHERE month BETWEEN ? AND ? ORDER BY 1`, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +133,7 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 			drop = "month"
 		}
 		q := fmt.Sprintf(`SELECT t.* EXCLUDE (%s), year(u.month) AS year, month(u.month) AS month, u.city_code AS city
-			FROM %s t JOIN current_uploads u USING (upload_id) WHERE u.month %s ORDER BY t.upload_id, t.row_no`, drop, string(k), between)
+			FROM %s t JOIN uploads u USING (upload_id) WHERE u.month %s ORDER BY t.upload_id, t.row_no`, drop, string(k), between)
 		ek := ExportKind{Title: k.Title()}
 		cols, err := conn.QueryContext(ctx, `SELECT column_name, column_type FROM (DESCRIBE `+q+`)`)
 		if err != nil {
@@ -160,11 +161,6 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 	sc.Ledger = exportLedger
 	if sc.LedgerRows, err = copyTo(`SELECT upload_id, city_code, kind, month, version, sha256, received_at, received_zone, rows, accepted, rejected
 		FROM uploads WHERE month `+between+` ORDER BY upload_id`, filepath.Join(tmp, exportLedger), ""); err != nil {
-		return nil, err
-	}
-	sc.Replaced = exportReplaced
-	if sc.ReplacedRows, err = copyTo(`SELECT s.* FROM services s JOIN uploads u USING (upload_id)
-		WHERE u.month `+between+` AND upload_id NOT IN (SELECT upload_id FROM current_uploads) ORDER BY upload_id`, filepath.Join(tmp, exportReplaced), ""); err != nil {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(sc, "", "  ")
@@ -195,7 +191,6 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 const (
 	exportManifest = "_schema.json"
 	exportLedger   = "_ledger/uploads.parquet"
-	exportReplaced = "_ledger/replaced_services.parquet"
 )
 
 func readExportSchema(dir string) (*ExportSchema, error) {

@@ -3,6 +3,7 @@ package transform
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,10 +15,14 @@ import (
 // The models read the extracts and the ledger through the source views
 // scratch.src_<table>: the database's own tables, or a Parquet lake that
 // flexemp export wrote (Params.Lake), so the same SQL runs over either.
-// A lake holds the current rows of its months, every version's ledger row
-// and the replaced services versions' rows (for K7), so the results are
-// the database's; only the masked IDs stay in the database, and a lake's
-// integrity evidence names the upload and row.
+// A lake holds every accepted version's rows of its months and every
+// version's ledger row, so the versions that count as of a date and the
+// results are the database's; only the masked IDs stay in the database,
+// and a lake's integrity evidence names the upload and row.
+
+// lakeFormat is the oldest export layout the models can read: 3, with
+// every version's rows.
+const lakeFormat = 3
 
 // loadSources creates the source views over the database or a lake.
 func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
@@ -32,12 +37,14 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 		}
 	} else {
 		ledger := filepath.Join(lake, "_ledger", "uploads.parquet")
-		replaced := filepath.Join(lake, "_ledger", "replaced_services.parquet")
 		if _, err := os.Stat(ledger); err != nil {
 			return flexemp.Errorf(flexemp.EINVALID, "%s 不是 flexemp export 写出的目录（缺少 _ledger/uploads.parquet）", lake)
 		}
-		if _, err := os.Stat(replaced); err != nil {
-			return flexemp.Errorf(flexemp.EINVALID, "%s 是旧版 flexemp export 写出的（缺少 _ledger/replaced_services.parquet），请用当前版本重新导出", lake)
+		var schema struct {
+			Format int `json:"format"`
+		}
+		if b, err := os.ReadFile(filepath.Join(lake, "_schema.json")); err != nil || json.Unmarshal(b, &schema) != nil || schema.Format < lakeFormat {
+			return flexemp.Errorf(flexemp.EINVALID, "%s 是旧版 flexemp export 写出的（只含当时的最新版本），请用当前版本重新导出", lake)
 		}
 		views = append(views, [2]string{"src_uploads", fmt.Sprintf(`SELECT * FROM read_parquet(%s)`, sqltext.String(ledger))})
 		for _, k := range flexemp.Kinds {
@@ -52,8 +59,7 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 			// masked ID is not exported.
 			q := fmt.Sprintf(`SELECT * EXCLUDE (kind, year, month, city), NULL::VARCHAR AS id_masked FROM read_parquet(%s, hive_partitioning = true)`, sqltext.String(files))
 			if k == flexemp.Services {
-				q = fmt.Sprintf(`SELECT * EXCLUDE (kind, year, month, city), make_date(year::INTEGER, month::INTEGER, 1) AS month FROM read_parquet(%s, hive_partitioning = true)
-					UNION ALL BY NAME SELECT * FROM read_parquet(%s)`, sqltext.String(files), sqltext.String(replaced))
+				q = fmt.Sprintf(`SELECT * EXCLUDE (kind, year, month, city), make_date(year::INTEGER, month::INTEGER, 1) AS month FROM read_parquet(%s, hive_partitioning = true)`, sqltext.String(files))
 			}
 			views = append(views, [2]string{"src_" + string(k), q})
 		}

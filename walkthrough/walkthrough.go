@@ -78,6 +78,16 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The province's own funds table comes with the generated province:
+	// the assessments use it, and so does anyone who assesses again with
+	// the demo's flexemp.toml.
+	if o.Assess.Reference, err = withFunds(o.Assess.Reference, filepath.Join(data, man.Funds)); err != nil {
+		return nil, err
+	}
+	toml := fmt.Sprintf("# Made by flexemp demo: the generated province's funds table.\n[reference]\nfunds = %q\n", filepath.Join("data", man.Funds))
+	if err := os.WriteFile(filepath.Join(o.Dir, "flexemp.toml"), []byte(toml), 0o644); err != nil {
+		return nil, err
+	}
 	db, g, err := o.Open(ctx, filepath.Join(o.Dir, "flexemp.db"))
 	if err != nil {
 		return nil, err
@@ -111,6 +121,21 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	out.Report, out.Result, out.Findings, out.Took = written.Report, rd.Result, rd.Findings, time.Since(start)
 	return out, nil
+}
+
+// withFunds is ref (default the embedded tables) with the funds table at
+// path in place of its own.
+func withFunds(ref flexemp.Reference, path string) (flexemp.Reference, error) {
+	if ref.Cities == nil {
+		ref = flexemp.DefaultReference()
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ref, err
+	}
+	defer f.Close()
+	ref.Funds, err = flexemp.ParseFunds(f)
+	return ref, err
 }
 
 // marker marks a folder a demo made, which the next demo may empty.
