@@ -420,7 +420,7 @@ func (c *cityGen) extract(kind flexemp.Kind, m flexemp.Month) (File, [][]any) {
 	if kind == flexemp.Services {
 		c.funds[len(c.funds)-1].AllocatedFen = c.allocatedFen
 	}
-	if c.chance(0.04*(1-c.p.Quality)) && (c.mustSend == nil || !c.mustSend(kind, m)) {
+	if c.chance(0.01*(1-c.p.Quality)) && (c.mustSend == nil || !c.mustSend(kind, m)) {
 		if kind == flexemp.Subsidies {
 			c.ledger(m, rows, nil)
 		}

@@ -112,7 +112,7 @@ filled AS (
            -- version-2 column an earlier month lacks) is not a zero. I20's
            -- denominator is the province's, never the city's.
            i.unit <> 'per_capita' AND i.indicator NOT IN ('I16', 'I20')
-               AND (k.city_code IS NULL OR k.denominator = 0)
+               AND (k.city_code IS NULL OR coalesce(k.denominator = 0, false))
                AND (i.indicator <> 'I11' OR (SELECT known FROM lag))
                AS zero_denominator,
            (c.code, i.indicator) IN (SELECT (city_code, indicator) FROM scratch.accepted_zeros) AS accepted_zero
