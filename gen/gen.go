@@ -51,8 +51,7 @@ type Plant struct {
 	Kind  flexemp.Kind  `json:"kind"`
 	Count int           `json:"count,omitempty"` // K1: persons
 	// Periods are the assessment periods it shows in: the month's quarter
-	// and year, but K8's quarter alone (a year is held against four earlier
-	// years, which the generated months never reach).
+	// and year.
 	Periods []flexemp.Period `json:"periods"`
 }
 
@@ -79,10 +78,7 @@ func init() {
 	for i := range Plants {
 		pl := &Plants[i]
 		quarter := flexemp.Period{Year: pl.Month.Year, Quarter: (int(pl.Month.Month)-1)/3 + 1}
-		pl.Periods = []flexemp.Period{quarter}
-		if pl.Check != "K8" {
-			pl.Periods = append(pl.Periods, flexemp.Period{Year: pl.Month.Year})
-		}
+		pl.Periods = []flexemp.Period{quarter, {Year: pl.Month.Year}}
 	}
 }
 

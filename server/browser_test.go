@@ -30,6 +30,7 @@ func TestPagesInBrowser(t *testing.T) {
 	for _, c := range []string{"210100", "210200", "210300"} {
 		s.sendCity(c, "registrations", "2024-01")
 	}
+	s.assessable(flexemp.Subsidies, flexemp.Trainings, flexemp.Services)
 	ctx, login := s.browse(60 * time.Second)
 	f := s.files["210400"]["registrations 2024-01"]
 	login(s.city["210400"])
@@ -107,6 +108,7 @@ func TestWalkthroughInBrowser(t *testing.T) {
 	for _, c := range []string{"210100", "210200"} {
 		s.sendCity(c, "registrations", "2024-01")
 	}
+	s.assessable(flexemp.Subsidies, flexemp.Trainings, flexemp.Services)
 	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer)); code != 200 {
 		t.Fatalf("assess: %d %v", code, body)
 	}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,9 @@ func TestConcurrentWritesTakeTurns(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, err := st.Assess(ctx, flexemp.Period{Year: 2024, Quarter: 1}, time.Time{})
+			if errors.Is(err, metrics.ErrNothingSent) {
+				err = nil // it ran before the uploads of some kind: refused, as it should be
+			}
 			errs <- err
 		}()
 	}

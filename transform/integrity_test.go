@@ -333,5 +333,11 @@ func TestIntegrityCompletionShift(t *testing.T) {
 		if got := p.findings()["210100 K8 "]; got != (cases == 30) {
 			t.Errorf("%d cases in the first quarter: K8 %v", cases, got)
 		}
+		// The year has no four earlier years to be held against; its
+		// quarter shows the shift.
+		p.assess("2025")
+		if got := p.findings(); got["210100 K8 2025Q1"] != (cases == 30) || got["210100 K8 "] {
+			t.Errorf("%d cases in the first quarter: 2025's findings %v", cases, got)
+		}
 	}
 }

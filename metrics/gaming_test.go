@@ -1,0 +1,405 @@
+package metrics_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/transform"
+	"github.com/liaoning-hrss/flexemp/walkthrough"
+)
+
+// gamed is the generator's province loaded into a real database, for
+// playing the ranking as a city would.
+type gamed struct {
+	t    *testing.T
+	ctx  context.Context
+	db   *sql.DB
+	opt  metrics.AssessOptions
+	base int64 // the last upload ID the generator's files made
+}
+
+func newGamed(t *testing.T) *gamed {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	man, err := gen.Generate(filepath.Join(dir, "data"), gen.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := transform.Open(ctx, filepath.Join(dir, "flexemp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if n, err := walkthrough.Load(ctx, &ingest.Ingester{DB: db, Key: []byte("gaming-test-key-0123456789")}, filepath.Join(dir, "data"), man, io.Discard); err != nil || n.Refused > 0 {
+		t.Fatalf("%v %+v", err, n)
+	}
+	f, err := os.Open(filepath.Join(dir, "data", man.Funds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ref := flexemp.DefaultReference()
+	if ref.Funds, err = flexemp.ParseFunds(f); err != nil || len(ref.Funds) == 0 {
+		t.Fatalf("the generator's funds table: %v", err)
+	}
+	g := &gamed{t: t, ctx: ctx, db: db, opt: metrics.AssessOptions{Draws: 1, Reference: ref}}
+	g.db.QueryRow(`SELECT max(upload_id) FROM uploads`).Scan(&g.base)
+	return g
+}
+
+func (g *gamed) exec(q string, args ...any) {
+	g.t.Helper()
+	if _, err := g.db.ExecContext(g.ctx, q, args...); err != nil {
+		g.t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func (g *gamed) assess(p flexemp.Period, asOf time.Time) *metrics.Assessment {
+	g.t.Helper()
+	o := g.opt
+	o.AsOf = asOf
+	a, err := metrics.Assess(g.ctx, g.db, p, o)
+	if err != nil {
+		g.t.Fatalf("assess %s as of %s: %v", p, asOf.Format("2006-01-02"), err)
+	}
+	return a
+}
+
+// version sends a new version of the city's extract of a kind and month,
+// received at the given time: the rows of the version the generator's city
+// sent, with replace (DuckDB's SELECT * REPLACE list, "" for none) applied
+// to them, and where (a condition, "" for all) choosing which are kept.
+// With instead, the city sends it in place of its own (that version leaves
+// the ledger; restore puts it back).
+func (g *gamed) version(city string, kind flexemp.Kind, m flexemp.Month, at time.Time, replace, where string, instead bool) {
+	g.t.Helper()
+	var orig, version int64
+	var received time.Time
+	if err := g.db.QueryRow(`SELECT upload_id, received_at, (SELECT max(version) FROM uploads u WHERE u.city_code = o.city_code AND u.kind = o.kind AND u.month = o.month)
+		FROM uploads o WHERE city_code = ? AND kind = ? AND month = ? AND upload_id <= ? ORDER BY version DESC LIMIT 1`,
+		city, string(kind), m.First(), g.base).Scan(&orig, &received, &version); err != nil {
+		g.t.Fatalf("%s %s %s: %v", city, kind, m, err)
+	}
+	if at.IsZero() {
+		at = received
+	}
+	var id int64
+	g.db.QueryRow(`SELECT max(upload_id) + 1 FROM uploads`).Scan(&id)
+	sel := "*"
+	if replace != "" {
+		sel = "* REPLACE (" + replace + ")"
+	}
+	cond := ""
+	if where != "" {
+		cond = " AND (" + where + ")"
+	}
+	g.exec(fmt.Sprintf(`INSERT INTO %s SELECT %s FROM (SELECT * REPLACE (%d AS upload_id) FROM %s WHERE upload_id = %d%s)`,
+		kind, sel, id, kind, orig, cond))
+	var n int
+	g.db.QueryRow(fmt.Sprintf(`SELECT count(*) FROM %s WHERE upload_id = ?`, kind), id).Scan(&n)
+	g.exec(`INSERT INTO uploads SELECT * REPLACE (?::BIGINT AS upload_id, ?::INTEGER AS version, 'gamed-' || ?::VARCHAR AS sha256, ?::TIMESTAMPTZ AS received_at,
+		?::INTEGER AS rows, ?::INTEGER AS accepted, 0 AS rejected) FROM uploads WHERE upload_id = ?`, id, version+1, id, at, n, n, orig)
+	if instead {
+		g.exec(`INSERT INTO gamed_stash SELECT * FROM uploads WHERE upload_id = ?`, orig)
+		g.exec(`DELETE FROM uploads WHERE upload_id = ?`, orig)
+	}
+}
+
+// shifted sends the city's extract of month from again as month to's,
+// every date moved by the months between them, received at the given time.
+func (g *gamed) shifted(city string, kind flexemp.Kind, from, to flexemp.Month, at time.Time) {
+	g.t.Helper()
+	var orig int64
+	if err := g.db.QueryRow(`SELECT upload_id FROM uploads WHERE city_code = ? AND kind = ? AND month = ? ORDER BY version DESC LIMIT 1`,
+		city, string(kind), from.First()).Scan(&orig); err != nil {
+		g.t.Fatalf("%s %s %s: %v", city, kind, from, err)
+	}
+	var id int64
+	g.db.QueryRow(`SELECT max(upload_id) + 1 FROM uploads`).Scan(&id)
+	months := (to.Year-from.Year)*12 + int(to.Month) - int(from.Month)
+	shift := func(cols ...string) string {
+		var out []string
+		for _, c := range cols {
+			out = append(out, fmt.Sprintf("(%s + INTERVAL %d MONTH)::DATE AS %s", c, months, c))
+		}
+		return strings.Join(out, ", ")
+	}
+	dates := map[flexemp.Kind]string{flexemp.Registrations: shift("applied_on", "completed_on"), flexemp.Subsidies: shift("paid_on"),
+		flexemp.Trainings: shift("started_on", "ended_on"), flexemp.Services: shift("month")}[kind]
+	g.exec(fmt.Sprintf(`INSERT INTO %s SELECT * REPLACE (%d AS upload_id, %s) FROM %s WHERE upload_id = %d`, kind, id, dates, kind, orig))
+	g.exec(`INSERT INTO uploads SELECT * REPLACE (?::BIGINT AS upload_id, ?::DATE AS month, 1 AS version, 'shifted-' || ?::VARCHAR AS sha256,
+		?::TIMESTAMPTZ AS received_at) FROM uploads WHERE upload_id = ?`, id, to.First(), id, at, orig)
+}
+
+// restore undoes every version sent since the generator's files.
+func (g *gamed) restore() {
+	g.t.Helper()
+	for _, k := range flexemp.Kinds {
+		g.exec(fmt.Sprintf(`DELETE FROM %s WHERE upload_id > ?`, k), g.base)
+	}
+	g.exec(`DELETE FROM uploads WHERE upload_id > ?`, g.base)
+	g.exec(`INSERT INTO uploads SELECT * FROM gamed_stash`)
+	g.exec(`DELETE FROM gamed_stash`)
+}
+
+// findings are the city's stored integrity findings of the period: check,
+// subject and key.
+func (g *gamed) findings(p flexemp.Period, city string) []string {
+	g.t.Helper()
+	fs, err := metrics.Integrity(g.ctx, g.db, p, city)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Check+" "+f.Subject+" "+f.Key)
+	}
+	return out
+}
+
+// standing is where a city stands in an assessment.
+type standing struct {
+	index float64
+	rank  int
+	grade string
+}
+
+func jsonOf(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+func standingOf(t *testing.T, a *metrics.Assessment, city string) standing {
+	t.Helper()
+	c := slices.Index(a.Result.Table.Cities, city)
+	if c < 0 || !a.Result.Ranked[c] {
+		t.Fatalf("%s not ranked", city)
+	}
+	return standing{metrics.Round2(a.Result.Index[c]), a.Result.Rank[c], a.Grades[c]}
+}
+
+// A city can no longer play the ranking. On the generator's province, for
+// a city near the top (大连) and one mid-table (营口), in 2025Q2 as of
+// 2025-08-01 and in 2025 as of 2026-02-01, each manipulation a city could
+// try either leaves its index and rank no better, or raises them only with
+// an integrity finding that names the city and was not there before.
+func TestGamingNeverPaysUnseen(t *testing.T) {
+	g := newGamed(t)
+	g.exec(`CREATE TABLE gamed_stash AS SELECT * FROM uploads WHERE false`)
+	type period struct {
+		p    flexemp.Period
+		asOf time.Time
+	}
+	periods := []period{
+		{flexemp.Period{Year: 2025, Quarter: 2}, time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)},
+		{flexemp.Period{Year: 2025}, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	lateBy := func(m flexemp.Month) time.Time { return m.Deadline().Add(5 * 24 * time.Hour) }
+	onTime := func(m flexemp.Month) time.Time { return m.Deadline().Add(-time.Hour) }
+	// Each manipulation, and whether it may pay when a finding names it
+	// (seen) or must never pay at all.
+	type manipulation struct {
+		name string
+		seen bool // a rise is allowed only with a new finding
+		play func(city string, p flexemp.Period, ms []flexemp.Month)
+	}
+	each := func(ms []flexemp.Month, f func(flexemp.Month)) {
+		for _, m := range ms {
+			f(m)
+		}
+	}
+	manipulations := []manipulation{
+		{"services replaced after the deadline with lower denominators", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Services, m, lateBy(m), `loans_online AS loans_applied, parttime_written AS parttime_checked,
+					complaints_closed AS complaints_received, title_passed_flex AS title_applied_flex, pension_enrolled AS flex_registered,
+					gig_matches // 3 AS gig_postings`, "", false)
+			})
+		}},
+		{"registrations replaced after the deadline, same rows, better fields", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Registrations, m, lateBy(m), `'线上' AS channel,
+					CASE WHEN reg_type = '灵活就业登记' THEN '新就业形态' ELSE employment_form END AS employment_form,
+					CASE WHEN reg_type = '失业登记' THEN applied_on + 1 ELSE completed_on END AS completed_on`, "", false)
+			})
+		}},
+		{"only the subsidy rows that break a rule dropped", true, func(city string, p flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Subsidies, m, time.Time{}, "",
+					fmt.Sprintf(`row_no NOT IN (SELECT row_no FROM subsidy_breaches b WHERE b.period = '%s' AND b.upload_id = subsidies.upload_id)`, p), true)
+			})
+		}},
+		{"hr_served_flex and publicity_events tripled from October", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				if m.Month >= time.October {
+					g.version(city, flexemp.Services, m, time.Time{}, `hr_served_flex * 3 AS hr_served_flex, publicity_events * 3 AS publicity_events`, "", true)
+				}
+			})
+		}},
+		{"0 loan applications and 0 part-time checks reported", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Services, m, time.Time{}, `0 AS loans_applied, 0 AS loans_online, 0 AS parttime_checked, 0 AS parttime_written`, "", true)
+			})
+		}},
+		{"a header-only registrations file on time, the real one late", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Registrations, m, onTime(m), "", "false", false)
+				g.version(city, flexemp.Registrations, m, lateBy(m), "", "", false)
+			})
+		}},
+		{"an all-zero services row on time, the real one late", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Services, m, onTime(m), `0 AS gig_markets, 0 AS gig_postings, 0 AS gig_matches, 0 AS loans_applied, 0 AS loans_online,
+					0 AS pension_enrolled, 0 AS complaints_received, 0 AS complaints_closed, 0 AS flex_registered, 0 AS hr_agencies_flex,
+					0 AS hr_served_flex, 0 AS title_applied_flex, 0 AS title_passed_flex, 0 AS parttime_checked, 0 AS parttime_written,
+					0 AS publicity_events, 0 AS fund_allocated_fen`, "", false)
+				g.version(city, flexemp.Services, m, lateBy(m), "", "", false)
+			})
+		}},
+		{"the last services month withheld", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			g.exec(`INSERT INTO gamed_stash SELECT * FROM uploads WHERE city_code = ? AND kind = 'services' AND month = ?`, city, ms[len(ms)-1].First())
+			g.exec(`DELETE FROM uploads WHERE city_code = ? AND kind = 'services' AND month = ?`, city, ms[len(ms)-1].First())
+		}},
+		{"header-only trainings for every month", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) { g.version(city, flexemp.Trainings, m, time.Time{}, "", "false", true) })
+		}},
+		{"失业登记 completed the day after they were applied for", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Registrations, m, time.Time{},
+					`CASE WHEN reg_type = '失业登记' THEN applied_on + 1 ELSE completed_on END AS completed_on`, "", true)
+			})
+		}},
+		{"employed_6m 否 turned into 未知", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			// The trainings I11 reads ended six months before the period's months.
+			each(ms, func(m flexemp.Month) {
+				lagged := flexemp.MonthOf(m.First().AddDate(0, -6, 0))
+				g.version(city, flexemp.Trainings, lagged, time.Time{}, `CASE WHEN employed_6m = '否' THEN '未知' ELSE employed_6m END AS employed_6m`, "", true)
+			})
+		}},
+	}
+	cities := []string{"210200", "210800"} // 大连, near the top; 营口, mid-table
+	for _, per := range periods {
+		base := g.assess(per.p, per.asOf)
+		baseFindings := map[string][]string{}
+		for _, city := range cities {
+			baseFindings[city] = g.findings(per.p, city)
+		}
+		ms := per.p.DueMonths(per.asOf)
+		for _, mp := range manipulations {
+			for _, city := range cities {
+				name := fmt.Sprintf("%s %s %s", per.p, flexemp.Cities[slices.IndexFunc(flexemp.Cities, func(c flexemp.City) bool { return c.Code == city })].ShortName, mp.name)
+				if mp.name == "hr_served_flex and publicity_events tripled from October" && per.p.Quarter == 2 {
+					// K4 holds a month against its previous 12 with at least 6 of
+					// them: version-2 counts start in 2025, so 2025Q2 has too
+					// little history for any spike check to see them.
+					continue
+				}
+				mp.play(city, per.p, ms)
+				a := g.assess(per.p, per.asOf)
+				before, after := standingOf(t, base, city), standingOf(t, a, city)
+				found := g.findings(per.p, city)
+				var fresh []string
+				for _, f := range found {
+					if !slices.Contains(baseFindings[city], f) {
+						fresh = append(fresh, f)
+					}
+				}
+				rose := after.index > before.index || after.rank < before.rank
+				switch {
+				case rose && !mp.seen:
+					t.Errorf("%s: index %.2f → %.2f, rank %d → %d: it must never pay", name, before.index, after.index, before.rank, after.rank)
+				case rose && len(fresh) == 0:
+					t.Errorf("%s: index %.2f → %.2f, rank %d → %d, and no finding names it", name, before.index, after.index, before.rank, after.rank)
+				case mp.seen && len(fresh) == 0 && after != before:
+					t.Logf("%s: %+v → %+v with no new finding (no gain)", name, before, after)
+				}
+				t.Logf("%s: index %.2f → %.2f, rank %d → %d, new findings %s", name, before.index, after.index, before.rank, after.rank, strings.Join(fresh, "; "))
+				g.restore()
+			}
+		}
+	}
+}
+
+// An assessment as of a date is a snapshot: uploads received after the
+// date — a late replacement, a month sent for the first time — change
+// nothing in it, byte for byte.
+func TestAssessmentIsASnapshot(t *testing.T) {
+	g := newGamed(t)
+	g.exec(`CREATE TABLE gamed_stash AS SELECT * FROM uploads WHERE false`)
+	p, asOf := flexemp.Period{Year: 2025, Quarter: 2}, time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)
+	ranking := func() string {
+		g.assess(p, asOf)
+		pr, err := metrics.Load(g.ctx, g.db, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := jsonOf(pr.Ranking())
+		return b
+	}
+	before := ranking()
+	after := time.Date(2025, 8, 2, 0, 0, 0, 0, flexemp.Shanghai) // the first instant after the as-of date
+	june := flexemp.Month{Year: 2025, Month: time.June}
+	g.version("210200", flexemp.Registrations, june, after, `'线上' AS channel`, "", false)
+	g.version("210800", flexemp.Services, june, after, `0 AS loans_applied, 0 AS loans_online`, "", false)
+	// 锦州 never sent its 2025Q2 services (the generator withholds them):
+	// sent now, after the date, they are still not there.
+	g.shifted("210700", flexemp.Services, flexemp.Month{Year: 2025, Month: time.March}, flexemp.Month{Year: 2025, Month: time.May}, after)
+	if got := ranking(); got != before {
+		t.Errorf("uploads received after the as-of date changed the ranking:\n%s\n%s", before, got)
+	}
+	// The same uploads received by the end of the as-of date count.
+	g.restore()
+	g.version("210800", flexemp.Services, june, time.Date(2025, 8, 1, 23, 59, 0, 0, flexemp.Shanghai), `0 AS loans_applied, 0 AS loans_online`, "", true)
+	if got := ranking(); got == before {
+		t.Error("an on-time replacement received on the as-of date changed nothing")
+	}
+}
+
+// When no city has a version that counts of a kind for any due month, the
+// period is refused, naming the kinds and months; after one city sent one
+// month of every kind, the other 13 tie at the floor and are graded by the
+// place their tie reaches: 一般, none 优秀 or recommended.
+func TestEmptyPeriodAndTies(t *testing.T) {
+	g := newGamed(t)
+	g.exec(`CREATE TABLE gamed_stash AS SELECT * FROM uploads WHERE false`)
+	p, asOf := flexemp.Period{Year: 2026, Quarter: 1}, time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC)
+	o := g.opt
+	o.AsOf = asOf
+	_, err := metrics.Assess(g.ctx, g.db, p, o)
+	if !errors.Is(err, metrics.ErrNothingSent) || !strings.Contains(flexemp.ErrorMessage(err), "尚无城市报送") ||
+		!strings.Contains(flexemp.ErrorMessage(err), "职业培训") || !strings.Contains(flexemp.ErrorMessage(err), "2026-01") {
+		t.Fatalf("an empty period: %v", err)
+	}
+	// 沈阳 sends January 2026: its December 2025 extracts again, a month on.
+	for _, k := range flexemp.Kinds {
+		g.shifted("210100", k, flexemp.Month{Year: 2025, Month: time.December}, flexemp.Month{Year: 2026, Month: time.January},
+			time.Date(2026, 2, 5, 10, 0, 0, 0, flexemp.Shanghai))
+	}
+	a, err := metrics.Assess(g.ctx, g.db, p, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c, city := range a.Result.Table.Cities {
+		switch {
+		case city == "210100" && (a.Result.Rank[c] != 1 || a.Grades[c] != flexemp.GradeExcellent):
+			t.Errorf("沈阳: rank %d, %s", a.Result.Rank[c], a.Grades[c])
+		case city != "210100" && (a.Result.Rank[c] != 2 || a.Grades[c] != flexemp.GradeFair || a.Priority[c]):
+			t.Errorf("%s: rank %d, %s, priority %v: thirteen tied at 2 reach place 14", city, a.Result.Rank[c], a.Grades[c], a.Priority[c])
+		}
+	}
+}
