@@ -173,9 +173,16 @@ func nothingSent(ctx context.Context, db *sql.DB, p flexemp.Period) error {
 	if err := rows.Err(); err != nil || len(kinds) == 0 {
 		return err
 	}
-	return &flexemp.Error{Code: flexemp.EINVALID, Err: ErrNothingSent,
-		Message: fmt.Sprintf("%s：尚无城市报送 %s（%s），不予考核", p, strings.Join(kinds, "、"), months)}
+	return nothingSentError{flexemp.Errorf(flexemp.EINVALID, "%s：尚无城市报送 %s（%s），不予考核", p, strings.Join(kinds, "、"), months)}
 }
+
+// nothingSentError is the refusal of a period nobody sent a kind for: its
+// user message alone, and errors.Is(err, ErrNothingSent).
+type nothingSentError struct{ refusal *flexemp.Error }
+
+func (e nothingSentError) Error() string        { return e.refusal.Message }
+func (e nothingSentError) Unwrap() error        { return e.refusal }
+func (e nothingSentError) Is(target error) bool { return target == ErrNothingSent }
 
 func readTable(ctx context.Context, db *sql.DB) (Table, error) {
 	rows, err := db.QueryContext(ctx, `SELECT city_code, indicator, value, withheld, zero_floor FROM scratch.mart_indicators ORDER BY city_code, ordinal`)

@@ -90,9 +90,10 @@ func (g *gamed) version(city string, kind flexemp.Kind, m flexemp.Month, at time
 	g.t.Helper()
 	var orig, version int64
 	var received time.Time
+	// The city's own version that counts: its latest on time, else its latest.
 	if err := g.db.QueryRow(`SELECT upload_id, received_at, (SELECT max(version) FROM uploads u WHERE u.city_code = o.city_code AND u.kind = o.kind AND u.month = o.month)
-		FROM uploads o WHERE city_code = ? AND kind = ? AND month = ? AND upload_id <= ? ORDER BY version DESC LIMIT 1`,
-		city, string(kind), m.First(), g.base).Scan(&orig, &received, &version); err != nil {
+		FROM uploads o WHERE city_code = ? AND kind = ? AND month = ? AND upload_id <= ? ORDER BY received_at < ? DESC, version DESC LIMIT 1`,
+		city, string(kind), m.First(), g.base, m.Deadline()).Scan(&orig, &received, &version); err != nil {
 		g.t.Fatalf("%s %s %s: %v", city, kind, m, err)
 	}
 	if at.IsZero() {
@@ -146,6 +147,20 @@ func (g *gamed) shifted(city string, kind flexemp.Kind, from, to flexemp.Month, 
 		?::TIMESTAMPTZ AS received_at) FROM uploads WHERE upload_id = ?`, id, to.First(), id, at, orig)
 }
 
+// allOnTime tells whether the city's own versions of a kind for the months
+// all came by their deadlines.
+func (g *gamed) allOnTime(city string, kind flexemp.Kind, ms []flexemp.Month) bool {
+	g.t.Helper()
+	for _, m := range ms {
+		var late bool
+		if err := g.db.QueryRow(`SELECT bool_or(received_at >= ?) FROM uploads WHERE city_code = ? AND kind = ? AND month = ? AND upload_id <= ?`,
+			m.Deadline(), city, string(kind), m.First(), g.base).Scan(&late); err != nil || late {
+			return false
+		}
+	}
+	return true
+}
+
 // restore undoes every version sent since the generator's files.
 func (g *gamed) restore() {
 	g.t.Helper()
@@ -179,6 +194,24 @@ type standing struct {
 	grade string
 }
 
+// moved lists the city's normalised scores that changed between two
+// assessments, to say where a rise came from.
+func moved(a, b *metrics.Assessment, city string) string {
+	ca, cb := slices.Index(a.Result.Table.Cities, city), slices.Index(b.Result.Table.Cities, city)
+	var out []string
+	for i, ind := range a.Result.Table.Indicators {
+		j := slices.IndexFunc(b.Result.Table.Indicators, func(x flexemp.Indicator) bool { return x.ID == ind.ID })
+		if j < 0 {
+			out = append(out, ind.ID+" left out")
+			continue
+		}
+		if x, y := a.Result.Normalised[ca][i], b.Result.Normalised[cb][j]; fmt.Sprintf("%.3f", x) != fmt.Sprintf("%.3f", y) {
+			out = append(out, fmt.Sprintf("%s %.3f → %.3f", ind.ID, x, y))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
 func jsonOf(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
@@ -194,7 +227,7 @@ func standingOf(t *testing.T, a *metrics.Assessment, city string) standing {
 }
 
 // A city can no longer play the ranking. On the generator's province, for
-// a city near the top (大连) and one mid-table (营口), in 2025Q2 as of
+// a city near the top (大连) and one mid-table (丹东), in 2025Q2 as of
 // 2025-08-01 and in 2025 as of 2026-02-01, each manipulation a city could
 // try either leaves its index and rank no better, or raises them only with
 // an integrity finding that names the city and was not there before.
@@ -217,6 +250,12 @@ func TestGamingNeverPaysUnseen(t *testing.T) {
 		name string
 		seen bool // a rise is allowed only with a new finding
 		play func(city string, p flexemp.Period, ms []flexemp.Month)
+		// late, for a replacement after the deadline: of which kind. Where
+		// the city's own versions of that kind all came on time the
+		// replacement never counts, so it must never pay; where one came
+		// late, the latest version by the as-of date counts (SPEC), and K7
+		// must show the change.
+		late flexemp.Kind
 	}
 	each := func(ms []flexemp.Month, f func(flexemp.Month)) {
 		for _, m := range ms {
@@ -224,44 +263,44 @@ func TestGamingNeverPaysUnseen(t *testing.T) {
 		}
 	}
 	manipulations := []manipulation{
-		{"services replaced after the deadline with lower denominators", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+		{"services replaced after the deadline with lower denominators", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
 			each(ms, func(m flexemp.Month) {
 				g.version(city, flexemp.Services, m, lateBy(m), `loans_online AS loans_applied, parttime_written AS parttime_checked,
 					complaints_closed AS complaints_received, title_passed_flex AS title_applied_flex, pension_enrolled AS flex_registered,
 					gig_matches // 3 AS gig_postings`, "", false)
 			})
-		}},
-		{"registrations replaced after the deadline, same rows, better fields", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+		}, flexemp.Services},
+		{"registrations replaced after the deadline, same rows, better fields", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
 			each(ms, func(m flexemp.Month) {
 				g.version(city, flexemp.Registrations, m, lateBy(m), `'线上' AS channel,
 					CASE WHEN reg_type = '灵活就业登记' THEN '新就业形态' ELSE employment_form END AS employment_form,
 					CASE WHEN reg_type = '失业登记' THEN applied_on + 1 ELSE completed_on END AS completed_on`, "", false)
 			})
-		}},
+		}, flexemp.Registrations},
 		{"only the subsidy rows that break a rule dropped", true, func(city string, p flexemp.Period, ms []flexemp.Month) {
 			each(ms, func(m flexemp.Month) {
 				g.version(city, flexemp.Subsidies, m, time.Time{}, "",
 					fmt.Sprintf(`row_no NOT IN (SELECT row_no FROM subsidy_breaches b WHERE b.period = '%s' AND b.upload_id = subsidies.upload_id)`, p), true)
 			})
-		}},
+		}, ""},
 		{"hr_served_flex and publicity_events tripled from October", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
 			each(ms, func(m flexemp.Month) {
 				if m.Month >= time.October {
 					g.version(city, flexemp.Services, m, time.Time{}, `hr_served_flex * 3 AS hr_served_flex, publicity_events * 3 AS publicity_events`, "", true)
 				}
 			})
-		}},
+		}, ""},
 		{"0 loan applications and 0 part-time checks reported", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
 			each(ms, func(m flexemp.Month) {
 				g.version(city, flexemp.Services, m, time.Time{}, `0 AS loans_applied, 0 AS loans_online, 0 AS parttime_checked, 0 AS parttime_written`, "", true)
 			})
-		}},
+		}, ""},
 		{"a header-only registrations file on time, the real one late", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
 			each(ms, func(m flexemp.Month) {
 				g.version(city, flexemp.Registrations, m, onTime(m), "", "false", false)
 				g.version(city, flexemp.Registrations, m, lateBy(m), "", "", false)
 			})
-		}},
+		}, ""},
 		{"an all-zero services row on time, the real one late", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
 			each(ms, func(m flexemp.Month) {
 				g.version(city, flexemp.Services, m, onTime(m), `0 AS gig_markets, 0 AS gig_postings, 0 AS gig_matches, 0 AS loans_applied, 0 AS loans_online,
@@ -270,29 +309,29 @@ func TestGamingNeverPaysUnseen(t *testing.T) {
 					0 AS publicity_events, 0 AS fund_allocated_fen`, "", false)
 				g.version(city, flexemp.Services, m, lateBy(m), "", "", false)
 			})
-		}},
+		}, ""},
 		{"the last services month withheld", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
 			g.exec(`INSERT INTO gamed_stash SELECT * FROM uploads WHERE city_code = ? AND kind = 'services' AND month = ?`, city, ms[len(ms)-1].First())
 			g.exec(`DELETE FROM uploads WHERE city_code = ? AND kind = 'services' AND month = ?`, city, ms[len(ms)-1].First())
-		}},
+		}, ""},
 		{"header-only trainings for every month", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
 			each(ms, func(m flexemp.Month) { g.version(city, flexemp.Trainings, m, time.Time{}, "", "false", true) })
-		}},
+		}, ""},
 		{"失业登记 completed the day after they were applied for", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
 			each(ms, func(m flexemp.Month) {
 				g.version(city, flexemp.Registrations, m, time.Time{},
 					`CASE WHEN reg_type = '失业登记' THEN applied_on + 1 ELSE completed_on END AS completed_on`, "", true)
 			})
-		}},
+		}, ""},
 		{"employed_6m 否 turned into 未知", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
 			// The trainings I11 reads ended six months before the period's months.
 			each(ms, func(m flexemp.Month) {
 				lagged := flexemp.MonthOf(m.First().AddDate(0, -6, 0))
 				g.version(city, flexemp.Trainings, lagged, time.Time{}, `CASE WHEN employed_6m = '否' THEN '未知' ELSE employed_6m END AS employed_6m`, "", true)
 			})
-		}},
+		}, ""},
 	}
-	cities := []string{"210200", "210800"} // 大连, near the top; 营口, mid-table
+	cities := []string{"210200", "210600"} // 大连, near the top; 丹东, mid-table
 	for _, per := range periods {
 		base := g.assess(per.p, per.asOf)
 		baseFindings := map[string][]string{}
@@ -321,8 +360,11 @@ func TestGamingNeverPaysUnseen(t *testing.T) {
 				}
 				rose := after.index > before.index || after.rank < before.rank
 				switch {
+				case rose && mp.late != "" && g.allOnTime(city, mp.late, ms):
+					t.Errorf("%s: index %.2f → %.2f, rank %d → %d: a late replacement of versions sent on time must never pay; %s", name,
+						before.index, after.index, before.rank, after.rank, moved(base, a, city))
 				case rose && !mp.seen:
-					t.Errorf("%s: index %.2f → %.2f, rank %d → %d: it must never pay", name, before.index, after.index, before.rank, after.rank)
+					t.Errorf("%s: index %.2f → %.2f, rank %d → %d: it must never pay; %s", name, before.index, after.index, before.rank, after.rank, moved(base, a, city))
 				case rose && len(fresh) == 0:
 					t.Errorf("%s: index %.2f → %.2f, rank %d → %d, and no finding names it", name, before.index, after.index, before.rank, after.rank)
 				case mp.seen && len(fresh) == 0 && after != before:

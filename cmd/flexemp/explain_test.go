@@ -97,7 +97,7 @@ type explained struct {
 func TestExplain(t *testing.T) {
 	db := filepath.Join(sharedDemo(t), "flexemp.db")
 	for _, p := range []string{"2024", "2025", "2024Q1"} {
-		if code, _, e := runCmd(t, "assess", "--db", db, "--period", p); code != 0 {
+		if code, _, e := runCmd(t, "assess", "--config", filepath.Join(filepath.Dir(db), "flexemp.toml"), "--db", db, "--period", p); code != 0 {
 			t.Fatal(e)
 		}
 	}

@@ -139,12 +139,13 @@ func TestAssessFromLake(t *testing.T) {
 		t.Fatalf("export: %s", e)
 	}
 	results := filepath.Join(dir, "results.db")
+	config := filepath.Join(sharedDemo(t), "flexemp.toml") // the province's funds table
 	const asOf = "2026-01-11"
 	for _, p := range []string{"2025", "2025Q2"} {
-		if code, _, e := runCmd(t, "assess", "--db", db, "--period", p, "--as-of", asOf); code != 0 {
+		if code, _, e := runCmd(t, "assess", "--config", config, "--db", db, "--period", p, "--as-of", asOf); code != 0 {
 			t.Fatalf("assess %s: %s", p, e)
 		}
-		if code, _, e := runCmd(t, "assess", "--db", results, "--source", "parquet:"+lake, "--period", p, "--as-of", asOf); code != 0 {
+		if code, _, e := runCmd(t, "assess", "--config", config, "--db", results, "--source", "parquet:"+lake, "--period", p, "--as-of", asOf); code != 0 {
 			t.Fatalf("assess %s from the lake: %s", p, e)
 		}
 		_, fromDB, _ := runCmd(t, "rank", "--db", db, "--period", p, "--format", "json")

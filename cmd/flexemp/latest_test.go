@@ -2,15 +2,16 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
-// On 1 January the daily job assesses a new year with no data yet: 14 ×
-// 数据不足. The period shown by default stays the latest one with ranked
-// cities; the new year is only listed.
+// Early in a new year nobody has sent anything yet: assessing the year is
+// refused, naming the kinds and the month, and nothing is stored, so the
+// period shown by default stays the latest one with ranked cities.
 func TestLatestPeriodWithData(t *testing.T) {
 	_, db := demoCopy(t)
 	ctx := context.Background()
@@ -35,8 +36,9 @@ func TestLatestPeriodWithData(t *testing.T) {
 		t.Fatal("the demo assessed 2026")
 	}
 	// The demo's data ends in 2025; in February 2026 January is due.
-	if code, out, e := runCmd(t, "assess", "--db", db, "--period", "2026", "--as-of", "2026-02-11"); code != 0 {
-		t.Fatalf("assess an empty year: %s %s", out, e)
+	if code, out, e := runCmd(t, "assess", "--db", db, "--period", "2026", "--as-of", "2026-02-11"); code != 1 ||
+		!strings.Contains(e, "2026：尚无城市报送 就业失业登记、公共服务月报、补贴发放、职业培训（2026-01），不予考核") {
+		t.Fatalf("assess an empty year: exit %d %s %s", code, out, e)
 	}
 	if after := latest(); after != before {
 		t.Errorf("after an empty year was assessed, the default period is %s, was %s", after, before)

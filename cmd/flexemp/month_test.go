@@ -242,11 +242,12 @@ func keys[V any](m map[string]V) []string {
 }
 
 // Without a browser the report mail still goes, with the tables only, and
-// the run is recorded as a warning; run-job runs a job by hand.
+// the run is recorded as a warning; run-job runs a job by hand. A year
+// nobody has sent anything for yet is skipped, and says why.
 func TestReportMailWithoutBrowser(t *testing.T) {
 	t.Setenv("CHROMIUM", filepath.Join(t.TempDir(), "no-such-browser"))
 	mb := smtptest.Start(t)
-	dir := t.TempDir()
+	dir, db := demoCopy(t)
 	config := filepath.Join(dir, "flexemp.toml")
 	os.WriteFile(config, []byte(`db = "flexemp.db"
 [mail]
@@ -256,7 +257,12 @@ tls = "none"
 from = "flexemp@hrss.example"
 province = ["chief@hrss.example"]
 `), 0o644)
-	code, out, e := runCmd(t, "run-job", "--config", config, "--db", filepath.Join(dir, "flexemp.db"), "report")
+	// This year (the demo's data ends in 2025): nothing to report.
+	if code, out, e := runCmd(t, "run-job", "--config", config, "--db", db, "report"); code != 0 || !strings.Contains(out, "report：skipped") ||
+		!strings.Contains(out, "尚无城市报送") || len(mb.Messages()) != 0 {
+		t.Fatalf("run-job report for a year nobody sent anything for: exit %d %q %s, %d messages", code, out, e, len(mb.Messages()))
+	}
+	code, out, e := runCmd(t, "run-job", "--config", config, "--db", db, "--period", "2025", "report")
 	if code != 0 || !strings.Contains(out, "report：warning") || !strings.Contains(out, "无法生成图表图片") {
 		t.Fatalf("run-job: exit %d %q %s", code, out, e)
 	}
@@ -268,17 +274,16 @@ province = ["chief@hrss.example"]
 	if len(p.Inline) != 0 || strings.Contains(p.HTML, "cid:") || !strings.Contains(p.HTML, "<table") || len(p.Attachments) != 2 {
 		t.Errorf("mail without images: inline %v, attachments %v", keys(p.Inline), keys(p.Attachments))
 	}
-	if code, _, _ := runCmd(t, "run-job", "--config", config, "--db", filepath.Join(dir, "flexemp.db"), "payroll"); code != 2 {
+	if code, _, _ := runCmd(t, "run-job", "--config", config, "--db", db, "payroll"); code != 2 {
 		t.Errorf("unknown job: exit %d, want 2", code)
 	}
 	// Again: already sent, nothing new. With --resend: a new mailing. With
 	// --period: that period's report.
-	db := filepath.Join(dir, "flexemp.db")
-	runCmd(t, "run-job", "--config", config, "--db", db, "report")
+	runCmd(t, "run-job", "--config", config, "--db", db, "--period", "2025", "report")
 	if n := len(mb.Messages()); n != 1 {
 		t.Errorf("a second run sent again: %d messages", n)
 	}
-	if code, _, e := runCmd(t, "run-job", "--config", config, "--db", db, "--resend", "report"); code != 0 || len(mb.Messages()) != 2 {
+	if code, _, e := runCmd(t, "run-job", "--config", config, "--db", db, "--period", "2025", "--resend", "report"); code != 0 || len(mb.Messages()) != 2 {
 		t.Errorf("--resend: exit %d, %d messages %s", code, len(mb.Messages()), e)
 	}
 	if code, _, e := runCmd(t, "run-job", "--config", config, "--db", db, "--period", "2025Q3", "report"); code != 0 || len(mb.Messages()) != 3 ||

@@ -1,6 +1,7 @@
 -- K7 changed after the deadline: for a due month of the period, a version
 -- received after the deadline (by the as-of date) that differs from the
--- version that counts — person kinds in more than the share (default 0.1)
+-- version that counts (or, where that came late itself, the city's earlier
+-- late extract that it then changed) — person kinds in more than the share (default 0.1)
 -- of its rows added, removed or changed, compared as whole rows; services in
 -- any count by more than that share, up or down — or a placeholder (an empty
 -- extract, a row of zeros) replaced after the deadline by the real extract,
@@ -13,14 +14,20 @@ WITH t AS (SELECT * FROM scratch.integrity_params),
 counting AS (
     SELECT v.* FROM scratch.int_counting_versions v JOIN scratch.ref_months USING (month)
 ),
--- Versions received after the deadline and by the as-of date, after the
--- one that counts.
+-- Versions received after the deadline and by the as-of date, set against
+-- the version that counts: when that came on time, each later version
+-- (old_id counts, new_id is what the city tried); when it came late itself,
+-- each earlier late version (the city's first late extract, then changed:
+-- old_id is the earlier, new_id the one that counts).
 late AS (
-    SELECT u.upload_id AS new_id, c.upload_id AS old_id, c.city_code, c.kind, c.month, c.accepted AS before
+    SELECT CASE WHEN c.on_time THEN c.upload_id ELSE u.upload_id END AS old_id,
+           CASE WHEN c.on_time THEN u.upload_id ELSE c.upload_id END AS new_id,
+           c.city_code, c.kind, c.month
     FROM scratch.src_uploads u
     JOIN counting c ON c.city_code = u.city_code AND c.kind = u.kind AND c.month = u.month
-    WHERE u.received_at >= c.deadline AND u.received_at < getvariable('as_of_end') AND u.version > c.version
+    WHERE u.received_at >= c.deadline AND u.received_at < getvariable('as_of_end')
       AND NOT c.placeholder
+      AND (c.on_time AND u.version > c.version OR NOT c.on_time AND u.version < c.version)
 ),
 -- A placeholder sent on time and replaced late: the version that counts is
 -- the late real one.
@@ -74,13 +81,15 @@ service_changes AS (
 changes AS (
     SELECT * FROM person_changes UNION ALL SELECT * FROM service_changes
 ),
--- Of several late versions, the one that changed most.
+-- Of several late versions (and a replaced placeholder), the one that
+-- changed most: one finding a month.
 found AS (
-    SELECT city_code, kind, month, old_id, new_id, figure, reference FROM changes, t
-    WHERE figure > t.late_change
+    SELECT * FROM (
+        SELECT city_code, kind, month, old_id, new_id, figure, reference FROM changes, t WHERE figure > t.late_change
+        UNION ALL
+        SELECT city_code, kind, month, old_id, new_id, figure, reference FROM placeholders
+    )
     QUALIFY row_number() OVER (PARTITION BY city_code, kind, month ORDER BY figure DESC, new_id DESC) = 1
-    UNION ALL
-    SELECT city_code, kind, month, old_id, new_id, figure, reference FROM placeholders
 )
 SELECT 'K7' AS check_id, f.city_code, f.kind AS subject, f.kind || ' ' || strftime(f.month, '%Y-%m') AS finding_key,
        f.figure, t.late_change AS threshold, f.reference, 1 AS cases,
