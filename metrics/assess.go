@@ -240,7 +240,7 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 	}
 	defer tx.Rollback()
 	period := a.Period.String()
-	for _, tbl := range []string{"indicator_values", "city_results", "subsidy_breaches"} {
+	for _, tbl := range []string{"indicator_values", "city_results", "subsidy_breaches", "assessment_versions"} {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+tbl+" WHERE period = ?", period); err != nil {
 			return err
 		}
@@ -302,6 +302,10 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 		FROM scratch.int_subsidy_breaches`, period); err != nil {
 		return err
 	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_versions
+		SELECT ?, city_code, kind, month, upload_id, received_at, on_time FROM scratch.int_extract_timeliness WHERE upload_id IS NOT NULL`, period); err != nil {
+		return err
+	}
 	if err := storeIntegrity(ctx, tx, period); err != nil {
 		return err
 	}
@@ -320,7 +324,7 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 // Summary is a short account of an assessment for the command line.
 func (a *Assessment) Summary() string {
 	var b strings.Builder
-	ranked, noData, withheld := 0, 0, 0
+	ranked, noData, withheld, zero := 0, 0, 0, 0
 	for c := range a.Result.Table.Cities {
 		if a.Result.Ranked[c] {
 			ranked++
@@ -331,13 +335,16 @@ func (a *Assessment) Summary() string {
 		if len(a.Result.Withheld[c]) > 0 {
 			withheld++
 		}
+		if len(a.Result.ZeroFloored[c]) > 0 {
+			zero++
+		}
 	}
 	treated := 0
 	for _, cs := range a.Result.TreatedCities {
 		treated += len(cs)
 	}
-	fmt.Fprintf(&b, "%s（截至 %s）：%d 个指标、%d 个城市参与排名，%d 个城市有未报送数据，%d 个城市有无数据指标，%d 处缩尾处理\n",
-		a.Period, a.AsOf.Format("2006-01-02"), len(a.Result.Table.Indicators), ranked, withheld, noData, treated)
+	fmt.Fprintf(&b, "%s（截至 %s）：%d 个指标、%d 个城市参与排名，%d 个城市有未报送数据，%d 个城市有分母为0按最低分计的指标，%d 个城市有无数据指标，%d 处缩尾处理\n",
+		a.Period, a.AsOf.Format("2006-01-02"), len(a.Result.Table.Indicators), ranked, withheld, zero, noData, treated)
 	if len(a.LeftOut) > 0 {
 		fmt.Fprintf(&b, "本期无城市可计算、未纳入指标体系：%s\n", strings.Join(a.LeftOut, "、"))
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,33 +33,79 @@ type gamed struct {
 	base int64 // the last upload ID the generator's files made
 }
 
+// province is the generator's province loaded once for the package's tests
+// (generating and loading it takes most of their time); each test works on
+// its own copy of the database file.
+var province struct {
+	once  sync.Once
+	dir   string
+	funds []flexemp.Fund
+	err   error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if province.dir != "" {
+		os.RemoveAll(province.dir)
+	}
+	os.Exit(code)
+}
+
+func loadProvince() error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "flexemp-gaming-")
+	if err != nil {
+		return err
+	}
+	province.dir = dir
+	man, err := gen.Generate(filepath.Join(dir, "data"), gen.Options{Seed: 1})
+	if err != nil {
+		return err
+	}
+	db, err := transform.Open(ctx, filepath.Join(dir, "flexemp.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if n, err := walkthrough.Load(ctx, &ingest.Ingester{DB: db, Key: []byte("gaming-test-key-0123456789")}, filepath.Join(dir, "data"), man, io.Discard); err != nil || n.Refused > 0 {
+		return fmt.Errorf("loading the province: %v %+v", err, n)
+	}
+	f, err := os.Open(filepath.Join(dir, "data", man.Funds))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if province.funds, err = flexemp.ParseFunds(f); err == nil && len(province.funds) == 0 {
+		err = errors.New("the generator wrote no funds table")
+	}
+	return err
+}
+
 func newGamed(t *testing.T) *gamed {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	man, err := gen.Generate(filepath.Join(dir, "data"), gen.Options{Seed: 1})
+	province.once.Do(func() { province.err = loadProvince() })
+	if province.err != nil {
+		t.Fatal(province.err)
+	}
+	b, err := os.ReadFile(filepath.Join(province.dir, "flexemp.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := transform.Open(ctx, filepath.Join(dir, "flexemp.db"))
+	path := filepath.Join(t.TempDir(), "flexemp.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := transform.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if n, err := walkthrough.Load(ctx, &ingest.Ingester{DB: db, Key: []byte("gaming-test-key-0123456789")}, filepath.Join(dir, "data"), man, io.Discard); err != nil || n.Refused > 0 {
-		t.Fatalf("%v %+v", err, n)
-	}
-	f, err := os.Open(filepath.Join(dir, "data", man.Funds))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	ref := flexemp.DefaultReference()
-	if ref.Funds, err = flexemp.ParseFunds(f); err != nil || len(ref.Funds) == 0 {
-		t.Fatalf("the generator's funds table: %v", err)
-	}
+	ref.Funds = province.funds
 	g := &gamed{t: t, ctx: ctx, db: db, opt: metrics.AssessOptions{Draws: 1, Reference: ref}}
 	g.db.QueryRow(`SELECT max(upload_id) FROM uploads`).Scan(&g.base)
+	g.exec(`CREATE TABLE gamed_stash AS SELECT * FROM uploads WHERE false`)
 	return g
 }
 
@@ -233,7 +280,6 @@ func standingOf(t *testing.T, a *metrics.Assessment, city string) standing {
 // an integrity finding that names the city and was not there before.
 func TestGamingNeverPaysUnseen(t *testing.T) {
 	g := newGamed(t)
-	g.exec(`CREATE TABLE gamed_stash AS SELECT * FROM uploads WHERE false`)
 	type period struct {
 		p    flexemp.Period
 		asOf time.Time
@@ -382,7 +428,6 @@ func TestGamingNeverPaysUnseen(t *testing.T) {
 // nothing in it, byte for byte.
 func TestAssessmentIsASnapshot(t *testing.T) {
 	g := newGamed(t)
-	g.exec(`CREATE TABLE gamed_stash AS SELECT * FROM uploads WHERE false`)
 	p, asOf := flexemp.Period{Year: 2025, Quarter: 2}, time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)
 	ranking := func() string {
 		g.assess(p, asOf)
@@ -418,7 +463,6 @@ func TestAssessmentIsASnapshot(t *testing.T) {
 // place their tie reaches: 一般, none 优秀 or recommended.
 func TestEmptyPeriodAndTies(t *testing.T) {
 	g := newGamed(t)
-	g.exec(`CREATE TABLE gamed_stash AS SELECT * FROM uploads WHERE false`)
 	p, asOf := flexemp.Period{Year: 2026, Quarter: 1}, time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC)
 	o := g.opt
 	o.AsOf = asOf

@@ -226,6 +226,40 @@ func LatestWithData(ctx context.Context, db *sql.DB, ps []flexemp.Period) (flexe
 	return ps[len(ps)-1], nil
 }
 
+// Counted is the version of one city × kind × due month an assessment
+// counted, and whether it came by the deadline.
+type Counted struct {
+	City     string
+	Kind     flexemp.Kind
+	Month    flexemp.Month
+	UploadID int64
+	Received time.Time
+	OnTime   bool
+}
+
+// CountedVersions are the versions the period's stored assessment counted
+// (以截止时报送数据为准), one per city × kind × due month that had one.
+func CountedVersions(ctx context.Context, db *sql.DB, p flexemp.Period) ([]Counted, error) {
+	rows, err := db.QueryContext(ctx, `SELECT city_code, kind, month, upload_id, received_at, on_time FROM assessment_versions
+		WHERE period = ? ORDER BY city_code, kind, month`, p.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Counted
+	for rows.Next() {
+		var c Counted
+		var kind string
+		var month time.Time
+		if err := rows.Scan(&c.City, &kind, &month, &c.UploadID, &c.Received, &c.OnTime); err != nil {
+			return nil, err
+		}
+		c.Kind, c.Month, c.Received = flexemp.Kind(kind), flexemp.MonthOf(month.UTC()), c.Received.In(flexemp.Shanghai)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // AssessedPeriods lists every period with a stored assessment in time
 // order: by end, and a year after the quarter that ends with it. The last
 // is the latest.

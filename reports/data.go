@@ -41,7 +41,7 @@ type Status struct {
 	Kind     flexemp.Kind
 	Month    flexemp.Month
 	State    string     // OnTime, Late, Refused, Missing or NotDue
-	Received *time.Time // the first accepted upload's receipt
+	Received *time.Time // the receipt of the version the assessment counted, else of the first accepted upload
 	Versions int        // accepted versions
 }
 
@@ -70,6 +70,9 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) (*Da
 		return nil, err
 	}
 	if d.Status, err = LoadStatus(ctx, db, p, d.Made); err != nil {
+		return nil, err
+	}
+	if err := counted(ctx, db, p, d.Result.Run.AsOf, d.Status); err != nil {
 		return nil, err
 	}
 	if d.Rejects, err = rejects(ctx, db, p); err != nil {
@@ -133,6 +136,41 @@ func LoadStatus(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// counted puts the assessment's own judgement over the ledger's in the
+// status of each month due as of its date: the version that counted
+// (以截止时报送数据为准) and whether it came on time, as I16 read it — an
+// on-time placeholder followed by the real extract is late — and a month
+// whose uploads all came after that date is 未报送, as it was then.
+func counted(ctx context.Context, db *sql.DB, p flexemp.Period, asOf time.Time, status []Status) error {
+	cs, err := metrics.CountedVersions(ctx, db, p)
+	if err != nil {
+		return err
+	}
+	type key struct {
+		city  string
+		kind  flexemp.Kind
+		month flexemp.Month
+	}
+	by := map[key]metrics.Counted{}
+	for _, c := range cs {
+		by[key{c.City, c.Kind, c.Month}] = c
+	}
+	for i, s := range status {
+		c, ok := by[key{s.City, s.Kind, s.Month}]
+		if !ok {
+			if s.Month.DueBy(asOf) && s.Received != nil {
+				status[i].State, status[i].Received = Missing, nil
+			}
+			continue
+		}
+		status[i].Received, status[i].State = &c.Received, Late
+		if c.OnTime {
+			status[i].State = OnTime
+		}
+	}
+	return nil
 }
 
 // rejects counts each city's rejected rows by reason over the period's

@@ -33,13 +33,14 @@ func TestIntegrityFindsThePlanted(t *testing.T) {
 	if err := json.Unmarshal(b, &man); err != nil {
 		t.Fatal(err)
 	}
-	if len(man.Planted) != 3 {
+	if len(man.Planted) != 5 {
 		t.Fatalf("planted %+v", man.Planted)
 	}
-	// What each period must show: the planted cases whose month it holds.
+	// What each period must show: the planted cases of the periods each
+	// shows in.
 	want := map[string][]string{}
 	for _, pl := range man.Planted {
-		for _, p := range []flexemp.Period{{Year: pl.Month.Year}, {Year: pl.Month.Year, Quarter: (int(pl.Month.Month)-1)/3 + 1}} {
+		for _, p := range pl.Periods {
 			want[p.String()] = append(want[p.String()], pl.City+" "+pl.Check)
 			if pl.Other != "" {
 				want[p.String()] = append(want[p.String()], pl.Other+" "+pl.Check)
@@ -84,7 +85,7 @@ func TestIntegrityFindsThePlanted(t *testing.T) {
 		}
 	}
 	table := tables["2025"]
-	for _, w := range []string{"K1 跨市重复登记", "K5 季末集中登记", "K7 截止后修改数据", "另在大连市"} {
+	for _, w := range []string{"K1 跨市重复登记", "K5 季末集中登记", "K6 汇总数与明细不符", "K7 截止后修改数据", "K8 办结时长突变", "省级财务台账", "另在大连市"} {
 		if !strings.Contains(table, w) {
 			t.Errorf("integrity --period 2025 does not say %q:\n%s", w, table)
 		}
@@ -99,7 +100,7 @@ func TestIntegrityFindsThePlanted(t *testing.T) {
 		t.Error("report --pdf wrote no PDF")
 	}
 	html, _ := os.ReadFile(filepath.Join(out, "report.html"))
-	for _, w := range []string{"数据核查", "K7 截止后修改数据", "营口市 · K7", "辽阳市 · K5"} {
+	for _, w := range []string{"数据核查", "K7 截止后修改数据", "营口市 · K7", "辽阳市 · K5", "鞍山市 · K6", "大连市 · K8", "使用真实有效身份证号虚构的人员"} {
 		if !strings.Contains(string(html), w) {
 			t.Errorf("the report does not show %q", w)
 		}
@@ -110,7 +111,7 @@ func TestIntegrityFindsThePlanted(t *testing.T) {
 	}
 	rows, _ := x.GetRows("数据核查")
 	x.Close()
-	if len(rows) < 1+3+3+1+1 {
+	if len(rows) < 1+3+3+1+1+1+1 {
 		t.Errorf("数据核查 sheet: %d rows", len(rows))
 	}
 	outputs = append(outputs, string(html))
