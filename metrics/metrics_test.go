@@ -204,12 +204,19 @@ func TestScreeningAndMissing(t *testing.T) {
 	}
 }
 
-// A 未报送 indicator scores the lowest under every normalisation and
+// A 未报送 indicator, and one whose denominator is 0 from the city's own
+// data (无数据·计最低), scores the lowest under every normalisation and
 // aggregation — 0 under min–max and goalposts, the lowest z-score, 1 on the
 // geometric scale — counts as present (the city is ranked, nothing is
 // renormalised), and never scores above a city that sent its data, even
 // the worst or where all others are equal.
 func TestWithheldScoresLowest(t *testing.T) {
+	for _, zero := range []bool{false, true} {
+		floorScoresLowest(t, zero)
+	}
+}
+
+func floorScoresLowest(t *testing.T, zero bool) {
 	vals := [][]float64{row(3), row(1), row(2), row(5)}
 	held := make([][]bool, len(vals))
 	for c := range held {
@@ -226,7 +233,11 @@ func TestWithheldScoresLowest(t *testing.T) {
 		vals[c][i6] = 7
 	}
 	tbl := table(vals)
-	tbl.Withheld = held
+	if zero {
+		tbl.ZeroFloor = held
+	} else {
+		tbl.Withheld = held
+	}
 	goalposts := map[string][2]float64{}
 	for _, ind := range flexemp.Indicators {
 		goalposts[ind.ID] = [2]float64{0, 10}
@@ -237,8 +248,12 @@ func TestWithheldScoresLowest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !r.Ranked[0] || len(r.Withheld[0]) != 2 || len(r.Missing[0]) != 0 {
-			t.Fatalf("%+v: ranked %v, withheld %v, missing %v", s, r.Ranked[0], r.Withheld[0], r.Missing[0])
+		floored := r.Withheld[0]
+		if zero {
+			floored = r.ZeroFloored[0]
+		}
+		if !r.Ranked[0] || len(floored) != 2 || len(r.Withheld[0])+len(r.ZeroFloored[0]) != 2 || len(r.Missing[0]) != 0 {
+			t.Fatalf("%+v: ranked %v, withheld %v, zero %v, missing %v", s, r.Ranked[0], r.Withheld[0], r.ZeroFloored[0], r.Missing[0])
 		}
 		for _, i := range []int{i1, i6} {
 			got := r.Normalised[0][i]

@@ -2,6 +2,7 @@ package transform_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -259,5 +260,43 @@ func TestAsOf(t *testing.T) {
 	}
 	if d := (flexemp.Month{Year: 2025, Month: time.June}); d.DueBy(day("2025-07-10")) || !d.DueBy(day("2025-07-11")) {
 		t.Error("June is due from 11 July")
+	}
+}
+
+// A zero denominator from the city's own data takes the floor: 0 loan
+// applications reported all quarter make I12 无数据·计最低 (zero_floor), not a
+// gap the index would step over; a reviewer's accepted zero leaves it out
+// instead, and so does a zero from the province's own tables (I20 with no
+// allocation row).
+func TestZeroDenominatorTakesTheFloor(t *testing.T) {
+	p := newProvince(t)
+	for m := 1; m <= 3; m++ {
+		month := fmt.Sprintf("2025-%02d", m)
+		s := v2services{month: month, markets: 5, postings: 10, matches: 10, applied: 0, online: 0, pension: 900, received: 2, closed: 2,
+			registered: 1000, agencies: 1, served: 10, titles: 2, passed: 1, checked: 3, written: 3, events: 1, fundFen: 100000}
+		p.load("210100", flexemp.Services, month, month+"-28T09:00:00+08:00", [][]string{s.row()})
+	}
+	p.complete("2025Q1")
+	floor := func(id string) (zero bool, value sql.NullFloat64) {
+		t.Helper()
+		if err := p.db.QueryRow(`SELECT zero_floor, value FROM scratch.mart_indicators WHERE city_code = '210100' AND indicator = ?`, id).Scan(&zero, &value); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	q1, _ := flexemp.ParsePeriod("2025Q1")
+	for _, accepted := range [][]transform.CityIndicator{nil, {{City: "210100", Indicator: "I12"}}} {
+		if _, err := transform.Build(context.Background(), p.db, transform.Params{Period: q1, Reference: p.ref, AcceptedZeros: accepted}); err != nil {
+			t.Fatal(err)
+		}
+		if zero, v := floor("I12"); zero != (accepted == nil) || v.Valid {
+			t.Errorf("accepted %v: I12 zero_floor %v, value %v", accepted, zero, v)
+		}
+		if zero, v := floor("I21"); zero || !v.Valid || v.Float64 != 1 {
+			t.Errorf("I21 zero_floor %v, value %v, want 3/3 each month", zero, v)
+		}
+		if zero, v := floor("I20"); zero || v.Valid {
+			t.Errorf("I20 without an allocation: zero_floor %v, value %v, want left out", zero, v)
+		}
 	}
 }
