@@ -29,29 +29,31 @@ cases AS (
       AND r.applied_on BETWEEN getvariable('shift_start') AND getvariable('period_end')
       AND r.reg_type = '失业登记'
 ),
--- Each case in a window (back 0) or in one of the four before it (1–4).
-placed AS (
-    SELECT w.win, c.*,
-           CASE WHEN c.applied_on >= w.start THEN 0
-                ELSE (datediff('month', date_trunc('month', c.applied_on), w.start) + w.len - 1) // w.len
-           END AS back
-    FROM windows w JOIN cases c ON c.applied_on BETWEEN (w.start - to_months(4 * w.len))::DATE AND w.stop
+-- Counted by city and month once, then placed: each month in a window
+-- (back 0) or in one of the four before it (1–4).
+monthly AS (
+    SELECT city_code, date_trunc('month', applied_on)::DATE AS month, count(*) AS n, count(*) FILTER (quick) AS quick
+    FROM cases GROUP BY ALL
 ),
 periods AS (
-    SELECT win, city_code, back, count(*) AS n, count(*) FILTER (quick) AS quick FROM placed GROUP BY ALL
+    SELECT w.win, w.start, w.stop, m.city_code,
+           CASE WHEN m.month >= w.start THEN 0 ELSE (datediff('month', m.month, w.start) + w.len - 1) // w.len END AS back,
+           sum(m.n) AS n, sum(m.quick) AS quick
+    FROM windows w JOIN monthly m ON m.month BETWEEN (w.start - to_months(4 * w.len))::DATE AND w.stop
+    GROUP BY ALL
 ),
 shares AS (
-    SELECT win, city_code,
+    SELECT win, start, stop, city_code,
            sum(quick) FILTER (back = 0) / sum(n) FILTER (back = 0) AS share,
            sum(quick) FILTER (back > 0) / sum(n) FILTER (back > 0) AS before,
            sum(quick) FILTER (back = 0) AS quick
     FROM periods, t
-    GROUP BY win, city_code
+    GROUP BY win, start, stop, city_code
     HAVING count(*) FILTER (n >= t.shift_cases) = 5
 )
 SELECT 'K8' AS check_id, s.city_code, 'registrations' AS subject, s.win AS finding_key,
        s.share - s.before AS figure, t.shift_rise AS threshold, s.before AS reference, s.quick AS cases,
        c.upload_id, c.row_no, NULL::DATE AS month, c.id_masked,
        NULL AS other_city, NULL::BIGINT AS other_upload, NULL::INTEGER AS other_row
-FROM shares s, t, placed c
-WHERE s.share - s.before > t.shift_rise AND c.win = s.win AND c.city_code = s.city_code AND c.back = 0 AND c.quick
+FROM shares s, t, cases c
+WHERE s.share - s.before > t.shift_rise AND c.city_code = s.city_code AND c.applied_on BETWEEN s.start AND s.stop AND c.quick
