@@ -86,7 +86,11 @@ func FindingText(f metrics.Finding) string {
 		return fmt.Sprintf("%s %s 的数据在报送截止后重新报送，新版本%s变动 %s（阈值 %s）；截止后的替换不计入考核，以截止时报送数据为准", flexemp.Kind(kind).Title(), month, what,
 			Percent(f.Figure), Percent(f.Threshold))
 	case metrics.CheckShift:
-		return fmt.Sprintf("本期失业登记1个工作日内办结占比比此前四个同长度考核期高 %s（此前 %s），超过 %s", Percent(f.Figure), Percent(ref), Percent(f.Threshold))
+		when, before := "本期", "此前四个同长度考核期"
+		if f.Key != "" { // a quarter of a year
+			when, before = f.Key+" ", "此前四个季度"
+		}
+		return fmt.Sprintf("%s失业登记1个工作日内办结占比比%s高 %s（此前 %s），超过 %s", when, before, Percent(f.Figure), Percent(ref), Percent(f.Threshold))
 	}
 	return f.Check
 }

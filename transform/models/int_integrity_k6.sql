@@ -27,13 +27,12 @@ funds AS (
 ),
 subsidy_months AS (
     SELECT v.city_code, v.month, v.upload_id,
-           coalesce((SELECT sum(s.amount_fen) FROM scratch.stg_subsidies s WHERE s.upload_id = v.upload_id), 0) AS paid_fen,
-           (SELECT count(*) FROM scratch.stg_subsidies s WHERE s.upload_id = v.upload_id) AS rows
+           coalesce((SELECT sum(s.amount_fen) FROM scratch.stg_subsidies s WHERE s.upload_id = v.upload_id), 0) AS paid_fen
     FROM scratch.int_counting_versions v JOIN scratch.ref_months USING (month)
     WHERE v.kind = 'subsidies'
 ),
 ledger AS (
-    SELECT m.city_code, m.month, m.upload_id, abs(m.paid_fen - f.paid_fen) / f.paid_fen AS figure, f.paid_fen / 100.0 AS reference, m.rows
+    SELECT m.city_code, m.month, m.upload_id, abs(m.paid_fen - f.paid_fen) / f.paid_fen AS figure, f.paid_fen / 100.0 AS reference
     FROM subsidy_months m JOIN funds f USING (city_code, month), t
     WHERE f.paid_fen > 0 AND abs(m.paid_fen - f.paid_fen) > t.ledger_gap * f.paid_fen
 ),
@@ -62,7 +61,7 @@ SELECT 'K6' AS check_id, city_code, 'pension' AS subject, '' AS finding_key,
        NULL AS other_city, NULL::BIGINT AS other_upload, NULL::INTEGER AS other_row
 FROM pension
 UNION ALL
-SELECT 'K6', city_code, 'ledger', strftime(month, '%Y-%m'), figure, t.ledger_gap, reference, rows,
+SELECT 'K6', city_code, 'ledger', strftime(month, '%Y-%m'), figure, t.ledger_gap, reference, 1,
        upload_id, NULL, month, NULL, NULL, NULL, NULL
 FROM ledger, t
 UNION ALL
