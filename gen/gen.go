@@ -77,8 +77,8 @@ var Plants = []Plant{
 func init() {
 	for i := range Plants {
 		pl := &Plants[i]
-		quarter := flexemp.Period{Year: pl.Month.Year, Quarter: (int(pl.Month.Month)-1)/3 + 1}
-		pl.Periods = []flexemp.Period{quarter, {Year: pl.Month.Year}}
+		q := flexemp.Period{Year: pl.Month.Year, Quarter: (int(pl.Month.Month)-1)/3 + 1}
+		pl.Periods = []flexemp.Period{q, {Year: pl.Month.Year}}
 	}
 }
 
@@ -150,7 +150,6 @@ const FundsFile = "funds.csv"
 // plantsIn tells whether an extract is one a planted case lives in: it is
 // always sent.
 func (man *Manifest) plantsIn(city string, kind flexemp.Kind, m flexemp.Month) bool {
-	quarter := func(m flexemp.Month) int { return m.Year*4 + (int(m.Month)-1)/3 }
 	for _, p := range man.Planted {
 		sameMonth := p.Month == m || (p.Check == "K5" || p.Check == "K8") && quarter(p.Month) == quarter(m) // K5 and K8 need their whole quarter
 		if p.Kind == kind && sameMonth && (p.City == city || p.Other == city) {
@@ -255,21 +254,23 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 // inQuarterOf tells whether a check is planted in the city in m's quarter.
 func (man *Manifest) inQuarterOf(check, city string, m flexemp.Month) bool {
 	for _, p := range man.Planted {
-		if p.Check == check && p.City == city && p.Month.Year == m.Year && (p.Month.Month-1)/3 == (m.Month-1)/3 {
+		if p.Check == check && p.City == city && quarter(p.Month) == quarter(m) {
 			return true
 		}
 	}
 	return false
 }
 
+// quarter numbers a month's quarter, the same for its three months.
+func quarter(m flexemp.Month) int { return m.Year*4 + (int(m.Month)-1)/3 }
+
 // writeFunds writes the province's funds table as reference/funds.csv
 // has it.
 func writeFunds(path string, funds []flexemp.Fund) error {
 	var b strings.Builder
 	b.WriteString("city_code,month,allocated_yuan,paid_yuan\n")
-	yuan := func(f int64) string { return fmt.Sprintf("%d.%02d", f/100, f%100) }
 	for _, f := range funds {
-		fmt.Fprintf(&b, "%s,%s,%s,%s\n", f.City, f.Month, yuan(f.AllocatedFen), yuan(f.PaidFen))
+		fmt.Fprintf(&b, "%s,%s,%s,%s\n", f.City, f.Month, text(fen(f.AllocatedFen), ""), text(fen(f.PaidFen), ""))
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

@@ -3,6 +3,7 @@ package metrics
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -397,5 +398,31 @@ func TestSettingsValidate(t *testing.T) {
 	}
 	if err := (Settings{Normalisation: Goalposts, Goalposts: map[string][2]float64{"I1": {0, 500}}}).Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// Grades count ties: of 14 ranked cities 3 places are 优秀 and 9 优秀 or 良好
+// (⌈0.2 × 14⌉, ⌈0.6 × 14⌉). Three tied at rank 1 reach place 3 and are
+// 优秀; four tied there reach place 4 and fall to 良好 together; a tie at
+// rank 8 reaching place 10 straddles 良好's edge and falls to 一般.
+func TestGradesCountTies(t *testing.T) {
+	rank := func(rs ...int) []int { return rs }
+	for _, c := range []struct {
+		ranks []int
+		want  string // grades in order: E 优秀, G 良好, F 一般
+	}{
+		{rank(1, 1, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14), "EEEGGGGGGFFFFF"},
+		{rank(1, 1, 1, 1, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14), "GGGGGGGGGFFFFF"},
+		{rank(1, 2, 3, 4, 5, 6, 7, 8, 8, 8, 11, 12, 13, 14), "EEEGGGGFFFFFFF"},
+		{rank(1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2), "EFFFFFFFFFFFFF"},
+	} {
+		grades, _ := Settings{}.Grades(c.ranks, nil)
+		var got strings.Builder
+		for _, g := range grades {
+			got.WriteString(map[string]string{flexemp.GradeExcellent: "E", flexemp.GradeGood: "G", flexemp.GradeFair: "F"}[g])
+		}
+		if got.String() != c.want {
+			t.Errorf("ranks %v: grades %s, want %s", c.ranks, got.String(), c.want)
+		}
 	}
 }
