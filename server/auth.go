@@ -49,7 +49,11 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request, flexemp.Principa
 func (s *Server) page(h func(http.ResponseWriter, *http.Request, *session), streamed ...bool) http.HandlerFunc {
 	takesMultipart := len(streamed) > 0 && streamed[0]
 	return func(w http.ResponseWriter, r *http.Request) {
-		sess := s.sessionOf(r)
+		sess, err := s.sessionOf(r)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
 		if sess == nil {
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -87,22 +91,33 @@ func validCSRF(sess *session, got string) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(sess.csrf)) == 1
 }
 
-func (s *Server) sessionOf(r *http.Request) *session {
+// sessionOf is the request's live session, or nil: none, expired, or
+// opened with a token revoked since (the CLI, the admin socket or another
+// process may revoke it at any time, so the token is checked on every
+// request and the session ended with it).
+func (s *Server) sessionOf(r *http.Request) (*session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	s.sessionsMu.Lock()
-	defer s.sessionsMu.Unlock()
 	sess := s.sessions[c.Value]
-	if sess == nil {
-		return nil
-	}
-	if s.opt.Now().After(sess.expires) {
+	if sess != nil && s.opt.Now().After(sess.expires) {
 		delete(s.sessions, c.Value)
-		return nil
+		sess = nil
 	}
-	return sess
+	s.sessionsMu.Unlock()
+	if sess == nil {
+		return nil, nil
+	}
+	live, err := s.store.TokenLive(r.Context(), sess.principal.TokenID)
+	if err != nil || live {
+		return sess, err
+	}
+	s.sessionsMu.Lock()
+	delete(s.sessions, c.Value)
+	s.sessionsMu.Unlock()
+	return nil, nil
 }
 
 // startSession logs a principal in: a new session id in an HttpOnly,

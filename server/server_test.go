@@ -957,3 +957,37 @@ func TestCityPeriodPicker(t *testing.T) {
 		t.Errorf("a malformed period: %d", code)
 	}
 }
+
+// A page session is only as good as its token: once the token is revoked
+// (here through the store, as `flexemp token revoke` and the admin socket
+// do), the old cookie reads nothing and uploads nothing, though its 12
+// hours are not over.
+func TestRevokedTokenEndsSession(t *testing.T) {
+	s := newSite(t, server.Options{})
+	b := s.login(s.city["210100"])
+	csrf := b.csrf()
+	if code, home := b.get("/"); code != 200 || !strings.Contains(home, "沈阳") {
+		t.Fatalf("before revoking: %d", code)
+	}
+	if n, err := s.st.RevokeTokens(context.Background(), "210100", "", time.Now()); err != nil || n != 1 {
+		t.Fatalf("revoke: %d %v", n, err)
+	}
+	if code, _ := b.get("/"); code != http.StatusSeeOther {
+		t.Errorf("the revoked token's session still reads /: %d", code)
+	}
+	f := s.files["210100"]["registrations 2024-01"]
+	if code, _ := b.postUpload(csrf, "registrations", "2024-01", filepath.Join(s.data, f.Path)); code != http.StatusUnauthorized {
+		t.Errorf("the revoked token's session uploads: %d", code)
+	}
+	if n := s.count(`SELECT count(*) FROM uploads`); n != 0 {
+		t.Errorf("%d uploads stored through a revoked token's session", n)
+	}
+	// The next login with a new token works as ever.
+	tok, err := s.st.AddToken(context.Background(), "210100", "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := s.login(tok).get("/"); code != 200 {
+		t.Errorf("a new token's session: %d", code)
+	}
+}

@@ -99,6 +99,15 @@ func (s *Store) LookupToken(ctx context.Context, token string) (flexemp.Principa
 	return p, true, nil
 }
 
+// TokenLive tells whether a token is still live (neither revoked nor
+// unknown): a page session is only as good as the token it was opened
+// with, so every page request asks.
+func (s *Store) TokenLive(ctx context.Context, id int64) (bool, error) {
+	var live bool
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM tokens WHERE token_id = ? AND revoked_at IS NULL`, id).Scan(&live)
+	return live, err
+}
+
 // TokenInfo is what is known of a token besides the token itself: never
 // the token, which is not kept.
 type TokenInfo struct {
