@@ -15,6 +15,7 @@ demo: build
 	./flexemp demo --dir demo
 
 vet:
+	./scripts/check-large-files.sh
 	$(GO) vet ./...
 	$(GO) vet $(TAGS) ./...
 
