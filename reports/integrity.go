@@ -1,13 +1,13 @@
 package reports
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/csvsafe"
 	"github.com/liaoning-hrss/flexemp/metrics"
 )
 
@@ -210,7 +210,7 @@ func WriteFindings(w io.Writer, p flexemp.Period, fs []metrics.Finding) error {
 
 // WriteFindingsCSV writes a row per evidence, each with its finding.
 func WriteFindingsCSV(w io.Writer, p flexemp.Period, fs []metrics.Finding) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	cw.Write([]string{"period", "city", "check", "figure", "threshold", "finding", "upload_id", "row", "month", "id_masked", "other_city", "other_upload", "other_row"})
 	num := func(p *int64) string {
 		if p == nil {

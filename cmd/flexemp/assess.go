@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
+	"github.com/liaoning-hrss/flexemp/internal/csvsafe"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
 )
@@ -110,7 +110,7 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case "json":
 		return writeJSON(stdout, out)
 	case "csv":
-		w := csv.NewWriter(stdout)
+		w := csvsafe.NewWriter(stdout)
 		header := []string{"code", "name", "rank", "index", "rank_lo", "rank_hi", "grade", "priority"}
 		for _, d := range flexemp.Dimensions {
 			header = append(header, string(d))

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
+	"github.com/liaoning-hrss/flexemp/internal/csvsafe"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -283,7 +283,7 @@ func writeRejectsCSV(w io.Writer, rs []flexemp.Reject) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w) // cells from cities' files: never a formula
 	cw.Write(ingest.RejectHeaders)
 	for _, r := range rs {
 		cw.Write([]string{fmt.Sprint(r.Row), r.Column, r.Value, r.Reason})
