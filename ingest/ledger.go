@@ -89,18 +89,25 @@ func UploadByID(ctx context.Context, db *sql.DB, uploadID int64) (flexemp.Upload
 	err := db.QueryRowContext(ctx, `SELECT upload_id, city_code, kind, month, version, file_name, received_at, received_zone, rows, accepted, rejected
 		FROM uploads WHERE upload_id = ?`, uploadID).Scan(&u.ID, &u.City, &kind, &month, &u.Version, &u.FileName, &u.ReceivedAt, &zone, &u.Rows, &u.Accepted, &u.Rejected)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的上传记录", uploadID)
+		return u, NoUpload(uploadID)
 	}
 	u.Kind, u.Month, u.ReceivedAt, u.Status = flexemp.Kind(kind), flexemp.MonthOf(month), inZone(u.ReceivedAt, zone), "accepted"
 	return u, err
 }
+
+// NoUpload is the answer for an upload that does not exist — and, so that
+// an ID's existence tells nothing, for one the asker may not see.
+func NoUpload(id int64) error { return flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的上传记录", id) }
+
+// NoRefusal is NoUpload for a refused file.
+func NoRefusal(id int64) error { return flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的拒收记录", id) }
 
 // UploadCity is the city an upload belongs to; an unknown ID is ENOTFOUND.
 func UploadCity(ctx context.Context, db *sql.DB, uploadID int64) (string, error) {
 	var city string
 	err := db.QueryRowContext(ctx, `SELECT city_code FROM uploads WHERE upload_id = ?`, uploadID).Scan(&city)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的上传记录", uploadID)
+		return "", NoUpload(uploadID)
 	}
 	return city, err
 }
@@ -182,7 +189,7 @@ func RefusalRejects(ctx context.Context, db *sql.DB, refusalID int64) (flexemp.U
 	err := db.QueryRowContext(ctx, `SELECT city_code, kind, month, file_name, reason FROM refusals WHERE refusal_id = ?`, refusalID).
 		Scan(&u.City, &kind, &month, &u.FileName, &u.Reason)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的拒收记录", refusalID)
+		return u, nil, NoRefusal(refusalID)
 	}
 	if err != nil {
 		return u, nil, err
@@ -243,7 +250,7 @@ func UploadRows(ctx context.Context, db *sql.DB, uploadID int64, from, limit int
 	var kind string
 	err := db.QueryRowContext(ctx, `SELECT kind FROM uploads WHERE upload_id = ?`, uploadID).Scan(&kind)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的上传记录", uploadID)
+		return nil, NoUpload(uploadID)
 	}
 	if err != nil {
 		return nil, err

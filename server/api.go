@@ -89,32 +89,38 @@ type rejectJSON struct {
 }
 
 // rejectsOf reads the rejects the path names: of upload {id}, or, under
-// /refusals/, of refused file {id}. An unknown or malformed ID is ENOTFOUND.
-func (s *Server) rejectsOf(r *http.Request) (flexemp.Upload, []flexemp.Reject, error) {
+// /refusals/, of refused file {id}, when the principal may see them. An
+// unknown or malformed ID is ENOTFOUND, and so is another city's: answering
+// otherwise would tell which IDs exist.
+func (s *Server) rejectsOf(r *http.Request, p flexemp.Principal) (flexemp.Upload, []flexemp.Reject, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return flexemp.Upload{}, nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有这个上传记录")
 	}
-	if strings.Contains(r.URL.Path, "/refusals/") {
-		return ingest.RefusalRejects(r.Context(), s.db, id)
+	var u flexemp.Upload
+	var rs []flexemp.Reject
+	refusal := strings.Contains(r.URL.Path, "/refusals/")
+	if refusal {
+		u, rs, err = ingest.RefusalRejects(r.Context(), s.db, id)
+	} else if u, err = ingest.UploadByID(r.Context(), s.db, id); err == nil {
+		rs, err = ingest.Rejects(r.Context(), s.db, id)
 	}
-	u, err := ingest.UploadByID(r.Context(), s.db, id)
-	if err != nil {
+	switch {
+	case err != nil:
 		return u, nil, err
+	case !p.CanRead(u.City) && refusal:
+		return flexemp.Upload{}, nil, ingest.NoRefusal(id)
+	case !p.CanRead(u.City):
+		return flexemp.Upload{}, nil, ingest.NoUpload(id)
 	}
-	rs, err := ingest.Rejects(r.Context(), s.db, id)
-	return u, rs, err
+	return u, rs, nil
 }
 
 // GET /api/v1/uploads/{id}/rejects and GET /api/v1/refusals/{id}/rejects
 func (s *Server) apiRejects(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
-	u, rs, err := s.rejectsOf(r)
+	_, rs, err := s.rejectsOf(r, p)
 	if err != nil {
 		s.apiFail(w, r, err)
-		return
-	}
-	if !p.CanRead(u.City) {
-		forbidden(w)
 		return
 	}
 	out := []rejectJSON{}

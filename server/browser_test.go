@@ -69,6 +69,17 @@ func TestPagesInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 重新考核 asks first; the reviewer confirms, and is told the result.
+	// Declined first: the page's script (running under its CSP nonce) asks,
+	// and the form stays unsent.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.asked = ""; window.confirm = (m) => { window.asked = m; return false }; true`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#assess"))); err != nil {
+		t.Fatal(err)
+	}
+	if said, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.asked`)); err != nil || !strings.Contains(said, "重新考核 2024Q1") {
+		t.Fatalf("the button did not ask first: %q %v", said, err)
+	}
 	asked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.asked = ""; window.confirm = (m) => { window.asked = m; return true }; true`))
 	if err != nil || !asked {
 		t.Fatal(err)

@@ -150,8 +150,8 @@ func (s *Server) rowsPage(w http.ResponseWriter, r *http.Request, sess *session)
 		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
 		return
 	}
-	if !sess.principal.CanRead(city) {
-		s.pageError(w, r, sess, http.StatusForbidden, "无权访问其他城市的数据。")
+	if !sess.principal.CanRead(city) { // as if it did not exist: the answer tells nothing of which IDs do
+		s.pageError(w, r, sess, http.StatusNotFound, flexemp.ErrorMessage(ingest.NoUpload(id)))
 		return
 	}
 	mark, _ := strconv.Atoi(r.FormValue("row"))

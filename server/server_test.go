@@ -238,13 +238,21 @@ func TestAccessMatrix(t *testing.T) {
 				fmt.Sprintf("/api/v1/uploads/%d/rejects", uploadOf[b.Code]),
 				"/api/v1/cities/" + b.Code + "/scorecard/2024Q1",
 			}
-			for _, p := range paths {
+			for i, p := range paths {
 				code, body := s.get(token, p)
+				// Another city's upload answers as one that does not exist
+				// (404, the same words), so no ID's existence leaks.
+				want, notFound := 403, fmt.Sprintf("没有编号为 %d 的上传记录", uploadOf[b.Code])
+				if i == 1 {
+					want = 404
+				}
 				switch {
 				case a.Code == b.Code && code != 200:
 					t.Errorf("%s own %s: %d %s", a.Name, p, code, body)
-				case a.Code != b.Code && code != 403:
-					t.Errorf("%s → %s %s: %d, want 403", a.Name, b.Name, p, code)
+				case a.Code != b.Code && code != want:
+					t.Errorf("%s → %s %s: %d, want %d", a.Name, b.Name, p, code, want)
+				case a.Code != b.Code && want == 404 && !strings.Contains(body, notFound):
+					t.Errorf("%s → %s %s: %s, not the answer for an unknown upload", a.Name, b.Name, p, body)
 				case a.Code != b.Code && (strings.Contains(body, b.Code) || strings.Contains(body, b.Name)):
 					t.Errorf("%s → %s %s: the refusal shows the other city's data: %s", a.Name, b.Name, p, body)
 				}
@@ -294,11 +302,16 @@ func TestAccessMatrix(t *testing.T) {
 			t.Errorf("token %.8q upload: %d, want 401", token, code)
 		}
 	}
-	// Pages: a city's session is refused another city's rejects and the reviewer pages.
+	// Pages: a city's session is refused another city's rejects (as if they
+	// did not exist, like an unknown upload) and the reviewer pages.
 	city := s.login(s.city["210100"])
-	for _, p := range []string{fmt.Sprintf("/uploads/%d/rejects.xlsx", uploadOf["210200"]), "/review", "/reports/2024Q1", "/status"} {
-		if code, _ := city.get(p); code != 403 {
-			t.Errorf("city page %s: %d, want 403", p, code)
+	for _, p := range []string{fmt.Sprintf("/uploads/%d/rejects.xlsx", uploadOf["210200"]), "/uploads/999999/rejects.xlsx", "/review", "/reports/2024Q1", "/status"} {
+		want := 403
+		if strings.HasPrefix(p, "/uploads/") {
+			want = 404
+		}
+		if code, _ := city.get(p); code != want {
+			t.Errorf("city page %s: %d, want %d", p, code, want)
 		}
 	}
 	if resp, err := city.client.Get(s.ts.URL + fmt.Sprintf("/uploads/%d/rejects.xlsx", uploadOf["210100"])); err != nil || resp.StatusCode != 200 ||
@@ -683,8 +696,8 @@ func TestIntegrityAccess(t *testing.T) {
 		t.Errorf("rows page %d:\n%s", code, page)
 	}
 	city := s.login(s.city["210100"])
-	if code, _ := city.get(link); code != http.StatusForbidden {
-		t.Errorf("Shenyang opening Dalian's rows: %d", code)
+	if code, _ := city.get(link); code != http.StatusNotFound {
+		t.Errorf("Shenyang opening Dalian's rows: %d, want 404 as for an unknown upload", code)
 	}
 	// Shenyang's home page shows its own finding, the other city as 外市.
 	if code, home := city.get("/"); code != 200 || !strings.Contains(home, "K1 跨市重复登记") || !strings.Contains(home, "另在外市登记") || strings.Contains(home, "大连") {
@@ -916,12 +929,12 @@ func TestRefusedFileRejectsDownload(t *testing.T) {
 	if len(rows)-1 < bad || strings.Contains(string(body), "210102199005121230") {
 		t.Errorf("%d rejects in the workbook, want at least %d, IDs masked", len(rows)-1, bad)
 	}
-	if code, _ := s.login(s.city["210100"]).get(link[1]); code != 403 {
-		t.Errorf("another city fetched the refused file's rejects: %d", code)
+	if code, _ := s.login(s.city["210100"]).get(link[1]); code != 404 {
+		t.Errorf("another city fetched the refused file's rejects: %d, want 404", code)
 	}
 	api := strings.Replace(strings.TrimSuffix(link[1], ".xlsx"), "/refusals/", "/api/v1/refusals/", 1)
-	if code, _ := s.get(s.city["210100"], api); code != 403 {
-		t.Errorf("API: another city: %d", code)
+	if code, body := s.get(s.city["210100"], api); code != 404 || !strings.Contains(body, "的拒收记录") {
+		t.Errorf("API: another city: %d %s", code, body)
 	}
 	if code, js := s.get(s.city["210200"], api); code != 200 || strings.Count(js, `"row"`) != len(rows)-1 {
 		t.Errorf("API: %d, %d rejects", code, strings.Count(js, `"row"`))
@@ -989,5 +1002,59 @@ func TestRevokedTokenEndsSession(t *testing.T) {
 	}
 	if code, _ := s.login(tok).get("/"); code != 200 {
 		t.Errorf("a new token's session: %d", code)
+	}
+}
+
+// Every page carries a Content-Security-Policy that runs its own scripts
+// only (a fresh nonce on each, no inline handler anywhere), sends forms and
+// requests nowhere else and is framed by nothing else; a served report runs
+// its inlined charts and can reach nothing.
+func TestPagesCarryCSP(t *testing.T) {
+	s := newSite(t, server.Options{})
+	s.sendCity("210100", "registrations", "2024-01")
+	s.assessable(flexemp.Subsidies, flexemp.Trainings, flexemp.Services)
+	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer)); code != 200 {
+		t.Fatalf("assess: %d %v", code, body)
+	}
+	nonceOf := regexp.MustCompile(`script-src 'nonce-([A-Za-z0-9_-]+)'`)
+	handler := regexp.MustCompile(`\son[a-z]+="`)
+	seen := map[string]bool{}
+	for _, who := range []string{s.city["210100"], s.reviewer} {
+		b := s.login(who)
+		for _, p := range []string{"/", "/uploads", "/review?period=2024Q1", "/status", "/integrity?period=2024Q1", "/login"} {
+			resp, err := b.client.Get(s.ts.URL + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			csp := resp.Header.Get("Content-Security-Policy")
+			if resp.StatusCode == 403 || resp.StatusCode == 303 {
+				continue // a city on a reviewer page; a reviewer sent on from the home page
+			}
+			m := nonceOf.FindStringSubmatch(csp)
+			if m == nil || !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "form-action 'self'") || !strings.Contains(csp, "frame-ancestors 'self'") {
+				t.Errorf("%s: %d CSP %q", p, resp.StatusCode, csp)
+				continue
+			}
+			if seen[m[1]] {
+				t.Errorf("%s: a nonce used twice", p)
+			}
+			seen[m[1]] = true
+			if n, tagged := strings.Count(string(body), "<script"), strings.Count(string(body), `<script nonce="`+m[1]+`">`); n == 0 || n != tagged {
+				t.Errorf("%s: %d scripts, %d with the page's nonce", p, n, tagged)
+			}
+			if h := handler.FindString(string(body)); h != "" {
+				t.Errorf("%s: an inline handler %q the policy would block", p, h)
+			}
+		}
+	}
+	resp, err := s.login(s.reviewer).client.Get(s.ts.URL + "/reports/2024Q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'none'") || !strings.Contains(csp, "form-action 'none'") {
+		t.Errorf("report CSP %q", csp)
 	}
 }
