@@ -97,10 +97,14 @@ func UploadByID(ctx context.Context, db *sql.DB, uploadID int64) (flexemp.Upload
 
 // NoUpload is the answer for an upload that does not exist — and, so that
 // an ID's existence tells nothing, for one the asker may not see.
-func NoUpload(id int64) error { return flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的上传记录", id) }
+func NoUpload(id int64) error {
+	return flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的上传记录", id)
+}
 
 // NoRefusal is NoUpload for a refused file.
-func NoRefusal(id int64) error { return flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的拒收记录", id) }
+func NoRefusal(id int64) error {
+	return flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的拒收记录", id)
+}
 
 // UploadCity is the city an upload belongs to; an unknown ID is ENOTFOUND.
 func UploadCity(ctx context.Context, db *sql.DB, uploadID int64) (string, error) {
