@@ -79,19 +79,40 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, sess *session
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "login", view{Title: "登录"})
+	s.renderLogin(w, r, http.StatusOK, "")
+}
+
+// loginCookie carries the login form's CSRF token (double submit): another
+// site cannot read it, and a SameSite=Strict cookie does not go with its
+// post, so no one can log a browser in with their own token (login CSRF).
+const loginCookie = "flexemp_login"
+
+// renderLogin shows the login form with a fresh CSRF token, set in its
+// cookie too.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, message string) {
+	token := randomID()
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/login", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: 3600})
+	v := view{Title: "登录", Message: message}
+	v.CSRF = token
+	s.render(w, r, status, "login", v)
 }
 
 // POST /login: the token once, then a session cookie.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	c, err := r.Cookie(loginCookie)
+	if err != nil || !validCSRF(&session{csrf: c.Value}, r.PostFormValue("csrf")) {
+		s.renderLogin(w, r, http.StatusForbidden, "登录表单已失效，请重新输入令牌登录。")
+		return
+	}
 	p, ok, err := s.store.LookupToken(r.Context(), r.PostFormValue("token"))
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	if !ok {
-		s.render(w, r, http.StatusUnauthorized, "login", view{Title: "登录", Message: "令牌无效或已被吊销。"})
+		s.renderLogin(w, r, http.StatusUnauthorized, "令牌无效或已被吊销。")
 		return
 	}
 	noteWho(r, p)

@@ -347,15 +347,33 @@ func (s *site) login(token string) *browser {
 	s.t.Helper()
 	jar, _ := cookiejar.New(nil)
 	b := &browser{s: s, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	resp, err := b.client.PostForm(s.ts.URL+"/login", url.Values{"token": {token}})
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	resp := s.postLogin(b.client, token)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther {
 		s.t.Fatalf("login: %d", resp.StatusCode)
 	}
 	return b
+}
+
+// postLogin logs in as a person does: the login page, then its form with
+// the token and the form's CSRF token.
+func (s *site) postLogin(client *http.Client, token string) *http.Response {
+	s.t.Helper()
+	resp, err := client.Get(s.ts.URL + "/login")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfField.FindStringSubmatch(string(page))
+	if m == nil {
+		s.t.Fatalf("the login page has no CSRF token:\n%s", page)
+	}
+	resp, err = client.PostForm(s.ts.URL+"/login", url.Values{"token": {token}, "csrf": {m[1]}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return resp
 }
 
 func (b *browser) get(path string) (int, string) {
@@ -408,16 +426,23 @@ func TestSessionsAndCSRF(t *testing.T) {
 	s.assessable(flexemp.Registrations, flexemp.Subsidies, flexemp.Trainings, flexemp.Services)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Login CSRF: a post without the login form's token (another site's
+	// form, which cannot read it) logs nobody in.
 	resp, err := client.PostForm(s.ts.URL+"/login", url.Values{"token": {s.city["210100"]}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	cookie := resp.Header.Get("Set-Cookie")
+	if resp.StatusCode != http.StatusForbidden || strings.Contains(resp.Header.Get("Set-Cookie"), "flexemp_session=") {
+		t.Errorf("a login post without the form's token: %d %q", resp.StatusCode, resp.Header.Get("Set-Cookie"))
+	}
+	resp = s.postLogin(client, s.city["210100"])
+	resp.Body.Close()
+	cookie := strings.Join(resp.Header.Values("Set-Cookie"), "; ")
 	if !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") || strings.Contains(cookie, s.city["210100"]) {
 		t.Errorf("session cookie %q", cookie)
 	}
-	if resp, _ := client.PostForm(s.ts.URL+"/login", url.Values{"token": {"fxe_wrong"}}); resp.StatusCode != 401 {
+	if resp := s.postLogin(client, "fxe_wrong"); resp.StatusCode != 401 {
 		t.Errorf("bad login: %d", resp.StatusCode)
 	}
 	b := s.login(s.city["210100"])
