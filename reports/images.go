@@ -81,7 +81,7 @@ func ChartImages(ctx context.Context, charts []Chart) (map[string][]byte, error)
 	}
 	b.WriteString(`</body></html>`)
 	page := filepath.Join(dir, "charts.html")
-	if err := os.WriteFile(page, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(page, []byte(b.String()), 0o600); err != nil {
 		return nil, err
 	}
 	bctx, cancel, err := NewBrowser(ctx, filepath.Join(dir, "profile"))

@@ -27,7 +27,7 @@ func PDF(ctx context.Context, report []byte) ([]byte, error) {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "report.html")
-	if err := os.WriteFile(path, report, 0o644); err != nil {
+	if err := os.WriteFile(path, report, 0o600); err != nil {
 		return nil, err
 	}
 	bctx, cancel, err := NewBrowser(ctx, filepath.Join(dir, "profile"))

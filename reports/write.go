@@ -21,7 +21,7 @@ type Written struct {
 // Write renders the report and the workbook into dir, each replacing any
 // earlier file only once it is complete.
 func Write(dir string, d *Data) (*Written, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	var h, x bytes.Buffer
@@ -52,7 +52,7 @@ func writeAtomic(path string, b []byte) error {
 		os.Remove(tmp.Name())
 		return err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
 		os.Remove(tmp.Name())
 		return err
 	}

@@ -106,13 +106,13 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 			return nil, err
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return nil, err
 	}
 	suffix := make([]byte, 6)
 	rand.Read(suffix)
 	tmp := fmt.Sprintf("%s.tmp-%s", dir, hex.EncodeToString(suffix))
-	if err := os.Mkdir(tmp, 0o755); err != nil {
+	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp) // gone once renamed; left by a failure
@@ -155,7 +155,7 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 		}
 		sc.Kinds[string(k)] = ek
 	}
-	if err := os.MkdirAll(filepath.Join(tmp, filepath.Dir(exportLedger)), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(tmp, filepath.Dir(exportLedger)), 0o700); err != nil {
 		return nil, err
 	}
 	sc.Ledger = exportLedger
@@ -164,7 +164,7 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(sc, "", "  ")
-	if err := os.WriteFile(filepath.Join(tmp, exportManifest), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tmp, exportManifest), append(b, '\n'), 0o600); err != nil {
 		return nil, err
 	}
 	// Into place: the old lake (or empty folder) aside, the new one in, the

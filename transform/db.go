@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,6 +63,16 @@ func Open(ctx context.Context, path string, settings ...Settings) (*sql.DB, erro
 	if err := Migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, err
+	}
+	// Only its owner may read the file and its WAL (one made by an older
+	// build, or under a loose umask, is tightened here).
+	for _, f := range []string{path, path + ".wal"} {
+		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(f, 0o600); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("open %s: %w", path, err)
+			}
+		}
 	}
 	return db, nil
 }

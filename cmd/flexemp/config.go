@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -63,6 +64,7 @@ func (c Config) assessOptions() (metrics.AssessOptions, error) {
 // open opens (creating and migrating) the configured database with its
 // DuckDB settings.
 func (c Config) open(ctx context.Context) (*sql.DB, error) {
+	warnIfShared(c.DB)
 	db, err := transform.Open(ctx, c.DB, c.DuckDB)
 	if err != nil && strings.Contains(err.Error(), "Could not set lock on file") {
 		// Another process holds the file: DuckDB's words, in the user's.
@@ -70,6 +72,22 @@ func (c Config) open(ctx context.Context) (*sql.DB, error) {
 			"服务运行时，token、uploads、jobs、rank、run-job 与 backup 经由服务执行；上传请用网页、接口或收件目录，其他命令请先停止服务", c.DB)
 	}
 	return db, err
+}
+
+// notices is where a command says what the operator should know besides
+// its output (stderr).
+var notices io.Writer = os.Stderr
+
+// warnIfShared warns when the database's folder lets other users in: the
+// files flexemp makes there are its owner's alone, but a folder others can
+// read or write exposes what it holds by name and lets them place files.
+func warnIfShared(db string) {
+	dir := filepath.Dir(db)
+	st, err := os.Stat(dir)
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	fmt.Fprintf(notices, "警告：数据库所在目录 %s 的权限为 %#o，其他用户可以访问；建议执行 chmod 700 %s\n", dir, st.Mode().Perm(), dir)
 }
 
 // openExisting opens the configured database, refusing one that does not

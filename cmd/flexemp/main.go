@@ -92,6 +92,11 @@ func profiled(f func() int) int {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// Everything flexemp makes — the database and its WAL, the key, the lake,
+	// backups, reports — is its owner's alone, whatever umask it was started
+	// with: they hold pseudonyms, birth dates and token hashes.
+	syscall.Umask(0o077)
+	notices = stderr
 	switch {
 	case len(args) == 0:
 		usage(stderr)

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/liaoning-hrss/flexemp/transform"
+)
+
+// Under the usual umask 022 the database, its WAL, the key, the lake and a
+// report are still their owner's alone (files 0600, folders 0700), a
+// database made earlier with 0644 is tightened when opened, and a command
+// warns when the database's folder lets other users in.
+func TestFilesAreTheOwnersAlone(t *testing.T) {
+	old := syscall.Umask(0o022)
+	t.Cleanup(func() { syscall.Umask(old) })
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	db := filepath.Join(dir, "flexemp.db")
+	t.Setenv("FLEXEMP_ID_KEY", "")
+	code, _, e := runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03",
+		"--received-at", "2024-04-01T09:00:00+08:00", filepath.Join(testdata, "registrations_bom.csv"))
+	if code != 0 {
+		t.Fatalf("ingest: exit %d %s", code, e)
+	}
+	if !strings.Contains(e, "警告：数据库所在目录") || !strings.Contains(e, "chmod 700 "+dir) {
+		t.Errorf("no warning about the folder others can read: %s", e)
+	}
+	syscall.Umask(0o022)
+	if code, _, e := runCmd(t, "assess", "--db", db, "--period", "2024Q1"); code != 0 && !strings.Contains(e, "尚无城市报送") {
+		t.Fatalf("assess: %s", e)
+	}
+	lake := filepath.Join(dir, "lake")
+	syscall.Umask(0o022)
+	if code, _, e := runCmd(t, "export", "--db", db, "--out", lake); code != 0 {
+		t.Fatalf("export: %s", e)
+	}
+	checked := 0
+	for _, root := range []string{db, db + ".key", lake} {
+		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			info, _ := d.Info()
+			want := fs.FileMode(0o600)
+			if d.IsDir() {
+				want = 0o700
+			}
+			if info.Mode().Perm() != want {
+				t.Errorf("%s: %#o, want %#o", path, info.Mode().Perm(), want)
+			}
+			checked++
+			return nil
+		})
+	}
+	if checked < 5 {
+		t.Errorf("only %d files checked", checked)
+	}
+	// A database file left readable by others is tightened when opened.
+	os.Chmod(db, 0o644)
+	sqlDB, err := transform.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.Close()
+	if st, _ := os.Stat(db); st.Mode().Perm() != 0o600 {
+		t.Errorf("an opened database stays %#o", st.Mode().Perm())
+	}
+}
