@@ -16,6 +16,7 @@ import (
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
+	"github.com/liaoning-hrss/flexemp/transform"
 )
 
 // runBackup makes a consistent copy of the database: through the serve
@@ -104,10 +105,9 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	// Migrations newer than the backup apply as the file is opened.
-	cfg := defaultConfig()
-	cfg.DB = *to
-	db, err := cfg.open(ctx)
+	// Migrations newer than the backup apply as the file is opened; the key
+	// is the operator's to put back (it is backed up on its own).
+	db, err := transform.Open(ctx, *to)
 	if err != nil {
 		return err
 	}

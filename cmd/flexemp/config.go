@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/BurntSushi/toml"
 	"github.com/liaoning-hrss/flexemp"
@@ -59,19 +56,6 @@ func (c Config) assessOptions() (metrics.AssessOptions, error) {
 	}
 	o.Reference = ref
 	return o, nil
-}
-
-// open opens (creating and migrating) the configured database with its
-// DuckDB settings.
-func (c Config) open(ctx context.Context) (*sql.DB, error) {
-	warnIfShared(c.DB)
-	db, err := transform.Open(ctx, c.DB, c.DuckDB)
-	if err != nil && strings.Contains(err.Error(), "Could not set lock on file") {
-		// Another process holds the file: DuckDB's words, in the user's.
-		return nil, flexemp.Errorf(flexemp.ECONFLICT, "数据库 %s 正由另一个进程（如 flexemp serve）使用。"+
-			"服务运行时，token、uploads、jobs、rank、run-job 与 backup 经由服务执行；上传请用网页、接口或收件目录，其他命令请先停止服务", c.DB)
-	}
-	return db, err
 }
 
 // notices is where a command says what the operator should know besides
@@ -134,49 +118,4 @@ func loadConfig(path string) (Config, error) {
 		return c, fmt.Errorf("config: %w", err)
 	}
 	return c, nil
-}
-
-// idKey returns the pseudonym key: FLEXEMP_ID_KEY, else the key file beside
-// the database, created with mode 0600 on first use. It is never printed.
-func idKey(c Config) ([]byte, error) {
-	path := c.IDKeyFile
-	if path == "" {
-		path = c.DB + ".key"
-	}
-	b, err := os.ReadFile(path)
-	if k := os.Getenv("FLEXEMP_ID_KEY"); k != "" {
-		if len(k) < 16 {
-			return nil, errors.New("FLEXEMP_ID_KEY 至少需要 16 个字符")
-		}
-		// The variable and an existing key file must agree: two keys would
-		// split every person in two.
-		if err == nil && strings.TrimSpace(string(b)) != k {
-			return nil, fmt.Errorf("FLEXEMP_ID_KEY 与密钥文件 %s 不一致：请只保留一个，或使二者相同", path)
-		}
-		return []byte(k), nil
-	}
-	if err == nil {
-		k := strings.TrimSpace(string(b))
-		if len(k) < 16 {
-			return nil, fmt.Errorf("key file %s is too short", path)
-		}
-		return []byte(k), nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return nil, err
-	}
-	k := hex.EncodeToString(raw)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("create key file: %w", err)
-	}
-	if _, err := f.WriteString(k + "\n"); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return []byte(k), f.Close()
 }

@@ -54,28 +54,6 @@ func (d *dbFlags) open(ctx context.Context) (Config, *sql.DB, error) {
 	return cfg, db, err
 }
 
-// openIngest opens the configured database with an ingester over it.
-func (c Config) openIngest(ctx context.Context) (*sql.DB, *ingest.Ingester, error) {
-	db, err := c.open(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	g, err := newIngester(c, db)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	return db, g, nil
-}
-
-func newIngester(cfg Config, db *sql.DB) (*ingest.Ingester, error) {
-	key, err := idKey(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &ingest.Ingester{DB: db, Key: key, Options: cfg.Ingest}, nil
-}
-
 func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ingest", stderr)
 	var d dbFlags

@@ -268,30 +268,6 @@ func TestGenSameSeedSameBytes(t *testing.T) {
 	}
 }
 
-// FLEXEMP_ID_KEY and an existing key file must agree; a lost key file with
-// no variable makes a new key, which the database's fingerprint refuses.
-func TestKeyCustody(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "k.db")
-	file := filepath.Join(testdata, "registrations_gbk.csv")
-	t.Setenv("FLEXEMP_ID_KEY", "")
-	if code, _, e := runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", file); code != 0 {
-		t.Fatal(e)
-	}
-	other := filepath.Join(testdata, "registrations_bom.csv")
-	t.Setenv("FLEXEMP_ID_KEY", "a-different-key-0123456789")
-	code, _, e := runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", other)
-	if code == 0 || !strings.Contains(e, "不一致") {
-		t.Errorf("a variable that disagrees with the key file: exit %d %s", code, e)
-	}
-	t.Setenv("FLEXEMP_ID_KEY", "")
-	os.Remove(db + ".key") // lost: a new key file is made, and refused
-	code, out, e := runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03", other)
-	if code == 0 || !strings.Contains(out+e, "假名密钥") {
-		t.Errorf("a lost key: exit %d %s %s", code, out, e)
-	}
-}
-
 // Mail settings are checked when the config loads: a bad tls, a missing
 // from, a city name where a code belongs.
 func TestMailConfigCheckedAtLoad(t *testing.T) {
