@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -18,6 +19,7 @@ import (
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
+	"github.com/liaoning-hrss/flexemp/transform"
 )
 
 // Options are a demo's settings.
@@ -61,7 +63,7 @@ type Withholding struct {
 // into Dir/report. A refused file stops it after loading.
 func Run(ctx context.Context, o Options) (*Outcome, error) {
 	start := time.Now()
-	if err := ownedOrEmpty(o.Dir); err != nil {
+	if err := ownedOrEmpty(ctx, o.Dir); err != nil {
 		return nil, err
 	}
 	if err := os.RemoveAll(o.Dir); err != nil {
@@ -141,17 +143,42 @@ func withFunds(ref flexemp.Reference, path string) (flexemp.Reference, error) {
 // marker marks a folder a demo made, which the next demo may empty.
 const marker = ".flexemp-demo"
 
+// demoMade are the names a demo makes in its folder: the only ones it will
+// delete when it runs again there.
+var demoMade = map[string]bool{marker: true, "data": true, "flexemp.db": true, "flexemp.db.wal": true,
+	"flexemp.db.key": true, "flexemp.toml": true, "report": true}
+
 // ownedOrEmpty refuses a folder that holds something a demo did not make:
-// a demo empties its folder first, and must never delete someone's files.
-func ownedOrEmpty(dir string) error {
+// a demo empties its folder first, and must never delete someone's files —
+// nor a database another process holds (serve, pointed at a demo's
+// database, leaves its socket, spool and reports beside it).
+func ownedOrEmpty(ctx context.Context, dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil || len(entries) == 0 {
 		return nil
 	}
-	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-		return nil
+	if _, err := os.Stat(filepath.Join(dir, marker)); err != nil {
+		return flexemp.Errorf(flexemp.ECONFLICT, "目录 %s 不是空的，也不是演示创建的；演示会清空所用目录，请另选一个新目录或空目录", dir)
 	}
-	return flexemp.Errorf(flexemp.ECONFLICT, "目录 %s 不是空的，也不是演示创建的；演示会清空所用目录，请另选一个新目录或空目录", dir)
+	var others []string
+	for _, e := range entries {
+		if !demoMade[e.Name()] {
+			others = append(others, e.Name())
+		}
+	}
+	if len(others) > 0 {
+		return flexemp.Errorf(flexemp.ECONFLICT, "目录 %s 中有演示以外的文件（%s），可能正由 flexemp serve 使用；演示不会清空它，请另选一个目录",
+			dir, strings.Join(others, "、"))
+	}
+	db := filepath.Join(dir, "flexemp.db")
+	if _, err := os.Stat(db); err == nil {
+		sqlDB, err := transform.Open(ctx, db)
+		if err != nil {
+			return flexemp.Errorf(flexemp.ECONFLICT, "目录 %s 中的数据库正由另一个进程使用（或无法打开）；演示不会清空它，请另选一个目录", dir)
+		}
+		sqlDB.Close()
+	}
+	return nil
 }
 
 // Load ingests every generated file as its city sent it, with its month and

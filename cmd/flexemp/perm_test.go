@@ -72,3 +72,30 @@ func TestFilesAreTheOwnersAlone(t *testing.T) {
 		t.Errorf("an opened database stays %#o", st.Mode().Perm())
 	}
 }
+
+// A demo never empties a folder whose database serve is using: serve's
+// socket beside it, or the database's lock held by another process, stops
+// it, and the database and its key are left as they were.
+func TestDemoLeavesAServedDatabase(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "flexemp.db")
+	t.Setenv("FLEXEMP_ID_KEY", "")
+	if code, _, e := runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03",
+		"--received-at", "2024-04-01T09:00:00+08:00", filepath.Join(testdata, "registrations_bom.csv")); code != 0 {
+		t.Fatal(e)
+	}
+	os.WriteFile(filepath.Join(dir, ".flexemp-demo"), []byte("made by flexemp demo\n"), 0o600) // as if a demo had made it
+	_, stop := servingProcess(t, dir, db)
+	code, _, e := runCmd(t, "demo", "--dir", dir)
+	if code != 1 || !strings.Contains(e, "演示不会清空它") {
+		t.Errorf("demo over a served database: exit %d %s", code, e)
+	}
+	for _, f := range []string{db, db + ".key"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("%s is gone", f)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
