@@ -23,6 +23,9 @@ type BackupInfo struct {
 	Migrations int       `json:"migrations"`
 	Uploads    int       `json:"uploads"`
 	KeyPrint   string    `json:"key_fingerprint"` // the pseudonym key's, never the key: it is backed up on its own
+	// Removed are the folders an interrupted backup had left beside this
+	// one, removed first.
+	Removed []string `json:"removed,omitempty"`
 }
 
 const backupManifest = "backup.json"
@@ -30,14 +33,25 @@ const backupManifest = "backup.json"
 // Backup writes a consistent copy of the database into dir, which must not
 // exist or be empty: DuckDB's EXPORT DATABASE (schema and Parquet data)
 // under the write lock, so no upload or assessment is half in it, and
-// backup.json. The pseudonym key is not in it: it is kept apart.
+// backup.json — written beside dir and renamed into place when whole, so a
+// killed backup leaves no half backup in dir (its leftovers beside it are
+// removed by the next). The pseudonym key is not in it: it is kept apart.
 func (s *Store) Backup(ctx context.Context, dir string) (*BackupInfo, error) {
 	if err := emptyDir(dir); err != nil {
 		return nil, err
 	}
 	info := &BackupInfo{Made: time.Now().In(flexemp.Shanghai)}
-	err := s.Write(func() error {
-		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("EXPORT DATABASE %s (FORMAT PARQUET, COMPRESSION ZSTD)", sqltext.String(dir))); err != nil {
+	var err error
+	if info.Removed, err = removeLeftovers(dir); err != nil {
+		return nil, err
+	}
+	tmp, err := besideTemp(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp) // gone once renamed; left by a failure
+	err = s.Write(func() error {
+		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("EXPORT DATABASE %s (FORMAT PARQUET, COMPRESSION ZSTD)", sqltext.String(tmp))); err != nil {
 			return err
 		}
 		s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&info.Migrations)
@@ -48,8 +62,17 @@ func (s *Store) Backup(ctx context.Context, dir string) (*BackupInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, _ := json.MarshalIndent(info, "", "  ")
-	return info, os.WriteFile(filepath.Join(dir, backupManifest), append(b, '\n'), 0o600)
+	manifest := *info
+	manifest.Removed = nil
+	b, _ := json.MarshalIndent(manifest, "", "  ")
+	if err := os.WriteFile(filepath.Join(tmp, backupManifest), append(b, '\n'), 0o600); err != nil {
+		return nil, err
+	}
+	// dir is new or empty: into its place.
+	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return info, os.Rename(tmp, dir)
 }
 
 // Restore makes a new database file at path from a backup folder. The file
@@ -63,8 +86,10 @@ func Restore(ctx context.Context, from, path string) (*BackupInfo, error) {
 	if err := json.Unmarshal(b, &info); err != nil {
 		return nil, flexemp.Errorf(flexemp.EINVALID, "%s 的 %s 无法读取", from, backupManifest)
 	}
-	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
-		return nil, flexemp.Errorf(flexemp.ECONFLICT, "%s 已存在：恢复只写入新的数据库文件，请另选路径或先移走原文件", path)
+	// Lstat: a link at the path, even one to nothing, is something there
+	// (DuckDB would write the restored file wherever it points).
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil, flexemp.Errorf(flexemp.ECONFLICT, "%s 已存在（或是一个链接）：恢复只写入新的数据库文件，请另选路径或先移走原文件", path)
 	}
 	db, err := sql.Open("duckdb", path)
 	if err != nil {

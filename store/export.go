@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -33,6 +31,9 @@ type ExportSchema struct {
 	LedgerRows int64  `json:"ledger_rows"`
 	KeyPrint   string `json:"key_fingerprint"`
 	Unchanged  bool   `json:"-"` // the lake already held exactly this
+	// Removed are the folders an interrupted export had left beside the
+	// lake, removed first.
+	Removed []string `json:"-"`
 }
 
 // ExportKind is one kind's part of a lake.
@@ -96,23 +97,23 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 		return nil, err
 	}
 	conn.QueryRowContext(ctx, `SELECT coalesce(max(fingerprint), '') FROM key_fingerprint`).Scan(&sc.KeyPrint)
+	removed, err := removeLeftovers(dir)
+	if err != nil {
+		return nil, err
+	}
+	sc.Removed = removed
 	old, err := readExportSchema(dir)
 	switch {
 	case err == nil && old.Format == exportFormat && old.Period == sc.Period && slices.Equal(old.UploadIDs, sc.UploadIDs):
-		old.Unchanged = true
+		old.Unchanged, old.Removed = true, removed
 		return old, nil
 	case err != nil: // not a lake: only an empty or new folder is written
 		if err := emptyDir(dir); err != nil {
 			return nil, err
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-		return nil, err
-	}
-	suffix := make([]byte, 6)
-	rand.Read(suffix)
-	tmp := fmt.Sprintf("%s.tmp-%s", dir, hex.EncodeToString(suffix))
-	if err := os.Mkdir(tmp, 0o700); err != nil {
+	tmp, err := besideTemp(dir)
+	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp) // gone once renamed; left by a failure

@@ -54,6 +54,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	} else if err != nil {
 		return err
 	}
+	sayRemoved(stdout, info.Removed)
 	fmt.Fprintf(stdout, "已备份到 %s：%d 个上传版本，迁移 %d 项。假名密钥不在备份中，请另行保管（见 README“安全与运维”）\n", dir, info.Uploads, info.Migrations)
 	return nil
 }
@@ -151,6 +152,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	sayRemoved(stdout, sc.Removed)
 	if sc.Unchanged {
 		fmt.Fprintf(stdout, "%s 已是这些上传版本的导出（%d 个），未改动\n", dir, len(sc.UploadIDs))
 		return nil
@@ -161,4 +163,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// sayRemoved names the folders an interrupted export or backup had left,
+// which this run removed.
+func sayRemoved(w io.Writer, removed []string) {
+	for _, r := range removed {
+		fmt.Fprintf(w, "已清理上次中断留下的临时目录 %s\n", r)
+	}
 }

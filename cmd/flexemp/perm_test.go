@@ -99,3 +99,37 @@ func TestDemoLeavesAServedDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// What a killed export or backup leaves behind (a partial <target>.tmp-…
+// folder beside its target, as kill -9 leaves it) is removed by the next
+// run, which says so and writes its own whole; and a restore refuses a path
+// that is a link, even one to nothing, rather than write where it points.
+func TestLeftoversAndLinks(t *testing.T) {
+	dir, db := demoCopy(t)
+	lake, backup := filepath.Join(dir, "lake"), filepath.Join(dir, "backup")
+	for _, left := range []string{lake + ".tmp-0a1b2c3d4e5f", backup + ".tmp-f5e4d3c2b1a0"} {
+		os.MkdirAll(filepath.Join(left, "kind=registrations"), 0o700)
+		os.WriteFile(filepath.Join(left, "kind=registrations", "data_0.parquet"), []byte("PAR1 half"), 0o600)
+	}
+	for _, args := range [][]string{{"export", "--db", db, "--out", lake}, {"backup", "--db", db, "--out", backup}} {
+		code, out, e := runCmd(t, args...)
+		if code != 0 || !strings.Contains(out, "已清理上次中断留下的临时目录 "+args[len(args)-1]+".tmp-") {
+			t.Errorf("%s: exit %d %s %s", args[0], code, out, e)
+		}
+		if left, _ := filepath.Glob(args[len(args)-1] + ".tmp-*"); len(left) != 0 {
+			t.Errorf("%s left %v", args[0], left)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(backup, "backup.json")); err != nil {
+		t.Errorf("the backup is not whole: %v", err)
+	}
+	link := filepath.Join(dir, "restored.db")
+	target := filepath.Join(dir, "elsewhere", "x.db")
+	os.Symlink(target, link)
+	if code, _, e := runCmd(t, "restore", "--from", backup, "--db", link); code == 0 || !strings.Contains(e, "链接") {
+		t.Errorf("restore onto a dangling link: exit %d %s", code, e)
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Error("restore wrote through the link")
+	}
+}
