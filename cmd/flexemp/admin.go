@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 
+	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/server"
 )
 
@@ -69,6 +69,14 @@ func adminRun(svc *service) http.HandlerFunc {
 			http.Error(w, "不支持经由服务运行的命令", http.StatusBadRequest)
 			return
 		}
+		// A --db names the database the command is for: serve runs only
+		// commands for its own.
+		for i, a := range req.Args {
+			if (a == "--db" || a == "-db") && i+1 < len(req.Args) && filepath.Clean(req.Args[i+1]) != svc.db {
+				json.NewEncoder(w).Encode(adminAnswer{Stderr: fmt.Sprintf("此服务使用的数据库是 %s，不是 %s，拒绝执行\n", svc.db, req.Args[i+1]), Code: 1})
+				return
+			}
+		}
 		var out, errs bytes.Buffer
 		code := runInServe(withHeld(r.Context(), svc), req.Args, &out, &errs)
 		json.NewEncoder(w).Encode(adminAnswer{Stdout: out.String(), Stderr: errs.String(), Code: code})
@@ -86,6 +94,19 @@ func forward(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "out" {
+			// A path is the operator's, resolved here: serve has its own
+			// working folder.
+			if !hasValue && i+1 < len(args) {
+				i++
+				value = args[i]
+			}
+			if abs, err := filepath.Abs(value); err == nil {
+				value = abs
+			}
+			rest = append(rest, "--out="+value)
+			continue
+		}
 		if !strings.HasPrefix(a, "-") || (name != "db" && name != "config") {
 			if name == "h" || name == "help" {
 				return 0, false // help is printed here
@@ -111,9 +132,16 @@ func forward(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 		return 0, false
 	}
 	sock := server.AdminSocket(cfg.DB)
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-	}}}
+	if c, err := server.DialAdmin(ctx, sock); err != nil {
+		if flexemp.ErrorCode(err) == flexemp.EFORBIDDEN {
+			fmt.Fprintf(stderr, "flexemp %s：%s\n", args[0], flexemp.ErrorMessage(err))
+			return 1, true // someone else's socket: neither it nor the file is used
+		}
+		return 0, false // no serve answers: the command opens the file itself
+	} else {
+		c.Close()
+	}
+	client := server.AdminClient(sock)
 	// The serve process has its own working folder: it is told the files
 	// by their full paths.
 	sent := append([]string{args[0]}, rest...)

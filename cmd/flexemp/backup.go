@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -64,14 +63,15 @@ var errNoServe = errors.New("no serve process holds the database")
 // backupThroughServe asks the serve process holding db, if any, for a backup.
 func backupThroughServe(ctx context.Context, db, dir string) (*store.BackupInfo, error) {
 	sock := server.AdminSocket(db)
-	conn, err := net.Dial("unix", sock)
+	conn, err := server.DialAdmin(ctx, sock)
+	if flexemp.ErrorCode(err) == flexemp.EFORBIDDEN {
+		return nil, err
+	}
 	if err != nil {
 		return nil, errNoServe
 	}
 	conn.Close()
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-	}}}
+	client := server.AdminClient(sock)
 	body, _ := json.Marshal(map[string]string{"out": dir})
 	req, _ := http.NewRequestWithContext(ctx, "POST", "http://flexemp/backup", bytes.NewReader(body))
 	resp, err := client.Do(req)

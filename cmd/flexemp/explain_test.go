@@ -4,7 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"io"
 	"math"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -58,6 +62,20 @@ func TestMain(m *testing.M) {
 		code := run(ctx, a, os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
+	}
+	// Another user's process that bound a database's admin socket first and
+	// answers every command with its own "token".
+	if sock := os.Getenv("FLEXEMP_TEST_FAKE_ADMIN"); sock != "" {
+		ln, err := net.Listen("unix", sock)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Chmod(sock, 0o777)
+		fmt.Println("listening")
+		http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"stdout":"fxe_attackers_token\n","code":0}`)
+		}))
 	}
 	code := m.Run()
 	if demoOnce.dir != "" {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/liaoning-hrss/flexemp/transform"
 )
@@ -131,5 +133,48 @@ func TestLeftoversAndLinks(t *testing.T) {
 	}
 	if _, err := os.Stat(target); err == nil {
 		t.Error("restore wrote through the link")
+	}
+}
+
+// In a folder another user can write, that user may bind a database's admin
+// socket before serve does. The command line checks who answers (the
+// kernel's SO_PEERCRED): another user's socket is refused, nothing is sent
+// to it and nothing it says is printed. (Run as root, as CI is: the other
+// user is nobody.)
+func TestAdminSocketOfAnotherUser(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run a process as another user")
+	}
+	shared := t.TempDir()
+	os.Chmod(filepath.Dir(shared), 0o755)
+	os.Chmod(shared, 0o1777) // a folder everyone can write, like /tmp
+	bin := filepath.Join(shared, "flexemp-test")
+	b, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(bin, b, 0o755)
+	db := filepath.Join(shared, "flexemp.db")
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "FLEXEMP_TEST_FAKE_ADMIN="+db+".admin.sock")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; i < 100 && !strings.Contains(out.String(), "listening"); i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "listening") {
+		t.Fatalf("the other user's socket: %s", out.String())
+	}
+	code, stdout, e := runCmd(t, "token", "add", "--db", db, "--city", "210100")
+	if code != 1 || strings.Contains(stdout, "fxe_attackers_token") || !strings.Contains(e, "其他用户") {
+		t.Errorf("token add over another user's socket: exit %d %q %s", code, stdout, e)
+	}
+	if code, _, e := runCmd(t, "backup", "--db", db, "--out", filepath.Join(shared, "b")); code != 1 || !strings.Contains(e, "其他用户") {
+		t.Errorf("backup over another user's socket: exit %d %s", code, e)
 	}
 }

@@ -113,7 +113,7 @@ func listenAdmin(db string) (net.Listener, error) {
 		ln.Close()
 		return nil, err
 	}
-	return ln, nil
+	return server.TrustedListener(ln), nil
 }
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {

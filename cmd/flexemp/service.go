@@ -19,6 +19,7 @@ import (
 // service is what `serve` runs in one process over one database: the HTTP
 // server and the scheduler over one store.
 type service struct {
+	db     string // the database's path, absolute
 	store  *store.Store
 	server *server.Server
 	sched  *schedules.Scheduler
@@ -54,7 +55,8 @@ func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog
 		db.Close()
 		return nil, fmt.Errorf("spool folder: %w", err)
 	}
-	return &service{store: st, server: srv, sched: sched, env: env}, nil
+	abs, _ := filepath.Abs(cfg.DB)
+	return &service{db: abs, store: st, server: srv, sched: sched, env: env}, nil
 }
 
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
