@@ -2,8 +2,8 @@ package server
 
 import (
 	"context"
-	"net"
 	"encoding/json"
+	"net"
 	"net/http"
 
 	"github.com/liaoning-hrss/flexemp"
