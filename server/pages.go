@@ -71,7 +71,7 @@ const reportPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 
 
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, sess *session, status int, message string) {
 	v := s.viewFor(sess, http.StatusText(status))
-	v.Title, v.Message = map[int]string{401: "需要登录", 403: "无权操作", 404: "未找到", 413: "文件过大", 415: "文件格式不支持", 422: "文件被拒收"}[status], message
+	v.Title, v.Message = map[int]string{401: "需要登录", 403: "无权操作", 404: "未找到", 413: "文件过大", 415: "文件格式不支持", 422: "文件被拒收", 429: "请稍后再试"}[status], message
 	if v.Title == "" {
 		v.Title = "请求有误"
 	}

@@ -4,6 +4,7 @@
 package server
 
 import (
+	"net"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/net/netutil"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -41,7 +43,15 @@ type Options struct {
 	// folder the server owns (mode 0700), beside the database; serve sets
 	// <db dir>/spool. Files a killed process left there are removed at
 	// start: they are whole raw files, IDs and all.
-	SpoolDir string           `toml:"-"`
+	SpoolDir string `toml:"-"`
+	// MaxConnections caps the connections served at once (default 64): a
+	// client that sends a byte a second holds one for the read timeout, and
+	// no more than this many can.
+	MaxConnections int `toml:"max_connections"`
+	// SpoolMiBPerCity caps what one city's uploads in flight may spool at
+	// once (default twice the upload limit), so no city's slow or stalled
+	// uploads fill the spool folder for the others.
+	SpoolMiBPerCity int64            `toml:"spool_mib_per_city"`
 	Now      func() time.Time `toml:"-"`
 	Log      *slog.Logger     `toml:"-"`
 	// Collectors are other counters /metrics shows, e.g. the scheduler's.
@@ -59,6 +69,8 @@ type Server struct {
 	opt   Options
 	log   *slog.Logger
 
+	spoolMu    sync.Mutex
+	spooled    map[string]int64 // bytes each city's uploads in flight have spooled
 	sessionsMu sync.Mutex
 	sessions   map[string]*session
 
@@ -73,6 +85,12 @@ func New(st *store.Store, o Options) (*Server, error) {
 	}
 	if o.SessionHours == 0 {
 		o.SessionHours = 12
+	}
+	if o.MaxConnections == 0 {
+		o.MaxConnections = 64
+	}
+	if o.SpoolMiBPerCity == 0 {
+		o.SpoolMiBPerCity = 2 * o.UploadLimitMiB
 	}
 	if o.ReadTimeout == 0 {
 		o.ReadTimeout = 30 * time.Minute
@@ -90,7 +108,7 @@ func New(st *store.Store, o Options) (*Server, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	s := &Server{store: st, db: st.DB(), opt: o, log: o.Log, sessions: map[string]*session{},
+	s := &Server{store: st, db: st.DB(), opt: o, log: o.Log, sessions: map[string]*session{}, spooled: map[string]int64{},
 		metrics: newMetrics(append(st.Collectors(), o.Collectors...)...)}
 	s.handler = s.routes()
 	return s, s.cleanSpool()
@@ -125,6 +143,10 @@ func (s *Server) cleanSpool() error {
 	}
 	return nil
 }
+
+// Limit caps the connections taken from ln at the configured number: the
+// others wait in the kernel's queue until one ends.
+func (s *Server) Limit(ln net.Listener) net.Listener { return netutil.LimitListener(ln, s.opt.MaxConnections) }
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }

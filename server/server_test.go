@@ -1083,3 +1083,82 @@ func TestPagesCarryCSP(t *testing.T) {
 		t.Errorf("report CSP %q", csp)
 	}
 }
+
+// A city's uploads in flight may spool at most their share: while one of
+// its uploads holds the share (a slow link, or a client that stalls on
+// purpose), its next is refused with 429, another city's goes on, and the
+// share comes back when the first ends.
+func TestSpoolSharePerCity(t *testing.T) {
+	s := newSite(t, server.Options{UploadLimitMiB: 4, SpoolMiBPerCity: 1})
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	done := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", s.ts.URL+"/api/v1/uploads", pr)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+s.city["210100"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	mw.WriteField("kind", "registrations")
+	fw, _ := mw.CreateFormFile("file", "slow.csv")
+	fw.Write(bytes.Repeat([]byte("x"), 900<<10)) // most of the share, then a stall
+	time.Sleep(300 * time.Millisecond)
+	send := func(city string) int {
+		path := filepath.Join(t.TempDir(), "x.csv")
+		os.WriteFile(path, bytes.Repeat([]byte("y"), 300<<10), 0o600)
+		code, _ := s.upload(s.city[city], "registrations", "2024-01", path, "x.csv")
+		return code
+	}
+	if code := send("210100"); code != http.StatusTooManyRequests {
+		t.Errorf("the same city's next upload while its share is held: %d, want 429", code)
+	}
+	if code := send("210200"); code == http.StatusTooManyRequests {
+		t.Errorf("another city's upload: %d", code)
+	}
+	mw.Close()
+	pw.Close()
+	<-done
+	if code := send("210100"); code == http.StatusTooManyRequests {
+		t.Errorf("after the first upload ended: %d", code)
+	}
+}
+
+// The server takes at most max_connections at once: two idle connections
+// hold both places, a third request waits, and goes through once one ends.
+func TestConnectionsCapped(t *testing.T) {
+	s := newSite(t, server.Options{MaxConnections: 2})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := s.srv.HTTPServer()
+	go hs.Serve(s.srv.Limit(ln))
+	t.Cleanup(func() { hs.Close() })
+	var held []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	time.Sleep(100 * time.Millisecond)
+	client := &http.Client{Timeout: 700 * time.Millisecond}
+	if resp, err := client.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Error("a third connection was served while two held both places")
+	}
+	held[0].Close()
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("once a place was free: %v", err)
+	}
+	resp.Body.Close()
+	held[1].Close()
+}

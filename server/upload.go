@@ -71,7 +71,9 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p flexemp.Princ
 				return nil, err
 			}
 			spool = f.Name()
-			n, err := io.Copy(f, io.LimitReader(part, s.opt.uploadLimit()+1))
+			budget := &citySpool{s: s, city: p.City}
+			defer budget.release()
+			n, err := io.Copy(io.MultiWriter(budget, f), io.LimitReader(part, s.opt.uploadLimit()+1))
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
@@ -136,7 +138,43 @@ func (s *Server) tooLarge() *uploadRefusal {
 		"文件超过上传上限 " + formatMiB(s.opt.uploadLimit()) + "，未入库"}
 }
 
+// citySpool counts what one upload spools against its city's share of the
+// spool folder, refusing the bytes beyond it.
+type citySpool struct {
+	s    *Server
+	city string
+	n    int64
+}
+
+var errSpoolFull = errors.New("the city's spool share is used up")
+
+func (c *citySpool) Write(b []byte) (int, error) {
+	c.s.spoolMu.Lock()
+	defer c.s.spoolMu.Unlock()
+	if c.s.spooled[c.city]+int64(len(b)) > c.s.opt.SpoolMiBPerCity<<20 {
+		return 0, errSpoolFull
+	}
+	c.s.spooled[c.city] += int64(len(b))
+	c.n += int64(len(b))
+	return len(b), nil
+}
+
+// release gives the upload's bytes back when it is done, whatever became
+// of it.
+func (c *citySpool) release() {
+	c.s.spoolMu.Lock()
+	defer c.s.spoolMu.Unlock()
+	if c.s.spooled[c.city] -= c.n; c.s.spooled[c.city] <= 0 {
+		delete(c.s.spooled, c.city)
+	}
+	c.n = 0
+}
+
 func (s *Server) readRefusal(err error) error {
+	if errors.Is(err, errSpoolFull) {
+		return &uploadRefusal{http.StatusTooManyRequests, "too_many_requests",
+			"本市正在上传的文件合计已达上限 " + formatMiB(s.opt.SpoolMiBPerCity<<20) + "，请等前面的上传完成后再试"}
+	}
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {
 		return s.tooLarge()

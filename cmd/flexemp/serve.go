@@ -63,6 +63,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		os.Remove(server.AdminSocket(cfg.DB))
 	}()
 	hs := svc.server.HTTPServer()
+	ln = svc.server.Limit(ln)
 	scheme := "http"
 	if cfg.Server.TLSCert != "" {
 		scheme = "https"
