@@ -4,7 +4,6 @@
 package server
 
 import (
-	"net"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -12,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/net/netutil"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -52,8 +52,8 @@ type Options struct {
 	// once (default twice the upload limit), so no city's slow or stalled
 	// uploads fill the spool folder for the others.
 	SpoolMiBPerCity int64            `toml:"spool_mib_per_city"`
-	Now      func() time.Time `toml:"-"`
-	Log      *slog.Logger     `toml:"-"`
+	Now             func() time.Time `toml:"-"`
+	Log             *slog.Logger     `toml:"-"`
 	// Collectors are other counters /metrics shows, e.g. the scheduler's.
 	Collectors []prometheus.Collector `toml:"-"`
 }
@@ -146,7 +146,9 @@ func (s *Server) cleanSpool() error {
 
 // Limit caps the connections taken from ln at the configured number: the
 // others wait in the kernel's queue until one ends.
-func (s *Server) Limit(ln net.Listener) net.Listener { return netutil.LimitListener(ln, s.opt.MaxConnections) }
+func (s *Server) Limit(ln net.Listener) net.Listener {
+	return netutil.LimitListener(ln, s.opt.MaxConnections)
+}
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
