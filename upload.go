@@ -24,6 +24,7 @@ const (
 	ReasonTitlePassed    = "title_passed_exceeds"
 	ReasonPartTime       = "parttime_written_exceeds"
 	ReasonEncoding       = "invalid_encoding"
+	ReasonQuote          = "unclosed_quote"
 )
 
 // Reasons maps every reject reason code to what users read.
@@ -51,6 +52,7 @@ var Reasons = map[string]string{
 	ReasonTitlePassed:    "职称评审通过人数大于申报人数",
 	ReasonPartTime:       "签订书面合同或协议的单位数大于检查单位数",
 	ReasonEncoding:       "含有无法识别的字符（文件编码有误，请另存为 UTF-8 或 GBK 后重新上传）",
+	ReasonQuote:          "引号未闭合（该行的双引号不成对，请检查后重新上传）",
 }
 
 // Reject is one rejected row as reported to the uploader.

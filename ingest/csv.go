@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -24,37 +25,16 @@ const sniffSize = 64 << 10
 // held in memory.
 const MaxLine = 1 << 20
 
-// lineGuard fails a read once a line runs past MaxLine bytes.
-type lineGuard struct {
-	r    io.Reader
-	run  int
-	line int
-}
-
-var errLineTooLong = errors.New("line too long")
-
-func (g *lineGuard) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	for _, c := range p[:n] {
-		if c == '\n' {
-			g.run = 0
-			g.line++
-			continue
-		}
-		g.run++
-		if g.run > MaxLine {
-			return 0, errLineTooLong
-		}
-	}
-	return n, err
-}
-
 type csvSource struct {
-	size  int64
-	f     *os.File
-	count *countingReader
-	guard *lineGuard
-	r     *csv.Reader
+	size   int64
+	f      *os.File
+	count  *countingReader
+	lines  *bufio.Reader
+	decode func([]byte) string // one line's bytes as text
+	comma  rune
+	line   int  // lines read
+	first  bool // the next line is the file's first: a UTF-8 BOM is dropped
+	cells  []string
 }
 
 type countingReader struct {
@@ -68,48 +48,176 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// openCSV reads delimited text in UTF-8 (with or without BOM) or GBK/GB18030,
-// told apart by the bytes: text that is not valid UTF-8 is GB18030, a
-// superset of GBK. A UTF-16 BOM is honoured too.
+// quoteMark stands before a cell whose line's quotes do not close: the
+// noncharacter U+FFFF never occurs in real data, and validation turns it
+// into that row's reject (引号未闭合).
+const quoteMark = "\uffff"
+
+// openCSV reads delimited text in UTF-8 (with or without BOM), GBK/GB18030
+// or UTF-16 (with its BOM). The encoding is decided on the first 64 KiB by
+// which decoding finds more of the contracts' headers and, between equals,
+// leaves fewer invalid sequences — so one stray byte or one GBK row in a
+// UTF-8 file stays that row's reject instead of turning the file to
+// mojibake. Each line is read, decoded and split on its own: a quote that
+// does not close is that row's reject and never swallows the lines after
+// it (no column of any contract holds a line break).
 func openCSV(f *os.File) (*csvSource, error) {
 	count := &countingReader{r: f}
 	br := bufio.NewReaderSize(count, sniffSize)
 	head, _ := br.Peek(sniffSize)
 	utf16BOM := bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})
-	if !utf16BOM && bytes.IndexByte(head, 0) >= 0 {
+	if !utf16BOM && binary(head) {
 		return nil, flexemp.Errorf(flexemp.EUNSUPPORTED, "无法识别的文件格式：不是 CSV、XLSX 或 Parquet 文件")
 	}
-	var fallback encoding.Encoding = encoding.Nop
-	if !validUTF8Prefix(head) {
-		fallback = simplifiedchinese.GB18030
-	}
-	guard := &lineGuard{r: br}
-	text := transform.NewReader(guard, unicode.BOMOverride(fallback.NewDecoder()))
-	r := csv.NewReader(text)
-	r.Comma = sniffDelimiter(head)
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
-	r.ReuseRecord = true
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	return &csvSource{size: st.Size(), f: f, count: count, guard: guard, r: r}, nil
+	s := &csvSource{size: st.Size(), f: f, count: count, first: true, decode: func(b []byte) string { return string(b) }}
+	var lines io.Reader = br
+	if utf16BOM {
+		lines = transform.NewReader(br, unicode.BOMOverride(encoding.Nop.NewDecoder()))
+		head = decodeAll(unicode.BOMOverride(encoding.Nop.NewDecoder()), head)
+	} else if enc := chooseEncoding(head); enc != nil {
+		dec := enc.NewDecoder()
+		s.decode = func(b []byte) string { return string(decodeAll(dec, b)) }
+		head = decodeAll(enc.NewDecoder(), head)
+	}
+	s.lines = bufio.NewReaderSize(lines, 64<<10)
+	s.comma = sniffDelimiter(head)
+	return s, nil
 }
 
-// validUTF8Prefix is utf8.Valid allowing a rune cut at the end of the sample.
-func validUTF8Prefix(b []byte) bool {
-	for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
-		if utf8.Valid(b) {
-			return true
+// binary tells a file that is not text at all (an image, a PDF) from text
+// with a stray control byte or NUL in a cell: control bytes other than tab,
+// line breaks and escape in more than one byte in a hundred.
+func binary(head []byte) bool {
+	n := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != 0x1b {
+			n++
 		}
-		r, _ := utf8.DecodeLastRune(b)
-		if r != utf8.RuneError {
-			return false
-		}
-		b = b[:len(b)-1]
 	}
-	return utf8.Valid(b)
+	return n > len(head)/100
+}
+
+// chooseEncoding is nil for UTF-8, else GB18030: the decoding under which
+// the head shows more known headers, then fewer invalid sequences.
+func chooseEncoding(head []byte) encoding.Encoding {
+	gb := decodeAll(simplifiedchinese.GB18030.NewDecoder(), head)
+	hu, hg := knownHeaders(string(head)), knownHeaders(string(gb))
+	if hu != hg {
+		if hu > hg {
+			return nil
+		}
+		return simplifiedchinese.GB18030
+	}
+	if invalidUTF8(head) <= bytes.Count(gb, []byte("\ufffd")) {
+		return nil
+	}
+	return simplifiedchinese.GB18030
+}
+
+// knownHeaders counts the contracts' Chinese headers in text.
+func knownHeaders(text string) int {
+	n := 0
+	for _, c := range flexemp.Contracts {
+		for _, col := range c.Columns {
+			if strings.Contains(text, col.Header) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// invalidUTF8 counts the invalid sequences in b, a rune cut at its end not
+// counted.
+func invalidUTF8(b []byte) int {
+	n := 0
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 && !(len(b) < utf8.UTFMax && !utf8.FullRune(b)) {
+			n++
+		}
+		b = b[size:]
+	}
+	return n
+}
+
+func decodeAll(d transform.Transformer, b []byte) []byte {
+	out, _, _ := transform.Bytes(d, b)
+	return out
+}
+
+func (s *csvSource) Next() (int, []string, error) {
+	for {
+		raw, err := s.readLine()
+		if err != nil {
+			return 0, nil, err
+		}
+		s.line++
+		text := s.decode(raw)
+		if s.first {
+			text, s.first = strings.TrimPrefix(text, "\ufeff"), false
+		}
+		text = strings.TrimRight(text, "\r\n")
+		if text == "" {
+			continue // a blank line, as encoding/csv skips it
+		}
+		return s.line, s.split(text), nil
+	}
+}
+
+// readLine reads one line's bytes, refusing one past MaxLine.
+func (s *csvSource) readLine() ([]byte, error) {
+	part, err := s.lines.ReadSlice('\n')
+	if err == nil {
+		return part, nil // valid until the next read; decode copies it
+	}
+	line := append([]byte(nil), part...)
+	for errors.Is(err, bufio.ErrBufferFull) && len(line) <= MaxLine {
+		part, err = s.lines.ReadSlice('\n')
+		line = append(line, part...)
+	}
+	switch {
+	case len(line) > MaxLine:
+		return nil, flexemp.Errorf(flexemp.EINVALID, "第%d行超过 %d 字节，不是正常的数据导出，未入库", s.line+1, MaxLine)
+	case err == nil, errors.Is(err, io.EOF) && len(line) > 0:
+		return line, nil
+	}
+	return nil, err
+}
+
+// split splits one line into its cells. A line whose quotes do not close is
+// split at its delimiters as it stands, its first cell with a quote marked.
+func (s *csvSource) split(text string) []string {
+	if !strings.Contains(text, `"`) { // most lines: no quoting to undo
+		s.cells = s.cells[:0]
+		for {
+			i := strings.IndexRune(text, s.comma)
+			if i < 0 {
+				return append(s.cells, text)
+			}
+			s.cells = append(s.cells, text[:i])
+			text = text[i+utf8.RuneLen(s.comma):]
+		}
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comma, r.FieldsPerRecord = s.comma, -1
+	rec, err := r.Read()
+	if err == nil {
+		s.cells = append(s.cells[:0], rec...)
+		return s.cells
+	}
+	s.cells = append(s.cells[:0], strings.Split(text, string(s.comma))...)
+	for i, c := range s.cells { // one cell carries the mark: its row is rejected once
+		if strings.Contains(c, `"`) {
+			s.cells[i] = quoteMark + c
+			break
+		}
+	}
+	return s.cells
 }
 
 // sniffDelimiter picks comma, tab or semicolon by which the first line has most.
@@ -125,21 +233,6 @@ func sniffDelimiter(head []byte) rune {
 		}
 	}
 	return best
-}
-
-func (s *csvSource) Next() (int, []string, error) {
-	rec, err := s.r.Read()
-	if err != nil {
-		if err == io.EOF {
-			return 0, nil, io.EOF
-		}
-		if errors.Is(err, errLineTooLong) {
-			return 0, nil, flexemp.Errorf(flexemp.EINVALID, "第%d行超过 %d 字节，不是正常的数据导出，未入库", s.guard.line+1, MaxLine)
-		}
-		return 0, nil, flexemp.Errorf(flexemp.EINVALID, "CSV 格式错误：%v", err)
-	}
-	line, _ := s.r.FieldPos(0)
-	return line, rec, nil
 }
 
 func (s *csvSource) Done() float64 {

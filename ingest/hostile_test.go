@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"golang.org/x/text/encoding/simplifiedchinese"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +206,52 @@ func TestMonthFromTheFileName(t *testing.T) {
 	res, err = g.Ingest(ctx, ingest.Request{Path: wrong, City: "210100", Kind: flexemp.Registrations})
 	if err != nil || res.Status != ingest.StatusRefused || !strings.Contains(res.Error, "文件中的行属于 2024-03") || !strings.Contains(res.Error, "文件名所示的月份是 2024-11") {
 		t.Fatalf("%v %+v", err, res)
+	}
+}
+
+// One bad cell in a 300-row UTF-8 file is that row's reject with its true
+// reason, and every other row is read: a stray 0xFF, a UTF-16 BOM's bytes or
+// a NUL in a cell, and a row saved in GBK, are 含有无法识别的字符 (the file
+// is not turned to mojibake, nor refused for a header it no longer finds);
+// a cell opening a quote it never closes is 引号未闭合 and swallows no line
+// after it.
+func TestStrayBytesAndQuotes(t *testing.T) {
+	gbk, _ := simplifiedchinese.GBK.NewEncoder().String(regLine(99))
+	for _, c := range []struct {
+		name   string
+		spoil  func(line string) string
+		reason string
+	}{
+		{"0xFF at the end of a row", func(l string) string { return strings.TrimSuffix(l, "\n") + "\xff\n" }, flexemp.ReasonEncoding},
+		{"FF FE in a cell", func(l string) string { return strings.Replace(l, "线上", "线\xff\xfe上", 1) }, flexemp.ReasonEncoding},
+		{"a NUL in a cell", func(l string) string { return strings.Replace(l, "线上", "线\x00上", 1) }, flexemp.ReasonEncoding},
+		{"a row saved in GBK", func(string) string { return gbk }, flexemp.ReasonEncoding},
+		{"an unclosed quote", func(l string) string { return strings.Replace(l, "其他", `"其他`, 1) }, flexemp.ReasonQuote},
+	} {
+		g := newIngester(t)
+		g.RejectRatio = 1
+		var b strings.Builder
+		b.WriteString(regHeader)
+		for i := 0; i < 300; i++ {
+			line := regLine(i)
+			if i == 99 {
+				line = c.spoil(line)
+			}
+			b.WriteString(line)
+		}
+		res := ingestFile(t, g, writeFile(t, "one-bad-row.csv", []byte(b.String())))
+		if res.Status != ingest.StatusAccepted || res.Rows != 300 || res.Accepted != 299 || res.Rejected != 1 || res.Reasons[flexemp.Reasons[c.reason]] < 1 {
+			t.Errorf("%s: %s, %d rows, %d accepted, reasons %v %s", c.name, res.Status, res.Rows, res.Accepted, res.Reasons, res.Error)
+			continue
+		}
+		rs, err := ingest.Rejects(context.Background(), g.DB, res.UploadID)
+		if err != nil || len(rs) == 0 {
+			t.Errorf("%s: rejects %+v %v", c.name, rs, err)
+		}
+		for _, r := range rs { // a GBK row: each of its Chinese cells
+			if r.Row != 101 || r.Code != c.reason {
+				t.Errorf("%s: reject %+v", c.name, r)
+			}
+		}
 	}
 }

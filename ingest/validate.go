@@ -114,8 +114,13 @@ func (v *validator) check(row int, cells []string) bool {
 		if j < len(cells) {
 			c.raw = normCell(cells[j])
 		}
-		if !utf8.ValidString(c.raw) {
-			c.raw = strings.ToValidUTF8(c.raw, "\uFFFD")
+		if strings.HasPrefix(c.raw, quoteMark) { // the reader's mark: this line's quotes do not close
+			c.raw = strings.TrimPrefix(c.raw, quoteMark)
+			v.reject(row, c, flexemp.ReasonQuote, "")
+			continue
+		}
+		if !utf8.ValidString(c.raw) || strings.ContainsRune(c.raw, 0) {
+			c.raw = strings.ToValidUTF8(strings.ReplaceAll(c.raw, "\x00", "\uFFFD"), "\uFFFD")
 			v.reject(row, c, flexemp.ReasonEncoding, "")
 			continue
 		}
