@@ -41,6 +41,7 @@ func TestKeyCustody(t *testing.T) {
 		{"uploads", "--db", db},
 		{"export", "--db", db, "--out", filepath.Join(dir, "lake")},
 		{"token", "add", "--db", db, "--city", "210100"},
+		{"serve", "--db", db, "--listen", "127.0.0.1:0"}, // refuses to start
 	}
 	refusedAll := func(label, want string) {
 		t.Helper()
