@@ -63,6 +63,17 @@ func TestFilesAreTheOwnersAlone(t *testing.T) {
 	if checked < 5 {
 		t.Errorf("only %d files checked", checked)
 	}
+	// Another OS user (nobody), who can reach the folder, reads none of it.
+	if os.Getuid() == 0 {
+		os.Chmod(filepath.Dir(dir), 0o755)
+		for _, f := range []string{db, db + ".key", filepath.Join(lake, "_schema.json")} {
+			cat := exec.Command("cat", f)
+			cat.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			if out, err := cat.CombinedOutput(); err == nil || !strings.Contains(string(out), "Permission denied") {
+				t.Errorf("another user read %s: %v %s", f, err, out)
+			}
+		}
+	}
 	// A database file left readable by others is tightened when opened.
 	os.Chmod(db, 0o644)
 	sqlDB, err := transform.Open(context.Background(), db)
