@@ -137,6 +137,16 @@ func (s *site) assessable(kinds ...flexemp.Kind) {
 	}
 }
 
+// assess makes 2024Q1 assessable (assessable) and has the reviewer assess
+// period through the API.
+func (s *site) assess(period string) {
+	s.t.Helper()
+	s.assessable(flexemp.Subsidies, flexemp.Trainings, flexemp.Services)
+	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/"+period, s.reviewer)); code != 200 {
+		s.t.Fatalf("assess %s: %d %v", period, code, body)
+	}
+}
+
 // upload posts a file to the API as token, with the form fields given.
 func (s *site) upload(token, kind, month, path, name string) (int, map[string]any) {
 	s.t.Helper()
@@ -226,10 +236,7 @@ func TestAccessMatrix(t *testing.T) {
 		res := s.sendCity(c.Code, "registrations", "2024-01")
 		uploadOf[c.Code] = int64(res["upload_id"].(float64))
 	}
-	s.assessable(flexemp.Subsidies, flexemp.Trainings, flexemp.Services)
-	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer)); code != 200 {
-		t.Fatalf("assess: %d %v", code, body)
-	}
+	s.assess("2024Q1")
 	for _, a := range flexemp.Cities {
 		token := s.city[a.Code]
 		for _, b := range flexemp.Cities {
@@ -678,10 +685,7 @@ func TestIntegrityAccess(t *testing.T) {
 		t.Fatalf("%d %v", code, res)
 	}
 	dalianUpload := int64(res["upload_id"].(float64))
-	s.assessable(flexemp.Subsidies, flexemp.Trainings, flexemp.Services)
-	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer)); code != 200 {
-		t.Fatalf("assess: %d %v", code, body)
-	}
+	s.assess("2024Q1")
 	code, body := s.get(s.city["210100"], "/api/v1/integrity/2024Q1")
 	var got struct {
 		Findings []struct {
@@ -797,10 +801,7 @@ func TestSpoolLeftoversRemoved(t *testing.T) {
 func TestReviewStaleAndDownloads(t *testing.T) {
 	s := newSite(t, server.Options{})
 	s.sendCity("210100", "registrations", "2024-01")
-	s.assessable(flexemp.Subsidies, flexemp.Trainings, flexemp.Services)
-	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer)); code != 200 {
-		t.Fatalf("assess: %d %v", code, body)
-	}
+	s.assess("2024Q1")
 	b := s.login(s.reviewer)
 	if _, page := b.get("/review?period=2024Q1"); strings.Contains(page, `id="stale"`) {
 		t.Error("a fresh ranking is said to be stale")
@@ -1037,10 +1038,7 @@ func TestRevokedTokenEndsSession(t *testing.T) {
 func TestPagesCarryCSP(t *testing.T) {
 	s := newSite(t, server.Options{})
 	s.sendCity("210100", "registrations", "2024-01")
-	s.assessable(flexemp.Subsidies, flexemp.Trainings, flexemp.Services)
-	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer)); code != 200 {
-		t.Fatalf("assess: %d %v", code, body)
-	}
+	s.assess("2024Q1")
 	nonceOf := regexp.MustCompile(`script-src 'nonce-([A-Za-z0-9_-]+)'`)
 	handler := regexp.MustCompile(`\son[a-z]+="`)
 	seen := map[string]bool{}

@@ -165,6 +165,7 @@ func TestAdminSocketOfAnotherUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(bin, b, 0o755)
+	os.Chmod(bin, 0o755) // whatever the umask an earlier command set
 	db := filepath.Join(shared, "flexemp.db")
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "FLEXEMP_TEST_FAKE_ADMIN="+db+".admin.sock")
