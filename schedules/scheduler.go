@@ -8,6 +8,7 @@ package schedules
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -241,7 +242,7 @@ func (s *Scheduler) run(ctx context.Context, j Job, planned time.Time) {
 	if timeout == 0 {
 		timeout = time.Hour
 	}
-	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	runCtx, cancel := context.WithTimeout(store.WithActor(ctx, &store.Actor{ID: "scheduler", Role: "scheduler"}), timeout)
 	defer cancel()
 	res, err := j.Run(runCtx, planned)
 	detail = res.Detail
@@ -264,6 +265,14 @@ func (s *Scheduler) finish(id int64, job, outcome, errText, detail string) {
 		return err
 	}); err != nil {
 		s.log().Error("recording a job's end", "job", job, "err", err)
+	}
+	var jobErr error
+	if outcome == Failed {
+		jobErr = errors.New(errText)
+	}
+	ctx := store.WithActor(context.Background(), &store.Actor{ID: "scheduler", Role: "scheduler"})
+	if err := s.Store.Audit(ctx, "job."+job, fmt.Sprintf("run %d: %s", id, outcome), jobErr); err != nil {
+		s.log().Error("auditing a job run", "job", job, "err", err)
 	}
 	s.ran(job, outcome)
 	level := slog.LevelInfo

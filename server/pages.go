@@ -13,11 +13,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
+	"github.com/liaoning-hrss/flexemp/store"
 )
 
 //go:embed pages.html.tmpl
@@ -98,6 +100,34 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	s.render(w, r, status, "login", v)
 }
 
+// Failed logins from one address: ten within ten minutes close logins from
+// it for ten minutes.
+const (
+	loginFailures = 10
+	loginWindow   = 10 * time.Minute
+)
+
+// loginsClosed tells whether an address has failed too often lately.
+func (s *Server) loginsClosed(host string) bool {
+	s.failedMu.Lock()
+	defer s.failedMu.Unlock()
+	now := s.opt.Now()
+	recent := s.failed[host][:0]
+	for _, t := range s.failed[host] {
+		if now.Sub(t) < loginWindow {
+			recent = append(recent, t)
+		}
+	}
+	s.failed[host] = recent
+	return len(recent) >= loginFailures
+}
+
+func (s *Server) loginFailed(host string) {
+	s.failedMu.Lock()
+	defer s.failedMu.Unlock()
+	s.failed[host] = append(s.failed[host], s.opt.Now())
+}
+
 // POST /login: the token once, then a session cookie.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
@@ -106,16 +136,28 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusForbidden, "登录表单已失效，请重新输入令牌登录。")
 		return
 	}
+	host := store.ActorOf(r.Context()).Remote
+	if s.loginsClosed(host) {
+		s.store.Audit(r.Context(), "login", "", flexemp.Errorf("too_many_requests", "closed"))
+		s.renderLogin(w, r, http.StatusTooManyRequests, "登录失败次数过多，请 10 分钟后再试。")
+		return
+	}
 	p, ok, err := s.store.LookupToken(r.Context(), r.PostFormValue("token"))
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	if !ok {
+		s.loginFailed(host)
+		s.store.Audit(r.Context(), "login", "", flexemp.Errorf(flexemp.EUNAUTHORIZED, "bad token"))
 		s.renderLogin(w, r, http.StatusUnauthorized, "令牌无效或已被吊销。")
 		return
 	}
 	noteWho(r, p)
+	if err := s.store.Audit(r.Context(), "login", "", nil); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	s.startSession(w, r, p)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

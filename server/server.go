@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -69,6 +70,8 @@ type Server struct {
 	opt   Options
 	log   *slog.Logger
 
+	failedMu   sync.Mutex
+	failed     map[string][]time.Time // failed logins by address, the last ten minutes'
 	spoolMu    sync.Mutex
 	spooled    map[string]int64 // bytes each city's uploads in flight have spooled
 	sessionsMu sync.Mutex
@@ -108,7 +111,7 @@ func New(st *store.Store, o Options) (*Server, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	s := &Server{store: st, db: st.DB(), opt: o, log: o.Log, sessions: map[string]*session{}, spooled: map[string]int64{},
+	s := &Server{store: st, db: st.DB(), opt: o, log: o.Log, sessions: map[string]*session{}, spooled: map[string]int64{}, failed: map[string][]time.Time{},
 		metrics: newMetrics(append(st.Collectors(), o.Collectors...)...)}
 	s.handler = s.routes()
 	return s, s.cleanSpool()
@@ -238,7 +241,9 @@ func (s *Server) observe(route string, h http.HandlerFunc) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		var who string
-		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, &who))
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		actor := &store.Actor{Remote: host}
+		r = r.WithContext(store.WithActor(context.WithValue(r.Context(), principalKey{}, &who), actor))
 		h(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
@@ -259,6 +264,15 @@ func noteWho(r *http.Request, p flexemp.Principal) {
 	if who, ok := r.Context().Value(principalKey{}).(*string); ok {
 		*who = p.Label()
 	}
+	if a := store.ActorIn(r.Context()); a != nil {
+		*a = actorFor(p, *a)
+	}
+}
+
+// actorFor is the audit trail's actor for a principal: its token and name.
+func actorFor(p flexemp.Principal, a store.Actor) store.Actor {
+	a.ID, a.Role, a.City = fmt.Sprintf("token:%d %s", p.TokenID, p.Label()), p.Role, p.City
+	return a
 }
 
 // apiError is every API refusal: a machine code and a Chinese message.

@@ -1160,3 +1160,52 @@ func TestConnectionsCapped(t *testing.T) {
 	resp.Body.Close()
 	held[1].Close()
 }
+
+// Logins and uploads are in the audit trail with who made them, from where;
+// ten failed logins from one address within ten minutes close logins from it
+// for ten minutes (429, recorded), a good token included.
+func TestLoginsAudited(t *testing.T) {
+	s := newSite(t, server.Options{})
+	s.login(s.city["210100"])
+	s.sendCity("210200", "registrations", "2024-01")
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for i := 0; i < 10; i++ {
+		if resp := s.postLogin(client, "fxe_wrong"); resp.StatusCode != 401 {
+			t.Fatalf("bad login %d: %d", i, resp.StatusCode)
+		}
+	}
+	if resp := s.postLogin(client, s.city["210300"]); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the 11th login within ten minutes: %d, want 429", resp.StatusCode)
+	}
+	rs, total, err := store.FindAudit(context.Background(), s.db, store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	tokens := 0
+	for _, r := range rs {
+		if r.Action == "token.add" { // the site's tokens, made first
+			tokens++
+			continue
+		}
+		got = append(got, r.Action+" "+r.Outcome+" "+r.Role+" "+r.City+" "+r.Remote)
+		if strings.Contains(r.Actor+r.Object, "fxe_") {
+			t.Errorf("a token in record %d", r.Seq)
+		}
+	}
+	want := []string{"login ok city 210100 127.0.0.1", "upload ok city 210200 127.0.0.1"}
+	for range 10 {
+		want = append(want, "login refused operator  127.0.0.1")
+	}
+	want = append(want, "login refused operator  127.0.0.1")
+	if total != tokens+len(want) || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit trail:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if rs[len(rs)-1].Code != "too_many_requests" {
+		t.Errorf("the closed login's record: %+v", rs[len(rs)-1])
+	}
+	if _, _, err := store.VerifyAudit(context.Background(), s.db, ""); err != nil {
+		t.Errorf("verify: %v", err)
+	}
+}

@@ -36,12 +36,12 @@ const backupManifest = "backup.json"
 // backup.json — written beside dir and renamed into place when whole, so a
 // killed backup leaves no half backup in dir (its leftovers beside it are
 // removed by the next). The pseudonym key is not in it: it is kept apart.
-func (s *Store) Backup(ctx context.Context, dir string) (*BackupInfo, error) {
+func (s *Store) Backup(ctx context.Context, dir string) (info *BackupInfo, err error) {
+	defer func() { err = errors.Join(err, s.Audit(ctx, "backup", dir, err)) }()
 	if err := emptyDir(dir); err != nil {
 		return nil, err
 	}
-	info := &BackupInfo{Made: time.Now().In(flexemp.Shanghai)}
-	var err error
+	info = &BackupInfo{Made: time.Now().In(flexemp.Shanghai)}
 	if info.Removed, err = removeLeftovers(dir); err != nil {
 		return nil, err
 	}

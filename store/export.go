@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -65,7 +66,8 @@ var exportPartition = []string{"year", "month", "city"}
 // is atomic (written beside dir, then renamed into place) and idempotent (a
 // lake of the same upload versions is left as it is). The masked IDs kept
 // for the integrity evidence stay in the database.
-func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) (*ExportSchema, error) {
+func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) (sc *ExportSchema, err error) {
+	defer func() { err = errors.Join(err, s.Audit(ctx, "export", dir, err)) }()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -76,7 +78,7 @@ func (s *Store) Export(ctx context.Context, dir string, period *flexemp.Period) 
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 	from, to := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
-	sc := &ExportSchema{Format: exportFormat, Exported: time.Now().In(flexemp.Shanghai), Partition: exportPartition, Kinds: map[string]ExportKind{}}
+	sc = &ExportSchema{Format: exportFormat, Exported: time.Now().In(flexemp.Shanghai), Partition: exportPartition, Kinds: map[string]ExportKind{}}
 	if period != nil {
 		sc.Period, from, to = period.String(), period.Start(), period.End()
 	}

@@ -7,6 +7,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -96,15 +98,27 @@ func (s *Store) Bulk(ctx context.Context, f func()) error {
 // hostile or unchanged file is answered at once, whoever holds the lock.
 func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result, error) {
 	prep, res, err := s.ingester.Prepare(ctx, req)
+	object := fmt.Sprintf("%s %s %s", req.City, req.Kind, req.Month)
 	switch {
 	case prep == nil && res.Status == ingest.StatusRefused:
-		s.Write(func() error { s.ingester.RecordRefusal(ctx, req, res); return nil })
+		s.Write(func() error {
+			s.ingester.RecordRefusal(ctx, req, res)
+			return s.audit(ctx, "upload", object, flexemp.Errorf(flexemp.EINVALID, "refused"))
+		})
 	case prep != nil:
 		err = s.Write(func() error {
 			var err error
 			res, err = s.ingester.Load(ctx, prep)
-			return err
+			if err == nil && res.Status == ingest.StatusRefused {
+				return s.audit(ctx, "upload", object, flexemp.Errorf(flexemp.EINVALID, "refused"))
+			}
+			if err == nil {
+				return s.audit(ctx, "upload", fmt.Sprintf("%s upload %d (%s)", object, res.UploadID, res.Status), nil)
+			}
+			return errors.Join(err, s.audit(ctx, "upload", object, err))
 		})
+	case err != nil:
+		s.Audit(ctx, "upload", object, err)
 	}
 	if err != nil {
 		return nil, err
@@ -126,7 +140,7 @@ func (s *Store) Assess(ctx context.Context, period flexemp.Period, asOf time.Tim
 	err := s.Write(func() error {
 		var err error
 		a, err = metrics.Assess(ctx, s.db, period, o)
-		return err
+		return errors.Join(err, s.audit(ctx, "assess", period.String()+" as of "+o.AsOf.Format("2006-01-02"), err))
 	})
 	return a, err
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func (s *Store) AddToken(ctx context.Context, city, reviewer string, now time.Ti
 	err := s.Write(func() error {
 		_, err := s.db.ExecContext(ctx, `INSERT INTO tokens SELECT coalesce(max(token_id), 0) + 1, ?, ?, ?, ?, ?, NULL FROM tokens`,
 			hashToken(token), role, c, r, now)
-		return err
+		return errors.Join(err, s.audit(ctx, "token.add", role+" "+city+strings.TrimSpace(reviewer), err))
 	})
 	return token, err
 }
@@ -69,7 +70,7 @@ func (s *Store) RevokeTokens(ctx context.Context, city, reviewer string, now tim
 			return err
 		}
 		n, err = res.RowsAffected()
-		return err
+		return errors.Join(err, s.audit(ctx, "token.revoke", fmt.Sprintf("%s%s: %d", city, reviewer, n), err))
 	})
 	return n, err
 }
@@ -121,6 +122,9 @@ type TokenInfo struct {
 
 // ListTokens lists every token, live and revoked, oldest first.
 func (s *Store) ListTokens(ctx context.Context) ([]TokenInfo, error) {
+	if err := s.Audit(ctx, "token.list", "", nil); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT token_id, role, coalesce(city_code, ''), coalesce(reviewer, ''), created_at, revoked_at
 		FROM tokens ORDER BY token_id`)
 	if err != nil {

@@ -9,10 +9,12 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/server"
+	"github.com/liaoning-hrss/flexemp/store"
 )
 
 // viaServe are the commands that, while a serve process holds the
@@ -78,7 +80,13 @@ func adminRun(svc *service) http.HandlerFunc {
 			}
 		}
 		var out, errs bytes.Buffer
-		code := runInServe(withHeld(r.Context(), svc), req.Args, &out, &errs)
+		ctx := store.WithActor(r.Context(), &store.Actor{}) // the operator at the command line, through the socket
+		code := runInServe(withHeld(ctx, svc), req.Args, &out, &errs)
+		var runErr error
+		if code != 0 {
+			runErr = flexemp.Errorf("exit_"+strconv.Itoa(code), "admin command failed")
+		}
+		svc.store.Audit(ctx, "admin."+strings.Join(req.Args[:min(2, len(req.Args))], " "), "", runErr)
 		json.NewEncoder(w).Encode(adminAnswer{Stdout: out.String(), Stderr: errs.String(), Code: code})
 	}
 }

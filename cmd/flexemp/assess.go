@@ -14,6 +14,7 @@ import (
 	"github.com/liaoning-hrss/flexemp/internal/csvsafe"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
+	"github.com/liaoning-hrss/flexemp/store"
 )
 
 func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -72,7 +73,7 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	a, err := metrics.Assess(ctx, db, p, o)
+	a, err := store.New(db, nil, o).Assess(ctx, p, o.AsOf) // through the store: its lock and audit trail
 	if err != nil {
 		return err
 	}

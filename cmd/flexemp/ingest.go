@@ -15,6 +15,8 @@ import (
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/internal/csvsafe"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/store"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -104,6 +106,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
+	st := store.New(db, g, metrics.AssessOptions{}) // every write through the store, and its audit trail
 	refused := false
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
@@ -113,9 +116,11 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if bar != nil {
 			req.Progress = bar
 		}
-		res, err := g.Ingest(ctx, req)
+		res, err := st.Ingest(ctx, req)
 		if err != nil {
 			fmt.Fprintf(stderr, "flexemp ingest: %s: %v\n", path, err)
+			refused = true
+			continue
 		}
 		refused = refused || res.Status == ingest.StatusRefused
 		if *asJSON {

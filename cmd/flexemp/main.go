@@ -58,6 +58,7 @@ var commands = map[string]command{
 	"backup":    {"备份数据库（服务运行时经由服务进行）", runBackup},
 	"restore":   {"从备份恢复到新的数据库文件", runRestore},
 	"export":    {"导出当前版本的假名化数据为按类型、年、月、城市分区的 Parquet", runExport},
+	"audit":     {"列出审计日志；audit verify 校验其哈希链", runAudit},
 	"serve":     {"运行上传、审核页面、接口与定时任务", runServe},
 	"token":     {"新增、吊销或列出城市与审核人员的访问令牌", runToken},
 	"jobs":      {"列出定时任务的运行记录", runJobs},
