@@ -25,8 +25,7 @@ func TestAuditTrail(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "flexemp.db")
 	t.Setenv("FLEXEMP_ID_KEY", "")
-	if code, _, e := runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03",
-		"--received-at", "2024-04-01T09:00:00+08:00", filepath.Join(testdata, "registrations_bom.csv")); code != 0 {
+	if code, e := ingestSample(t, db); code != 0 {
 		t.Fatal(e)
 	}
 	_, token, _ := runCmd(t, "token", "add", "--db", db, "--city", "210100")

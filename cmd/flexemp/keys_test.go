@@ -18,11 +18,7 @@ func TestKeyCustody(t *testing.T) {
 	keyFile := db + ".key"
 	t.Setenv("FLEXEMP_ID_KEY", "")
 	src := filepath.Join(testdata, "registrations_bom.csv")
-	ingest := func() (int, string) {
-		code, _, e := runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03",
-			"--received-at", "2024-04-01T09:00:00+08:00", src)
-		return code, e
-	}
+	ingest := func() (int, string) { return ingestSample(t, db) }
 	code, e := ingest()
 	if code != 0 || !strings.Contains(e, "已新建数据库 "+db) || !strings.Contains(e, "已生成假名密钥文件 "+keyFile) || !strings.Contains(e, "备份") {
 		t.Fatalf("first ingest: exit %d %s", code, e)
@@ -73,4 +69,13 @@ func TestKeyCustody(t *testing.T) {
 	if code, e := ingest(); code != 0 {
 		t.Errorf("with the right key back: exit %d %s", code, e)
 	}
+}
+
+// ingestSample ingests the sample registrations of 沈阳, March 2024, into
+// db, and returns the exit code and what the command wrote to stderr.
+func ingestSample(t *testing.T, db string) (int, string) {
+	t.Helper()
+	code, _, e := runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03",
+		"--received-at", "2024-04-01T09:00:00+08:00", filepath.Join(testdata, "registrations_bom.csv"))
+	return code, e
 }

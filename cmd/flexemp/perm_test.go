@@ -25,8 +25,7 @@ func TestFilesAreTheOwnersAlone(t *testing.T) {
 	os.Chmod(dir, 0o755)
 	db := filepath.Join(dir, "flexemp.db")
 	t.Setenv("FLEXEMP_ID_KEY", "")
-	code, _, e := runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03",
-		"--received-at", "2024-04-01T09:00:00+08:00", filepath.Join(testdata, "registrations_bom.csv"))
+	code, e := ingestSample(t, db)
 	if code != 0 {
 		t.Fatalf("ingest: exit %d %s", code, e)
 	}
@@ -93,8 +92,7 @@ func TestDemoLeavesAServedDatabase(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "flexemp.db")
 	t.Setenv("FLEXEMP_ID_KEY", "")
-	if code, _, e := runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03",
-		"--received-at", "2024-04-01T09:00:00+08:00", filepath.Join(testdata, "registrations_bom.csv")); code != 0 {
+	if code, e := ingestSample(t, db); code != 0 {
 		t.Fatal(e)
 	}
 	os.WriteFile(filepath.Join(dir, ".flexemp-demo"), []byte("made by flexemp demo\n"), 0o600) // as if a demo had made it
