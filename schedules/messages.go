@@ -15,6 +15,7 @@ import (
 	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
+	"github.com/liaoning-hrss/flexemp/store"
 )
 
 // report assesses the year to date, writes its report and mails the
@@ -57,7 +58,7 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 	if e.Resend {
 		key += ":resend:" + e.Now().Format(time.RFC3339)
 	}
-	msgs := e.provinceMail(d, key, pngs, written.HTML, written.XLSX)
+	msgs := e.provinceMail(d, key, pngs, written.HTML, written.XLSX, auditHead(ctx, e.Store))
 	msgs = append(msgs, e.cityMail(d, key, pngs)...)
 	return e.send(ctx, msgs, res, "邮件")
 }
@@ -129,12 +130,12 @@ func png(name string, pngs map[string][]byte, id string) []Part {
 	return nil
 }
 
-func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, html, xlsx []byte) []Outgoing {
+func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, html, xlsx []byte, head string) []Outgoing {
 	r := d.Result
 	v := mailView{
 		Title: fmt.Sprintf("辽宁省支持灵活就业政策落实考核月报（%s）", reports.PeriodText(d.Period, r.Run)),
 		Head:  []string{"名次", "城市", "综合指数", "90%名次区间", "等次", "优先推荐"},
-		Foot:  fmt.Sprintf("考核批次 %d，配置摘要 %s。完整报告与排名表见附件（报告可离线打开）。", r.Run.ID, r.Run.ConfigHash),
+		Foot:  fmt.Sprintf("考核批次 %d，配置摘要 %s。完整报告与排名表见附件（报告可离线打开）。%s", r.Run.ID, r.Run.ConfigHash, head),
 	}
 	var priority []string
 	for _, row := range reports.RankRows(r) {
@@ -162,6 +163,21 @@ func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, 
 		out = append(out, Outgoing{Key: key, To: to, Subject: v.Title, Text: t, HTML: h, Inline: inline, Attachments: attach})
 	}
 	return out
+}
+
+// auditHead is the audit trail's head, verified, in the words of the
+// province's mail: kept with the mail, it lets anyone later check that the
+// trail was not rewritten (flexemp audit verify --head SEQ:HASH).
+func auditHead(ctx context.Context, st *store.Store) string {
+	seq, hash, err := store.VerifyAudit(ctx, st.DB(), "")
+	var broken *store.AuditBroken
+	switch {
+	case errors.As(err, &broken):
+		return "审计日志校验失败：" + broken.Error() + "，请立即核查。"
+	case err != nil:
+		return "审计日志无法校验，请联系系统管理员。"
+	}
+	return fmt.Sprintf("审计日志链头 %d:%s（可用 flexemp audit verify --head %d:%s 核对日志此后未被改写）。", seq, hash, seq, hash)
 }
 
 func orNone(s string) string {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -277,6 +278,15 @@ province = ["chief@hrss.example"]
 	p := smtptest.Parse(t, msgs[0].Raw)
 	if len(p.Inline) != 0 || strings.Contains(p.HTML, "cid:") || !strings.Contains(p.HTML, "<table") || len(p.Attachments) != 2 {
 		t.Errorf("mail without images: inline %v, attachments %v", keys(p.Inline), keys(p.Attachments))
+	}
+	// The province's mail carries the audit trail's head, which audit verify
+	// then accepts (TestAuditTrail shows a rewritten chain failing it).
+	head := regexp.MustCompile(`审计日志链头 (\d+:[0-9a-f]{64})`).FindStringSubmatch(p.Text)
+	if head == nil {
+		t.Fatalf("no audit head in the province's mail:\n%s", p.Text)
+	}
+	if code, out, e := runCmd(t, "audit", "verify", "--db", db, "--head", head[1]); code != 0 {
+		t.Errorf("audit verify --head %s: exit %d %s %s", head[1], code, out, e)
 	}
 	if code, _, _ := runCmd(t, "run-job", "--config", config, "--db", db, "payroll"); code != 2 {
 		t.Errorf("unknown job: exit %d, want 2", code)
