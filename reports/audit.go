@@ -15,6 +15,14 @@ import (
 // outcomeWords are an audited action's outcomes as people read them.
 var outcomeWords = map[string]string{store.AuditOK: "成功", store.AuditRefused: "拒绝", store.AuditError: "出错"}
 
+// OutcomeText is a record's outcome as people read it, with its code.
+func OutcomeText(r store.AuditRecord) string {
+	if r.Code != "" {
+		return outcomeWords[r.Outcome] + "（" + r.Code + "）"
+	}
+	return outcomeWords[r.Outcome]
+}
+
 // WriteAudit writes audit records as a table, JSON or CSV (never a token,
 // key, ID or file content: the records hold none).
 func WriteAudit(w io.Writer, rs []store.AuditRecord, total int, format string) error {
@@ -40,10 +48,7 @@ func WriteAudit(w io.Writer, rs []store.AuditRecord, total int, format string) e
 	tw := columns.NewWriter(w)
 	fmt.Fprintf(tw, "序号\t时间\t操作者\t角色\t城市\t操作\t对象\t结果\t来源\n")
 	for _, r := range rs {
-		outcome := outcomeWords[r.Outcome]
-		if r.Code != "" {
-			outcome += "（" + r.Code + "）"
-		}
+		outcome := OutcomeText(r)
 		at := r.At.Format("2006-01-02 15:04:05")
 		if r.StatedAt != nil {
 			at += "（记载为 " + r.StatedAt.Format("2006-01-02 15:04") + "）"

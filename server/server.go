@@ -196,6 +196,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /review", s.page(s.reviewPage))
 	handle("GET /reports/{period}", s.page(s.reportPage))
 	handle("GET /status", s.page(s.statusPage))
+	handle("GET /audit", s.page(s.auditPage))
 	handle("POST /assess", s.page(s.assessForm))
 	// A browser's cross-origin form post is refused before anything else
 	// (Sec-Fetch-Site and Origin); API clients send neither and pass.

@@ -1209,3 +1209,28 @@ func TestLoginsAudited(t *testing.T) {
 		t.Errorf("verify: %v", err)
 	}
 }
+
+// The reviewer's audit page filters by action and actor, pages 50 at a
+// time, and says whether the chain holds; a city may not open it.
+func TestAuditPage(t *testing.T) {
+	s := newSite(t, server.Options{})
+	ctx := store.WithActor(context.Background(), &store.Actor{ID: "cli:tester", Role: "operator"})
+	for i := range 60 {
+		s.st.Audit(ctx, "probe", fmt.Sprintf("n%d", i), nil)
+	}
+	if code, _ := s.login(s.city["210100"]).get("/audit"); code != http.StatusForbidden {
+		t.Errorf("a city opened the audit page: %d", code)
+	}
+	b := s.login(s.reviewer)
+	code, page := b.get("/audit?action=probe")
+	if code != 200 || strings.Count(page, "<td>probe</td>") != 50 || !strings.Contains(page, "共 60 条，第 1/2 页") ||
+		!strings.Contains(page, "哈希链完整") || strings.Contains(page, "<td>token.add</td>") {
+		t.Fatalf("audit page 1: %d\n%s", code, page)
+	}
+	if _, page := b.get("/audit?action=probe&page=2"); strings.Count(page, "<td>probe</td>") != 10 || !strings.Contains(page, "<td>n59</td>") {
+		t.Errorf("audit page 2:\n%s", page)
+	}
+	if _, page := b.get("/audit?actor=cli:tester&action=token.add"); strings.Count(page, "<td>token.add</td>") != 0 || !strings.Contains(page, "共 0 条") {
+		t.Errorf("filtered by another actor's action:\n%s", page)
+	}
+}
