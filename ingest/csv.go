@@ -26,15 +26,14 @@ const sniffSize = 64 << 10
 const MaxLine = 1 << 20
 
 type csvSource struct {
-	size   int64
-	f      *os.File
-	count  *countingReader
-	lines  *bufio.Reader
-	decode func([]byte) string // one line's bytes as text
-	comma  rune
-	line   int  // lines read
-	first  bool // the next line is the file's first: a UTF-8 BOM is dropped
-	cells  []string
+	size  int64
+	f     *os.File
+	count *countingReader
+	lines *bufio.Reader
+	comma rune
+	line  int  // lines read
+	first bool // the next line is the file's first: a UTF-8 BOM is dropped
+	cells []string
 }
 
 type countingReader struct {
@@ -73,14 +72,15 @@ func openCSV(f *os.File) (*csvSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &csvSource{size: st.Size(), f: f, count: count, first: true, decode: func(b []byte) string { return string(b) }}
+	s := &csvSource{size: st.Size(), f: f, count: count, first: true}
 	var lines io.Reader = br
 	if utf16BOM {
 		lines = transform.NewReader(br, unicode.BOMOverride(encoding.Nop.NewDecoder()))
 		head = decodeAll(unicode.BOMOverride(encoding.Nop.NewDecoder()), head)
 	} else if enc := chooseEncoding(head); enc != nil {
-		dec := enc.NewDecoder()
-		s.decode = func(b []byte) string { return string(decodeAll(dec, b)) }
+		// Decoded as a stream: a GB18030 sequence never holds a line break,
+		// so lines split after decoding are the file's lines.
+		lines = transform.NewReader(br, enc.NewDecoder())
 		head = decodeAll(enc.NewDecoder(), head)
 	}
 	s.lines = bufio.NewReaderSize(lines, 64<<10)
@@ -157,7 +157,7 @@ func (s *csvSource) Next() (int, []string, error) {
 			return 0, nil, err
 		}
 		s.line++
-		text := s.decode(raw)
+		text := string(raw)
 		if s.first {
 			text, s.first = strings.TrimPrefix(text, "\ufeff"), false
 		}

@@ -49,6 +49,10 @@ type Ingester struct {
 	Key []byte // pseudonym key
 	Options
 	Now func() time.Time // the clock; nil means time.Now
+	// BeforeCommit, if set, runs in an accepted upload's transaction just
+	// before it commits (the store writes the audit record there, so the
+	// upload and its record commit together, at one commit's cost).
+	BeforeCommit func(ctx context.Context, conn *sql.Conn, req Request, res *Result) error
 }
 
 // Request is one file to ingest.
@@ -360,6 +364,13 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 		uploadID, city.Code, string(req.Kind), month.First(), res.Version, sum, res.File, res.Format,
 		g.uploader(req), received, zoneName(received), res.Rows, res.Accepted, res.Rejected, strings.Join(res.Extra, ",")); err != nil {
 		return refuse(res, err)
+	}
+	if g.BeforeCommit != nil {
+		res.UploadID = uploadID
+		if err := g.BeforeCommit(ctx, conn, req, res); err != nil {
+			res.UploadID = 0
+			return refuse(res, err)
+		}
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return refuse(res, err)

@@ -131,30 +131,48 @@ func (s *Store) Audit(ctx context.Context, action, object string, err error) err
 	return s.Write(func() error { return s.audit(ctx, action, object, err) })
 }
 
-// audit appends a record; the caller holds the write lock.
+// audit appends a record in its own transaction; the caller holds the
+// write lock.
 func (s *Store) audit(ctx context.Context, action, object string, actErr error) error {
-	a := ActorOf(ctx)
-	// At to the microsecond, as TIMESTAMPTZ keeps it: the hash must hold when re-read.
-	r := AuditRecord{At: time.Now().Truncate(time.Microsecond), StatedAt: a.StatedAt, Actor: a.ID, Role: a.Role, City: a.City, Action: action,
-		Object: object, Remote: a.Remote, RequestID: a.RequestID}
-	r.Outcome, r.Code = outcomeOf(actErr)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := appendAudit(ctx, tx, tx, action, object, actErr); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// execer is what appendAudit writes through: a transaction, or a
+// connection inside one.
+type execer interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// appendAudit appends a record of an action the context's actor took
+// through w, inside the caller's transaction, chained to the last record as
+// read reads it: a transaction begun before others committed (an upload's,
+// opened when it was prepared) must read the chain's end outside itself,
+// under the write lock.
+func appendAudit(ctx context.Context, read, w execer, action, object string, actErr error) error {
+	a := ActorOf(ctx)
+	// At to the microsecond, as TIMESTAMPTZ keeps it: the hash must hold when re-read.
+	r := AuditRecord{At: time.Now().Truncate(time.Microsecond), StatedAt: a.StatedAt, Actor: a.ID, Role: a.Role, City: a.City, Action: action,
+		Object: object, Remote: a.Remote, RequestID: a.RequestID}
+	r.Outcome, r.Code = outcomeOf(actErr)
 	var last sql.NullInt64
 	var prev sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
 	r.Seq, r.PrevHash = last.Int64+1, prev.String
 	r.Hash = r.chainHash(r.PrevHash)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Seq, r.At, r.StatedAt, r.Actor, r.Role, r.City, r.Action, r.Object, r.Outcome, r.Code, r.Remote, r.RequestID, r.PrevHash, r.Hash); err != nil {
-		return err
-	}
-	return tx.Commit()
+	_, err := w.ExecContext(ctx, `INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Seq, r.At, r.StatedAt, r.Actor, r.Role, r.City, r.Action, r.Object, r.Outcome, r.Code, r.Remote, r.RequestID, r.PrevHash, r.Hash)
+	return err
 }
 
 // AuditFilter chooses records: since a time, by actor and action (empty:

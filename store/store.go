@@ -35,6 +35,13 @@ type Store struct {
 // New makes a store over db; g loads uploads (nil for a store that takes
 // none) and o are the settings of its assessments.
 func New(db *sql.DB, g *ingest.Ingester, o metrics.AssessOptions) *Store {
+	if g != nil {
+		// An accepted upload's audit record commits with it, at no extra
+		// commit's cost.
+		g.BeforeCommit = func(ctx context.Context, conn *sql.Conn, req ingest.Request, res *ingest.Result) error {
+			return appendAudit(ctx, db, conn, "upload", fmt.Sprintf("%s %s %s upload %d (%s)", req.City, req.Kind, res.Month, res.UploadID, ingest.StatusAccepted), nil)
+		}
+	}
 	return &Store{db: db, ingester: g, assess: o,
 		uploads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flexemp_uploads_total",
 			Help: "Uploaded files by outcome."}, []string{"status"}),
@@ -109,13 +116,15 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 		err = s.Write(func() error {
 			var err error
 			res, err = s.ingester.Load(ctx, prep)
-			if err == nil && res.Status == ingest.StatusRefused {
+			switch {
+			case err != nil:
+				return errors.Join(err, s.audit(ctx, "upload", object, err))
+			case res.Status == ingest.StatusRefused:
 				return s.audit(ctx, "upload", object, flexemp.Errorf(flexemp.EINVALID, "refused"))
-			}
-			if err == nil {
+			case res.Status == ingest.StatusUnchanged:
 				return s.audit(ctx, "upload", fmt.Sprintf("%s upload %d (%s)", object, res.UploadID, res.Status), nil)
 			}
-			return errors.Join(err, s.audit(ctx, "upload", object, err))
+			return nil // accepted: its record committed with it (New's BeforeCommit)
 		})
 	case err != nil:
 		s.Audit(ctx, "upload", object, err)
