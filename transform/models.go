@@ -7,6 +7,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -131,6 +132,30 @@ type Params struct {
 	// reviewer accepted through an objection: those are left out of their
 	// dimension mean (无数据) instead of scored lowest (无数据·计最低).
 	AcceptedZeros []CityIndicator
+	// Issued, when set, pins the run to a ranking issued earlier (公示 and
+	// 定稿): only the uploads the ledger held when it was published, plus
+	// the corrections reviewers admitted through objections.
+	Issued *Issued
+}
+
+// Issued pins a run to what a published ranking read, so that its final and
+// every later recomputation read exactly the same versions.
+type Issued struct {
+	// LastUpload is the ledger's last upload ID when the ranking was
+	// published: a version recorded later — a backfill with an earlier
+	// receipt included — is not read.
+	LastUpload int64
+	// Corrections are the corrected extracts admitted through objections,
+	// each in place of the version it corrects.
+	Corrections []Correction
+}
+
+// Correction is an admitted corrected extract: Upload counts in place of
+// Corrects (0 when the month had no version) and keeps its timeliness, and
+// it is no K7 finding.
+type Correction struct {
+	Upload   int64 `json:"upload"`
+	Corrects int64 `json:"corrects"`
 }
 
 // CityIndicator names one indicator of one city.
@@ -429,6 +454,7 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 		`CREATE OR REPLACE TABLE scratch.ref_indicators (indicator VARCHAR PRIMARY KEY, ordinal INTEGER, dimension VARCHAR, title VARCHAR, unit VARCHAR, scale DOUBLE, cap DOUBLE)`,
 		`CREATE OR REPLACE TABLE scratch.ref_indicator_sources (indicator VARCHAR, kind VARCHAR)`,
 		`CREATE OR REPLACE TABLE scratch.accepted_zeros (city_code VARCHAR, indicator VARCHAR)`,
+		`CREATE OR REPLACE TABLE scratch.corrections (upload_id BIGINT PRIMARY KEY, corrects BIGINT)`,
 	}
 	for _, s := range stmts {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
@@ -452,6 +478,14 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 		}
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`SET VARIABLE as_of_end = TIMESTAMPTZ '%s'`, asOfEnd.Format(time.RFC3339))); err != nil {
+		return err
+	}
+	lastUpload := int64(math.MaxInt64)
+	var corrections []Correction
+	if p.Issued != nil {
+		lastUpload, corrections = p.Issued.LastUpload, p.Issued.Corrections
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`SET VARIABLE last_upload = %d::BIGINT`, lastUpload)); err != nil {
 		return err
 	}
 	t := p.Integrity.WithDefaults()
@@ -518,10 +552,18 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 		for _, z := range p.AcceptedZeros {
 			zeros = append(zeros, []driver.Value{z.City, z.Indicator})
 		}
+		var fixes [][]driver.Value
+		for _, c := range corrections {
+			var corrects any
+			if c.Corrects != 0 {
+				corrects = c.Corrects
+			}
+			fixes = append(fixes, []driver.Value{c.Upload, corrects})
+		}
 		for table, rows := range map[string][][]driver.Value{
 			"ref_cities": cities, "ref_holidays": holidays, "ref_min_wage": wages, "ref_indicators": indicators,
 			"ref_indicator_sources": sources, "ref_kinds": kinds, "ref_months": due, "ref_deadlines": deadlines,
-			"ref_funds": funds, "accepted_zeros": zeros,
+			"ref_funds": funds, "accepted_zeros": zeros, "corrections": fixes,
 		} {
 			if err := appendRows(table, rows); err != nil {
 				return err

@@ -14,7 +14,7 @@
 WITH known AS (
     SELECT u.upload_id, u.city_code, u.kind, u.month, u.version, u.received_at, u.accepted, d.deadline
     FROM scratch.src_uploads u JOIN scratch.ref_deadlines d USING (month)
-    WHERE u.received_at < getvariable('as_of_end')
+    WHERE u.received_at < getvariable('as_of_end') AND u.upload_id <= getvariable('last_upload')
 ),
 -- Services versions whose row is all zeros. Every count is ≥ 0, so a zero
 -- sum is a row of zeros.
@@ -52,7 +52,19 @@ chosen AS (
                ELSE s.on_time_version
            END AS version
     FROM slots s
+),
+counted AS (
+    SELECT m.city_code, m.kind, m.month, m.upload_id, m.version, m.received_at, m.deadline, m.accepted,
+           m.on_time, m.placeholder, c.versions, c.on_time_version
+    FROM chosen c JOIN marked m USING (city_code, kind, month, version)
+),
+admitted AS (
+    SELECT u.upload_id, u.city_code, u.kind, u.month, u.version, u.received_at, d.deadline, u.accepted
+    FROM scratch.corrections x JOIN scratch.src_uploads u USING (upload_id) JOIN scratch.ref_deadlines d USING (month)
 )
-SELECT m.city_code, m.kind, m.month, m.upload_id, m.version, m.received_at, m.deadline, m.accepted,
-       m.on_time, m.placeholder, c.versions, c.on_time_version
-FROM chosen c JOIN marked m USING (city_code, kind, month, version)
+SELECT c.*, false AS admitted
+FROM counted c ANTI JOIN admitted a USING (city_code, kind, month)
+UNION ALL
+SELECT a.city_code, a.kind, a.month, a.upload_id, a.version, a.received_at, a.deadline, a.accepted,
+       coalesce(c.on_time, false), a.accepted = 0, coalesce(c.versions, 0) + 1, c.on_time_version, true
+FROM admitted a LEFT JOIN counted c USING (city_code, kind, month)

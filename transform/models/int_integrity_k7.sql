@@ -9,10 +9,11 @@
 -- never counts (int_counting_versions): the finding shows the reviewer what
 -- the city tried to change. Figure: the largest change (1 for a replaced
 -- placeholder); reference: the rows or the count of the version that counts.
--- Evidence: the late version and the version that counts.
+-- Evidence: the late version and the version that counts. A correction
+-- admitted through an objection (经异议采纳) is no finding.
 WITH t AS (SELECT * FROM scratch.integrity_params),
 counting AS (
-    SELECT v.* FROM scratch.int_counting_versions v JOIN scratch.ref_months USING (month)
+    SELECT v.* FROM scratch.int_counting_versions v JOIN scratch.ref_months USING (month) WHERE NOT v.admitted
 ),
 -- Versions received after the deadline and by the as-of date, set against
 -- the version that counts: when that came on time, each later version
@@ -25,7 +26,7 @@ late AS (
            c.city_code, c.kind, c.month
     FROM scratch.src_uploads u
     JOIN counting c ON c.city_code = u.city_code AND c.kind = u.kind AND c.month = u.month
-    WHERE u.received_at >= c.deadline AND u.received_at < getvariable('as_of_end')
+    WHERE u.received_at >= c.deadline AND u.received_at < getvariable('as_of_end') AND u.upload_id <= getvariable('last_upload')
       AND NOT c.placeholder
       AND (c.on_time AND u.version > c.version OR NOT c.on_time AND u.version < c.version)
 ),
