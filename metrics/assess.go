@@ -42,6 +42,9 @@ type AssessOptions struct {
 	// objections: those indicators are left out (无数据) for those cities
 	// instead of scored lowest. Empty until a ranking is issued.
 	AcceptedZeros []transform.CityIndicator `toml:"-"`
+	// Issued pins the run to a ranking issued earlier: the ledger as it was
+	// published, and the corrections admitted through objections.
+	Issued *transform.Issued `toml:"-"`
 }
 
 func (o AssessOptions) withDefaults() AssessOptions {
@@ -63,22 +66,41 @@ func (o AssessOptions) withDefaults() AssessOptions {
 	return o
 }
 
-// ConfigHash is a short SHA-256 of everything besides the uploads that an
-// assessment's numbers depend on: the index settings, the sensitivity draws
-// and seed, the reference data and the graduate extensions.
-func (o AssessOptions) ConfigHash() string {
+// config is everything besides the uploads that an assessment's numbers
+// depend on: the index settings, the sensitivity draws and seed, the
+// reference data, the graduate extensions and the integrity thresholds.
+type config struct {
+	S         Settings
+	Draws     int
+	Seed      uint64
+	Reference flexemp.Reference
+	Extension map[string]int
+	Integrity transform.Integrity
+}
+
+// Config is the assessment's configuration as JSON: stored once per
+// ConfigHash, so that a ranking issued with it can be recomputed after the
+// operator changes flexemp.toml (ParseConfig). AsOf and the sources are
+// not configuration: they are stored beside it.
+func (o AssessOptions) Config() []byte {
 	o = o.withDefaults()
-	b, _ := json.Marshal(struct {
-		S         Settings
-		Draws     int
-		Seed      uint64
-		Reference flexemp.Reference
-		Extension map[string]int
-		Integrity transform.Integrity
-	}{o.Settings.withDefaults(), o.Draws, o.Seed, o.Reference, o.GraduateExtension, o.Integrity.WithDefaults()})
-	// AsOf is left out: it is stored beside the hash.
-	sum := sha256.Sum256(b)
+	b, _ := json.Marshal(config{o.Settings.withDefaults(), o.Draws, o.Seed, o.Reference, o.GraduateExtension, o.Integrity.WithDefaults()})
+	return b
+}
+
+// ConfigHash is a short SHA-256 of Config.
+func (o AssessOptions) ConfigHash() string {
+	sum := sha256.Sum256(o.Config())
 	return hex.EncodeToString(sum[:8])
+}
+
+// ParseConfig is the options a stored Config describes.
+func ParseConfig(b []byte) (AssessOptions, error) {
+	var c config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return AssessOptions{}, fmt.Errorf("stored configuration: %w", err)
+	}
+	return AssessOptions{Settings: c.S, Draws: c.Draws, Seed: c.Seed, Reference: c.Reference, GraduateExtension: c.Extension, Integrity: c.Integrity}, nil
 }
 
 // Flags a city's result carries, after an indicator ID or a dimension.
@@ -110,6 +132,43 @@ type Assessment struct {
 // versions read and a hash of the settings.
 func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) (*Assessment, error) {
 	o = o.withDefaults()
+	a, err := compute(ctx, db, p, o)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := store(ctx, tx, a, o); err != nil {
+		return nil, err
+	}
+	return a, tx.Commit()
+}
+
+// Recompute runs an assessment as Assess does and reads back what Assess
+// would store, storing nothing: how an issued ranking is checked against
+// its hash without touching the period's draft.
+func Recompute(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) (*PeriodResult, error) {
+	o = o.withDefaults()
+	a, err := compute(ctx, db, p, o)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := store(ctx, tx, a, o); err != nil {
+		return nil, err
+	}
+	return Load(ctx, tx, p)
+}
+
+// compute runs the transform, the index and its sensitivity.
+func compute(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) (*Assessment, error) {
 	if err := o.Settings.Validate(); err != nil {
 		return nil, err
 	}
@@ -119,7 +178,7 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 		}
 	}
 	stats, err := transform.Build(ctx, db, transform.Params{Period: p, AsOf: o.AsOf, Reference: o.Reference,
-		GraduateExtension: o.GraduateExtension, Integrity: o.Integrity, Lake: o.Lake, AcceptedZeros: o.AcceptedZeros})
+		GraduateExtension: o.GraduateExtension, Integrity: o.Integrity, Lake: o.Lake, AcceptedZeros: o.AcceptedZeros, Issued: o.Issued})
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +200,7 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 	a.Bands = Sensitivity(a.Result, o.Draws, o.Seed)
 	a.SensTook = time.Since(start)
 	a.Grades, a.Priority = a.Result.Settings.Grades(a.Result.Rank, a.Bands)
-	return a, store(ctx, db, a, o)
+	return a, nil
 }
 
 // ErrNothingSent is wrapped by the error Assess returns for a period in
@@ -233,12 +292,7 @@ func nullable(x float64) any {
 	return x
 }
 
-func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+func store(ctx context.Context, tx *sql.Tx, a *Assessment, o AssessOptions) error {
 	period := a.Period.String()
 	for _, tbl := range []string{"indicator_values", "city_results", "subsidy_breaches", "assessment_versions"} {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+tbl+" WHERE period = ?", period); err != nil {
@@ -313,12 +367,20 @@ func store(ctx context.Context, db *sql.DB, a *Assessment, o AssessOptions) erro
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(string_agg(upload_id::VARCHAR, ',' ORDER BY upload_id), '') FROM scratch.int_counting_versions`).Scan(&uploads); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_runs (run_id, period, created_at, config_hash, upload_ids, seed, draws, as_of, left_out)
-		SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM assessment_runs`,
+	// The ledger's last upload: a later one received before the as-of date
+	// (a backfill) makes this run stale.
+	// An issued run records its publication.
+	lastUpload, publication := `(SELECT coalesce(max(upload_id), 0) FROM uploads)`, "NULL"
+	if o.Issued != nil {
+		lastUpload, publication = fmt.Sprint(o.Issued.LastUpload), fmt.Sprint(o.Issued.Publication)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_runs (run_id, period, created_at, config_hash, upload_ids, seed, draws, as_of, left_out, last_upload, publication_id)
+		SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, `+lastUpload+`, `+publication+` FROM assessment_runs`,
 		period, o.Now(), o.ConfigHash(), uploads, o.Seed, o.Draws, a.AsOf, strings.Join(a.LeftOut, ",")); err != nil {
 		return err
 	}
-	return tx.Commit()
+	_, err := tx.ExecContext(ctx, `INSERT INTO assessment_configs VALUES (?, ?) ON CONFLICT DO NOTHING`, o.ConfigHash(), string(o.Config()))
+	return err
 }
 
 // Summary is a short account of an assessment for the command line.

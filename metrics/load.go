@@ -118,9 +118,16 @@ func (pr *PeriodResult) Gaps(c *CityResult) map[string]*float64 {
 	return out
 }
 
+// Querier is what stored results are read through: the database, or a
+// transaction that wrote them.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // Load reads a period's stored results: its latest run, every city's
 // outcome and every indicator's steps.
-func Load(ctx context.Context, db *sql.DB, p flexemp.Period) (*PeriodResult, error) {
+func Load(ctx context.Context, db Querier, p flexemp.Period) (*PeriodResult, error) {
 	pr := &PeriodResult{Period: p}
 	var leftOut string
 	err := db.QueryRowContext(ctx, `SELECT run_id, created_at, config_hash, upload_ids, seed, draws, coalesce(as_of, created_at::DATE), coalesce(left_out, '')

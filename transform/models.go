@@ -148,6 +148,8 @@ type Issued struct {
 	// Corrections are the corrected extracts admitted through objections,
 	// each in place of the version it corrects.
 	Corrections []Correction
+	// Publication is the publication the run computes; the run records it.
+	Publication int64
 }
 
 // Correction is an admitted corrected extract: Upload counts in place of
