@@ -430,16 +430,16 @@ func TestGradesCountTies(t *testing.T) {
 // A stored configuration gives back the options it was taken from: an
 // issued ranking recomputed after flexemp.toml changed uses its own.
 func TestConfigRoundTrip(t *testing.T) {
-	o := metrics.AssessOptions{Draws: 200, Seed: 7, GraduateExtension: map[string]int{"210100": 3}}
+	o := AssessOptions{Draws: 200, Seed: 7, GraduateExtension: map[string]int{"210100": 3}}
 	o.DimensionWeights = map[string]float64{"规模结构": 30, "服务保障": 20, "权益保障": 20, "培训成效": 15, "数据质量": 15}
-	back, err := metrics.ParseConfig(o.Config())
+	back, err := ParseConfig(o.Config())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if back.ConfigHash() != o.ConfigHash() || string(back.Config()) != string(o.Config()) {
 		t.Errorf("config %s came back as %s", o.Config()[:200], back.Config()[:200])
 	}
-	if (metrics.AssessOptions{}).ConfigHash() == o.ConfigHash() {
+	if (AssessOptions{}).ConfigHash() == o.ConfigHash() {
 		t.Error("different settings, same hash")
 	}
 }
