@@ -8,7 +8,12 @@ import (
 
 // Ranking is `rank --format json`, exactly SPEC's shape.
 type Ranking struct {
-	Period string        `json:"period"`
+	Period string `json:"period"`
+	// State is draft, published (公示) or final (定稿).
+	State string `json:"state"`
+	// SHA256 is the hash of an issued ranking's stored JSON, which is this
+	// with SHA256 empty; empty on a draft.
+	SHA256 string        `json:"sha256,omitempty"`
 	AsOf   string        `json:"as_of"` // YYYY-MM-DD: only months due by then count
 	Cities []RankingCity `json:"cities"`
 }
@@ -31,7 +36,7 @@ type RankingCity struct {
 // Ranking turns stored results into SPEC's ranking, the index rounded to 2
 // decimals as the ranks were.
 func (pr *PeriodResult) Ranking() Ranking {
-	out := Ranking{Period: pr.Period.String(), AsOf: pr.Run.AsOfText(), Cities: []RankingCity{}}
+	out := Ranking{Period: pr.Period.String(), State: "draft", AsOf: pr.Run.AsOfText(), Cities: []RankingCity{}}
 	for _, c := range pr.Cities {
 		rc := RankingCity{Code: c.Code, Name: c.Name, Grade: c.Grade, Priority: c.Priority,
 			Dimensions: c.Dimensions, Indicators: map[string]*float64{}, Flags: c.Flags}

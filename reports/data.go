@@ -6,6 +6,7 @@ package reports
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -24,6 +25,60 @@ type Data struct {
 	Rejects  map[string]map[string]int // city → reason → rejected rows, in the period's current uploads
 	Findings []metrics.Finding         // integrity findings (数据核查), every city's
 	Made     time.Time                 // when the report was made, Asia/Shanghai
+	// Issue is the state of the ranking shown: nil for a draft (草稿（未公示）).
+	Issue *Issue
+}
+
+// Issue is what a published (公示稿) or final (定稿) report says of its state.
+type Issue struct {
+	Final     bool
+	Edition   int       // 第N版
+	WindowEnd time.Time // the end of the objection window
+	Published time.Time
+	Finalised time.Time // a final's
+	SHA256    string    // of the rank JSON issued with the report
+	// Objections are the appendix 异议处理情况 of a final.
+	Objections []ObjectionLine
+}
+
+// ObjectionLine is one objection in a final's appendix.
+type ObjectionLine struct {
+	ID        int64
+	City      string
+	Subjects  string
+	Statement string
+	Decision  string
+	Reason    string
+	Changes   []string // the values it changed: "I4 62.0% → 65.1%"
+}
+
+// State is the words a report, page or mail shows for the state.
+func (i *Issue) State() string {
+	switch {
+	case i == nil:
+		return "草稿（未公示）"
+	case i.Final:
+		return "定稿"
+	}
+	return "公示稿"
+}
+
+// Stamp is the state with its dates: 公示稿 with the window's end, 定稿
+// with its date and hash.
+func (i *Issue) Stamp() string {
+	switch {
+	case i == nil:
+		return i.State()
+	case i.Final:
+		return fmt.Sprintf("定稿（第%d版）· %s 定稿 · 排名数据 SHA-256 %s", i.Edition, i.Finalised.In(flexemp.Shanghai).Format("2006年1月2日"), i.SHA256)
+	}
+	return fmt.Sprintf("公示稿（第%d版）· 异议期至 %s 截止 · 排名数据 SHA-256 %s", i.Edition, WindowText(i.WindowEnd), i.SHA256)
+}
+
+// WindowText is an objection window's end as users read it: 24:00 of its
+// last day.
+func WindowText(end time.Time) string {
+	return end.In(flexemp.Shanghai).Add(-time.Minute).Format("2006年1月2日") + " 24:00"
 }
 
 // Extract statuses in the data status table.

@@ -30,6 +30,7 @@ var pageTmpl = template.Must(template.New("report").Parse(reportTmpl))
 // page is what the template shows, every number already formatted.
 type page struct {
 	Title, Period, Made string
+	Issue               *Issue
 	EChartsJS, MapJS    template.JS
 
 	Grades    []RankRow
@@ -193,6 +194,7 @@ func build(d *Data) *page {
 		LeftOut:   LeftOutText(r.Run),
 		Period:    d.Period.Label(),
 		Made:      d.Made.Format("2006年1月2日 15:04"),
+		Issue:     d.Issue,
 		EChartsJS: template.JS(echartsJS),
 		MapJS:     template.JS(liaoningJS),
 		Run:       r.Run,

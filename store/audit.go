@@ -145,6 +145,26 @@ func (s *Store) audit(ctx context.Context, action, object string, actErr error) 
 	return tx.Commit()
 }
 
+// Commit runs f in one transaction with the audit record of the action it
+// takes, so that neither is kept without the other; the caller holds the
+// write lock (Write). When f fails nothing of it is kept, and the failure
+// is recorded alone.
+func (s *Store) Commit(ctx context.Context, action, object string, f func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return errors.Join(err, s.audit(ctx, action, object, err))
+	}
+	if err := appendAudit(ctx, tx, tx, action, object, nil); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // execer is what appendAudit writes through: a transaction, or a
 // connection inside one.
 type execer interface {
@@ -219,7 +239,7 @@ func scanAudit(rows *sql.Rows) (AuditRecord, error) {
 	err := rows.Scan(&r.Seq, &r.At, &stated, &r.Actor, &r.Role, &r.City, &r.Action, &r.Object, &r.Outcome, &r.Code,
 		&r.Remote, &r.RequestID, &r.PrevHash, &r.Hash)
 	if stated.Valid {
-		t := stated.Time
+		t := stated.Time.In(flexemp.Shanghai)
 		r.StatedAt = &t
 	}
 	r.At = r.At.In(flexemp.Shanghai)

@@ -21,7 +21,8 @@ import (
 // database, run inside it through its admin socket instead of failing on
 // DuckDB's file lock: adding a city's token needs no downtime. They write
 // no files on the operator's side, so where they run makes no difference.
-var viaServe = map[string]bool{"token": true, "jobs": true, "rank": true, "run-job": true, "uploads": true}
+var viaServe = map[string]bool{"token": true, "jobs": true, "rank": true, "run-job": true, "uploads": true,
+	"publish": true, "withdraw": true, "object": true, "objections": true, "decide": true, "finalise": true, "verify": true}
 
 // runInServe is run, set at init: the command table refers to serve, which
 // refers back to it.
@@ -102,7 +103,7 @@ func forward(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if strings.HasPrefix(a, "-") && name == "out" {
+		if strings.HasPrefix(a, "-") && (name == "out" || name == "upload" || name == "doc") {
 			// A path is the operator's, resolved here: serve has its own
 			// working folder.
 			if !hasValue && i+1 < len(args) {
@@ -112,7 +113,7 @@ func forward(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 			if abs, err := filepath.Abs(value); err == nil {
 				value = abs
 			}
-			rest = append(rest, "--out="+value)
+			rest = append(rest, "--"+name+"="+value)
 			continue
 		}
 		if !strings.HasPrefix(a, "-") || (name != "db" && name != "config") {

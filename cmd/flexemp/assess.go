@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/internal/csvsafe"
+	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -97,16 +99,36 @@ func resultsOnly(ctx context.Context, db *sql.DB, path string) error {
 
 func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var d dbFlags
-	p, format, err := periodFormatFlags("rank", &d, args, stderr)
+	var state string
+	p, format, err := periodFormatFlags("rank", &d, args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&state, "state", "", "draft, published or final (default: the final, else the open publication, else the latest draft)")
+	})
 	if err != nil {
 		return err
 	}
-	db, pr, err := d.openAssessed(ctx, p)
+	if err := oneOf("state", state, "", issuing.Draft, issuing.Published, issuing.Final); err != nil {
+		return err
+	}
+	_, db, err := d.open(ctx)
 	if err != nil {
 		return err
 	}
-	release(ctx, db)
-	out := pr.Ranking()
+	defer release(ctx, db)
+	out, err := issuedRanking(ctx, db, p, state)
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		pr, err := metrics.Load(ctx, db, p)
+		if errors.Is(err, metrics.ErrNotAssessed) {
+			err = fmt.Errorf("%s 尚未考核：请先运行 flexemp assess --period %s", p, p)
+		}
+		if err != nil {
+			return err
+		}
+		r := pr.Ranking()
+		out = &r
+	}
 	switch format {
 	case "json":
 		return writeJSON(stdout, out)
@@ -135,7 +157,7 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return w.Error()
 	}
 	tw := columns.NewWriter(stdout)
-	fmt.Fprintf(tw, "%s 排名\n名次\t城市\t指数\t90%%区间\t等次\t优先\n", p)
+	fmt.Fprintf(tw, "%s 排名（%s）\n名次\t城市\t指数\t90%%区间\t等次\t优先\n", p, stateText(out))
 	for _, c := range out.Cities {
 		band, prio := "", ""
 		if c.RankInterval != nil {
@@ -183,9 +205,12 @@ func (d *dbFlags) openAssessed(ctx context.Context, p flexemp.Period) (*sql.DB, 
 
 // periodFormatFlags parses the flags of a command that prints a period's
 // results: the database's, --period and --format (table, json or csv).
-func periodFormatFlags(name string, d *dbFlags, args []string, stderr io.Writer) (flexemp.Period, string, error) {
+func periodFormatFlags(name string, d *dbFlags, args []string, stderr io.Writer, more ...func(*flag.FlagSet)) (flexemp.Period, string, error) {
 	fs := newFlags(name, stderr)
 	d.register(fs)
+	for _, f := range more {
+		f(fs)
+	}
 	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
 	format := fs.String("format", "table", "输出格式：table、json 或 csv")
 	if err := parseFlags(fs, args); err != nil {

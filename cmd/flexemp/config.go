@@ -37,6 +37,10 @@ type Config struct {
 	} `toml:"server"`
 	Schedules schedules.Options    `toml:"schedules"`
 	Mail      schedules.MailConfig `toml:"mail"`
+	// Publication are the rules of issuing a ranking.
+	Publication struct {
+		ObjectionDays int `toml:"objection_days"` // the objection window in working days; default 5
+	} `toml:"publication"`
 	// Reference names operator copies of the reference tables, relative to
 	// the config file; empty keeps the embedded ones.
 	Reference flexemp.ReferenceFiles `toml:"reference"`

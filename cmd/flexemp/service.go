@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp/internal/columns"
+	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -24,6 +25,7 @@ type service struct {
 	server *server.Server
 	sched  *schedules.Scheduler
 	env    *schedules.Env
+	issuer *issuing.Issuer
 }
 
 func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog.Logger) (*service, error) {
@@ -56,7 +58,7 @@ func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog
 		return nil, fmt.Errorf("spool folder: %w", err)
 	}
 	abs, _ := filepath.Abs(cfg.DB)
-	return &service{db: abs, store: st, server: srv, sched: sched, env: env}, nil
+	return &service{db: abs, store: st, server: srv, sched: sched, env: env, issuer: cfg.issuer(st, o, nil)}, nil
 }
 
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {

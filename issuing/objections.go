@@ -1,0 +1,354 @@
+package issuing
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/reports"
+)
+
+// Limits of an objection (SPEC).
+const (
+	MaxStatement = 2000     // characters
+	MaxDocuments = 5        // documents
+	MaxDocument  = 20 << 20 // bytes each
+)
+
+// Other is the subject of an objection to anything besides an indicator or
+// a finding.
+const Other = "其他"
+
+// Objection is a city's objection to a publication and its decision.
+type Objection struct {
+	ID          int64
+	Publication int64
+	Edition     int
+	Period      flexemp.Period
+	City        string
+	Subjects    []string
+	Statement   string
+	UploadID    int64 // the corrected extract; 0: none
+	Kind        flexemp.Kind
+	Month       flexemp.Month
+	FiledAt     time.Time
+	FiledBy     string
+	Decision    string // Accept, Reject, or "" while undecided
+	Reason      string
+	DecidedAt   time.Time
+	DecidedBy   string
+	Documents   []DocumentInfo
+}
+
+// DocumentInfo describes one stored document of an objection.
+type DocumentInfo struct {
+	N         int
+	Name      string
+	MediaType string
+	Size      int64
+	SHA256    string
+}
+
+// Document is a document sent with an objection.
+type Document struct {
+	Name    string
+	Content []byte
+}
+
+// ObjectionRequest is an objection as a city files it.
+type ObjectionRequest struct {
+	Period    flexemp.Period
+	City      string
+	Subjects  []string
+	Statement string
+	// Correction, when set, is a corrected extract of a month of the period
+	// (Path, FileName, Kind, Month): it is ingested like any upload.
+	Correction *ingest.Request
+	Documents  []Document
+	At         time.Time // when it is filed; zero: now
+}
+
+var checkID = regexp.MustCompile(`^K[1-8]$`)
+
+// validSubject is an indicator, an integrity check or 其他.
+func validSubject(s string) bool {
+	_, ok := flexemp.IndicatorByID(s)
+	return ok || checkID.MatchString(s) || s == Other
+}
+
+// mediaType is a document's type by its bytes: PDF, JPG, PNG or XLSX, else "".
+func mediaType(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("%PDF-")):
+		return "application/pdf"
+	case bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}):
+		return "image/jpeg"
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "image/png"
+	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
+		z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return ""
+		}
+		for _, f := range z.File {
+			if f.Name == "xl/workbook.xml" {
+				return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+			}
+		}
+	}
+	return ""
+}
+
+// check refuses what SPEC does not allow in an objection.
+func (r *ObjectionRequest) check() error {
+	if len(r.Subjects) == 0 {
+		return flexemp.Errorf(flexemp.EINVALID, "请选择异议事项（I1–I22 中的指标、本市的数据核查项 K1–K8，或“其他”）")
+	}
+	for _, s := range r.Subjects {
+		if !validSubject(s) {
+			return flexemp.Errorf(flexemp.EINVALID, "异议事项“%s”无效：应为 I1–I22 中的指标、数据核查项 K1–K8，或“其他”", s)
+		}
+	}
+	statement := strings.TrimSpace(r.Statement)
+	switch n := utf8.RuneCountInString(statement); {
+	case n == 0:
+		return flexemp.Errorf(flexemp.EINVALID, "请填写异议陈述")
+	case n > MaxStatement:
+		return flexemp.Errorf(flexemp.EINVALID, "异议陈述 %d 字，超过 %d 字", n, MaxStatement)
+	}
+	if len(r.Documents) > MaxDocuments {
+		return flexemp.Errorf(flexemp.EINVALID, "证明材料 %d 份，至多 %d 份", len(r.Documents), MaxDocuments)
+	}
+	for _, d := range r.Documents {
+		switch {
+		case len(d.Content) > MaxDocument:
+			return flexemp.Errorf(flexemp.ETOOLARGE, "证明材料“%s”大于 20 MiB", filepath.Base(d.Name))
+		case mediaType(d.Content) == "":
+			return flexemp.Errorf(flexemp.EUNSUPPORTED, "证明材料“%s”不是 PDF、JPG、PNG 或 XLSX 文件（按文件内容判断）", filepath.Base(d.Name))
+		}
+	}
+	if c := r.Correction; c != nil {
+		if !slices.Contains(r.Period.Months(), c.Month) {
+			return flexemp.Errorf(flexemp.EINVALID, "更正数据的月份 %s 不在考核期 %s 内", c.Month, r.Period)
+		}
+		if _, ok := flexemp.ParseKind(string(c.Kind)); !ok {
+			return flexemp.Errorf(flexemp.EINVALID, "更正数据的类型“%s”无效", c.Kind)
+		}
+	}
+	return nil
+}
+
+// Object files a city's objection to the period's open publication. A
+// corrected extract is ingested first, like any upload (its result is
+// returned, refused or not); a refused one refuses the objection.
+func (is *Issuer) Object(ctx context.Context, r ObjectionRequest) (*Objection, *ingest.Result, error) {
+	at := atOrNow(r.At)
+	object := fmt.Sprintf("%s %s", r.Period, r.City)
+	pubs, err := Publications(ctx, is.Store.DB(), r.Period)
+	if err != nil {
+		return nil, nil, err
+	}
+	pub := current(pubs)
+	switch {
+	case pub == nil || pub.Final != nil && pub.Superseded:
+		err = flexemp.Errorf(flexemp.ECONFLICT, "%s 没有公示中的排名，不能提出异议", r.Period)
+	case !pub.Open(at) && pub.Final == nil:
+		err = flexemp.Errorf(flexemp.ECONFLICT, "异议期已于 %s 截止", reports.WindowText(pub.WindowEnd))
+	case pub.Final != nil:
+		err = flexemp.Errorf(flexemp.ECONFLICT, "%s 的排名已定稿，异议期已于 %s 截止", r.Period, reports.WindowText(pub.WindowEnd))
+	default:
+		err = r.check()
+	}
+	if err != nil {
+		return nil, nil, errors.Join(err, is.Store.Audit(ctx, "object", object, err))
+	}
+	var res *ingest.Result
+	o := &Objection{Publication: pub.ID, Edition: pub.Edition, Period: r.Period, City: r.City, Subjects: r.Subjects,
+		Statement: strings.TrimSpace(r.Statement), FiledAt: at, FiledBy: actorName(ctx)}
+	if c := r.Correction; c != nil {
+		req := *c
+		req.City, req.ReceivedAt = r.City, at
+		if res, err = is.Store.Ingest(ctx, req); err != nil {
+			return nil, nil, err
+		}
+		if res.Status == ingest.StatusRefused {
+			err := flexemp.Errorf(flexemp.EINVALID, "更正数据未通过校验，异议未提交：%s", res.Error)
+			return nil, res, errors.Join(err, is.Store.Audit(ctx, "object", object, err))
+		}
+		o.UploadID, o.Kind, o.Month = res.UploadID, c.Kind, c.Month
+	}
+	err = is.Store.Write(func() error {
+		return is.Store.Commit(ctx, "object", object, func(tx *sql.Tx) error {
+			if !pub.Open(at) { // closed while the extract was read
+				return flexemp.Errorf(flexemp.ECONFLICT, "异议期已于 %s 截止", reports.WindowText(pub.WindowEnd))
+			}
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(objection_id), 0) + 1 FROM objections`).Scan(&o.ID); err != nil {
+				return err
+			}
+			var upload, kind, month any
+			if o.UploadID != 0 {
+				upload, kind, month = o.UploadID, string(o.Kind), o.Month.First()
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO objections (objection_id, publication_id, city_code, subjects, statement,
+				upload_id, kind, month, filed_at, filed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				o.ID, pub.ID, o.City, strings.Join(o.Subjects, ","), o.Statement, upload, kind, month, at, o.FiledBy); err != nil {
+				return err
+			}
+			for i, d := range r.Documents {
+				info := DocumentInfo{N: i + 1, Name: filepath.Base(d.Name), MediaType: mediaType(d.Content), Size: int64(len(d.Content)), SHA256: sum(d.Content)}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO objection_documents VALUES (?, ?, ?, ?, ?, ?, ?)`,
+					o.ID, info.N, info.Name, info.MediaType, info.Size, info.SHA256, d.Content); err != nil {
+					return err
+				}
+				o.Documents = append(o.Documents, info)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, res, err
+	}
+	return o, res, nil
+}
+
+// Decide records a reviewer's decision on an objection: accept (采纳) or
+// not (不予采纳), with a reason.
+func (is *Issuer) Decide(ctx context.Context, id int64, accept bool, reason string, at time.Time) (*Objection, error) {
+	at = atOrNow(at)
+	var o *Objection
+	var pub *Publication
+	err := is.Store.Write(func() error {
+		db := is.Store.DB()
+		object := fmt.Sprintf("objection %d", id)
+		os, err := listObjections(ctx, db, "o.objection_id = ?", id)
+		if err == nil && len(os) == 0 {
+			err = flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的异议", id)
+		}
+		if err == nil {
+			o = os[0]
+			var pubs []*Publication
+			if pubs, err = Publications(ctx, db, o.Period); err == nil {
+				pub = open(pubs)
+			}
+		}
+		switch {
+		case err != nil:
+		case pub == nil || pub.ID != o.Publication:
+			err = flexemp.Errorf(flexemp.ECONFLICT, "异议 %d 所针对的公示已撤回或已定稿，不能再处理", id)
+		case o.Decision != "":
+			err = flexemp.Errorf(flexemp.ECONFLICT, "异议 %d 已于 %s 处理（%s）", id, o.DecidedAt.Format("2006-01-02 15:04"), o.Decision)
+		case strings.TrimSpace(reason) == "":
+			err = flexemp.Errorf(flexemp.EINVALID, "处理异议须说明理由")
+		}
+		if err != nil {
+			return is.refuse(ctx, "decide", object, err)
+		}
+		o.Decision, o.Reason, o.DecidedAt, o.DecidedBy = Reject, strings.TrimSpace(reason), at, actorName(ctx)
+		if accept {
+			o.Decision = Accept
+		}
+		return is.Store.Commit(ctx, "decide", fmt.Sprintf("%s (%s)", object, o.Decision), func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE objections SET decision = ?, reason = ?, decided_at = ?, decided_by = ? WHERE objection_id = ?`,
+				o.Decision, o.Reason, at, o.DecidedBy, id)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, is.notify(func(n Notifier) error { return n.Decided(ctx, pub, o) })
+}
+
+// Objections lists the objections to a period's publications, of one city
+// when city is not empty, oldest first.
+func Objections(ctx context.Context, db *sql.DB, p flexemp.Period, city string) ([]*Objection, error) {
+	return listObjections(ctx, db, "p.period = ? AND (? = '' OR o.city_code = ?)", p.String(), city, city)
+}
+
+// ObjectionByID is one objection, or a not-found error.
+func ObjectionByID(ctx context.Context, db *sql.DB, id int64) (*Objection, error) {
+	os, err := listObjections(ctx, db, "o.objection_id = ?", id)
+	if err == nil && len(os) == 0 {
+		err = flexemp.Errorf(flexemp.ENOTFOUND, "没有编号为 %d 的异议", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return os[0], nil
+}
+
+func listObjections(ctx context.Context, db *sql.DB, where string, args ...any) ([]*Objection, error) {
+	rows, err := db.QueryContext(ctx, `SELECT o.objection_id, o.publication_id, p.edition, p.period, o.city_code, o.subjects, o.statement,
+			coalesce(o.upload_id, 0), coalesce(o.kind, ''), o.month, o.filed_at, o.filed_by, coalesce(o.decision, ''), coalesce(o.reason, ''),
+			o.decided_at, coalesce(o.decided_by, '')
+		FROM objections o JOIN publications p USING (publication_id) WHERE `+where+` ORDER BY o.objection_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Objection
+	byID := map[int64]*Objection{}
+	for rows.Next() {
+		o := &Objection{}
+		var period, subjects, kind string
+		var month, decided sql.NullTime
+		if err := rows.Scan(&o.ID, &o.Publication, &o.Edition, &period, &o.City, &subjects, &o.Statement, &o.UploadID, &kind, &month,
+			&o.FiledAt, &o.FiledBy, &o.Decision, &o.Reason, &decided, &o.DecidedBy); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		o.Period, _ = flexemp.ParsePeriod(period)
+		o.Subjects, o.Kind, o.FiledAt = strings.Split(subjects, ","), flexemp.Kind(kind), o.FiledAt.In(flexemp.Shanghai)
+		if month.Valid {
+			o.Month = flexemp.MonthOf(month.Time.UTC())
+		}
+		if decided.Valid {
+			o.DecidedAt = decided.Time.In(flexemp.Shanghai)
+		}
+		out = append(out, o)
+		byID[o.ID] = o
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	docs, err := db.QueryContext(ctx, `SELECT objection_id, n, name, media_type, size, sha256 FROM objection_documents ORDER BY objection_id, n`)
+	if err != nil {
+		return nil, err
+	}
+	defer docs.Close()
+	for docs.Next() {
+		var id int64
+		var d DocumentInfo
+		if err := docs.Scan(&id, &d.N, &d.Name, &d.MediaType, &d.Size, &d.SHA256); err != nil {
+			return nil, err
+		}
+		if o := byID[id]; o != nil {
+			o.Documents = append(o.Documents, d)
+		}
+	}
+	return out, docs.Err()
+}
+
+// OpenDocument is a stored document of an objection, with its bytes.
+func OpenDocument(ctx context.Context, db *sql.DB, objection int64, n int) (DocumentInfo, []byte, error) {
+	var d DocumentInfo
+	var b []byte
+	err := db.QueryRowContext(ctx, `SELECT n, name, media_type, size, sha256, content FROM objection_documents WHERE objection_id = ? AND n = ?`,
+		objection, n).Scan(&d.N, &d.Name, &d.MediaType, &d.Size, &d.SHA256, &b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有该证明材料")
+	}
+	return d, b, err
+}
+
