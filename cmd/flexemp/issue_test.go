@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/liaoning-hrss/flexemp/transform"
+)
+
+// shownRank is what `rank --format json` prints, in part.
+type shownRank struct {
+	State  string `json:"state"`
+	SHA256 string `json:"sha256"`
+	Cities []struct {
+		Code       string              `json:"code"`
+		Index      *float64            `json:"index"`
+		Indicators map[string]*float64 `json:"indicators"`
+	} `json:"cities"`
+}
+
+// i1 is a city's I1 in the ranking.
+func (r shownRank) i1(t *testing.T, code string) float64 {
+	for _, c := range r.Cities {
+		if c.Code == code && c.Indicators["I1"] != nil {
+			return *c.Indicators["I1"]
+		}
+	}
+	t.Fatalf("no I1 for %s", code)
+	return 0
+}
+
+// rankOf is `rank --format json` of a period in a state ("" for the
+// default), with the exit code.
+func rankOf(t *testing.T, db, period, state string) (r shownRank, raw string, code int) {
+	t.Helper()
+	args := []string{"rank", "--db", db, "--period", period, "--format", "json"}
+	if state != "" {
+		args = append(args, "--state", state)
+	}
+	code, raw, _ = runCmd(t, args...)
+	if code == 0 {
+		if err := json.Unmarshal([]byte(raw), &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r, raw, code
+}
+
+// The issuing workflow on the command line, as an operator records steps
+// taken on paper (--at): publish, a refused second publication, an
+// objection with a corrected extract and a PDF, one after the window,
+// finalising refused inside the window and with the objection undecided,
+// the decision, the final; the final's I1 for the city is the corrected
+// extract's, the publication's is not; verify recomputes both; a later
+// upload and reassessment change neither's bytes; the audit trail keeps
+// the stated times.
+func TestIssuingOnTheCommandLine(t *testing.T) {
+	dir, db := demoCopy(t)
+	config := filepath.Join(sharedDemo(t), "flexemp.toml")
+	step := func(want int, args ...string) string {
+		t.Helper()
+		code, out, e := runCmd(t, args...)
+		if code != want {
+			t.Fatalf("%v: exit %d, want %d: %s%s", args, code, want, out, e)
+		}
+		return out + e
+	}
+	step(0, "assess", "--config", config, "--db", db, "--period", "2025Q2", "--as-of", "2025-06-30", "--draws", "200")
+	if out := step(1, "publish", "--db", db, "--period", "2025Q2"); !strings.Contains(out, "尚未结束") {
+		t.Errorf("a running period published: %s", out)
+	}
+	step(0, "assess", "--config", config, "--db", db, "--period", "2025Q2", "--as-of", "2025-07-20", "--draws", "200")
+	draft, _, _ := rankOf(t, db, "2025Q2", "")
+	if draft.State != "draft" || draft.SHA256 != "" {
+		t.Errorf("before publication rank shows %q %q", draft.State, draft.SHA256)
+	}
+	// Monday 21 July 2025: five working days end on Monday the 28th.
+	out := step(0, "publish", "--db", db, "--period", "2025Q2", "--at", "2025-07-21T10:00:00+08:00")
+	if !strings.Contains(out, "异议期至 2025年7月28日 24:00 截止") {
+		t.Errorf("publish: %s", out)
+	}
+	if out := step(1, "publish", "--db", db, "--period", "2025Q2"); !strings.Contains(out, "请先撤回") {
+		t.Errorf("a second publication: %s", out)
+	}
+	published, publishedJSON, _ := rankOf(t, db, "2025Q2", "")
+	if published.State != "published" || len(published.SHA256) != 64 {
+		t.Fatalf("after publication rank shows %q %q", published.State, published.SHA256)
+	}
+
+	// 大连's April registrations corrected: 30 rows fewer.
+	src := filepath.Join(sharedDemo(t), "data", "210200", "registrations", "210200_registrations_2025-04.csv")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	fix := filepath.Join(dir, "fix.csv")
+	os.WriteFile(fix, []byte(strings.Join(lines[:len(lines)-31], "")), 0o600)
+	pdf := filepath.Join(dir, "evidence.pdf")
+	os.WriteFile(pdf, []byte("%PDF-1.4\n% evidence\n"), 0o600)
+	fake := filepath.Join(dir, "evidence.png")
+	os.WriteFile(fake, []byte("MZ not a picture"), 0o600)
+	if out := step(1, "object", "--db", db, "--period", "2025Q2", "--city", "210200", "--subject", "I1", "--statement", "附件不是图片",
+		"--doc", fake, "--at", "2025-07-22T09:00:00+08:00"); !strings.Contains(out, "不是 PDF、JPG、PNG 或 XLSX") {
+		t.Errorf("a document that is no picture: %s", out)
+	}
+	step(0, "object", "--db", db, "--period", "2025Q2", "--city", "大连", "--subject", "I1", "--subject", "其他",
+		"--statement", "4月登记数据含重复行，现报送更正数据", "--upload", fix, "--kind", "registrations", "--month", "2025-04",
+		"--doc", pdf, "--at", "2025-07-22T09:00:00+08:00")
+	if out := step(1, "object", "--db", db, "--period", "2025Q2", "--city", "210300", "--subject", "I2", "--statement", "逾期",
+		"--at", "2025-07-29T00:00:01+08:00"); !strings.Contains(out, "异议期已于 2025年7月28日 24:00 截止") {
+		t.Errorf("an objection after the window: %s", out)
+	}
+	if out := step(1, "finalise", "--db", db, "--period", "2025Q2", "--at", "2025-07-25T10:00:00+08:00"); !strings.Contains(out, "尚未结束") {
+		t.Errorf("finalised inside the window: %s", out)
+	}
+	if out := step(1, "finalise", "--db", db, "--period", "2025Q2", "--at", "2025-07-30T10:00:00+08:00"); !strings.Contains(out, "1 件异议未处理") {
+		t.Errorf("finalised with an objection undecided: %s", out)
+	}
+	step(2, "decide", "--db", db, "--objection", "1", "--accept", "--reject", "--reason", "x")
+	if out := step(1, "decide", "--db", db, "--objection", "1", "--accept", "--reason", " "); !strings.Contains(out, "须说明理由") {
+		t.Errorf("a decision without a reason: %s", out)
+	}
+	step(0, "decide", "--db", db, "--objection", "1", "--accept", "--reason", "经核实，原数据含重复登记", "--at", "2025-07-30T09:00:00+08:00")
+	step(0, "finalise", "--db", db, "--period", "2025Q2", "--at", "2025-07-30T10:00:00+08:00")
+
+	final, finalJSON, _ := rankOf(t, db, "2025Q2", "")
+	again, againJSON, _ := rankOf(t, db, "2025Q2", "published")
+	if final.State != "final" || again.SHA256 != published.SHA256 || againJSON != publishedJSON {
+		t.Fatalf("after 定稿: %q, the publication %q (was %q)", final.State, again.SHA256, published.SHA256)
+	}
+	if final.i1(t, "210200") >= published.i1(t, "210200") || final.i1(t, "210100") != published.i1(t, "210100") {
+		t.Errorf("I1: 大连 %v → %v, 沈阳 %v → %v: the correction should lower 大连's alone",
+			published.i1(t, "210200"), final.i1(t, "210200"), published.i1(t, "210100"), final.i1(t, "210100"))
+	}
+
+	// What is stored is what the hashes say, and stays so after a later
+	// upload and reassessment.
+	stored := func() map[string]string {
+		sqlDB, err := transform.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sqlDB.Close()
+		rows, err := sqlDB.Query(`SELECT stage || '/' || name, sha256, content FROM issued_files`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]string{}
+		for rows.Next() {
+			var name, h string
+			var content []byte
+			rows.Scan(&name, &h, &content)
+			sum := sha256.Sum256(content)
+			if hex.EncodeToString(sum[:]) != h {
+				t.Errorf("%s: stored hash %s is not its bytes'", name, h)
+			}
+			if name == "final/report.html" && (!strings.Contains(string(content), "异议处理情况") || !strings.Contains(string(content), "经核实，原数据含重复登记") ||
+				!strings.Contains(string(content), "I1 ")) {
+				t.Error("the final report has no appendix with the decision and the changed I1")
+			}
+			if name == "published/report.html" && !strings.Contains(string(content), "公示稿（第1版）") {
+				t.Error("the published report does not say 公示稿")
+			}
+			out[name] = h
+		}
+		return out
+	}
+	before := stored()
+	if len(before) != 8 || before["published/rank.json"] != published.SHA256 || before["final/rank.json"] != final.SHA256 {
+		t.Fatalf("stored files %v", before)
+	}
+	step(0, "ingest", "--db", db, "--city", "210200", "--kind", "registrations", "--month", "2025-04", src)
+	step(0, "assess", "--config", config, "--db", db, "--period", "2025Q2", "--draws", "300")
+	after := stored()
+	for name, h := range before {
+		if after[name] != h {
+			t.Errorf("%s changed after a later upload and assessment", name)
+		}
+	}
+	if r, raw, _ := rankOf(t, db, "2025Q2", ""); r.SHA256 != final.SHA256 || raw != finalJSON {
+		t.Error("rank shows another final after a later assessment")
+	}
+	if r, _, _ := rankOf(t, db, "2025Q2", "draft"); r.State != "draft" {
+		t.Errorf("rank --state draft: %q", r.State)
+	}
+
+	out = step(0, "verify", "--db", db, "--period", "2025Q2")
+	if strings.Count(out, "一致") != 2 || strings.Contains(out, "不一致") {
+		t.Errorf("verify: %s", out)
+	}
+	out = step(0, "audit", "--db", db, "--format", "json")
+	for _, want := range []string{`"action": "publish"`, `"action": "object"`, `"action": "decide"`, `"action": "finalise"`, `"action": "verify"`,
+		`"stated_at": "2025-07-30T10:00:00+08:00"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the audit trail has no %s", want)
+		}
+	}
+	step(0, "audit", "verify", "--db", db)
+	if !regexp.MustCompile(`"outcome": "refused"`).MatchString(out) {
+		t.Error("no refused step in the audit trail")
+	}
+}
