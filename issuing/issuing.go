@@ -238,6 +238,28 @@ func File(ctx context.Context, db *sql.DB, publication int64, final bool, name s
 	return b, h, err
 }
 
+// Hashes are the SHA-256 of a publication's stored files by stage
+// (published, final) and name.
+func Hashes(ctx context.Context, db *sql.DB, publication int64) (map[string]map[string]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT stage, name, sha256 FROM issued_files WHERE publication_id = ?`, publication)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[string]string{}
+	for rows.Next() {
+		var stage, name, h string
+		if err := rows.Scan(&stage, &name, &h); err != nil {
+			return nil, err
+		}
+		if out[stage] == nil {
+			out[stage] = map[string]string{}
+		}
+		out[stage][name] = h
+	}
+	return out, rows.Err()
+}
+
 // Ranking is the issued rank JSON of a publication (final: its final) with
 // its hash filled in.
 func Ranking(ctx context.Context, db *sql.DB, pub *Publication, final bool) (*metrics.Ranking, error) {

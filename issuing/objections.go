@@ -32,32 +32,32 @@ const Other = "其他"
 
 // Objection is a city's objection to a publication and its decision.
 type Objection struct {
-	ID          int64
-	Publication int64
-	Edition     int
-	Period      flexemp.Period
-	City        string
-	Subjects    []string
-	Statement   string
-	UploadID    int64 // the corrected extract; 0: none
-	Kind        flexemp.Kind
-	Month       flexemp.Month
-	FiledAt     time.Time
-	FiledBy     string
-	Decision    string // Accept, Reject, or "" while undecided
-	Reason      string
-	DecidedAt   time.Time
-	DecidedBy   string
-	Documents   []DocumentInfo
+	ID          int64          `json:"id"`
+	Publication int64          `json:"publication"`
+	Edition     int            `json:"edition"`
+	Period      flexemp.Period `json:"period"`
+	City        string         `json:"city"`
+	Subjects    []string       `json:"subjects"`
+	Statement   string         `json:"statement"`
+	UploadID    int64          `json:"upload_id,omitempty"` // the corrected extract; 0: none
+	Kind        flexemp.Kind   `json:"kind,omitempty"`
+	Month       flexemp.Month  `json:"month,omitzero"`
+	FiledAt     time.Time      `json:"filed_at"`
+	FiledBy     string         `json:"filed_by"`
+	Decision    string         `json:"decision,omitempty"` // Accept, Reject, or "" while undecided
+	Reason      string         `json:"reason,omitempty"`
+	DecidedAt   time.Time      `json:"decided_at,omitzero"`
+	DecidedBy   string         `json:"decided_by,omitempty"`
+	Documents   []DocumentInfo `json:"documents"`
 }
 
 // DocumentInfo describes one stored document of an objection.
 type DocumentInfo struct {
-	N         int
-	Name      string
-	MediaType string
-	Size      int64
-	SHA256    string
+	N         int    `json:"n"`
+	Name      string `json:"name"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
 }
 
 // Document is a document sent with an objection.
@@ -335,6 +335,11 @@ func listObjections(ctx context.Context, db *sql.DB, where string, args ...any) 
 		}
 		if o := byID[id]; o != nil {
 			o.Documents = append(o.Documents, d)
+		}
+	}
+	for _, o := range out {
+		if o.Documents == nil {
+			o.Documents = []DocumentInfo{}
 		}
 	}
 	return out, docs.Err()

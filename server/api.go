@@ -166,19 +166,20 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request, p flexemp
 	writeJSON(w, http.StatusOK, out)
 }
 
-// GET /api/v1/rankings/{period}: SPEC's rank JSON; a city token sees only
-// its own city's entry.
+// GET /api/v1/rankings/{period}: SPEC's rank JSON, the issued one when
+// there is one (shownRanking): a city token sees the province table and
+// its own entry, or of a draft its own entry only.
 func (s *Server) apiRanking(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
 	period, ok := periodOf(w, r)
 	if !ok {
 		return
 	}
-	pr, err := metrics.Load(r.Context(), s.db, period)
+	rk, err := s.shownRanking(r.Context(), period, p)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, visibleRanking(pr, p))
+	writeJSON(w, http.StatusOK, rk)
 }
 
 func visibleRanking(pr *metrics.PeriodResult, p flexemp.Principal) metrics.Ranking {

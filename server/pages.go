@@ -188,6 +188,7 @@ type cityView struct {
 	Scorecard    *scorecardView
 	Period       string   // the scorecard's, ?period= or the latest with data
 	Periods      []string // every assessed period, for the picker
+	Issue        *issueView
 }
 
 type scorecardView struct {
@@ -219,6 +220,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *session) {
 	if len(all) > 0 {
 		v.Period, v.Periods = p.String(), all
 		if v.Scorecard, err = s.scorecard(r.Context(), sess.principal.City, p); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		if v.Issue, err = s.issueOf(r.Context(), p, sess); err != nil {
 			s.internal(w, r, err)
 			return
 		}
@@ -479,6 +484,7 @@ type reviewView struct {
 	Period, PeriodLabel string
 	Periods             []string
 	Ranking             []reports.RankRow
+	Issue               *issueView
 }
 
 // reviewerOnly refuses a city's session on a reviewer page.
@@ -549,6 +555,10 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		}
 		if n := r.FormValue("assessed"); n != "" {
 			v.Done = fmt.Sprintf("已重新考核 %s：%s 个城市参与排名。", p.Label(), n)
+		}
+		if v.Issue, err = s.issueOf(r.Context(), p, sess); err != nil {
+			s.internal(w, r, err)
+			return
 		}
 	}
 	s.render(w, r, http.StatusOK, "review", v)

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/store"
 )
 
@@ -57,6 +58,9 @@ type Options struct {
 	Log             *slog.Logger     `toml:"-"`
 	// Collectors are other counters /metrics shows, e.g. the scheduler's.
 	Collectors []prometheus.Collector `toml:"-"`
+	// Issuer issues the store's rankings; default one with SPEC's window
+	// and no mail.
+	Issuer *issuing.Issuer `toml:"-"`
 }
 
 func (o Options) uploadLimit() int64 { return o.UploadLimitMiB << 20 }
@@ -107,6 +111,9 @@ func New(st *store.Store, o Options) (*Server, error) {
 
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Issuer == nil {
+		o.Issuer = &issuing.Issuer{Store: st}
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -180,6 +187,14 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/integrity/{period}", s.api(s.apiIntegrity))
 	handle("GET /api/v1/cities/{code}/scorecard/{period}", s.api(s.apiScorecard))
 	handle("POST /api/v1/assess/{period}", s.api(s.apiAssess))
+	handle("GET /api/v1/publications/{period}", s.api(s.apiPublication))
+	handle("POST /api/v1/publications/{period}", s.api(s.reviewerStep(s.publish)))
+	handle("POST /api/v1/publications/{period}/withdraw", s.api(s.reviewerStep(s.withdraw)))
+	handle("POST /api/v1/publications/{period}/final", s.api(s.reviewerStep(s.finalise)))
+	handle("POST /api/v1/objections", s.api(s.apiObject))
+	handle("GET /api/v1/objections", s.api(s.apiObjections))
+	handle("POST /api/v1/objections/{id}/decision", s.api(s.apiDecide))
+	handle("GET /api/v1/objections/{id}/documents/{n}", s.api(s.apiDocument))
 
 	// Pages: a session cookie after logging in with the token once.
 	handle("GET /login", s.loginPage)
@@ -198,6 +213,13 @@ func (s *Server) routes() http.Handler {
 	handle("GET /status", s.page(s.statusPage))
 	handle("GET /audit", s.page(s.auditPage))
 	handle("POST /assess", s.page(s.assessForm))
+	handle("POST /publish", s.page(s.pageStep(s.publish)))
+	handle("POST /withdraw", s.page(s.pageStep(s.withdraw)))
+	handle("POST /finalise", s.page(s.pageStep(s.finalise)))
+	handle("POST /objections", s.page(s.objectForm, true))
+	handle("POST /objections/{id}/decision", s.page(s.decideForm))
+	handle("GET /objections/{id}/documents/{n}", s.page(s.documentDownload))
+	handle("GET /issued/{id}/{stage}/{name}", s.page(s.issuedDownload))
 	// A browser's cross-origin form post is refused before anything else
 	// (Sec-Fetch-Site and Origin); API clients send neither and pass.
 	return http.NewCrossOriginProtection().Handler(mux)

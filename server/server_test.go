@@ -82,7 +82,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func newSite(t *testing.T, o server.Options) *site {
+// newSite serves a new database; configure, if given, completes the
+// server's options once the store exists.
+func newSite(t *testing.T, o server.Options, configure ...func(*store.Store, *server.Options)) *site {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -95,6 +97,9 @@ func newSite(t *testing.T, o server.Options) *site {
 	o.SpoolDir = filepath.Join(dir, "spool")
 	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := store.New(db, g, metrics.AssessOptions{Seed: 1, Draws: 100})
+	for _, f := range configure {
+		f(st, &o)
+	}
 	srv, err := server.New(st, o)
 	if err != nil {
 		t.Fatal(err)

@@ -66,22 +66,11 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p flexemp.Princ
 				return nil, &uploadRefusal{http.StatusBadRequest, "invalid", "一次只能上传一个文件"}
 			}
 			name = safeName(part.FileName())
-			f, err := os.CreateTemp(s.opt.SpoolDir, spoolPattern)
+			var release func()
+			spool, release, err = s.spoolFile(part, p.City)
+			defer release()
 			if err != nil {
 				return nil, err
-			}
-			spool = f.Name()
-			budget := &citySpool{s: s, city: p.City}
-			defer budget.release()
-			n, err := io.Copy(io.MultiWriter(budget, f), io.LimitReader(part, s.opt.uploadLimit()+1))
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return nil, s.readRefusal(err)
-			}
-			if n > s.opt.uploadLimit() {
-				return nil, s.tooLarge()
 			}
 		default:
 			v, err := readField(part)
@@ -113,6 +102,28 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p flexemp.Princ
 	}
 	return s.store.Ingest(r.Context(), ingest.Request{Path: spool, FileName: name, City: p.City, Kind: k,
 		Month: m, Uploader: p.Label(), ReceivedAt: s.opt.Now().In(flexemp.Shanghai), ConfirmEmpty: confirmEmpty})
+}
+
+// spoolFile copies an uploaded file into the spool folder, within the
+// upload limit and the city's share of the folder; release gives the share
+// back. The caller removes the file.
+func (s *Server) spoolFile(part io.Reader, city string) (path string, release func(), err error) {
+	budget := &citySpool{s: s, city: city}
+	f, err := os.CreateTemp(s.opt.SpoolDir, spoolPattern)
+	if err != nil {
+		return "", budget.release, err
+	}
+	n, err := io.Copy(io.MultiWriter(budget, f), io.LimitReader(part, s.opt.uploadLimit()+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		return f.Name(), budget.release, s.readRefusal(err)
+	case n > s.opt.uploadLimit():
+		return f.Name(), budget.release, s.tooLarge()
+	}
+	return f.Name(), budget.release, nil
 }
 
 // readField reads a small form field's value.

@@ -17,6 +17,7 @@ import (
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
+	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/store"
 )
 
@@ -85,9 +86,13 @@ func (d *dbFlags) issuer(ctx context.Context) (*issuing.Issuer, func(), error) {
 	return cfg.issuer(st, o, nil), func() { st.Close() }, nil
 }
 
-// issuer is the configured issuer over a store.
-func (c Config) issuer(st *store.Store, o metrics.AssessOptions, n issuing.Notifier) *issuing.Issuer {
-	return &issuing.Issuer{Store: st, Holidays: o.Reference.Holidays, ObjectionDays: c.Publication.ObjectionDays, Notify: n}
+// issuer is the configured issuer over a store, mailing through env (nil:
+// a mailer of the configured SMTP server, if any).
+func (c Config) issuer(st *store.Store, o metrics.AssessOptions, env *schedules.Env) *issuing.Issuer {
+	if env == nil {
+		env = &schedules.Env{Store: st, Now: time.Now, Mailer: &schedules.Mailer{Config: c.Mail, Store: st, Now: time.Now}}
+	}
+	return &issuing.Issuer{Store: st, Holidays: o.Reference.Holidays, ObjectionDays: c.Publication.ObjectionDays, Notify: env}
 }
 
 // stepDone reports a step whose mail failed as done, with a warning.

@@ -49,8 +49,9 @@ func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog
 			return nil, fmt.Errorf("config [schedules]: %w", err)
 		}
 	}
+	issuer := cfg.issuer(st, o, env)
 	so := cfg.Server.Options
-	so.Log, so.Now, so.Collectors = log, now, []prometheus.Collector{sched.Collector()}
+	so.Log, so.Now, so.Collectors, so.Issuer = log, now, []prometheus.Collector{sched.Collector()}, issuer
 	so.SpoolDir = filepath.Join(filepath.Dir(cfg.DB), "spool")
 	srv, err := server.New(st, so)
 	if err != nil {
@@ -58,7 +59,7 @@ func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog
 		return nil, fmt.Errorf("spool folder: %w", err)
 	}
 	abs, _ := filepath.Abs(cfg.DB)
-	return &service{db: abs, store: st, server: srv, sched: sched, env: env, issuer: cfg.issuer(st, o, nil)}, nil
+	return &service{db: abs, store: st, server: srv, sched: sched, env: env, issuer: issuer}, nil
 }
 
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {

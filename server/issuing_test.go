@@ -1,0 +1,293 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/internal/smtptest"
+	"github.com/liaoning-hrss/flexemp/internal/testclock"
+	"github.com/liaoning-hrss/flexemp/issuing"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/schedules"
+	"github.com/liaoning-hrss/flexemp/server"
+	"github.com/liaoning-hrss/flexemp/store"
+)
+
+// cityMail is each city's contact in the issuing test.
+func cityMail(code string) string { return "contact-" + code + "@city.example" }
+
+// Issuing a ranking end to end over real HTTP, in a browser, on the
+// test's clock, with a real SMTP server: a reviewer publishes 2024Q1; a
+// city sees the province table and objects with a corrected extract and a
+// PDF; another city sees the table but not the objection, its document or
+// the first city's indicators; the reviewer accepts the objection and,
+// after the window, finalises; the final report has the appendix and the
+// corrected value; every city's mail arrives.
+func TestIssuingInBrowser(t *testing.T) {
+	clock := testclock.New(testclock.Shanghai("2024-04-20 09:00"))
+	mb := smtptest.Start(t)
+	mailCfg := schedules.MailConfig{Host: "127.0.0.1", Port: mb.Port, TLS: "none", From: "考核系统 <flexemp@hrss.example>",
+		Province: []string{"province@hrss.example"}, Cities: map[string][]string{}}
+	for _, c := range flexemp.Cities {
+		mailCfg.Cities[c.Code] = []string{cityMail(c.Code)}
+	}
+	s := newSite(t, server.Options{Now: clock.Now}, func(st *store.Store, o *server.Options) {
+		env := &schedules.Env{Store: st, Now: clock.Now, Mailer: &schedules.Mailer{Config: mailCfg, Store: st, Now: clock.Now,
+			Sleep: func(time.Duration) {}}}
+		o.Issuer = &issuing.Issuer{Store: st, Notify: env}
+	})
+	// Every city's first quarter, as received by its deadlines.
+	var objector string
+	var source gen.File
+	for _, c := range flexemp.Cities {
+		for key, f := range s.files[c.Code] {
+			if !strings.HasSuffix(key, "2024-04") {
+				at, _ := time.Parse(time.RFC3339, f.ReceivedAt)
+				m, _ := flexemp.ParseMonth(f.Month)
+				if _, err := s.g.Ingest(context.Background(), ingest.Request{Path: filepath.Join(s.data, f.Path), City: c.Code, Kind: f.Kind, Month: m, ReceivedAt: at}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if f := s.files[c.Code]["registrations 2024-02"]; objector == "" && f.Format == gen.FormatCSVUTF8 {
+			objector, source = c.Code, f
+		}
+	}
+	if objector == "" {
+		t.Fatal("no city's February registrations are a UTF-8 CSV")
+	}
+	other := "210300"
+	if objector == other {
+		other = "210400"
+	}
+	if code, body := s.do(mustReq("POST", s.ts.URL+"/api/v1/assess/2024Q1", s.reviewer)); code != 200 {
+		t.Fatalf("assess: %d %v", code, body)
+	}
+	// The corrected extract: its last 5 rows dropped. The evidence: a PDF.
+	dir := t.TempDir()
+	raw, err := os.ReadFile(filepath.Join(s.data, source.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimRight(string(raw), "\n"), "\n")
+	fix := filepath.Join(dir, "corrected.csv")
+	os.WriteFile(fix, []byte(strings.Join(lines[:len(lines)-5], "")), 0o600)
+	pdf := filepath.Join(dir, "说明.pdf")
+	os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"), 0o600)
+
+	// 公示, by the reviewer's button, on Monday 22 April.
+	clock.Set(testclock.Shanghai("2024-04-22 10:00"))
+	ctx, login := s.browse(3 * time.Minute)
+	login(s.reviewer)
+	confirmAll := chromedp.Evaluate[bool](`window.confirm = () => true; true`)
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.ts.URL+"/review?period=2024Q1"), chromedp.WaitVisible(chromedp.CSS("#publish"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, confirmAll); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#publish")), chromedp.WaitVisible(chromedp.CSS("#withdraw"))); err != nil {
+		t.Fatal(err)
+	}
+	windowEnd := issuing.WindowEnd(clock.Now(), issuing.DefaultObjectionDays, flexemp.Holidays)
+	if state := text(t, ctx, "#issue-state"); !strings.Contains(state, "公示稿（第1版）") || !strings.Contains(state, windowEnd.Add(-time.Minute).Format("2006年1月2日")) {
+		t.Errorf("after 发布公示 the review page says %q", state)
+	}
+	if text(t, ctx, "#finalise-form") != "" {
+		t.Error("定稿 offered inside the window")
+	}
+
+	// The objecting city: the province table, then the objection form.
+	login(s.city[objector]) // a new login replaces the session
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.ts.URL+"/?period=2024Q1"), chromedp.WaitVisible(chromedp.CSS("#objection-form"))); err != nil {
+		t.Fatal(err)
+	}
+	table := text(t, ctx, "#province-table")
+	for _, c := range flexemp.Cities {
+		if !strings.Contains(table, c.Name) {
+			t.Errorf("the published table lacks %s", c.Name)
+		}
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`input[name=subject][value=I1]`)),
+		chromedp.SendKeys(chromedp.CSS("#statement"), "2月登记数据含5条重复记录，现报送更正数据。"),
+		chromedp.SetValue(chromedp.CSS("#objection-kind"), "registrations"),
+		chromedp.SetValue(chromedp.CSS("#objection-month"), "2024-02"),
+		chromedp.SetUploadFiles(chromedp.CSS("#objection-file"), []string{fix}),
+		chromedp.SetUploadFiles(chromedp.CSS("#objection-documents"), []string{pdf}),
+		chromedp.Click(chromedp.CSS("#object")),
+		chromedp.WaitVisible(chromedp.CSS("#objection-1")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if row := text(t, ctx, "#objection-1"); !strings.Contains(row, "说明.pdf") || !strings.Contains(row, "待处理") || !strings.Contains(row, "2024-02") {
+		t.Errorf("the city's objection: %q", row)
+	}
+
+	// Another city: the table yes; the objection, its document and the
+	// first city's indicators, findings and rows no.
+	code, body := s.get(s.city[other], "/api/v1/objections?period=2024Q1")
+	if code != 200 || strings.TrimSpace(body) != "[]" {
+		t.Errorf("another city's objections: %d %s", code, body)
+	}
+	if code, body := s.get(s.city[other], "/api/v1/objections/1/documents/1"); code != http.StatusNotFound || strings.Contains(body, "PDF") {
+		t.Errorf("another city's document: %d", code)
+	}
+	if code, body := s.get(s.city[objector], "/api/v1/objections/1/documents/1"); code != 200 || !strings.HasPrefix(body, "%PDF-") {
+		t.Errorf("the city's own document: %d", code)
+	}
+	var rk struct {
+		State  string `json:"state"`
+		Cities []struct {
+			Code       string              `json:"code"`
+			Rank       *int                `json:"rank"`
+			Indicators map[string]*float64 `json:"indicators"`
+			Flags      []string            `json:"flags"`
+		} `json:"cities"`
+	}
+	_, body = s.get(s.city[other], "/api/v1/rankings/2024Q1")
+	if err := json.Unmarshal([]byte(body), &rk); err != nil || rk.State != "published" || len(rk.Cities) != len(flexemp.Cities) {
+		t.Fatalf("another city's view of the publication: %v %s", err, body)
+	}
+	for _, c := range rk.Cities {
+		if c.Rank == nil {
+			t.Errorf("%s has no rank in the published table", c.Code)
+		}
+		if (len(c.Indicators) > 0) != (c.Code == other) || c.Code != other && c.Flags != nil {
+			t.Errorf("%s sees %s's indicators %v and flags %v", other, c.Code, c.Indicators, c.Flags)
+		}
+	}
+	for _, path := range []string{"/api/v1/cities/" + objector + "/scorecard/2024Q1", "/api/v1/uploads?city=" + objector} {
+		if code, _ := s.get(s.city[other], path); code != http.StatusForbidden {
+			t.Errorf("%s: %d for another city", path, code)
+		}
+	}
+	page := s.login(s.city[other])
+	if _, home := page.get("/?period=2024Q1"); strings.Contains(home, "重复记录") || !strings.Contains(home, "province-table") {
+		t.Error("another city's page shows the objection, or not the table")
+	}
+	// After the window closes nobody objects: 409 with the window's end.
+	clock.Set(windowEnd.Add(time.Second))
+	late := objectionForm(t, "2024Q1", "I2", "逾期的异议")
+	req, _ := http.NewRequest("POST", s.ts.URL+"/api/v1/objections", late.body)
+	req.Header.Set("Content-Type", late.contentType)
+	req.Header.Set("Authorization", "Bearer "+s.city[other])
+	if code, out := s.do(req); code != http.StatusConflict || !strings.Contains(fmt.Sprint(out["message"]), "异议期已于") {
+		t.Errorf("an objection after the window: %d %v", code, out)
+	}
+
+	// The reviewer, in a new session (a week on, the old one has expired),
+	// accepts and finalises.
+	login(s.reviewer)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.ts.URL+"/review?period=2024Q1"),
+		chromedp.WaitVisible(chromedp.CSS("#objection-1 form")),
+		chromedp.Click(chromedp.CSS(`#objection-1 input[value=accept]`)),
+		chromedp.SendKeys(chromedp.CSS(`#objection-1 input[name=reason]`), "经核实，原数据含重复登记"),
+		chromedp.Submit(chromedp.CSS(`#objection-1 form`)),
+		chromedp.WaitVisible(chromedp.CSS("#finalise")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, confirmAll); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#finalise")), chromedp.WaitVisible(chromedp.CSS("#editions"))); err != nil {
+		t.Fatal(err)
+	}
+	if state := text(t, ctx, "#issue-state"); !strings.Contains(state, "定稿（第1版）") {
+		t.Errorf("after 定稿 the review page says %q", state)
+	}
+	finalHref, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#editions a[href$="/final/report.html"]').getAttribute("href")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, report := s.login(s.reviewer).get(finalHref)
+	if code != 200 || !strings.Contains(report, "异议处理情况") || !strings.Contains(report, "经核实，原数据含重复登记") || !strings.Contains(report, "I1 ") {
+		t.Errorf("the final report (%d) has no appendix with the decision and I1's change", code)
+	}
+	pub, err := issuing.Current(context.Background(), s.db, flexemp.Period{Year: 2024, Quarter: 1})
+	if err != nil || pub.Final == nil {
+		t.Fatalf("no final: %v", err)
+	}
+	published, _ := issuing.Ranking(context.Background(), s.db, pub, false)
+	final, _ := issuing.Ranking(context.Background(), s.db, pub, true)
+	before, after := i1Of(published, objector), i1Of(final, objector)
+	if !(after < before) || i1Of(final, other) != i1Of(published, other) {
+		t.Errorf("I1: %s %v → %v, %s %v → %v: the correction lowers the objector's alone", objector, before, after, other, i1Of(published, other), i1Of(final, other))
+	}
+
+	// The mail: every city at publication and at 定稿, the objector at the
+	// decision, the province both times.
+	got := map[string][]string{}
+	for _, m := range mb.Messages() {
+		p := smtptest.Parse(t, m.Raw)
+		got[m.To[0]] = append(got[m.To[0]], p.Subject)
+		if m.To[0] == cityMail(other) && strings.Contains(p.HTML, "重复") {
+			t.Error("another city's mail tells of the objection")
+		}
+	}
+	for _, c := range flexemp.Cities {
+		want := 2
+		if c.Code == objector {
+			want = 3
+		}
+		if subjects := got[cityMail(c.Code)]; len(subjects) != want {
+			t.Errorf("%s received %v", c.Name, subjects)
+		}
+	}
+	if subjects := strings.Join(got["province@hrss.example"], "|"); !strings.Contains(subjects, "公示") || !strings.Contains(subjects, "定稿") {
+		t.Errorf("the province received %v", subjects)
+	}
+}
+
+// i1Of is a city's I1 in an issued ranking.
+func i1Of(r *metrics.Ranking, code string) float64 {
+	for _, c := range r.Cities {
+		if c.Code == code && c.Indicators["I1"] != nil {
+			return *c.Indicators["I1"]
+		}
+	}
+	return -1
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {textContent: ""}).textContent`, sel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// multipartForm is an objection's form as an API client sends it.
+type multipartForm struct {
+	body        *bytes.Buffer
+	contentType string
+}
+
+func objectionForm(t *testing.T, period, subject, statement string) multipartForm {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	mw.WriteField("period", period)
+	mw.WriteField("subject", subject)
+	mw.WriteField("statement", statement)
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return multipartForm{&b, mw.FormDataContentType()}
+}
