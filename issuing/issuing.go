@@ -302,7 +302,9 @@ func (is *Issuer) refuse(ctx context.Context, action, object string, refusal err
 // mail failed: the mailer records each delivery and retries it.
 type NotifyError struct{ Err error }
 
-func (e *NotifyError) Error() string { return "已完成，但通知邮件未能全部发出：" + e.Err.Error() }
+func (e *NotifyError) Error() string {
+	return "已完成，但通知邮件未能全部发出：" + e.Err.Error()
+}
 func (e *NotifyError) Unwrap() error { return e.Err }
 
 // notify tells the Notifier, if there is one.

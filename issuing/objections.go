@@ -356,4 +356,3 @@ func OpenDocument(ctx context.Context, db *sql.DB, objection int64, n int) (Docu
 	}
 	return d, b, err
 }
-
