@@ -345,6 +345,42 @@ func listObjections(ctx context.Context, db *sql.DB, where string, args ...any) 
 	return out, docs.Err()
 }
 
+// EvidenceMark is what a corrected extract filed with objection id is
+// marked in the ledger and the appendix: 经异议采纳 once accepted.
+func EvidenceMark(id int64, decision string) string {
+	switch decision {
+	case Accept:
+		return fmt.Sprintf("异议 %d 的更正数据·经异议采纳", id)
+	case Reject:
+		return fmt.Sprintf("异议 %d 的更正数据·不予采纳", id)
+	}
+	return fmt.Sprintf("异议 %d 的更正数据·待处理", id)
+}
+
+// Evidence are the objections whose corrected extracts are among uploads:
+// upload ID → EvidenceMark.
+func Evidence(ctx context.Context, db *sql.DB, uploads []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(uploads) == 0 {
+		return out, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT upload_id, objection_id, coalesce(decision, '') FROM objections
+		WHERE list_contains(?::BIGINT[], upload_id) ORDER BY objection_id`, uploads)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var upload, id int64
+		var decision string
+		if err := rows.Scan(&upload, &id, &decision); err != nil {
+			return nil, err
+		}
+		out[upload] = EvidenceMark(id, decision)
+	}
+	return out, rows.Err()
+}
+
 // OpenDocument is a stored document of an objection, with its bytes.
 func OpenDocument(ctx context.Context, db *sql.DB, objection int64, n int) (DocumentInfo, []byte, error) {
 	var d DocumentInfo

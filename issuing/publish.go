@@ -324,6 +324,9 @@ func appendix(objections []*Objection, published, final *metrics.Ranking) []repo
 	for _, o := range objections {
 		line := reports.ObjectionLine{ID: o.ID, City: cityName(o.City), Subjects: strings.Join(o.Subjects, "、"),
 			Statement: o.Statement, Decision: o.Decision, Reason: o.Reason}
+		if o.UploadID != 0 {
+			line.Evidence = fmt.Sprintf("%s %s（上传编号 %d，%s）", o.Kind.Title(), o.Month, o.UploadID, EvidenceMark(o.ID, o.Decision))
+		}
 		if o.Decision == Accept {
 			line.Changes = changes(cityOf(published, o.City), cityOf(final, o.City))
 		}

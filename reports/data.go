@@ -49,6 +49,7 @@ type ObjectionLine struct {
 	Statement string
 	Decision  string
 	Reason    string
+	Evidence  string   // the corrected extract, marked 经异议采纳 when accepted
 	Changes   []string // the values it changed: "I4 62.0% → 65.1%"
 }
 

@@ -3,6 +3,7 @@ package schedules
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"html/template"
@@ -13,6 +14,7 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
+	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -58,8 +60,12 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 	if e.Resend {
 		key += ":resend:" + e.Now().Format(time.RFC3339)
 	}
-	msgs := e.provinceMail(d, key, pngs, written.HTML, written.XLSX, auditHead(ctx, e.Store))
-	msgs = append(msgs, e.cityMail(d, key, pngs)...)
+	state, err := draftState(ctx, e.Store.DB(), p)
+	if err != nil {
+		return res, err
+	}
+	msgs := e.provinceMail(d, key, pngs, written.HTML, written.XLSX, state+auditHead(ctx, e.Store))
+	msgs = append(msgs, e.cityMail(d, key, pngs, state)...)
 	return e.send(ctx, msgs, res, "邮件")
 }
 
@@ -165,6 +171,22 @@ func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, 
 	return out
 }
 
+// draftState says in a scheduled mail that what it shows is a draft, and
+// which issued ranking of the period stands, if one does.
+func draftState(ctx context.Context, db *sql.DB, p flexemp.Period) (string, error) {
+	pub, err := issuing.Current(ctx, db, p)
+	switch {
+	case err != nil:
+		return "", err
+	case pub == nil:
+		return "本邮件所示为草稿（未公示），排名随数据与考核变化。", nil
+	case pub.Final != nil:
+		return fmt.Sprintf("本邮件所示为草稿（未公示）；本期排名已于 %s 定稿（第%d版），以定稿为准。", pub.Final.At.Format("2006年1月2日"), pub.Edition), nil
+	}
+	return fmt.Sprintf("本邮件所示为草稿（未公示）；本期排名已于 %s 公示（第%d版，异议期至 %s），以公示稿为准。",
+		pub.PublishedAt.Format("2006年1月2日"), pub.Edition, reports.WindowText(pub.WindowEnd)), nil
+}
+
 // auditHead is the audit trail's head, verified, in the words of the
 // province's mail: kept with the mail, it lets anyone later check that the
 // trail was not rewritten (flexemp audit verify --head SEQ:HASH).
@@ -189,7 +211,7 @@ func orNone(s string) string {
 
 // cityMail gives each city's contacts their own scorecard, nothing of the
 // other cities.
-func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte) []Outgoing {
+func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte, state string) []Outgoing {
 	var out []Outgoing
 	for i := range d.Result.Cities {
 		c := &d.Result.Cities[i]
@@ -200,7 +222,7 @@ func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte) []Ou
 		v := mailView{
 			Title: fmt.Sprintf("%s灵活就业政策落实考核记分卡（%s）", c.Name, reports.PeriodText(d.Period, d.Result.Run)),
 			Head:  []string{"指标", "名称", "原值", "标准化得分", "对指数贡献", "较上期"},
-			Foot:  "本邮件只含本市数据。如对数据有疑问，请登录考核系统查看上传记录与被拒行。",
+			Foot:  state + "本邮件只含本市数据。如对数据有疑问，请登录考核系统查看上传记录与被拒行。",
 		}
 		ch := d.Changes[c.Code]
 		v.Lead = reports.Headline(c) + "。" + reports.ChangeText(ch, c)

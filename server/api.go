@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -113,7 +114,11 @@ func (s *Server) rejectsOf(r *http.Request, p flexemp.Principal) (flexemp.Upload
 	case !p.CanRead(u.City):
 		return flexemp.Upload{}, nil, ingest.NoUpload(id)
 	}
-	return u, rs, nil
+	object := fmt.Sprintf("upload %d", id)
+	if refusal {
+		object = fmt.Sprintf("refusal %d", id)
+	}
+	return u, rs, s.store.Audit(r.Context(), "rejects", object, nil)
 }
 
 // GET /api/v1/uploads/{id}/rejects and GET /api/v1/refusals/{id}/rejects

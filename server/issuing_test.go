@@ -220,6 +220,9 @@ func TestIssuingInBrowser(t *testing.T) {
 	if code != 200 || !strings.Contains(report, "异议处理情况") || !strings.Contains(report, "经核实，原数据含重复登记") || !strings.Contains(report, "I1 ") {
 		t.Errorf("the final report (%d) has no appendix with the decision and I1's change", code)
 	}
+	if _, list := s.login(s.city[objector]).get("/uploads"); !strings.Contains(list, "异议 1 的更正数据·经异议采纳") {
+		t.Error("the city's ledger does not mark the corrected extract 经异议采纳")
+	}
 	pub, err := issuing.Current(context.Background(), s.db, flexemp.Period{Year: 2024, Quarter: 1})
 	if err != nil || pub.Final == nil {
 		t.Fatalf("no final: %v", err)

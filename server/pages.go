@@ -17,6 +17,7 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -177,6 +178,7 @@ type uploadRow struct {
 	Current, HasRejects               bool
 	Refused                           string // why an attempt was refused; "" for a stored version
 	RefusalID                         int64  // a refused attempt with rejected rows to download
+	Evidence                          string // a corrected extract filed with an objection, and its fate
 }
 
 type cityView struct {
@@ -283,6 +285,14 @@ func (s *Server) findUploads(ctx context.Context, p flexemp.Principal, f flexemp
 	if err != nil {
 		return nil, 0, err
 	}
+	ids := make([]int64, 0, len(ups))
+	for _, u := range ups {
+		ids = append(ids, u.ID)
+	}
+	evidence, err := issuing.Evidence(ctx, s.db, ids)
+	if err != nil {
+		return nil, 0, err
+	}
 	var out []uploadRow
 	for _, u := range ups {
 		c, _ := flexemp.CityByCode(u.City)
@@ -292,7 +302,7 @@ func (s *Server) findUploads(ctx context.Context, p flexemp.Principal, f flexemp
 		}
 		out = append(out, uploadRow{ID: u.ID, City: c.Name, Kind: u.Kind.Title(), Month: month, File: u.FileName,
 			Received: u.ReceivedAt.Format("2006-01-02 15:04"), Version: u.Version, Rows: u.Rows, Accepted: u.Accepted,
-			Rejected: u.Rejected, Current: u.Current, HasRejects: u.Rejected > 0, Refused: u.Reason})
+			Rejected: u.Rejected, Current: u.Current, HasRejects: u.Rejected > 0, Refused: u.Reason, Evidence: evidence[u.ID]})
 		if u.Rejects > 0 {
 			out[len(out)-1].RefusalID = u.RefusalID
 		}
@@ -585,6 +595,12 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess *sessio
 	}
 	var b bytes.Buffer
 	download := r.FormValue("download")
+	if download != "" {
+		if err := s.store.Audit(r.Context(), "report.download", p.String()+" "+download, nil); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
 	switch download {
 	case "xlsx":
 		err = reports.XLSX(&b, d)

@@ -112,7 +112,14 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	db.Close()
+	// The restored trail goes on from the backup's head.
+	err = store.New(db, nil, metrics.AssessOptions{}).Audit(ctx, "restore", *from, nil)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "已从 %s 恢复到 %s（备份于 %s，%d 个上传版本）。请把原假名密钥放到 %s.key 或设置 FLEXEMP_ID_KEY\n",
 		*from, *to, info.Made.Format("2006-01-02 15:04"), info.Uploads, *to)
 	if _, err := os.Stat(*to + ".key"); err != nil {

@@ -250,6 +250,13 @@ func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := writeFile(*out, write); err != nil {
 		return err
 	}
+	object := fmt.Sprintf("upload %d", *id)
+	if *refusal > 0 {
+		object = fmt.Sprintf("refusal %d", *refusal)
+	}
+	if err := store.New(db, nil, metrics.AssessOptions{}).Audit(ctx, "rejects", object, nil); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "%s: %d 条被拒记录\n", *out, len(rs))
 	return nil
 }

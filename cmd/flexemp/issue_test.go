@@ -193,8 +193,28 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 		t.Errorf("rank --state draft: %q", r.State)
 	}
 
+	// A revision after 定稿 needs a reason; while it stands the final is
+	// 已修订; withdrawn, the final stands again.
+	if out := step(1, "publish", "--db", db, "--period", "2025Q2"); !strings.Contains(out, "修订") {
+		t.Errorf("a revision without a reason: %s", out)
+	}
+	if out := step(0, "publish", "--db", db, "--period", "2025Q2", "--reason", "大连4月数据再次更正"); !strings.Contains(out, "第2版") {
+		t.Errorf("the revision: %s", out)
+	}
+	if r, _, _ := rankOf(t, db, "2025Q2", ""); r.State != "published" || r.SHA256 == final.SHA256 {
+		t.Errorf("while the revision is open rank shows %q", r.State)
+	}
+	if _, _, code := rankOf(t, db, "2025Q2", "final"); code != 1 {
+		t.Errorf("rank --state final while the final is revised: exit %d", code)
+	}
+	step(1, "withdraw", "--db", db, "--period", "2025Q2")
+	step(0, "withdraw", "--db", db, "--period", "2025Q2", "--reason", "修订稿有误，撤回")
+	if r, _, _ := rankOf(t, db, "2025Q2", ""); r.SHA256 != final.SHA256 {
+		t.Errorf("after the revision's withdrawal rank shows %q %s", r.State, r.SHA256)
+	}
+
 	out = step(0, "verify", "--db", db, "--period", "2025Q2")
-	if strings.Count(out, "一致") != 2 || strings.Contains(out, "不一致") {
+	if strings.Count(out, "一致") != 3 || strings.Contains(out, "不一致") || !strings.Contains(out, "第2版公示稿（已撤回）") {
 		t.Errorf("verify: %s", out)
 	}
 	out = step(0, "audit", "--db", db, "--format", "json")
