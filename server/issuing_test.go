@@ -234,6 +234,18 @@ func TestIssuingInBrowser(t *testing.T) {
 		t.Errorf("I1: %s %v → %v, %s %v → %v: the correction lowers the objector's alone", objector, before, after, other, i1Of(published, other), i1Of(final, other))
 	}
 
+	// GET /api/v1/publications: the state, the hashes, the objections'
+	// counts (a city its own).
+	for token, total := range map[string]float64{s.reviewer: 1, s.city[objector]: 1, s.city[other]: 0} {
+		code, got := s.do(mustReq("GET", s.ts.URL+"/api/v1/publications/2024Q1", token))
+		counts, _ := got["objections"].(map[string]any)
+		hashes, _ := got["hashes"].(map[string]any)
+		finals, _ := hashes["final"].(map[string]any)
+		if code != 200 || got["state"] != "final" || counts["total"] != total || finals["rank.json"] != pub.Final.SHA256 {
+			t.Errorf("GET publication: %d %v", code, got)
+		}
+	}
+
 	// The mail: every city at publication and at 定稿, the objector at the
 	// decision, the province both times.
 	got := map[string][]string{}

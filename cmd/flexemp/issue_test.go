@@ -77,6 +77,21 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 		t.Errorf("a running period published: %s", out)
 	}
 	step(0, "assess", "--config", config, "--db", db, "--period", "2025Q2", "--as-of", "2025-07-20", "--draws", "200")
+	// A backfill received before the as-of date, recorded after the draft:
+	// the draft is stale until reassessed.
+	src := filepath.Join(sharedDemo(t), "data", "210200", "registrations", "210200_registrations_2025-04.csv")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	backfill := filepath.Join(dir, "backfill.csv")
+	os.WriteFile(backfill, []byte(strings.Join(lines[:len(lines)-2], "")), 0o600)
+	step(0, "ingest", "--db", db, "--city", "210200", "--kind", "registrations", "--month", "2025-04", "--received-at", "2025-07-15T10:00:00+08:00", backfill)
+	if out := step(1, "publish", "--db", db, "--period", "2025Q2"); !strings.Contains(out, "已过期") {
+		t.Errorf("a stale draft published: %s", out)
+	}
+	step(0, "assess", "--config", config, "--db", db, "--period", "2025Q2", "--as-of", "2025-07-20", "--draws", "200")
 	draft, _, _ := rankOf(t, db, "2025Q2", "")
 	if draft.State != "draft" || draft.SHA256 != "" {
 		t.Errorf("before publication rank shows %q %q", draft.State, draft.SHA256)
@@ -95,12 +110,6 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 	}
 
 	// 大连's April registrations corrected: 30 rows fewer.
-	src := filepath.Join(sharedDemo(t), "data", "210200", "registrations", "210200_registrations_2025-04.csv")
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.SplitAfter(string(b), "\n")
 	fix := filepath.Join(dir, "fix.csv")
 	os.WriteFile(fix, []byte(strings.Join(lines[:len(lines)-31], "")), 0o600)
 	pdf := filepath.Join(dir, "evidence.pdf")
