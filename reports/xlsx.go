@@ -105,7 +105,7 @@ func XLSX(w io.Writer, d *Data) error {
 		if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, XSplit: 2, TopLeftCell: "C2", ActivePane: "bottomRight"}); err != nil {
 			return err
 		}
-		return printSetup(f, sheet, fmt.Sprintf("辽宁省灵活就业政策落实考核 %s · %s", d.Period.Label(), sheet))
+		return printSetup(f, sheet, fmt.Sprintf("辽宁省灵活就业政策落实考核 %s · %s · %s", d.Period.Label(), sheet, d.Issue.State()))
 	}
 
 	// 排名
@@ -214,6 +214,11 @@ func XLSX(w io.Writer, d *Data) error {
 		return err
 	}
 	f.SetActiveSheet(0)
+	// The state it shows, in the workbook's properties as on every printed page.
+	if err := f.SetDocProps(&excelize.DocProperties{Title: fmt.Sprintf("辽宁省灵活就业政策落实考核 %s", d.Period.Label()),
+		Subject: d.Issue.Stamp(), Creator: "flexemp"}); err != nil {
+		return err
+	}
 	_, err = f.WriteTo(w)
 	return err
 }
