@@ -175,7 +175,7 @@ func (is *Issuer) Object(ctx context.Context, r ObjectionRequest) (*Objection, *
 	}
 	var res *ingest.Result
 	o := &Objection{Publication: pub.ID, Edition: pub.Edition, Period: r.Period, City: r.City, Subjects: r.Subjects,
-		Statement: strings.TrimSpace(r.Statement), FiledAt: at, FiledBy: actorName(ctx)}
+		Statement: flexemp.MaskIDs(strings.TrimSpace(r.Statement)), FiledAt: at, FiledBy: actorName(ctx)}
 	if c := r.Correction; c != nil {
 		req := *c
 		req.City, req.ReceivedAt = r.City, at
@@ -206,7 +206,7 @@ func (is *Issuer) Object(ctx context.Context, r ObjectionRequest) (*Objection, *
 				return err
 			}
 			for i, d := range r.Documents {
-				info := DocumentInfo{N: i + 1, Name: filepath.Base(d.Name), MediaType: mediaType(d.Content), Size: int64(len(d.Content)), SHA256: sum(d.Content)}
+				info := DocumentInfo{N: i + 1, Name: flexemp.MaskIDs(filepath.Base(d.Name)), MediaType: mediaType(d.Content), Size: int64(len(d.Content)), SHA256: sum(d.Content)}
 				if _, err := tx.ExecContext(ctx, `INSERT INTO objection_documents VALUES (?, ?, ?, ?, ?, ?, ?)`,
 					o.ID, info.N, info.Name, info.MediaType, info.Size, info.SHA256, d.Content); err != nil {
 					return err
@@ -254,7 +254,7 @@ func (is *Issuer) Decide(ctx context.Context, id int64, accept bool, reason stri
 		if err != nil {
 			return is.refuse(ctx, "decide", object, err)
 		}
-		o.Decision, o.Reason, o.DecidedAt, o.DecidedBy = Reject, strings.TrimSpace(reason), at, actorName(ctx)
+		o.Decision, o.Reason, o.DecidedAt, o.DecidedBy = Reject, flexemp.MaskIDs(strings.TrimSpace(reason)), at, actorName(ctx)
 		if accept {
 			o.Decision = Accept
 		}

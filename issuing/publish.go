@@ -113,7 +113,7 @@ func (is *Issuer) Publish(ctx context.Context, p flexemp.Period, o PublishOption
 		if err != nil {
 			return is.refuse(ctx, "publish", object, err)
 		}
-		pub = &Publication{Period: p, Edition: edition, Revision: strings.TrimSpace(o.Reason), RunID: d.ID, AsOf: d.AsOf,
+		pub = &Publication{Period: p, Edition: edition, Revision: flexemp.MaskIDs(strings.TrimSpace(o.Reason)), RunID: d.ID, AsOf: d.AsOf,
 			ConfigHash: d.ConfigHash, Seed: d.Seed, LastUpload: d.LastUpload, PublishedAt: at, PublishedBy: actorName(ctx),
 			WindowEnd: WindowEnd(at, days, is.holidays())}
 		if cur == nil {
@@ -166,7 +166,7 @@ func (is *Issuer) Withdraw(ctx context.Context, p flexemp.Period, reason string,
 		if err != nil {
 			return is.refuse(ctx, "withdraw", object, err)
 		}
-		pub.Withdrawn = &Withdrawal{At: at, By: actorName(ctx), Reason: strings.TrimSpace(reason)}
+		pub.Withdrawn = &Withdrawal{At: at, By: actorName(ctx), Reason: flexemp.MaskIDs(strings.TrimSpace(reason))}
 		return is.Store.Commit(ctx, "withdraw", object, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `UPDATE publications SET withdrawn_at = ?, withdrawn_by = ?, withdraw_reason = ? WHERE publication_id = ?`,
 				at, pub.Withdrawn.By, pub.Withdrawn.Reason, pub.ID)

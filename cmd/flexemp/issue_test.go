@@ -121,8 +121,11 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 		t.Errorf("a document that is no picture: %s", out)
 	}
 	step(0, "object", "--db", db, "--period", "2025Q2", "--city", "大连", "--subject", "I1", "--subject", "其他",
-		"--statement", "4月登记数据含重复行，现报送更正数据", "--upload", fix, "--kind", "registrations", "--month", "2025-04",
+		"--statement", "4月登记数据含重复行（如 210202199001011234），现报送更正数据", "--upload", fix, "--kind", "registrations", "--month", "2025-04",
 		"--doc", pdf, "--at", "2025-07-22T09:00:00+08:00")
+	if out := step(0, "objections", "--db", db, "--period", "2025Q2", "--format", "json"); strings.Contains(out, "210202199001011234") || !strings.Contains(out, "现报送更正数据") {
+		t.Errorf("an ID number in a statement is kept: %s", out)
+	}
 	if out := step(1, "object", "--db", db, "--period", "2025Q2", "--city", "210300", "--subject", "I2", "--statement", "逾期",
 		"--at", "2025-07-29T00:00:01+08:00"); !strings.Contains(out, "异议期已于 2025年7月28日 24:00 截止") {
 		t.Errorf("an objection after the window: %s", out)
