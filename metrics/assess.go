@@ -131,19 +131,11 @@ type Assessment struct {
 // sensitivity and stores every step's output, stamped with the upload
 // versions read and a hash of the settings.
 func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) (*Assessment, error) {
-	o = o.withDefaults()
-	a, err := compute(ctx, db, p, o)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := db.BeginTx(ctx, nil)
+	a, tx, err := computeAndStore(ctx, db, p, o)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if err := store(ctx, tx, a, o); err != nil {
-		return nil, err
-	}
 	return a, tx.Commit()
 }
 
@@ -151,20 +143,31 @@ func Assess(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) 
 // would store, storing nothing: how an issued ranking is checked against
 // its hash without touching the period's draft.
 func Recompute(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) (*PeriodResult, error) {
-	o = o.withDefaults()
-	a, err := compute(ctx, db, p, o)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := db.BeginTx(ctx, nil)
+	_, tx, err := computeAndStore(ctx, db, p, o)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if err := store(ctx, tx, a, o); err != nil {
-		return nil, err
-	}
 	return Load(ctx, tx, p)
+}
+
+// computeAndStore computes an assessment and stores it in a transaction
+// left open for the caller to commit or roll back.
+func computeAndStore(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) (*Assessment, *sql.Tx, error) {
+	o = o.withDefaults()
+	a, err := compute(ctx, db, p, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := store(ctx, tx, a, o); err != nil {
+		tx.Rollback()
+		return nil, nil, err
+	}
+	return a, tx, nil
 }
 
 // compute runs the transform, the index and its sensitivity.

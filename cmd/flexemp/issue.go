@@ -105,13 +105,18 @@ func stepDone(err error, stderr io.Writer) error {
 	return err
 }
 
-func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("publish", stderr)
+// periodStep runs a step on a period: the flags of a step, --period and
+// the step's own (more), the issuer, then step; a step whose mail failed is
+// done, with a warning.
+func periodStep(ctx context.Context, name string, args []string, stderr io.Writer, more func(*flag.FlagSet),
+	step func(ctx context.Context, is *issuing.Issuer, p flexemp.Period, at time.Time) error) error {
+	fs := newFlags(name, stderr)
 	var s stepFlags
 	s.register(fs)
 	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	days := fs.Int("days", 0, "objection window in working days (default [publication] objection_days, 5)")
-	reason := fs.String("reason", "", "a revision's reason (required after 定稿)")
+	if more != nil {
+		more(fs)
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -124,39 +129,36 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer done()
-	pub, err := is.Publish(ctx, p, issuing.PublishOptions{Days: *days, Reason: *reason, At: at})
-	if err = stepDone(err, stderr); pub == nil {
+	return stepDone(step(ctx, is, p, at), stderr)
+}
+
+func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var days int
+	var reason string
+	return periodStep(ctx, "publish", args, stderr, func(fs *flag.FlagSet) {
+		fs.IntVar(&days, "days", 0, "objection window in working days (default [publication] objection_days, 5)")
+		fs.StringVar(&reason, "reason", "", "a revision's reason (required after 定稿)")
+	}, func(ctx context.Context, is *issuing.Issuer, p flexemp.Period, at time.Time) error {
+		pub, err := is.Publish(ctx, p, issuing.PublishOptions{Days: days, Reason: reason, At: at})
+		if pub != nil {
+			fmt.Fprintf(stdout, "%s 排名已公示（第%d版，截至 %s）；异议期至 %s 截止\n排名数据 SHA-256 %s\n",
+				p, pub.Edition, pub.AsOf.Format("2006-01-02"), reports.WindowText(pub.WindowEnd), pub.SHA256)
+		}
 		return err
-	}
-	fmt.Fprintf(stdout, "%s 排名已公示（第%d版，截至 %s）；异议期至 %s 截止\n排名数据 SHA-256 %s\n",
-		p, pub.Edition, pub.AsOf.Format("2006-01-02"), reports.WindowText(pub.WindowEnd), pub.SHA256)
-	return err
+	})
 }
 
 func runWithdraw(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("withdraw", stderr)
-	var s stepFlags
-	s.register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	reason := fs.String("reason", "", "why the publication is withdrawn (required)")
-	if err := parseFlags(fs, args); err != nil {
+	var reason string
+	return periodStep(ctx, "withdraw", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&reason, "reason", "", "why the publication is withdrawn (required)")
+	}, func(ctx context.Context, is *issuing.Issuer, p flexemp.Period, at time.Time) error {
+		pub, err := is.Withdraw(ctx, p, reason, at)
+		if pub != nil && err == nil {
+			fmt.Fprintf(stdout, "%s 第%d版公示已撤回\n", p, pub.Edition)
+		}
 		return err
-	}
-	p, err := periodFlag(*period)
-	if err != nil {
-		return err
-	}
-	ctx, is, at, done, err := s.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	pub, err := is.Withdraw(ctx, p, *reason, at)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s 第%d版公示已撤回\n", p, pub.Edition)
-	return nil
+	})
 }
 
 func runObject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -314,28 +316,13 @@ func runDecide(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runFinalise(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("finalise", stderr)
-	var s stepFlags
-	s.register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	if err := parseFlags(fs, args); err != nil {
+	return periodStep(ctx, "finalise", args, stderr, nil, func(ctx context.Context, is *issuing.Issuer, p flexemp.Period, at time.Time) error {
+		pub, err := is.Finalise(ctx, p, at)
+		if pub != nil {
+			fmt.Fprintf(stdout, "%s 排名已定稿（第%d版）\n排名数据 SHA-256 %s\n", p, pub.Edition, pub.Final.SHA256)
+		}
 		return err
-	}
-	p, err := periodFlag(*period)
-	if err != nil {
-		return err
-	}
-	ctx, is, at, done, err := s.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	pub, err := is.Finalise(ctx, p, at)
-	if err = stepDone(err, stderr); pub == nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s 排名已定稿（第%d版）\n排名数据 SHA-256 %s\n", p, pub.Edition, pub.Final.SHA256)
-	return err
+	})
 }
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
