@@ -30,6 +30,10 @@ const (
 	Warning = "warning" // done, with something the operator should know
 	Failed  = "failed"
 	Skipped = "skipped" // the previous run was still going, or there was nothing to do
+
+	// StillRunning is the reason of a run skipped because the last one
+	// was still going.
+	StillRunning = "上一次运行尚未结束，本次跳过"
 )
 
 // Result is what a job run reports: a line of detail, a warning that makes
@@ -150,16 +154,28 @@ func (s *Scheduler) Wait() {
 
 // Trigger runs a job now as its schedule would: through cron's Recover and
 // SkipIfStillRunning, planned at the current minute. It returns when the run
-// ends, or at once when it is skipped.
-func (s *Scheduler) Trigger(name string) error {
+// ends, or at once when it is skipped, with the run it recorded — not a
+// run of another job that ended meanwhile.
+func (s *Scheduler) Trigger(name string) (*Run, error) {
 	s.mu.Lock()
 	e, ok := s.entries[name]
 	s.mu.Unlock()
 	if !ok {
-		return fmt.Errorf("no job %q (jobs: %s)", name, strings.Join(s.Jobs(), ", "))
+		return nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有任务“%s”（任务：%s）", name, strings.Join(s.Jobs(), "、"))
+	}
+	ctx := context.Background()
+	var before int64
+	if err := s.Store.DB().QueryRowContext(ctx, `SELECT coalesce(max(run_id), 0) FROM job_runs`).Scan(&before); err != nil {
+		return nil, err
 	}
 	e.wrapped.Run()
-	return nil
+	// The first run of this job recorded since: the one this call started,
+	// or the skip it recorded while another run of the job was going.
+	runs, err := queryRuns(ctx, s.Store.DB(), `WHERE job = ? AND run_id > ? ORDER BY run_id LIMIT 1`, name, before)
+	if err != nil || len(runs) == 0 {
+		return nil, err
+	}
+	return &runs[0], nil
 }
 
 // Due lists the scheduled times of every job in (from, to], in time order.
@@ -321,7 +337,7 @@ func (l runLogger) Info(msg string, kv ...any) {
 	if err := s.Store.Write(func() error {
 		_, err := s.Store.DB().Exec(`INSERT INTO job_runs (run_id, job, planned_at, started_at, ended_at, outcome, error)
 			SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ? FROM job_runs`,
-			l.job, now.In(flexemp.Shanghai).Truncate(time.Minute), now, now, Skipped, "上一次运行尚未结束，本次跳过")
+			l.job, now.In(flexemp.Shanghai).Truncate(time.Minute), now, now, Skipped, StillRunning)
 		return err
 	}); err != nil {
 		s.log().Error("recording a skipped run", "job", l.job, "err", err)
@@ -346,11 +362,15 @@ type Run struct {
 
 // Runs lists the recorded runs, newest first; limit 0 lists all.
 func Runs(ctx context.Context, db *sql.DB, limit int) ([]Run, error) {
-	q := `SELECT run_id, job, planned_at, started_at, ended_at, outcome, error, detail FROM job_runs ORDER BY run_id DESC`
+	q := `ORDER BY run_id DESC`
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := db.QueryContext(ctx, q)
+	return queryRuns(ctx, db, q)
+}
+
+func queryRuns(ctx context.Context, db *sql.DB, tail string, args ...any) ([]Run, error) {
+	rows, err := db.QueryContext(ctx, `SELECT run_id, job, planned_at, started_at, ended_at, outcome, error, detail FROM job_runs `+tail, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -369,4 +389,24 @@ func Runs(ctx context.Context, db *sql.DB, limit int) ([]Run, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// Note is what a run says besides its outcome: its error or reason, and
+// its detail when that says more.
+func (r Run) Note() string {
+	switch {
+	case r.Error == "" || r.Detail == r.Error:
+		return r.Detail
+	case r.Detail == "":
+		return r.Error
+	}
+	return r.Error + "；" + r.Detail
+}
+
+// OutcomeText is a run's outcome in Chinese.
+func OutcomeText(outcome string) string {
+	if t, ok := map[string]string{Running: "运行中", OK: "成功", Warning: "警告", Failed: "失败", Skipped: "跳过"}[outcome]; ok {
+		return t
+	}
+	return outcome
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/testclock"
 	"github.com/liaoning-hrss/flexemp/schedules"
@@ -197,5 +199,47 @@ func TestMonthInName(t *testing.T) {
 		if got := m.String(); ok != (want != "") || ok && got != want {
 			t.Errorf("%s: %s %v, want %q", name, got, ok, want)
 		}
+	}
+}
+
+// Trigger answers with the run it started, though another job's run was
+// recorded after it began (the inbox firing meanwhile), and with the skip
+// it recorded when the job was still running.
+func TestTriggerAnswersItsOwnRun(t *testing.T) {
+	clock := testclock.New(testclock.Shanghai("2024-04-02 02:30"))
+	var s *schedules.Scheduler
+	release, started := make(chan struct{}), make(chan struct{})
+	report := schedules.Job{Name: "report", Spec: "0 9 15 * *", Run: func(ctx context.Context, planned time.Time) (schedules.Result, error) {
+		if _, err := s.Trigger("inbox"); err != nil { // another job's run, recorded meanwhile
+			return schedules.Result{}, err
+		}
+		close(started)
+		<-release
+		return schedules.Result{Detail: "report sent"}, nil
+	}}
+	inbox := schedules.Job{Name: "inbox", Spec: "*/5 * * * *", Run: func(ctx context.Context, planned time.Time) (schedules.Result, error) {
+		return schedules.Result{Detail: "nothing new"}, nil
+	}}
+	s = newScheduler(t, clock, report, inbox)
+	done := make(chan *schedules.Run)
+	go func() {
+		r, err := s.Trigger("report")
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
+	<-started
+	skipped, err := s.Trigger("report")
+	if err != nil || skipped == nil || skipped.Job != "report" || skipped.Outcome != schedules.Skipped || skipped.Error != schedules.StillRunning {
+		t.Errorf("a trigger while the job runs: %+v %v", skipped, err)
+	}
+	close(release)
+	r := <-done
+	if r == nil || r.Job != "report" || r.Outcome != schedules.OK || r.Detail != "report sent" {
+		t.Errorf("the trigger answered %+v, want the report run it started", r)
+	}
+	if _, err := s.Trigger("nosuch"); flexemp.ErrorCode(err) != flexemp.ENOTFOUND || !strings.Contains(flexemp.ErrorMessage(err), "没有任务") {
+		t.Errorf("an unknown job: %v", err)
 	}
 }

@@ -89,7 +89,7 @@ func TestServedMonth(t *testing.T) {
 
 	for _, d := range svc.sched.Due(clock.Now(), testclock.Shanghai("2024-04-15 23:59")) {
 		clock.Set(d.At)
-		if err := svc.sched.Trigger(d.Job); err != nil {
+		if _, err := svc.sched.Trigger(d.Job); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -196,7 +196,7 @@ func TestServedMonth(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
 		f := strings.Fields(line)
 		runs[f[1]]++
-		if outcome := f[len(f)-1]; !strings.Contains(line, " ok ") {
+		if outcome := f[len(f)-1]; !strings.Contains(line, " 成功 ") {
 			t.Errorf("run not ok: %s (%s)", line, outcome)
 		}
 	}
@@ -268,7 +268,7 @@ province = ["chief@hrss.example"]
 		}
 	}
 	code, out, e := runCmd(t, "run-job", "--config", config, "--db", db, "--period", "2025", "report")
-	if code != 0 || !strings.Contains(out, "report：warning") || !strings.Contains(out, "无法生成图表图片") {
+	if code != 0 || !strings.Contains(out, "：警告") || !strings.Contains(out, "无法生成图表图片") {
 		t.Fatalf("run-job: exit %d %q %s", code, out, e)
 	}
 	msgs := mb.Messages()

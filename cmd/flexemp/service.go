@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/schedules"
@@ -87,11 +88,7 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if r.Ended != nil {
 			ended = r.Ended.Format(layout)
 		}
-		note := r.Detail
-		if r.Error != "" {
-			note = r.Error + "；" + r.Detail
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.Planned.Format(layout), r.Started.Format(layout), ended, r.Outcome, note)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.Planned.Format(layout), r.Started.Format(layout), ended, schedules.OutcomeText(r.Outcome), r.Note())
 	}
 	return tw.Flush()
 }
@@ -130,16 +127,17 @@ func runRunJob(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	name := fs.Arg(0)
 	svc.env.ReportPeriod, svc.env.Resend = p, *resend
 	defer func() { svc.env.ReportPeriod, svc.env.Resend = nil, false }()
-	if err := svc.sched.Trigger(name); err != nil {
-		return usagef("%v", err)
-	}
-	runs, err := schedules.Runs(ctx, svc.store.DB(), 1)
-	if err != nil || len(runs) == 0 {
+	r, err := svc.sched.Trigger(name)
+	switch {
+	case flexemp.ErrorCode(err) == flexemp.ENOTFOUND:
+		return usagef("%s", flexemp.ErrorMessage(err))
+	case err != nil:
 		return err
+	case r == nil:
+		return fmt.Errorf("任务 %s 未留下运行记录", name)
 	}
-	r := runs[0]
-	fmt.Fprintf(stdout, "%s：%s %s %s\n", r.Job, r.Outcome, r.Error, r.Detail)
-	if r.Outcome == schedules.Failed {
+	fmt.Fprintf(stdout, "%s（运行 %d）：%s。%s\n", r.Job, r.ID, schedules.OutcomeText(r.Outcome), r.Note())
+	if r.Outcome == schedules.Failed || r.Outcome == schedules.Skipped && r.Error == schedules.StillRunning {
 		return exitError(1)
 	}
 	return nil
