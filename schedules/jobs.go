@@ -2,6 +2,7 @@ package schedules
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -351,6 +352,13 @@ func (e *Env) assess(ctx context.Context, planned time.Time) (Result, error) {
 			done = append(done, fmt.Sprintf("%s 尚无到期月份，未考核", p))
 			continue
 		}
+		if later, err := laterAssessment(ctx, e.Store.DB(), p, asOf); err != nil || later != "" {
+			if err != nil {
+				return Result{}, err
+			}
+			done = append(done, later)
+			continue
+		}
 		a, err := e.Store.Assess(ctx, p, asOf)
 		if errors.Is(err, metrics.ErrNothingSent) {
 			refused = append(refused, flexemp.ErrorMessage(err))
@@ -368,6 +376,21 @@ func (e *Env) assess(ctx context.Context, planned time.Time) (Result, error) {
 		done = append(done, fmt.Sprintf("%s %d 个城市参与排名", p, ranked))
 	}
 	return Result{Detail: strings.Join(append(done, refused...), "；"), Skip: strings.Join(refused, "；")}, nil
+}
+
+// laterAssessment says when the period's latest assessment was made as of
+// a date after asOf: a run caught up late never moves a ranking back in
+// time. "" when there is none.
+func laterAssessment(ctx context.Context, db *sql.DB, p flexemp.Period, asOf time.Time) (string, error) {
+	var latest sql.NullTime
+	err := db.QueryRowContext(ctx, `SELECT as_of FROM assessment_runs WHERE period = ? ORDER BY run_id DESC LIMIT 1`, p.String()).Scan(&latest)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (!latest.Valid || !latest.Time.UTC().After(asOf)) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s 已有截至 %s 的考核，不回退到 %s", p, latest.Time.UTC().Format("2006-01-02"), asOf.Format("2006-01-02")), nil
 }
 
 // lastMonth is the month before t's, in Asia/Shanghai.

@@ -159,7 +159,8 @@ func TestReminderFitsItsDate(t *testing.T) {
 	if err := m.Config.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	env := &schedules.Env{Store: m.Store, Mailer: m, Now: func() time.Time { return clock }}
+	now := clock
+	env := &schedules.Env{Store: m.Store, Mailer: m, Now: func() time.Time { return now }}
 	var reminder schedules.Job
 	for _, j := range env.Jobs(schedules.Specs{}) {
 		if j.Name == schedules.JobReminder {
@@ -172,6 +173,7 @@ func TestReminderFitsItsDate(t *testing.T) {
 		time.Date(2024, 4, 12, 9, 0, 0, 0, cst),
 		time.Date(2024, 4, 12, 9, 5, 0, 0, cst), // a rerun sends nothing new
 	} {
+		now = planned
 		if _, err := reminder.Run(context.Background(), planned); err != nil {
 			t.Fatal(err)
 		}
@@ -195,6 +197,31 @@ func TestReminderFitsItsDate(t *testing.T) {
 			!strings.Contains(p.HTML, `<a href="https://flexemp.hrss.example/">`) {
 			t.Errorf("%q does not point to the web upload and the system:\n%s", p.Subject, p.Text)
 		}
+	}
+}
+
+// A reminder planned before the deadline but caught up after it (serve
+// was down on the 10th) is sent as overdue, dated when it is sent.
+func TestCaughtUpReminderIsOverdue(t *testing.T) {
+	mb := smtptest.Start(t)
+	m, _ := newMailer(t, mb)
+	m.Config.Cities = map[string][]string{"210100": {"shenyang@city.example"}}
+	cst := clock.Location()
+	sent := time.Date(2024, 4, 11, 8, 0, 0, 0, cst)
+	env := &schedules.Env{Store: m.Store, Mailer: m, Now: func() time.Time { return sent }}
+	for _, j := range env.Jobs(schedules.Specs{}) {
+		if j.Name == schedules.JobReminder {
+			if _, err := j.Run(context.Background(), time.Date(2024, 4, 10, 9, 0, 0, 0, cst)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	msgs := mb.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	if p := smtptest.Parse(t, msgs[0].Raw); !strings.HasPrefix(p.Subject, "【逾期】") || !strings.Contains(p.Text, "截至 2024年4月11日 08:00") {
+		t.Errorf("a reminder caught up after the deadline: %q\n%s", p.Subject, p.Text)
 	}
 }
 

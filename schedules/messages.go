@@ -28,10 +28,18 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 	if e.ReportPeriod != nil {
 		p = *e.ReportPeriod
 	}
-	if _, err := e.Store.Assess(ctx, p, flexemp.DateOf(planned)); errors.Is(err, metrics.ErrNothingSent) {
-		return Result{Skip: flexemp.ErrorMessage(err) + "，报告未发送"}, nil
-	} else if err != nil {
+	// A report caught up late shows the latest assessment when that is
+	// newer than its own date: the ranking never goes back in time.
+	later, err := laterAssessment(ctx, e.Store.DB(), p, flexemp.DateOf(planned))
+	if err != nil {
 		return Result{}, err
+	}
+	if later == "" {
+		if _, err := e.Store.Assess(ctx, p, flexemp.DateOf(planned)); errors.Is(err, metrics.ErrNothingSent) {
+			return Result{Skip: flexemp.ErrorMessage(err) + "，报告未发送"}, nil
+		} else if err != nil {
+			return Result{}, err
+		}
 	}
 	d, err := reports.Load(ctx, e.Store.DB(), p, e.Now())
 	if err != nil {
@@ -258,7 +266,10 @@ func (e *Env) reminder(ctx context.Context, planned time.Time) (Result, error) {
 		}
 	}
 	deadline := lm.Deadline().Add(-time.Second).In(flexemp.Shanghai)
-	overdue := !planned.Before(lm.Deadline())
+	// Overdue by when it is sent: a reminder caught up after the deadline
+	// says so.
+	sent := e.Now()
+	overdue := !sent.Before(lm.Deadline())
 	key := "reminder:" + lm.String()
 	if overdue { // a late reminder is a new message, even where the first went out
 		key += ":overdue"
@@ -285,7 +296,7 @@ func (e *Env) reminder(ctx context.Context, planned time.Time) (Result, error) {
 		if overdue {
 			subject = fmt.Sprintf("【逾期】%s%d年%d月数据尚未报送齐全，已过截止时间", c.Name, lm.Year, int(lm.Month))
 			lead = fmt.Sprintf("截至 %s，贵市%d年%d月尚未报送：%s。报送截止时间 %s（北京时间）已过，%s（%s）将按逾期计；请尽快补报，补报的数据仍计入考核。",
-				planned.In(flexemp.Shanghai).Format("2006年1月2日 15:04"), lm.Year, int(lm.Month), strings.Join(missing, "、"),
+				sent.In(flexemp.Shanghai).Format("2006年1月2日 15:04"), lm.Year, int(lm.Month), strings.Join(missing, "、"),
 				deadline.Format("2006年1月2日 15:04"), timeliness.Title, timeliness.ID)
 		}
 		h, t := e.render(mailView{Title: subject, Lead: lead,

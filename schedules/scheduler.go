@@ -200,15 +200,26 @@ type Due struct {
 }
 
 // CatchUp runs, once, each job whose latest scheduled time up to now has no
-// recorded run: the process was down then.
+// recorded run while the scheduler had run before it: the process was down
+// then. A database whose scheduler never ran (a new one) has missed
+// nothing. The runs go in the order they were due, each planned at its own
+// time.
 func (s *Scheduler) CatchUp(ctx context.Context) error {
 	now := s.Now()
+	var first sql.NullTime
+	if err := s.Store.DB().QueryRowContext(ctx, `SELECT min(planned_at) FROM job_runs`).Scan(&first); err != nil {
+		return err
+	}
+	if !first.Valid {
+		return nil
+	}
+	var due []Due
 	for _, name := range s.Jobs() {
 		s.mu.Lock()
 		e := s.entries[name]
 		s.mu.Unlock()
 		last, ok := lastBefore(e.schedule, now)
-		if !ok {
+		if !ok || !last.After(first.Time) {
 			continue
 		}
 		var n int
@@ -216,9 +227,16 @@ func (s *Scheduler) CatchUp(ctx context.Context) error {
 			return err
 		}
 		if n == 0 {
-			s.log().Info("catching up a missed run", "job", name, "planned", last)
-			s.run(ctx, e.job, last)
+			due = append(due, Due{Job: name, At: last})
 		}
+	}
+	sort.SliceStable(due, func(i, j int) bool { return due[i].At.Before(due[j].At) })
+	for _, d := range due {
+		s.mu.Lock()
+		e := s.entries[d.Job]
+		s.mu.Unlock()
+		s.log().Info("catching up a missed run", "job", d.Job, "planned", d.At)
+		s.run(ctx, e.job, d.At)
 	}
 	return nil
 }

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/testclock"
 	"github.com/liaoning-hrss/flexemp/schedules"
@@ -130,15 +133,23 @@ func TestOverlapSkippedAndPanicRecorded(t *testing.T) {
 // the latest scheduled time only.
 func TestMissedRunCaughtUpOnce(t *testing.T) {
 	clock := testclock.New(testclock.Shanghai("2024-04-18 12:00"))
+	var order []string
 	var planned []time.Time
 	report := schedules.Job{Name: "report", Spec: "0 9 15 * *", Run: func(ctx context.Context, p time.Time) (schedules.Result, error) {
 		planned = append(planned, p)
+		order = append(order, "report")
 		return schedules.Result{}, nil
 	}}
 	failing := schedules.Job{Name: "assess", Spec: "30 2 * * *", Run: func(context.Context, time.Time) (schedules.Result, error) {
+		order = append(order, "assess")
 		return schedules.Result{}, errors.New("no data")
 	}}
 	s := newScheduler(t, clock, report, failing)
+	// A new database has missed nothing.
+	if err := s.CatchUp(context.Background()); err != nil || len(order) != 0 {
+		t.Fatalf("a new database caught up %v (%v)", order, err)
+	}
+	ranBefore(t, s, testclock.Shanghai("2024-04-01 06:00"))
 	for range 2 {
 		if err := s.CatchUp(context.Background()); err != nil {
 			t.Fatal(err)
@@ -147,8 +158,12 @@ func TestMissedRunCaughtUpOnce(t *testing.T) {
 	if len(planned) != 1 || !planned[0].Equal(testclock.Shanghai("2024-04-15 09:00")) {
 		t.Errorf("caught up %v, want once for 2024-04-15 09:00", planned)
 	}
+	// In the order they were due: the report of the 15th before last night's assessment.
+	if strings.Join(order, ",") != "report,assess" {
+		t.Errorf("caught up in the order %v", order)
+	}
 	runs, _ := schedules.Runs(context.Background(), s.Store.DB(), 0)
-	if len(runs) != 2 {
+	if len(runs) != 3 {
 		t.Fatalf("%d runs recorded", len(runs))
 	}
 	// A failed run counts as run: it shows in the list, it is not repeated.
@@ -179,14 +194,24 @@ func TestStartAndWait(t *testing.T) {
 		return schedules.Result{}, ctx.Err()
 	}}
 	s := newScheduler(t, clock, job)
+	ranBefore(t, s, testclock.Shanghai("2024-04-01 06:00"))
 	ctx, cancel := context.WithCancel(context.Background())
 	s.Start(ctx)
 	<-running
 	cancel()
 	s.Wait()
 	runs, _ := schedules.Runs(context.Background(), s.Store.DB(), 0)
-	if len(runs) != 1 || runs[0].Outcome != schedules.Failed || runs[0].Ended == nil || runs[0].Error != "context canceled" {
+	if len(runs) != 2 || runs[0].Outcome != schedules.Failed || runs[0].Ended == nil || runs[0].Error != "context canceled" {
 		t.Errorf("runs %+v", runs)
+	}
+}
+
+// ranBefore records a run of an inbox at a time: the scheduler was up then.
+func ranBefore(t *testing.T, s *schedules.Scheduler, at time.Time) {
+	t.Helper()
+	if _, err := s.Store.DB().Exec(`INSERT INTO job_runs (run_id, job, planned_at, started_at, ended_at, outcome)
+		SELECT coalesce(max(run_id), 0) + 1, 'inbox', ?, ?, ?, 'ok' FROM job_runs`, at, at, at); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -241,5 +266,49 @@ func TestTriggerAnswersItsOwnRun(t *testing.T) {
 	}
 	if _, err := s.Trigger("nosuch"); flexemp.ErrorCode(err) != flexemp.ENOTFOUND || !strings.Contains(flexemp.ErrorMessage(err), "没有任务") {
 		t.Errorf("an unknown job: %v", err)
+	}
+}
+
+// A report caught up after the nightly assessment ran (serve was down on
+// the 15th) shows the newer assessment instead of reassessing as of its own
+// earlier date: the ranking never goes back in time.
+func TestCaughtUpReportNeverGoesBack(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	man, err := gen.Generate(filepath.Join(dir, "data"), gen.Options{Seed: 5, Scale: 0.002,
+		From: flexemp.Month{Year: 2024, Month: 1}, To: flexemp.Month{Year: 2024, Month: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	for _, f := range man.Files {
+		at, _ := time.Parse(time.RFC3339, f.ReceivedAt)
+		m, _ := flexemp.ParseMonth(f.Month)
+		if _, err := st.Ingest(ctx, ingest.Request{Path: filepath.Join(dir, "data", f.Path), City: f.City, Kind: f.Kind, Month: m, ReceivedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := testclock.Shanghai("2024-04-18 12:00")
+	env := &schedules.Env{Store: st, Now: func() time.Time { return now }, ReportsDir: filepath.Join(dir, "reports")}
+	jobs := map[string]schedules.Job{}
+	for _, j := range env.Jobs(schedules.Specs{}) {
+		jobs[j.Name] = j
+	}
+	if _, err := jobs[schedules.JobAssess].Run(ctx, testclock.Shanghai("2024-04-18 02:30")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jobs[schedules.JobReport].Run(ctx, testclock.Shanghai("2024-04-15 09:00")); err != nil {
+		t.Fatal(err)
+	}
+	var runs int
+	var asOf time.Time
+	if err := st.DB().QueryRow(`SELECT count(*), max(as_of) FROM assessment_runs WHERE period = '2024'`).Scan(&runs, &asOf); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 1 || asOf.Format("2006-01-02") != "2024-04-18" {
+		t.Errorf("%d assessments of 2024, the latest as of %s: want the one as of 2024-04-18 alone", runs, asOf.Format("2006-01-02"))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "reports", "2024", "report.html")); err != nil {
+		t.Error(err)
 	}
 }

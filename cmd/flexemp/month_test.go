@@ -262,7 +262,7 @@ province = ["chief@hrss.example"]
 	// and each run is recorded as skipped with the refusal, never as a
 	// ranking of what is left.
 	for _, job := range []string{"assess", "report"} {
-		if code, out, e := runCmd(t, "run-job", "--config", config, "--db", db, job); code != 0 || !strings.Contains(out, job+"：skipped") ||
+		if code, out, e := runCmd(t, "run-job", "--config", config, "--db", db, job); code != 0 || !strings.Contains(out, job+"（运行 ") || !strings.Contains(out, "：跳过") ||
 			!strings.Contains(out, "尚无城市报送") || len(mb.Messages()) != 0 {
 			t.Fatalf("run-job %s for a year nobody sent anything for: exit %d %q %s, %d messages", job, code, out, e, len(mb.Messages()))
 		}
