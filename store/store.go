@@ -141,10 +141,16 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 }
 
 // Assess runs and stores an assessment of a period as of a date (zero:
-// today by the store's clock).
+// today by the store's clock) with the store's settings.
 func (s *Store) Assess(ctx context.Context, period flexemp.Period, asOf time.Time) (*metrics.Assessment, error) {
 	o := s.assess
 	o.AsOf = asOf
+	return s.AssessWith(ctx, period, o)
+}
+
+// AssessWith runs and stores an assessment with settings of the caller's
+// (an operator's --seed, --draws).
+func (s *Store) AssessWith(ctx context.Context, period flexemp.Period, o metrics.AssessOptions) (*metrics.Assessment, error) {
 	var a *metrics.Assessment
 	err := s.Write(func() error {
 		var err error

@@ -22,7 +22,7 @@ import (
 // DuckDB's file lock: adding a city's token needs no downtime. They write
 // no files on the operator's side, so where they run makes no difference.
 var viaServe = map[string]bool{"token": true, "jobs": true, "rank": true, "run-job": true, "uploads": true,
-	"publish": true, "withdraw": true, "object": true, "objections": true, "decide": true, "finalise": true, "verify": true}
+	"assess": true, "report": true, "explain": true, "integrity": true, "publish": true, "withdraw": true, "object": true, "objections": true, "decide": true, "finalise": true, "verify": true}
 
 // runInServe is run, set at init: the command table refers to serve, which
 // refers back to it.

@@ -42,12 +42,15 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *draws < 0 {
 		return usagef("--draws 应为正整数")
 	}
+	svc := heldService(ctx) // inside serve: its store and settings
 	cfg, err := d.load()
-	if err != nil {
+	if err != nil && svc == nil {
 		return err
 	}
-	o, err := cfg.assessOptions()
-	if err != nil {
+	var o metrics.AssessOptions
+	if svc != nil {
+		o = svc.assess
+	} else if o, err = cfg.assessOptions(); err != nil {
 		return err
 	}
 	if *seed != 0 {
@@ -61,21 +64,30 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("--as-of: %s", flexemp.ErrorMessage(err))
 		}
 	}
-	open := cfg.openExisting
-	if fromLake {
-		o.Lake, open = lake, cfg.open // a results database may be new
+	if svc != nil && fromLake {
+		return flexemp.Errorf(flexemp.ECONFLICT, "服务正在使用该数据库：考核 Parquet 目录请把结果存入单独的数据库文件（--db 新文件）")
 	}
-	db, err := open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if fromLake {
-		if err := resultsOnly(ctx, db, cfg.DB); err != nil {
+	var st *store.Store
+	if svc != nil {
+		st = svc.store
+	} else {
+		open := cfg.openExisting
+		if fromLake {
+			o.Lake, open = lake, cfg.open // a results database may be new
+		}
+		db, err := open(ctx)
+		if err != nil {
 			return err
 		}
+		defer db.Close()
+		if fromLake {
+			if err := resultsOnly(ctx, db, cfg.DB); err != nil {
+				return err
+			}
+		}
+		st = store.New(db, nil, o)
 	}
-	a, err := store.New(db, nil, o).Assess(ctx, p, o.AsOf) // through the store: its lock and audit trail
+	a, err := st.AssessWith(ctx, p, o) // through the store: its lock and audit trail
 	if err != nil {
 		return err
 	}

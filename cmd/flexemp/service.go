@@ -12,6 +12,7 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/issuing"
+	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -27,6 +28,7 @@ type service struct {
 	sched  *schedules.Scheduler
 	env    *schedules.Env
 	issuer *issuing.Issuer
+	assess metrics.AssessOptions // the configured assessment settings serve runs with
 }
 
 func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog.Logger) (*service, error) {
@@ -60,7 +62,7 @@ func newService(ctx context.Context, cfg Config, now func() time.Time, log *slog
 		return nil, fmt.Errorf("spool folder: %w", err)
 	}
 	abs, _ := filepath.Abs(cfg.DB)
-	return &service{db: abs, store: st, server: srv, sched: sched, env: env, issuer: issuer}, nil
+	return &service{db: abs, store: st, server: srv, sched: sched, env: env, issuer: issuer, assess: o}, nil
 }
 
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
