@@ -206,7 +206,7 @@ func TestIssuingInBrowser(t *testing.T) {
 	if _, err := chromedp.Run(ctx, confirmAll); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#finalise")), chromedp.WaitVisible(chromedp.CSS("#editions"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#finalise")), chromedp.WaitVisible(chromedp.CSS(`#editions a[href$="/final/report.html"]`))); err != nil {
 		t.Fatal(err)
 	}
 	if state := text(t, ctx, "#issue-state"); !strings.Contains(state, "定稿（第1版）") {

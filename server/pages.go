@@ -74,11 +74,22 @@ const reportPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 
 
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, sess *session, status int, message string) {
 	v := s.viewFor(sess, http.StatusText(status))
-	v.Title, v.Message = map[int]string{401: "需要登录", 403: "无权操作", 404: "未找到", 413: "文件过大", 415: "文件格式不支持", 422: "文件被拒收", 429: "请稍后再试"}[status], message
+	v.Title, v.Message = map[int]string{401: "需要登录", 403: "无权操作", 404: "未找到", 413: "文件过大", 415: "文件格式不支持", 429: "请稍后再试"}[status], message
 	if v.Title == "" {
 		v.Title = "请求有误"
 	}
 	s.render(w, r, status, "error", v)
+}
+
+// notFound answers a path no route has: the JSON error object under
+// /api/, a Chinese page elsewhere.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeAPIError(w, http.StatusNotFound, flexemp.ENOTFOUND, "没有这个接口："+r.Method+" "+r.URL.Path)
+		return
+	}
+	sess, _ := s.sessionOf(r)
+	s.pageError(w, r, sess, http.StatusNotFound, "没有这个页面。")
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {

@@ -1239,3 +1239,25 @@ func TestAuditPage(t *testing.T) {
 		t.Errorf("filtered by another actor's action:\n%s", page)
 	}
 }
+
+// Errors speak Chinese and their own kind: an unknown page is a Chinese
+// 404 page, an unknown API path the JSON error object; a period that does
+// not parse is a request error, not a refused file.
+func TestErrorPages(t *testing.T) {
+	s := newSite(t, server.Options{})
+	b := s.login(s.reviewer)
+	for _, path := range []string{"/review?period=2025-1", "/status?period=x"} {
+		code, page := b.get(path)
+		if code/100 != 4 || strings.Contains(page, "文件被拒收") || !strings.Contains(page, "考核期") {
+			t.Errorf("%s: %d\n%s", path, code, page)
+		}
+	}
+	code, page := b.get("/nothing/here")
+	if code != http.StatusNotFound || !strings.Contains(page, "没有这个页面") || !strings.Contains(page, "<html") {
+		t.Errorf("an unknown page: %d %s", code, page)
+	}
+	code, body := s.do(mustReq("GET", s.ts.URL+"/api/v1/nothing", s.reviewer))
+	if code != http.StatusNotFound || body["code"] != "not_found" || !strings.Contains(fmt.Sprint(body["message"]), "没有这个接口") {
+		t.Errorf("an unknown API path: %d %v", code, body)
+	}
+}
