@@ -199,6 +199,7 @@ func TestIssuingInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#objection-1 input[value=accept]`)),
 		chromedp.SendKeys(chromedp.CSS(`#objection-1 input[name=reason]`), "经核实，原数据含重复登记"),
 		chromedp.Submit(chromedp.CSS(`#objection-1 form`)),
+		chromedp.WaitVisible(chromedp.CSS("#objection-1 strong")), // the decision, shown once made
 		chromedp.WaitVisible(chromedp.CSS("#finalise")),
 	); err != nil {
 		t.Fatal(err)
