@@ -5,11 +5,15 @@
 # appender path is used. Both are vetted and tested.
 GO ?= go
 TAGS := -tags=duckdb_arrow
+# flexemp --version: the tag or commit it was built from (debug.ReadBuildInfo
+# says as much for a plain go build in a checkout).
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -ldflags "-X main.buildVersion=$(VERSION)"
 
 .PHONY: demo test build vet fuzz bench assets
 
 build:
-	$(GO) build $(TAGS) -o flexemp ./cmd/flexemp
+	$(GO) build $(TAGS) $(LDFLAGS) -o flexemp ./cmd/flexemp
 
 demo: build
 	./flexemp demo --dir demo

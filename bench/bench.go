@@ -53,17 +53,17 @@ type Options struct {
 // Flags registers Options on fs with their defaults.
 func Flags(fs *flag.FlagSet) *Options {
 	o := &Options{}
-	fs.StringVar(&o.Dir, "dir", filepath.Join(os.TempDir(), "flexemp-bench"), "folder for input files (kept between runs) and databases")
-	fs.StringVar(&o.Rows, "rows", "1000000,5000000", "registrations CSV sizes, comma-separated")
-	fs.IntVar(&o.XLSXRows, "xlsx-rows", 200000, "rows of the workbook to ingest (0: skip)")
-	fs.StringVar(&o.MemoryLimit, "memory-limit", "", "DuckDB memory_limit for the ingest and province suites, e.g. 256MB (default DuckDB's)")
-	fs.StringVar(&o.Yardstick, "yardstick", "", "internal: time DuckDB's read_csv of this file and print the seconds")
-	fs.StringVar(&o.Suite, "suite", "all", strings.Join(Suites, ", "))
-	fs.IntVar(&o.ServeRows, "serve-rows", 10000, "rows of each file uploaded in the serve suite")
-	fs.IntVar(&o.Workers, "workers", 14, "concurrent uploaders in the serve suite")
-	fs.Float64Var(&o.AssessScale, "assess-scale", 1, "generator scale of the province-year the assess figures use")
-	fs.IntVar(&o.Runs, "runs", 3, "assess runs")
-	fs.IntVar(&o.Years, "years", 2, "province: years of data to backfill, ending with 2025")
+	fs.StringVar(&o.Dir, "dir", filepath.Join(os.TempDir(), "flexemp-bench"), "输入文件（多次运行间保留）与数据库所在目录")
+	fs.StringVar(&o.Rows, "rows", "1000000,5000000", "登记数据 CSV 的行数，逗号分隔")
+	fs.IntVar(&o.XLSXRows, "xlsx-rows", 200000, "Excel 工作簿的行数（0 为跳过）")
+	fs.StringVar(&o.MemoryLimit, "memory-limit", "", "ingest 与 province 测试中 DuckDB 的 memory_limit，如 256MB（默认 DuckDB 的设置）")
+	fs.StringVar(&o.Yardstick, "yardstick", "", "内部使用：计时 DuckDB 对该文件的 read_csv 并输出秒数")
+	fs.StringVar(&o.Suite, "suite", "all", "测试项："+strings.Join(Suites, "、"))
+	fs.IntVar(&o.ServeRows, "serve-rows", 10000, "serve 测试中每个上传文件的行数")
+	fs.IntVar(&o.Workers, "workers", 14, "serve 测试中并发上传的客户端数")
+	fs.Float64Var(&o.AssessScale, "assess-scale", 1, "assess 测试所用全省一年数据的生成规模")
+	fs.IntVar(&o.Runs, "runs", 3, "考核的运行次数")
+	fs.IntVar(&o.Years, "years", 2, "province 测试：补录的数据年数，截至 2025 年")
 	return o
 }
 

@@ -139,9 +139,9 @@ func (r *Result) RejectsCommand() string {
 func (r *Result) Line() string {
 	switch r.Status {
 	case StatusUnchanged:
-		return fmt.Sprintf("%s: unchanged 内容与当前版本相同，未重复入库（上传编号 %d，%s 第 %d 版）", r.File, r.UploadID, r.Month, r.Version)
+		return fmt.Sprintf("%s：内容与当前版本相同，未重复入库（上传编号 %d，%s 第 %d 版）", r.File, r.UploadID, r.Month, r.Version)
 	case StatusAccepted:
-		line := fmt.Sprintf("%s: accepted 已入库 %s 第 %d 版（上传编号 %d）：共 %d 行，接受 %d 行，拒绝 %d 行",
+		line := fmt.Sprintf("%s：已入库 %s 第 %d 版（上传编号 %d）：共 %d 行，接受 %d 行，拒绝 %d 行",
 			r.File, r.Month, r.Version, r.UploadID, r.Rows, r.Accepted, r.Rejected)
 		if r.MonthFromName {
 			line += "；月份取自文件名"
@@ -151,7 +151,7 @@ func (r *Result) Line() string {
 		}
 		return line
 	}
-	return fmt.Sprintf("%s: refused 拒收：%s", r.File, r.Error)
+	return fmt.Sprintf("%s：拒收，整个文件未入库：%s", r.File, r.Error)
 }
 
 // maxSamples is how many rejects a Result carries; all are stored.

@@ -299,7 +299,7 @@ func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 		}
 	}()
 	if err := loadReference(ctx, conn, p); err != nil {
-		return nil, fmt.Errorf("reference data: %w", err)
+		return nil, fmt.Errorf("参考数据：%w", err)
 	}
 	if err := loadSources(ctx, conn, p.Lake); err != nil {
 		return nil, err

@@ -24,10 +24,10 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var d dbFlags
 	d.register(fs)
 	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	seed := fs.Uint64("seed", 0, "sensitivity seed (default the config's, 1)")
-	draws := fs.Int("draws", 0, "sensitivity draws (default the config's, 1000)")
-	asOf := fs.String("as-of", "", "assess as of this date, YYYY-MM-DD (default today in Asia/Shanghai): only months due by then count")
-	source := fs.String("source", "db", "the extracts to assess: db (the database's), or parquet:DIR (a folder flexemp export wrote; the results go to --db, which must hold no uploads)")
+	seed := fs.Uint64("seed", 0, "敏感性分析的随机种子（默认取配置，为 1）")
+	draws := fs.Int("draws", 0, "敏感性分析的模拟次数（默认取配置，为 1000）")
+	asOf := fs.String("as-of", "", "考核截至日期 YYYY-MM-DD（默认北京时间今天）：只计此前已到报送截止时间的月份")
+	source := fs.String("source", "db", "考核的数据来源：db（数据库中的数据），或 parquet:目录（flexemp export 导出的目录；结果存入 --db，该库不能有上传数据）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var d dbFlags
 	var state string
 	p, format, err := periodFormatFlags("rank", &d, args, stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&state, "state", "", "draft, published or final (default: the final, else the open publication, else the latest draft)")
+		fs.StringVar(&state, "state", "", "draft（草稿）、published（公示稿）或 final（定稿）（默认：有定稿显示定稿，否则公示稿，否则最新草稿）")
 	})
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("backup", stderr)
 	var d dbFlags
 	d.register(fs)
-	out := fs.String("out", "", "an empty or new folder for the backup")
+	out := fs.String("out", "", "备份目录：新目录或空目录")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -91,8 +91,8 @@ func backupThroughServe(ctx context.Context, db, dir string) (*store.BackupInfo,
 // runRestore makes a new database file from a backup.
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("restore", stderr)
-	from := fs.String("from", "", "a backup folder made by flexemp backup")
-	to := fs.String("db", "", "the new database file (must not exist)")
+	from := fs.String("from", "", "flexemp backup 生成的备份目录")
+	to := fs.String("db", "", "恢复出的新数据库文件（不能已存在）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -134,8 +134,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("export", stderr)
 	var d dbFlags
 	d.register(fs)
-	out := fs.String("out", "", "the lake's folder: new, empty, or an earlier export (replaced whole)")
-	period := fs.String("period", "", "only this period's months, e.g. 2025 or 2025Q3 (default all)")
+	out := fs.String("out", "", "导出目录：新目录、空目录或此前的导出目录（整体替换）")
+	period := fs.String("period", "", "只导出该考核期的月份，如 2025 或 2025Q3（默认全部）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

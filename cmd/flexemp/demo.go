@@ -15,8 +15,8 @@ import (
 // demo) and prints the report's path with a short ranking.
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", stderr)
-	dir := fs.String("dir", "demo", "working folder; emptied first")
-	seed := fs.Uint64("seed", 1, "random seed")
+	dir := fs.String("dir", "demo", "工作目录（先清空）")
+	seed := fs.Uint64("seed", 1, "随机种子")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

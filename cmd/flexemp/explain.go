@@ -13,7 +13,7 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var d dbFlags
 	d.register(fs)
 	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	cityName := fs.String("city", "", "city code or name")
+	cityName := fs.String("city", "", "城市代码或名称")
 	format := fs.String("format", "table", "输出格式：table 或 json")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -15,11 +15,11 @@ import (
 
 func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("gen", stderr)
-	out := fs.String("out", "", "output folder")
-	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same bytes")
-	scale := fs.Float64("scale", gen.DefaultScale, "1 ≈ one real province-year of rows")
-	from := fs.String("from", "2024-01", "first month, YYYY-MM")
-	to := fs.String("to", "2025-12", "last month, YYYY-MM")
+	out := fs.String("out", "", "输出目录")
+	seed := fs.Uint64("seed", 1, "随机种子：相同种子生成完全相同的文件")
+	scale := fs.Float64("scale", gen.DefaultScale, "数据规模：1 约等于全省一年的真实行数")
+	from := fs.String("from", "2024-01", "起始月份 YYYY-MM")
+	to := fs.String("to", "2025-12", "结束月份 YYYY-MM")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -52,16 +52,16 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		rows += f.Rows
 		rejected += f.Rejected
 	}
-	fmt.Fprintf(stdout, "%s: %d files, %d rows (%d planted bad rows), %d extracts never sent; manifest.json written\n",
+	fmt.Fprintf(stdout, "%s：%d 个文件，%d 行（其中预置错误行 %d 行），%d 份数据未报送；已写出 manifest.json\n",
 		*out, len(man.Files), rows, rejected, len(man.Missing))
 	return nil
 }
 
 func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("template", stderr)
-	kind := fs.String("kind", "", "registrations, subsidies, trainings or services")
-	out := fs.String("out", "", "FILE.xlsx")
-	monthFlag := fs.String("month", "", "the month the template is for, YYYY-MM (default this month): its contract version's columns")
+	kind := fs.String("kind", "", "数据类型：registrations、subsidies、trainings 或 services")
+	out := fs.String("out", "", "输出文件 FILE.xlsx")
+	monthFlag := fs.String("month", "", "模板适用的月份 YYYY-MM（默认本月）：按该月适用的数据规范版本生成列")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

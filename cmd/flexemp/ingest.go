@@ -60,12 +60,12 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("ingest", stderr)
 	var d dbFlags
 	d.register(fs)
-	city := fs.String("city", "", "the uploading city: code or name, e.g. 210100 or 沈阳")
-	kind := fs.String("kind", "", "extract kind: registrations, subsidies, trainings, services")
-	month := fs.String("month", "", "the extract's month YYYY-MM (default: read from the rows)")
-	replaceEmpty := fs.Bool("replace-with-empty", false, "let a file with no rows replace a current version that has rows")
-	receivedAt := fs.String("received-at", "", "receipt time for a backfill, RFC3339 (default: now)")
-	asJSON := fs.Bool("json", false, "print one JSON object per file")
+	city := fs.String("city", "", "上传城市：代码或名称，如 210100 或 沈阳")
+	kind := fs.String("kind", "", "数据类型：registrations、subsidies、trainings 或 services（也可用中文名）")
+	month := fs.String("month", "", "数据月份 YYYY-MM（默认从文件名或数据行读取）")
+	replaceEmpty := fs.Bool("replace-with-empty", false, "允许只有表头的文件替换该月已有数据的版本")
+	receivedAt := fs.String("received-at", "", "补录时的收到时间，RFC3339 格式（默认现在）")
+	asJSON := fs.Bool("json", false, "每个文件输出一个 JSON 对象")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlags("uploads", stderr)
 	var d dbFlags
 	d.register(fs)
-	city := fs.String("city", "", "only this city's uploads: code or name")
+	city := fs.String("city", "", "只列该城市的上传：代码或名称")
 	format := fs.String("format", "table", "输出格式：table 或 json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -216,9 +216,9 @@ func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlags("rejects", stderr)
 	var d dbFlags
 	d.register(fs)
-	id := fs.Int64("upload", 0, "upload ID")
-	refusal := fs.Int64("refusal", 0, "refused file's ID (flexemp uploads --refused)")
-	out := fs.String("out", "", "FILE.xlsx or FILE.csv")
+	id := fs.Int64("upload", 0, "上传编号")
+	refusal := fs.Int64("refusal", 0, "被拒收文件的编号（见 flexemp uploads）")
+	out := fs.String("out", "", "输出文件 FILE.xlsx 或 FILE.csv")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

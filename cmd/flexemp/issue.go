@@ -39,7 +39,7 @@ type stepFlags struct {
 
 func (s *stepFlags) register(fs *flag.FlagSet) {
 	s.dbFlags.register(fs)
-	fs.StringVar(&s.at, "at", "", "when the step was taken, RFC3339, for a step recorded from paper (default: now)")
+	fs.StringVar(&s.at, "at", "", "该步骤实际办理的时间，RFC3339 格式，用于补录纸面办理的步骤（默认现在）")
 }
 
 // begin reads --at into the context's actor (the audit record keeps it
@@ -136,8 +136,8 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var days int
 	var reason string
 	return periodStep(ctx, "publish", args, stderr, func(fs *flag.FlagSet) {
-		fs.IntVar(&days, "days", 0, "objection window in working days (default [publication] objection_days, 5)")
-		fs.StringVar(&reason, "reason", "", "a revision's reason (required after 定稿)")
+		fs.IntVar(&days, "days", 0, "异议期的工作日数（默认取 [publication] objection_days，为 5）")
+		fs.StringVar(&reason, "reason", "", "修订理由（定稿后重新公示时必填）")
 	}, func(ctx context.Context, is *issuing.Issuer, p flexemp.Period, at time.Time) error {
 		pub, err := is.Publish(ctx, p, issuing.PublishOptions{Days: days, Reason: reason, At: at})
 		if pub != nil {
@@ -151,7 +151,7 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func runWithdraw(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var reason string
 	return periodStep(ctx, "withdraw", args, stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&reason, "reason", "", "why the publication is withdrawn (required)")
+		fs.StringVar(&reason, "reason", "", "撤回理由（必填）")
 	}, func(ctx context.Context, is *issuing.Issuer, p flexemp.Period, at time.Time) error {
 		pub, err := is.Withdraw(ctx, p, reason, at)
 		if pub != nil && err == nil {
@@ -166,14 +166,14 @@ func runObject(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var s stepFlags
 	s.register(fs)
 	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	city := fs.String("city", "", "the objecting city: code or name")
+	city := fs.String("city", "", "提出异议的城市：代码或名称")
 	var subjects, docs listFlag
-	fs.Var(&subjects, "subject", "what is contested: I1–I22, K1–K8 or 其他 (repeat for more)")
-	statement := fs.String("statement", "", "the objection's statement (≤ 2,000 characters)")
-	upload := fs.String("upload", "", "a corrected extract of a month of the period")
-	kind := fs.String("kind", "", "the corrected extract's kind")
-	month := fs.String("month", "", "the corrected extract's month YYYY-MM")
-	fs.Var(&docs, "doc", "a document: PDF, JPG, PNG or XLSX, ≤ 20 MiB (repeat, up to 5)")
+	fs.Var(&subjects, "subject", "异议事项：I1–I22、K1–K8 或 其他（可重复）")
+	statement := fs.String("statement", "", "异议陈述（不超过 2000 字）")
+	upload := fs.String("upload", "", "更正数据文件（考核期内某月）")
+	kind := fs.String("kind", "", "更正数据的类型")
+	month := fs.String("month", "", "更正数据的月份 YYYY-MM")
+	fs.Var(&docs, "doc", "证明材料：PDF、JPG、PNG 或 XLSX，每份不超过 20 MiB（可重复，至多 5 份）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func runObjections(ctx context.Context, args []string, stdout, stderr io.Writer)
 	var d dbFlags
 	d.register(fs)
 	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	city := fs.String("city", "", "one city's only")
+	city := fs.String("city", "", "只列该城市的异议")
 	format := fs.String("format", "table", "输出格式：table 或 json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -289,10 +289,10 @@ func runDecide(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("decide", stderr)
 	var s stepFlags
 	s.register(fs)
-	id := fs.Int64("objection", 0, "the objection's number")
+	id := fs.Int64("objection", 0, "异议编号")
 	accept := fs.Bool("accept", false, "采纳")
 	reject := fs.Bool("reject", false, "不予采纳")
-	reason := fs.String("reason", "", "the decision's reason (required)")
+	reason := fs.String("reason", "", "处理理由（必填）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -20,6 +21,16 @@ import (
 // database) to that fingerprint, and refuses to run on a missing or another
 // key. A key is only ever made for a database that has none, and a key file
 // others can read is refused.
+
+// dbFolder refuses a database whose folder does not exist, in words,
+// before DuckDB answers with its own.
+func (c Config) dbFolder() error {
+	dir := filepath.Dir(c.DB)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return flexemp.Errorf(flexemp.ENOTFOUND, "数据库所在目录 %s 不存在：请先创建该目录，或用 --db 指定其他位置", dir)
+	}
+	return nil
+}
 
 // open opens (creating and migrating) the configured database with its
 // DuckDB settings, its key held to its fingerprint.
@@ -42,6 +53,9 @@ func (c Config) openIngest(ctx context.Context) (*sql.DB, *ingest.Ingester, erro
 // without a fingerprint gets a new key file when none exists. A database
 // made by this call is said on notices, with where its key is.
 func (c Config) openKeyed(ctx context.Context, makeKey bool) (*sql.DB, []byte, error) {
+	if err := c.dbFolder(); err != nil {
+		return nil, nil, err
+	}
 	warnIfShared(c.DB)
 	_, statErr := os.Stat(c.DB)
 	fresh := errors.Is(statErr, fs.ErrNotExist)
@@ -49,7 +63,8 @@ func (c Config) openKeyed(ctx context.Context, makeKey bool) (*sql.DB, []byte, e
 	if err != nil && strings.Contains(err.Error(), "Could not set lock on file") {
 		// Another process holds the file: DuckDB's words, in the user's.
 		return nil, nil, flexemp.Errorf(flexemp.ECONFLICT, "数据库 %s 正由另一个进程（如 flexemp serve）使用。"+
-			"服务运行时，token、uploads、jobs、rank、run-job 与 backup 经由服务执行；上传请用网页、接口或收件目录，其他命令请先停止服务", c.DB)
+			"服务运行时，token、uploads、jobs、rank、run-job、backup、assess、report、explain、integrity 与排名发布的命令经由服务执行；"+
+			"上传请用网页、接口或收件目录，其他命令请先停止服务", c.DB)
 	}
 	if err != nil {
 		return nil, nil, err

@@ -185,9 +185,26 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "用法：flexemp %s [参数]\n参数：\n", name)
-		fs.PrintDefaults()
+		printFlags(fs, stderr)
 	}
 	return fs
+}
+
+// printFlags lists a command's flags as flag.PrintDefaults does, with the
+// defaults said in Chinese.
+func printFlags(fs *flag.FlagSet, w io.Writer) {
+	fs.VisitAll(func(f *flag.Flag) {
+		kind, usage := flag.UnquoteUsage(f)
+		line := "  -" + f.Name
+		if kind != "" {
+			line += " " + kind
+		}
+		line += "\n    \t" + usage
+		if d := f.DefValue; d != "" && d != "0" && d != "false" && d != "[]" {
+			line += "（默认 " + d + "）"
+		}
+		fmt.Fprintln(w, line)
+	})
 }
 
 func parseFlags(fs *flag.FlagSet, args []string) error {

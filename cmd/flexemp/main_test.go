@@ -51,12 +51,12 @@ func TestIngestExitCodesAndJSON(t *testing.T) {
 
 	// The same file again: unchanged, exit 0. A refused one: exit 1, with the reason.
 	code, out, _ = runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", filepath.Join(testdata, "registrations_gbk.csv"))
-	if code != 0 || !strings.Contains(out, "unchanged") {
+	if code != 0 || !strings.Contains(out, "内容与当前版本相同") {
 		t.Errorf("again: exit %d %q", code, out)
 	}
 	code, out, _ = runCmd(t, "ingest", "--db", db, "--city", "210100", "--kind", "registrations", "--month", "2024-03",
 		filepath.Join(testdata, "missing_column.csv"), filepath.Join(testdata, "registrations_bom.csv"))
-	if code != 1 || !strings.Contains(out, "refused 拒收") || !strings.Contains(out, "accepted 已入库 2024-03 第 2 版") {
+	if code != 1 || !strings.Contains(out, "拒收，整个文件未入库") || !strings.Contains(out, "已入库 2024-03 第 2 版") {
 		t.Errorf("mixed: exit %d %q", code, out)
 	}
 	// Usage errors: exit 2.
@@ -351,5 +351,29 @@ func TestVersionHelpAndCityNames(t *testing.T) {
 	}
 	if code, _, e := runCmd(t, "uploads", "--db", db, "--city", "北京"); code != 2 || !strings.Contains(e, "不是辽宁省的城市") {
 		t.Errorf("an unknown city: exit %d %q", code, e)
+	}
+}
+
+// Every command's help is Chinese, flag by flag (the flags' names stay
+// English), and asking for it is no error.
+func TestHelpInChinese(t *testing.T) {
+	han := regexp.MustCompile(`\p{Han}`)
+	for name := range commands {
+		code, out, e := runCmd(t, name, "-h")
+		if code != 0 {
+			t.Errorf("%s -h: exit %d", name, code)
+		}
+		for _, line := range strings.Split(out+e, "\n") {
+			if strings.HasPrefix(line, "    \t") && (!han.MatchString(line) || strings.Contains(line, "(default")) {
+				t.Errorf("%s: a flag's help is not Chinese: %q", name, strings.TrimSpace(line))
+			}
+		}
+	}
+	if code, _, e := runCmd(t, "ingest", "--db", filepath.Join(t.TempDir(), "missing", "x.db"), "--city", "210100", "--kind", "registrations", "x.csv"); code != 1 ||
+		!strings.Contains(e, "数据库所在目录") || strings.Contains(e, "IO Error") {
+		t.Errorf("a database in a missing folder: exit %d %s", code, e)
+	}
+	if code, out, _ := runCmd(t, "--version"); code != 0 || !strings.HasPrefix(out, "flexemp ") {
+		t.Errorf("--version: %d %q", code, out)
 	}
 }

@@ -16,8 +16,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var d dbFlags
 	d.register(fs)
 	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	out := fs.String("out", "", "folder for report.html and ranking.xlsx")
-	pdf := fs.Bool("pdf", false, "also report.pdf: A4, printed by headless chromium")
+	out := fs.String("out", "", "输出目录：report.html 与 ranking.xlsx")
+	pdf := fs.Bool("pdf", false, "同时输出 report.pdf（A4，由无界面 chromium 打印）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

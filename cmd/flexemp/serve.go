@@ -22,7 +22,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("serve", stderr)
 	var d dbFlags
 	d.register(fs)
-	listen := fs.String("listen", "", "address to listen on (overrides the config; default 127.0.0.1:8080)")
+	listen := fs.String("listen", "", "监听地址（优先于配置；默认 127.0.0.1:8080）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -41,6 +41,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("无法在 %s 监听：%v（端口已被占用或地址有误；可用 --listen 或 [server] listen 指定）", cfg.Server.Listen, err)
 	}
 	defer ln.Close()
+	if err := cfg.dbFolder(); err != nil {
+		return err
+	}
 	admin, err := listenAdmin(cfg.DB)
 	if err != nil {
 		return err
@@ -117,9 +120,15 @@ func listenAdmin(db string) (net.Listener, error) {
 	return server.TrustedListener(ln), nil
 }
 
+const tokenUsage = "用法：token add|revoke --db DB (--city 代码或名称 | --reviewer 姓名)；token list --db DB"
+
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stdout, tokenUsage)
+		return nil
+	}
 	if len(args) == 0 || (args[0] != "add" && args[0] != "revoke" && args[0] != "list") {
-		return usagef("用法：token add|revoke --db DB (--city 代码或名称 | --reviewer 姓名)；token list --db DB")
+		return usagef(tokenUsage)
 	}
 	if args[0] == "list" {
 		return runTokenList(ctx, args[1:], stdout, stderr)
@@ -127,8 +136,8 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("token "+args[0], stderr)
 	var d dbFlags
 	d.register(fs)
-	city := fs.String("city", "", "city code or name")
-	reviewer := fs.String("reviewer", "", "the reviewer the token is for")
+	city := fs.String("city", "", "城市代码或名称")
+	reviewer := fs.String("reviewer", "", "令牌所属的审核人员")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlags("jobs", stderr)
 	var d dbFlags
 	d.register(fs)
-	limit := fs.Int("limit", 50, "how many runs, newest first (0: all)")
+	limit := fs.Int("limit", 50, "列出最近多少次运行（0 为全部）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -99,11 +99,11 @@ func runRunJob(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("run-job", stderr)
 	var d dbFlags
 	d.register(fs)
-	period := fs.String("period", "", "report: the period to report, e.g. 2025 or 2025Q3 (default the year of last month)")
-	resend := fs.Bool("resend", false, "report: mail the report again as a new mailing, even where it was sent")
+	period := fs.String("period", "", "report 任务：要报告的考核期，如 2025 或 2025Q3（默认上月所在年度）")
+	resend := fs.Bool("resend", false, "report 任务：即使已发送过，也作为新一批邮件重新发送")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "用法：flexemp run-job 任务名 [参数]\n任务：%s\n参数：\n", strings.Join(schedules.JobNames, "、"))
-		fs.PrintDefaults()
+		printFlags(fs, stderr)
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
