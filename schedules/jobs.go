@@ -301,13 +301,14 @@ func refusalText(res *ingest.Result) string {
 	if res.Rows > 0 {
 		fmt.Fprintf(&b, "共 %d 行，被拒 %d 行。\n", res.Rows, res.Rejected)
 	}
-	var codes []string
-	for code := range res.Reasons {
-		codes = append(codes, code)
+	// Reasons are keyed by their words already.
+	var reasons []string
+	for reason := range res.Reasons {
+		reasons = append(reasons, reason)
 	}
-	sort.Strings(codes)
-	for _, code := range codes {
-		fmt.Fprintf(&b, "  %s：%d 行\n", flexemp.Reasons[code], res.Reasons[code])
+	sort.Strings(reasons)
+	for _, reason := range reasons {
+		fmt.Fprintf(&b, "  %s：%d 行\n", reason, res.Reasons[reason])
 	}
 	for i, r := range res.Samples {
 		if i == 20 {
