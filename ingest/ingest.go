@@ -209,6 +209,9 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 		res, err := refuse(res, err)
 		return nil, res, err
 	}
+	if err := g.notFuture(req, req.Month); err != nil {
+		return fail(err)
+	}
 	city, ok := flexemp.CityByCode(req.City)
 	if !ok {
 		return fail(flexemp.Errorf(flexemp.EINVALID, "未知的城市代码：%q", req.City))
@@ -287,6 +290,9 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 		return fail(err)
 	}
 	res.Month = prep.month
+	if err := g.notFuture(req, prep.month); err != nil {
+		return fail(err)
+	}
 	if err := hdr.complete(contract, prep.month); err != nil {
 		return fail(err)
 	}
@@ -625,6 +631,16 @@ func (g *Ingester) RecordRefusal(ctx context.Context, req Request, res *Result) 
 		return
 	}
 	res.RefusalID, res.rejects = id, nil
+}
+
+// notFuture refuses a month after the one the file is received in: no
+// city has a month's data before the month begins.
+func (g *Ingester) notFuture(req Request, m flexemp.Month) error {
+	received := g.received(req).In(flexemp.Shanghai)
+	if m.IsZero() || !flexemp.MonthOf(received).First().Before(m.First()) {
+		return nil
+	}
+	return flexemp.Errorf(flexemp.EINVALID, "数据月份 %s 尚未到来（收到时间 %s）：请检查所选月份或文件名中的月份", m, received.Format("2006-01-02 15:04"))
 }
 
 func (g *Ingester) received(req Request) time.Time {

@@ -178,6 +178,10 @@ func TestWalkthroughInBrowser(t *testing.T) {
 	if status := upload(bad); !strings.Contains(status, "已拒收") {
 		t.Fatalf("the bad file: %q", status)
 	}
+	// Its counts say that nothing of it was stored.
+	if counts, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#counts"))); err != nil || !strings.Contains(counts, "本次均未入库") {
+		t.Errorf("a refused file's counts: %q %v", counts, err)
+	}
 	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("rejects").getAttribute("href")`))
 	if err != nil || !strings.HasPrefix(href, "/refusals/") {
 		t.Fatalf("no rejects download on the refused result: %q %v", href, err)

@@ -1261,3 +1261,37 @@ func TestErrorPages(t *testing.T) {
 		t.Errorf("an unknown API path: %d %v", code, body)
 	}
 }
+
+// The upload form's month traps: the month is empty unless chosen (a month
+// in the file's name then counts), a month not yet begun is refused, and a
+// version sent after the deadline is told it will not replace the one sent
+// on time.
+func TestUploadFormMonths(t *testing.T) {
+	s := newSite(t, server.Options{})
+	b := s.login(s.city["210100"])
+	if _, home := b.get("/"); strings.Contains(home, `id="month" value=`) || !strings.Contains(home, `id="month" max="`) {
+		t.Error("the month field is filled in, or takes any month")
+	}
+	f := s.files["210100"]["registrations 2024-02"]
+	path := filepath.Join(s.data, f.Path)
+	next := flexemp.MonthOf(time.Now().In(flexemp.Shanghai)).Next().String()
+	if code, page := b.postUpload(b.csrf(), "registrations", next, path); code != http.StatusUnprocessableEntity || !strings.Contains(page, "尚未到来") {
+		t.Errorf("a month not yet begun: %d", code)
+	}
+	at, _ := time.Parse(time.RFC3339, f.ReceivedAt)
+	if _, err := s.g.Ingest(context.Background(), ingest.Request{Path: path, City: "210100", Kind: flexemp.Registrations,
+		Month: flexemp.Month{Year: 2024, Month: time.February}, ReceivedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if f.Format != gen.FormatCSVUTF8 {
+		t.Fatalf("%s is no UTF-8 CSV: pick another month", f.Path)
+	}
+	raw, _ := os.ReadFile(path)
+	lines := strings.SplitAfter(strings.TrimRight(string(raw), "\n"), "\n")
+	late := filepath.Join(t.TempDir(), "late.csv")
+	os.WriteFile(late, []byte(strings.Join(lines[:len(lines)-1], "")), 0o600)
+	code, page := b.postUpload(b.csrf(), "registrations", "2024-02", late)
+	if code != http.StatusOK || !strings.Contains(page, "已入库") || !strings.Contains(page, "不会替代按时报送的版本") {
+		t.Errorf("a late version: %d\n%s", code, page)
+	}
+}
