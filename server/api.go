@@ -222,6 +222,10 @@ func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request, p flexemp.
 		s.apiFail(w, r, err)
 		return
 	}
+	if p.Role != flexemp.RoleReviewer {
+		// A city sees nothing of another: not the leader, not the gaps to it.
+		e.Leader, e.Gaps = nil, nil
+	}
 	writeJSON(w, http.StatusOK, e)
 }
 

@@ -234,6 +234,16 @@ func (s *site) count(query string, args ...any) int {
 // Every city token against every other city's uploads, rejects and
 // scorecard: 403, and never the data. A reviewer reads all and uploads
 // nothing; no token or a bad or revoked one is 401.
+// othersIn is the first city besides own whose code or name body holds.
+func othersIn(body, own string) string {
+	for _, c := range flexemp.Cities {
+		if c.Code != own && (strings.Contains(body, `"`+c.Code+`"`) || strings.Contains(body, c.Name)) {
+			return c.Name
+		}
+	}
+	return ""
+}
+
 func TestAccessMatrix(t *testing.T) {
 	s := newSite(t, server.Options{})
 	uploadOf := map[string]int64{}
@@ -261,6 +271,8 @@ func TestAccessMatrix(t *testing.T) {
 				switch {
 				case a.Code == b.Code && code != 200:
 					t.Errorf("%s own %s: %d %s", a.Name, p, code, body)
+				case a.Code == b.Code && i == 2 && othersIn(body, a.Code) != "":
+					t.Errorf("%s's own scorecard holds %s's figures", a.Name, othersIn(body, a.Code))
 				case a.Code != b.Code && code != want:
 					t.Errorf("%s → %s %s: %d, want %d", a.Name, b.Name, p, code, want)
 				case a.Code != b.Code && want == 404 && !strings.Contains(body, notFound):
