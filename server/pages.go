@@ -207,6 +207,8 @@ type cityView struct {
 
 type scorecardView struct {
 	Period, Headline string
+	Code             string // the period's, for the downloads
+	Stale            string // the city's own uploads since the assessment
 	Rows             []struct{ ID, Title, Value, Normalised, Contribution string }
 	Findings         []findingPage // the city's own, another city as 外市
 }
@@ -269,7 +271,10 @@ func (s *Server) scorecard(ctx context.Context, city string, p flexemp.Period) (
 	if err != nil {
 		return nil, err
 	}
-	sc := &scorecardView{Period: reports.PeriodText(p, e.Run), Headline: reports.Headline(&e.City)}
+	sc := &scorecardView{Period: reports.PeriodText(p, e.Run), Headline: reports.Headline(&e.City), Code: p.String()}
+	if sc.Stale, err = s.staleNote(ctx, city, e.Run); err != nil {
+		return nil, err
+	}
 	fs, err := metrics.Integrity(ctx, s.db, p, city)
 	if err != nil {
 		return nil, err

@@ -220,6 +220,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /objections/{id}/decision", s.page(s.decideForm))
 	handle("GET /objections/{id}/documents/{n}", s.page(s.documentDownload))
 	handle("GET /issued/{id}/{stage}/{name}", s.page(s.issuedDownload))
+	handle("GET /scorecard/{period}/{file}", s.page(s.scorecardDownload))
 	handle("/", s.notFound)
 	// A browser's cross-origin form post is refused before anything else
 	// (Sec-Fetch-Site and Origin); API clients send neither and pass.

@@ -1307,3 +1307,44 @@ func TestUploadFormMonths(t *testing.T) {
 		t.Errorf("a late version: %d\n%s", code, page)
 	}
 }
+
+// A city sees when its scorecard predates its own later uploads, and
+// downloads its own scorecard as a workbook and a PDF: its figures, nobody
+// else's, whatever city it asks for.
+func TestCityScorecardDownloadsAndStaleness(t *testing.T) {
+	s := newSite(t, server.Options{})
+	for _, c := range flexemp.Cities {
+		s.sendCity(c.Code, "registrations", "2024-01")
+	}
+	s.assess("2024Q1")
+	b := s.login(s.city["210200"])
+	if _, home := b.get("/?period=2024Q1"); strings.Contains(home, "scorecard-stale") || !strings.Contains(home, "scorecard-xlsx") {
+		t.Error("a fresh scorecard said stale, or offers no download")
+	}
+	s.sendCity("210200", "registrations", "2024-02")
+	if _, home := b.get("/?period=2024Q1"); !strings.Contains(home, "又上传了 1 个文件") {
+		t.Error("no stale notice after the city's own upload")
+	}
+	if _, home := s.login(s.city["210300"]).get("/?period=2024Q1"); strings.Contains(home, "scorecard-stale") {
+		t.Error("another city's upload made this city's scorecard stale")
+	}
+	code, body := b.get("/scorecard/2024Q1/scorecard.xlsx?city=210100")
+	if code != 200 {
+		t.Fatalf("scorecard.xlsx: %d", code)
+	}
+	x, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := x.GetRows("记分卡")
+	var all strings.Builder
+	for _, r := range rows {
+		all.WriteString(strings.Join(r, " ") + "\n")
+	}
+	if !strings.Contains(all.String(), "大连市灵活就业政策落实考核记分卡") || !strings.Contains(all.String(), "I1") || othersIn(all.String(), "210200") != "" {
+		t.Errorf("the workbook:\n%s", all.String())
+	}
+	if code, body := b.get("/scorecard/2024Q1/scorecard.pdf"); code != 200 || !strings.HasPrefix(body, "%PDF-") {
+		t.Errorf("scorecard.pdf: %d", code)
+	}
+}
