@@ -92,6 +92,12 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.pageError(w, r, sess, http.StatusNotFound, "没有这个页面。")
 }
 
+// GET /help: the user guide, readable before logging in.
+func (s *Server) helpPage(w http.ResponseWriter, r *http.Request) {
+	sess, _ := s.sessionOf(r)
+	s.render(w, r, http.StatusOK, "help", s.viewFor(sess, "使用说明"))
+}
+
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.renderLogin(w, r, http.StatusOK, "")
 }

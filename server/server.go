@@ -198,6 +198,7 @@ func (s *Server) routes() http.Handler {
 
 	// Pages: a session cookie after logging in with the token once.
 	handle("GET /login", s.loginPage)
+	handle("GET /help", s.helpPage)
 	handle("POST /login", s.login)
 	handle("POST /logout", s.page(s.logout))
 	handle("GET /{$}", s.page(s.home))

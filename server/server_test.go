@@ -1348,3 +1348,21 @@ func TestCityScorecardDownloadsAndStaleness(t *testing.T) {
 		t.Errorf("scorecard.pdf: %d", code)
 	}
 }
+
+// The user guide is served in Chinese, before logging in too, and covers
+// what a clerk and a reviewer do.
+func TestHelpPage(t *testing.T) {
+	s := newSite(t, server.Options{})
+	code, page := s.get("", "/help")
+	for _, want := range []string{"使用说明", "报送数据", "已拒收", "记分卡", "提出异议", "发布公示", "定稿", "审计日志", "备份与密钥"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the guide lacks %s", want)
+		}
+	}
+	if code != 200 {
+		t.Errorf("/help: %d", code)
+	}
+	if _, login := s.get("", "/login"); !strings.Contains(login, `href="/help"`) {
+		t.Error("the login page does not point to the guide")
+	}
+}

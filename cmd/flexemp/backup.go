@@ -54,7 +54,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	sayRemoved(stdout, info.Removed)
-	fmt.Fprintf(stdout, "已备份到 %s：%d 个上传版本，迁移 %d 项。假名密钥不在备份中，请另行保管（见 README“安全与运维”）\n", dir, info.Uploads, info.Migrations)
+	fmt.Fprintf(stdout, "已备份到 %s：%d 个上传版本，迁移 %d 项。假名密钥不在备份中，请另行保管（见使用说明“备份与密钥”，服务的 /help 页面）\n", dir, info.Uploads, info.Migrations)
 	return nil
 }
 
