@@ -225,10 +225,36 @@ func trendCharts(d *Data) (index, rank Chart) {
 			iv = append(iv, opts.LineData{Value: metrics.Round2(*c.Index)})
 			rv = append(rv, opts.LineData{Value: c.Rank})
 		}
-		li.AddSeries(city.Name, iv)
-		lr.AddSeries(city.Name, rv)
+		look := cityLook(city.Code)
+		li.AddSeries(city.Name, iv, look...)
+		lr.AddSeries(city.Name, rv, look...)
 	}
 	return snippet("chart_trend_index", li), snippet("chart_trend_rank", lr)
+}
+
+// cityColors give each of the 14 cities a colour of its own (ECharts'
+// default palette has 9, so 沈阳 and 辽阳 shared one), in code order, and
+// citySymbols a marker shape, so that lines stay apart in grey print too.
+var (
+	cityColors = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+		"#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#de9ed6"}
+	citySymbols = []string{"circle", "rect", "triangle", "diamond", "roundRect", "pin", "arrow"}
+)
+
+// cityLook is a city's colour and marker in charts with a line a city.
+func cityLook(code string) []charts.SeriesOpts {
+	i := 0
+	for j, c := range flexemp.Cities {
+		if c.Code == code {
+			i = j
+		}
+	}
+	color := cityColors[i%len(cityColors)]
+	return []charts.SeriesOpts{
+		charts.WithLineChartOpts(opts.LineChart{Symbol: citySymbols[i%len(citySymbols)], SymbolSize: 7, ShowSymbol: opts.Bool(true)}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
+		charts.WithLineStyleOpts(opts.LineStyle{Color: color}),
+	}
 }
 
 // breachChart stacks each city's subsidy breaches by rule.

@@ -323,3 +323,37 @@ func round2(p *float64) float64 {
 	}
 	return math.Round(*p*100) / 100
 }
+
+// The trend charts draw every city in a colour and a marker of its own:
+// 14 lines, 14 colours, and no two neighbours in code order alike.
+func TestTrendCitiesApart(t *testing.T) {
+	d := load(t, "2024")
+	for _, ch := range reports.Charts(d) {
+		if !strings.HasPrefix(ch.ID, "chart_trend_") {
+			continue
+		}
+		var opt struct {
+			Series []struct {
+				Name      string
+				Symbol    string
+				ItemStyle struct{ Color string } `json:"itemStyle"`
+			}
+		}
+		if err := json.Unmarshal([]byte(ch.Option), &opt); err != nil {
+			t.Fatal(err)
+		}
+		colors := map[string]string{}
+		for i, s := range opt.Series {
+			if other, taken := colors[s.ItemStyle.Color]; taken || s.ItemStyle.Color == "" {
+				t.Errorf("%s: %s has %q, as %s does", ch.ID, s.Name, s.ItemStyle.Color, other)
+			}
+			colors[s.ItemStyle.Color] = s.Name
+			if s.Symbol == "" || i > 0 && s.Symbol == opt.Series[i-1].Symbol {
+				t.Errorf("%s: %s's marker %q", ch.ID, s.Name, s.Symbol)
+			}
+		}
+		if len(opt.Series) != len(flexemp.Cities) {
+			t.Errorf("%s: %d lines", ch.ID, len(opt.Series))
+		}
+	}
+}
