@@ -284,8 +284,6 @@ func breachChart(d *Data) Chart {
 	return snippet("chart_breaches", bar)
 }
 
-// contributionChart sets a city's contribution of each indicator beside the
-// leader's: the difference is its gap to the top.
 // contributionChart is a city's contributions beside the leader's, for the
 // reviewers' report.
 func contributionChart(d *Data, c *metrics.CityResult) Chart {
@@ -321,7 +319,7 @@ func contributions(id string, c *metrics.CityResult, name string, compare func(i
 	var labels []string
 	var own, other []opts.BarData
 	for _, ind := range c.Indicators {
-		labels = append(labels, ind.ID+" "+ind.Title)
+		labels = append(labels, AxisLabel(ind.ID, ind.Title))
 		own = append(own, opts.BarData{Value: round2(ind.Contribution)})
 		if compare != nil {
 			other = append(other, opts.BarData{Value: round2(compare(ind.ID))})
@@ -332,13 +330,27 @@ func contributions(id string, c *metrics.CityResult, name string, compare func(i
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "28"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "分"}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), Data: labels}),
-		charts.WithGridOpts(opts.Grid{Left: "190", Right: "40", Top: "60"}),
+		// The grid holds its labels whole: a long title no longer pushes the
+		// indicator's code off the chart's edge.
+		charts.WithGridOpts(opts.Grid{Left: "10", Right: "40", Top: "60", ContainLabel: opts.Bool(true)}),
 	)...)
 	bar.AddSeries(c.Name, own, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#2a6f97"}))
 	if compare != nil {
 		bar.AddSeries(name, other, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#c9a227"}))
 	}
 	return snippet(id, bar)
+}
+
+// axisTitleRunes is how much of an indicator's title an axis label keeps.
+const axisTitleRunes = 12
+
+// AxisLabel is an indicator on a chart's axis: its code always, its title
+// cut to axisTitleRunes characters.
+func AxisLabel(id, title string) string {
+	if r := []rune(title); len(r) > axisTitleRunes {
+		title = string(r[:axisTitleRunes-1]) + "…"
+	}
+	return id + " " + title
 }
 
 func gradeColor(grade string) string {

@@ -357,3 +357,35 @@ func TestTrendCitiesApart(t *testing.T) {
 		}
 	}
 }
+
+// The contribution charts keep every indicator's code on the axis, with the
+// labels inside the chart (containLabel) and titles cut short.
+func TestContributionLabelsWhole(t *testing.T) {
+	d := load(t, "2024")
+	for _, ch := range append(reports.Charts(d), reports.MailCharts(d)...) {
+		if !strings.HasPrefix(ch.ID, "chart_city_") && !strings.HasPrefix(ch.ID, "chart_mail_") {
+			continue
+		}
+		var opt struct {
+			Grid  []struct{ ContainLabel bool } `json:"grid"`
+			YAxis []struct{ Data []string }     `json:"yAxis"`
+		}
+		if err := json.Unmarshal([]byte(ch.Option), &opt); err != nil {
+			t.Fatal(err)
+		}
+		if len(opt.Grid) == 0 || !opt.Grid[0].ContainLabel || len(opt.YAxis) == 0 {
+			t.Fatalf("%s: grid %+v", ch.ID, opt.Grid)
+		}
+		seen := map[string]bool{}
+		for _, label := range opt.YAxis[0].Data {
+			id, _, _ := strings.Cut(label, " ")
+			if _, ok := flexemp.IndicatorByID(id); !ok || seen[id] || len([]rune(label)) > len(id)+1+12 {
+				t.Errorf("%s: label %q", ch.ID, label)
+			}
+			seen[id] = true
+		}
+		if len(seen) < 10 {
+			t.Errorf("%s: %d indicators labelled", ch.ID, len(seen))
+		}
+	}
+}
