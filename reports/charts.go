@@ -266,11 +266,12 @@ func breachChart(d *Data) Chart {
 	}
 	rules := RuleNames()
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(base("chart_breaches", "补贴违规笔数（按城市和规则）", "440px"),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0", Type: "scroll"}),
+	// Every rule in the legend at once: a paged legend hides rules on paper.
+	bar.SetGlobalOptions(append(base("chart_breaches", "补贴违规笔数（按城市和规则）", "480px"),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0", Type: "plain", Left: "center", Width: "94%"}),
 		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 30}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "笔"}),
-		charts.WithGridOpts(opts.Grid{Bottom: "90"}),
+		charts.WithGridOpts(opts.Grid{Bottom: "130"}),
 		charts.WithEventListeners(cityLink()),
 	)...)
 	bar.SetXAxis(names)

@@ -389,3 +389,22 @@ func TestContributionLabelsWhole(t *testing.T) {
 		}
 	}
 }
+
+// On paper: the breach chart's legend shows every rule (no pages), and
+// every table's header row is a thead, which each printed page repeats.
+func TestPrintedTablesAndLegends(t *testing.T) {
+	d := load(t, "2024")
+	for _, ch := range reports.Charts(d) {
+		if ch.ID == "chart_breaches" && (strings.Contains(ch.Option, `"type":"scroll"`) || !strings.Contains(ch.Option, `"type":"plain"`)) {
+			t.Errorf("the breach legend pages: %s", ch.Option)
+		}
+	}
+	html := render(t, d)
+	tables, heads := strings.Count(html, "<table"), strings.Count(html, "<thead>")
+	if tables == 0 || heads < tables-1 { // the ECharts library itself holds no table
+		t.Errorf("%d tables, %d with a thead", tables, heads)
+	}
+	if !strings.Contains(html, "thead { display: table-header-group; }") {
+		t.Error("the print style does not repeat table headers")
+	}
+}
