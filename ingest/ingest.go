@@ -357,7 +357,7 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 		latest.unchanged(res)
 		return res, nil
 	case res.Rows == 0 && !req.ConfirmEmpty && latest.accepted > 0:
-		return refuse(res, flexemp.Errorf(flexemp.ECONFLICT, "文件只有表头、没有数据行，而%s %s的当前版本有 %d 行数据；如确需以空文件替换（该月确无数据），请确认后重新上传（网页勾选“确认以空文件替换”，接口加 confirm_empty=1，命令行加 --replace-with-empty）",
+		return refuse(res, flexemp.Errorf(flexemp.ECONFLICT, "文件只有表头、没有数据行，而%s %s的当前版本有 %d 行数据；如确需以空文件替换（该月确无数据），请勾选“确认以空文件替换”后重新上传",
 			req.Kind.Title(), month, latest.accepted))
 	}
 	res.Version = latest.version + 1

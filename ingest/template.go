@@ -137,6 +137,10 @@ func WriteRejectsXLSX(w io.Writer, rs []flexemp.Reject) error {
 	if err := x.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
+	// Set before the stream writes the sheet, which keeps them.
+	if err := printWide(x, sheet); err != nil {
+		return err
+	}
 	sw, err := x.NewStreamWriter(sheet)
 	if err != nil {
 		return err
@@ -168,7 +172,26 @@ func WriteRejectsXLSX(w io.Writer, rs []flexemp.Reject) error {
 	if err := writeWholeRows(x, rs); err != nil {
 		return err
 	}
+	// On paper: A4 landscape, as wide as the page, the header on every page.
+	for _, name := range x.GetSheetList()[1:] {
+		if err := printWide(x, name); err != nil {
+			return err
+		}
+	}
 	return x.Write(w)
+}
+
+// printWide sets a sheet to print on A4 landscape, fit to the page's width,
+// its first row repeated on every page.
+func printWide(x *excelize.File, sheet string) error {
+	yes, a4, landscape, one, tall := true, 9, "landscape", 1, 0
+	if err := x.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &yes}); err != nil {
+		return err
+	}
+	if err := x.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &a4, Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	return x.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", sheet), Scope: sheet})
 }
 
 // WholeRowsSheet shows each rejected row whole, its bad cells filled red,

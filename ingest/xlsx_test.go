@@ -2,12 +2,15 @@ package ingest
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/liaoning-hrss/flexemp"
 )
@@ -106,5 +109,28 @@ func TestXLSXBadReferences(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The rejects workbook prints as a person reads it: A4 landscape, fit to
+// the page's width, every sheet.
+func TestRejectsWorkbookPrintsWide(t *testing.T) {
+	var b bytes.Buffer
+	rs := []flexemp.Reject{{Row: 2, Column: "公民身份号码", Value: "2101**********1231", Reason: "公民身份号码校验位错误"}}
+	if err := WriteRejectsXLSX(&b, rs); err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sheet := range x.GetSheetList() {
+		l, err := x.GetPageLayout(sheet)
+		props, perr := x.GetSheetProps(sheet)
+		// fitToWidth 1 is OOXML's default and not written out.
+		if err != nil || perr != nil || l.Orientation == nil || *l.Orientation != "landscape" || l.FitToHeight != nil && *l.FitToHeight != 0 ||
+			props.FitToPage == nil || !*props.FitToPage {
+			t.Errorf("%s: page layout %v, fit to page %v (%v %v)", sheet, l.Orientation, props.FitToPage, err, perr)
+		}
 	}
 }

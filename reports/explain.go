@@ -15,7 +15,7 @@ import (
 // every step, the breaches and the run stamp.
 func WriteExplanation(w io.Writer, e *metrics.Explanation) error {
 	c := e.City
-	fmt.Fprintf(w, "%s（%s）%s考核说明（截至 %s）\n", c.Name, c.Code, e.Period.Label(), e.Run.AsOfText())
+	fmt.Fprintf(w, "%s（%s）考核说明：%s\n", c.Name, c.Code, PeriodText(e.Period, e.Run))
 	if t := LeftOutText(e.Run); t != "" {
 		fmt.Fprintln(w, t)
 	}
@@ -41,12 +41,9 @@ func WriteExplanation(w io.Writer, e *metrics.Explanation) error {
 	tw := columns.NewWriter(w)
 	fmt.Fprintf(tw, "指标\t名称\t分子\t分母\t原值\t缩尾后\t标准化\t贡献\t与%s差距\t较上期\n", leader)
 	for _, ind := range c.Indicators {
-		value := Fixed(ind.Value, 4)
-		if ind.Withheld || ind.ZeroFloor {
-			value = IndicatorCell(ind)
-		}
+		value := IndicatorCell(ind) // 22.5% as everywhere else, or why it has none
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ind.ID, ind.Title,
-			Fixed(ind.Numerator, -1), Fixed(ind.Denominator, -1), value, Fixed(ind.Treated, 4),
+			Fixed(ind.Numerator, -1), Fixed(ind.Denominator, -1), value, Indicator(ind.ID, ind.Treated),
 			Fixed(ind.Normalised, 1), Fixed(ind.Contribution, 2), Fixed(e.Gaps[ind.ID], 2), Signed(ind.ID, ch.Indicators[ind.ID]))
 	}
 	if err := tw.Flush(); err != nil {

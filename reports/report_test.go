@@ -408,3 +408,19 @@ func TestPrintedTablesAndLegends(t *testing.T) {
 		t.Error("the print style does not repeat table headers")
 	}
 }
+
+// The demo's summary says the middle ranks are left out, and a city that
+// withheld data is told which indicators by name.
+func TestSummaryWords(t *testing.T) {
+	d := load(t, "2024")
+	var b strings.Builder
+	if err := reports.WriteSummary(&b, d.Result); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "…（第 4 至 13 名从略") {
+		t.Errorf("summary:\n%s", b.String())
+	}
+	if got := reports.WithheldText(d.Period, "210400", []string{"I9"}); !strings.Contains(got, "I9 ") || !strings.Contains(got, "抚顺市") {
+		t.Errorf("withheld: %s", got)
+	}
+}

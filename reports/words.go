@@ -72,7 +72,14 @@ func WithheldText(p flexemp.Period, city string, ids []string) string {
 	if c, ok := flexemp.CityByCode(city); ok {
 		name = c.Name
 	}
-	return fmt.Sprintf("%s：%s 未报送 %s 所需数据，按最低分计入", p.Label(), name, strings.Join(ids, "、"))
+	named := make([]string, len(ids))
+	for i, id := range ids {
+		named[i] = id
+		if ind, ok := flexemp.IndicatorByID(id); ok {
+			named[i] = id + " " + ind.Title
+		}
+	}
+	return fmt.Sprintf("%s：%s 未报送 %s 所需数据，按最低分计入", p.Label(), name, strings.Join(named, "、"))
 }
 
 // ZeroFloor is what an indicator shows for a city whose own data leaves
@@ -153,6 +160,9 @@ func WriteSummary(w io.Writer, r *metrics.PeriodResult) error {
 	}
 	for i := 0; i < 3 && i < len(ranked); i++ {
 		line(ranked[i])
+	}
+	if len(ranked) > 4 {
+		fmt.Fprintf(w, "    …（第 4 至 %d 名从略，见报告）\n", len(ranked)-1)
 	}
 	if len(ranked) > 3 {
 		line(ranked[len(ranked)-1])

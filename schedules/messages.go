@@ -147,7 +147,7 @@ func png(name string, pngs map[string][]byte, id string) []Part {
 func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, html, xlsx []byte, head string) []Outgoing {
 	r := d.Result
 	v := mailView{
-		Title: fmt.Sprintf("辽宁省支持灵活就业政策落实考核月报（%s）", reports.PeriodText(d.Period, r.Run)),
+		Title: fmt.Sprintf("辽宁省支持灵活就业政策落实考核%s（%s）", reportKind(d.Period, r.Run), reports.PeriodText(d.Period, r.Run)),
 		Head:  []string{"名次", "城市", "综合指数", "90%名次区间", "等次", "优先推荐"},
 		Foot:  fmt.Sprintf("考核批次 %d，配置摘要 %s。完整报告与排名表见附件（报告可离线打开）。%s", r.Run.ID, r.Run.ConfigHash, head),
 	}
@@ -177,6 +177,18 @@ func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, 
 		out = append(out, Outgoing{Key: key, To: to, Subject: v.Title, Text: t, HTML: h, Inline: inline, Attachments: attach})
 	}
 	return out
+}
+
+// reportKind is what the mail is: a month's report of a running period,
+// else the year's or the quarter's report.
+func reportKind(p flexemp.Period, run metrics.Stamp) string {
+	switch {
+	case p.Running(run.AsOf):
+		return "月报"
+	case p.Quarter != 0:
+		return "季度报告"
+	}
+	return "年度报告"
 }
 
 // draftState says in a scheduled mail that what it shows is a draft, and

@@ -191,7 +191,7 @@ func TestExplain(t *testing.T) {
 		t.Error("no breaches among the cities explained: the check above proved nothing")
 	}
 	code, out, e := runCmd(t, "explain", "--db", db, "--period", "2025", "--city", "沈阳")
-	if code != 0 || !strings.Contains(out, "沈阳市（210100）2025年考核说明") || !strings.Contains(out, "较上期（2024年）") || !strings.Contains(out, "补贴违规") {
+	if code != 0 || !strings.Contains(out, "沈阳市（210100）考核说明：2025年\n") || !strings.Contains(out, "%") || !strings.Contains(out, "较上期（2024年）") || !strings.Contains(out, "补贴违规") {
 		t.Errorf("explain table: exit %d\n%s%s", code, out, e)
 	}
 	// 2023Q4 was never assessed: 2024Q1 explains without a change.

@@ -130,6 +130,9 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			continue
 		}
 		fmt.Fprintln(stdout, res.Line())
+		if res.Status == ingest.StatusRefused && res.Code == flexemp.ECONFLICT {
+			fmt.Fprintln(stderr, "  命令行：确认该月确无数据后，加 --replace-with-empty 重新入库")
+		}
 		for i, r := range res.Samples {
 			if i == 5 {
 				fmt.Fprintf(stderr, "  … 共 %d 处问题，完整清单：%s\n", res.Problems(), res.RejectsCommand())

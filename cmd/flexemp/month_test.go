@@ -276,6 +276,9 @@ province = ["chief@hrss.example"]
 		t.Fatalf("%d messages", len(msgs))
 	}
 	p := smtptest.Parse(t, msgs[0].Raw)
+	if !strings.Contains(p.Subject, "考核年度报告（2025年）") {
+		t.Errorf("a finished year's mail is headed %q", p.Subject)
+	}
 	if len(p.Inline) != 0 || strings.Contains(p.HTML, "cid:") || !strings.Contains(p.HTML, "<table") || len(p.Attachments) != 2 {
 		t.Errorf("mail without images: inline %v, attachments %v", keys(p.Inline), keys(p.Attachments))
 	}
