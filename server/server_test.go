@@ -1366,3 +1366,29 @@ func TestHelpPage(t *testing.T) {
 		t.Error("the login page does not point to the guide")
 	}
 }
+
+// Words a person reads: the review page's title keeps the period apart from
+// 排名; the empty-file refusal names the checkbox, not the API's flags; the
+// uploads list keeps its number column on one line.
+func TestPageWords(t *testing.T) {
+	s := newSite(t, server.Options{})
+	s.sendCity("210100", "registrations", "2024-01")
+	s.assess("2024Q1")
+	if _, page := s.login(s.reviewer).get("/review?period=2024Q1"); !strings.Contains(page, "<h1>排名（2024年第1季度）</h1>") {
+		t.Error("the review page's title")
+	}
+	b := s.login(s.city["210100"])
+	header := filepath.Join(t.TempDir(), "empty.csv")
+	var cols []string
+	for _, c := range flexemp.ContractOf(flexemp.Registrations).Columns {
+		cols = append(cols, c.Header)
+	}
+	os.WriteFile(header, []byte(strings.Join(cols, ",")+"\n"), 0o600)
+	code, page := b.postUpload(b.csrf(), "registrations", "2024-01", header)
+	if code != http.StatusConflict || !strings.Contains(page, "确认以空文件替换") || strings.Contains(page, "confirm_empty") || strings.Contains(page, "--replace") {
+		t.Errorf("the empty-file refusal: %d\n%s", code, page)
+	}
+	if _, page := b.get("/uploads"); !strings.Contains(page, "#uploads td:first-child") {
+		t.Error("the uploads list's columns wrap")
+	}
+}
