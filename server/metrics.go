@@ -1,6 +1,9 @@
 package server
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
 
 // serverMetrics are what /metrics shows.
 type serverMetrics struct {
@@ -16,6 +19,6 @@ func newMetrics(others ...prometheus.Collector) *serverMetrics {
 			[]string{"route", "status"}),
 	}
 	m.registry.MustRegister(append(others, m.requests,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))...)
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))...)
 	return m
 }

@@ -513,7 +513,11 @@ func TestSessionsAndCSRF(t *testing.T) {
 		t.Errorf("cross-site login: %v %v", resp.StatusCode, err)
 	}
 	// Logging out ends the session.
-	resp, _ = b.client.PostForm(s.ts.URL+"/logout", url.Values{"csrf": {b.csrf()}})
+	out, err := b.client.PostForm(s.ts.URL+"/logout", url.Values{"csrf": {b.csrf()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Body.Close()
 	if code, _ := b.get("/uploads"); code != http.StatusSeeOther {
 		t.Errorf("after logout: %d, want a redirect to login", code)
 	}

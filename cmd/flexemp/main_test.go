@@ -250,7 +250,10 @@ func TestGenSameSeedSameBytes(t *testing.T) {
 		}
 	}
 	n := 0
-	filepath.Walk(a, func(p string, info os.FileInfo, err error) error {
+	filepath.Walk(a, func(p string, info os.FileInfo, walkErr error) error {
+		if walkErr != nil {
+			return walkErr
+		}
 		if info.IsDir() {
 			return nil
 		}
