@@ -1,10 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/internal/peercred"
@@ -58,9 +65,23 @@ func (t trusted) Accept() (net.Conn, error) {
 	}
 }
 
+// AdminRun runs a command line inside the process that holds the
+// database; ok is false for a command that may not run there.
+type AdminRun func(ctx context.Context, args []string, stdout, stderr io.Writer) (code int, ok bool)
+
+// AdminAnswer is what a command run through the admin socket printed and
+// its exit code.
+type AdminAnswer struct {
+	Stdout string `json:"stdout"`
+	Stderr string `json:"stderr"`
+	Code   int    `json:"code"`
+}
+
 // AdminHandler answers the operator's commands that must go through the
-// process owning the database: POST /backup {"out": DIR}.
-func AdminHandler(st *store.Store) http.Handler {
+// process owning the database db: POST /backup {"out": DIR}, and POST /run
+// {"args": [...]}, a command line run there (only for db itself), recorded
+// in the audit trail.
+func AdminHandler(st *store.Store, db string, run AdminRun) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /backup", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -77,5 +98,70 @@ func AdminHandler(st *store.Store) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, info)
 	})
+	mux.HandleFunc("POST /run", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Args []string `json:"args"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Args) == 0 {
+			http.Error(w, "不支持经由服务运行的命令", http.StatusBadRequest)
+			return
+		}
+		// A --db names the database the command is for: serve runs only
+		// commands for its own.
+		for i, a := range req.Args {
+			if (a == "--db" || a == "-db") && i+1 < len(req.Args) && filepath.Clean(req.Args[i+1]) != db {
+				writeJSON(w, http.StatusOK, AdminAnswer{Stderr: fmt.Sprintf("此服务使用的数据库是 %s，不是 %s，拒绝执行\n", db, req.Args[i+1]), Code: 1})
+				return
+			}
+		}
+		var out, errs bytes.Buffer
+		ctx := store.WithActor(r.Context(), &store.Actor{}) // the operator at the command line, through the socket
+		code, ok := run(ctx, req.Args, &out, &errs)
+		if !ok {
+			http.Error(w, "不支持经由服务运行的命令", http.StatusBadRequest)
+			return
+		}
+		var runErr error
+		if code != 0 {
+			runErr = flexemp.Errorf("exit_"+strconv.Itoa(code), "admin command failed")
+		}
+		st.Audit(ctx, "admin."+strings.Join(req.Args[:min(2, len(req.Args))], " "), "", runErr)
+		writeJSON(w, http.StatusOK, AdminAnswer{Stdout: out.String(), Stderr: errs.String(), Code: code})
+	})
 	return mux
+}
+
+// ErrNoServe is AskAdmin's error when no process answers on the database's
+// admin socket: the command opens the file itself.
+var ErrNoServe = errors.New("no serve process holds the database")
+
+// AskAdmin posts req to path on the admin socket of the database db and
+// decodes the answer into answer: ErrNoServe when nothing answers, an
+// EFORBIDDEN error when another user's process holds the socket.
+func AskAdmin(ctx context.Context, db, path string, req, answer any) error {
+	sock := AdminSocket(db)
+	conn, err := DialAdmin(ctx, sock)
+	if flexemp.ErrorCode(err) == flexemp.EFORBIDDEN {
+		return err
+	}
+	if err != nil {
+		return ErrNoServe
+	}
+	conn.Close()
+	body, _ := json.Marshal(req)
+	r, _ := http.NewRequestWithContext(ctx, "POST", "http://flexemp"+path, bytes.NewReader(body))
+	resp, err := AdminClient(sock).Do(r)
+	if err != nil {
+		return ErrNoServe
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Message string }
+		json.NewDecoder(resp.Body).Decode(&e)
+		if e.Message == "" {
+			e.Message = fmt.Sprintf("数据库由 flexemp serve 占用，经由服务运行失败（HTTP %d）", resp.StatusCode)
+		}
+		return flexemp.Errorf(flexemp.EINVALID, "%s", e.Message)
+	}
+	return json.NewDecoder(resp.Body).Decode(answer)
 }

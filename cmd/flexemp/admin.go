@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/server"
-	"github.com/liaoning-hrss/flexemp/store"
 )
 
 // viaServe are the commands that, while a serve process holds the
@@ -50,46 +47,6 @@ func release(ctx context.Context, db *sql.DB) {
 		return
 	}
 	db.Close()
-}
-
-// adminRequest is a command sent to the serve process, and its answer.
-type adminRequest struct {
-	Args []string `json:"args"`
-}
-
-type adminAnswer struct {
-	Stdout string `json:"stdout"`
-	Stderr string `json:"stderr"`
-	Code   int    `json:"code"`
-}
-
-// adminRun runs a command sent through the admin socket inside the serve
-// process, on its store; only the viaServe commands are taken.
-func adminRun(svc *service) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var req adminRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Args) == 0 || !viaServe[req.Args[0]] {
-			http.Error(w, "不支持经由服务运行的命令", http.StatusBadRequest)
-			return
-		}
-		// A --db names the database the command is for: serve runs only
-		// commands for its own.
-		for i, a := range req.Args {
-			if (a == "--db" || a == "-db") && i+1 < len(req.Args) && filepath.Clean(req.Args[i+1]) != svc.db {
-				json.NewEncoder(w).Encode(adminAnswer{Stderr: fmt.Sprintf("此服务使用的数据库是 %s，不是 %s，拒绝执行\n", svc.db, req.Args[i+1]), Code: 1})
-				return
-			}
-		}
-		var out, errs bytes.Buffer
-		ctx := store.WithActor(r.Context(), &store.Actor{}) // the operator at the command line, through the socket
-		code := runInServe(withHeld(ctx, svc), req.Args, &out, &errs)
-		var runErr error
-		if code != 0 {
-			runErr = flexemp.Errorf("exit_"+strconv.Itoa(code), "admin command failed")
-		}
-		svc.store.Audit(ctx, "admin."+strings.Join(req.Args[:min(2, len(req.Args))], " "), "", runErr)
-		json.NewEncoder(w).Encode(adminAnswer{Stdout: out.String(), Stderr: errs.String(), Code: code})
-	}
 }
 
 // forward sends the command to the serve process holding its database,
@@ -140,17 +97,6 @@ func forward(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 	if err != nil {
 		return 0, false
 	}
-	sock := server.AdminSocket(cfg.DB)
-	if c, err := server.DialAdmin(ctx, sock); err != nil {
-		if flexemp.ErrorCode(err) == flexemp.EFORBIDDEN {
-			fmt.Fprintf(stderr, "flexemp %s：%s\n", args[0], flexemp.ErrorMessage(err))
-			return 1, true // someone else's socket: neither it nor the file is used
-		}
-		return 0, false // no serve answers: the command opens the file itself
-	} else {
-		c.Close()
-	}
-	client := server.AdminClient(sock)
 	// The serve process has its own working folder: it is told the files
 	// by their full paths.
 	sent := append([]string{args[0]}, rest...)
@@ -162,16 +108,12 @@ func forward(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 			sent = append(sent, "--config", c)
 		}
 	}
-	body, _ := json.Marshal(adminRequest{Args: sent})
-	req, _ := http.NewRequestWithContext(ctx, "POST", "http://flexemp/run", bytes.NewReader(body))
-	resp, err := client.Do(req)
-	if err != nil {
+	var a server.AdminAnswer
+	switch err := server.AskAdmin(ctx, cfg.DB, "/run", map[string][]string{"args": sent}, &a); {
+	case errors.Is(err, server.ErrNoServe):
 		return 0, false // no serve answers: the command opens the file itself
-	}
-	defer resp.Body.Close()
-	var a adminAnswer
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&a) != nil {
-		fmt.Fprintf(stderr, "flexemp %s：数据库由 flexemp serve 占用，经由服务运行失败（HTTP %d）\n", args[0], resp.StatusCode)
+	case err != nil: // someone else's socket, or serve could not run it: neither it nor the file is used
+		fmt.Fprintf(stderr, "flexemp %s：%s\n", args[0], flexemp.ErrorMessage(err))
 		return 1, true
 	}
 	io.WriteString(stdout, a.Stdout)
@@ -180,10 +122,12 @@ func forward(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 }
 
 // adminHandler answers on the admin socket: the backup, and the viaServe
-// commands.
+// commands, run on svc's store.
 func adminHandler(svc *service) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/", server.AdminHandler(svc.store))
-	mux.Handle("POST /run", adminRun(svc))
-	return mux
+	return server.AdminHandler(svc.store, svc.db, func(ctx context.Context, args []string, stdout, stderr io.Writer) (int, bool) {
+		if !viaServe[args[0]] {
+			return 0, false
+		}
+		return runInServe(withHeld(ctx, svc), args, stdout, stderr), true
+	})
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 
@@ -39,8 +36,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	info, err := backupThroughServe(ctx, cfg.DB, dir)
-	if errors.Is(err, errNoServe) {
+	info := &store.BackupInfo{}
+	err = server.AskAdmin(ctx, cfg.DB, "/backup", map[string]string{"out": dir}, info)
+	if errors.Is(err, server.ErrNoServe) {
 		db, err := cfg.openExisting(ctx)
 		if err != nil {
 			return err
@@ -56,36 +54,6 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sayRemoved(stdout, info.Removed)
 	fmt.Fprintf(stdout, "已备份到 %s：%d 个上传版本，迁移 %d 项。假名密钥不在备份中，请另行保管（见使用说明“备份与密钥”，服务的 /help 页面）\n", dir, info.Uploads, info.Migrations)
 	return nil
-}
-
-var errNoServe = errors.New("no serve process holds the database")
-
-// backupThroughServe asks the serve process holding db, if any, for a backup.
-func backupThroughServe(ctx context.Context, db, dir string) (*store.BackupInfo, error) {
-	sock := server.AdminSocket(db)
-	conn, err := server.DialAdmin(ctx, sock)
-	if flexemp.ErrorCode(err) == flexemp.EFORBIDDEN {
-		return nil, err
-	}
-	if err != nil {
-		return nil, errNoServe
-	}
-	conn.Close()
-	client := server.AdminClient(sock)
-	body, _ := json.Marshal(map[string]string{"out": dir})
-	req, _ := http.NewRequestWithContext(ctx, "POST", "http://flexemp/backup", bytes.NewReader(body))
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var e struct{ Message string }
-		json.NewDecoder(resp.Body).Decode(&e)
-		return nil, flexemp.Errorf(flexemp.EINVALID, "%s", e.Message)
-	}
-	var info store.BackupInfo
-	return &info, json.NewDecoder(resp.Body).Decode(&info)
 }
 
 // runRestore makes a new database file from a backup.
