@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/csvsafe"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -127,6 +128,21 @@ func RejectsFileName(u flexemp.Upload) string {
 		return fmt.Sprintf("被拒行-%s-%s.xlsx", c.Name, u.Kind.Title())
 	}
 	return fmt.Sprintf("被拒行-%s-%s-%s.xlsx", c.Name, u.Kind.Title(), u.Month)
+}
+
+// WriteRejectsCSV writes rejects as CSV in UTF-8 with a BOM, so Excel
+// reads the Chinese right; no cell is ever a formula.
+func WriteRejectsCSV(w io.Writer, rs []flexemp.Reject) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csvsafe.NewWriter(w)
+	cw.Write(RejectHeaders)
+	for _, r := range rs {
+		cw.Write([]string{fmt.Sprint(r.Row), r.Column, r.Value, r.Reason})
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // WriteRejectsXLSX writes rejects as a workbook users open in Excel.

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sort"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/store"
 )
 
@@ -419,6 +421,21 @@ func (r Run) Note() string {
 		return r.Error
 	}
 	return r.Error + "；" + r.Detail
+}
+
+// WriteRuns writes recorded runs as `flexemp jobs` lists them.
+func WriteRuns(w io.Writer, runs []Run) error {
+	tw := columns.NewWriter(w)
+	fmt.Fprintln(tw, "编号\t任务\t计划时间\t开始\t结束\t结果\t说明")
+	const layout = "2006-01-02 15:04:05"
+	for _, r := range runs {
+		ended := ""
+		if r.Ended != nil {
+			ended = r.Ended.Format(layout)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.Planned.Format(layout), r.Started.Format(layout), ended, OutcomeText(r.Outcome), r.Note())
+	}
+	return tw.Flush()
 }
 
 // OutcomeText is a run's outcome in Chinese.

@@ -7,12 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/internal/columns"
-	"github.com/liaoning-hrss/flexemp/internal/csvsafe"
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
@@ -141,60 +138,10 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		r := pr.Ranking()
 		out = &r
 	}
-	switch format {
-	case "json":
+	if format == "json" {
 		return writeJSON(stdout, out)
-	case "csv":
-		w := csvsafe.NewWriter(stdout)
-		header := []string{"code", "name", "rank", "index", "rank_lo", "rank_hi", "grade", "priority"}
-		for _, d := range flexemp.Dimensions {
-			header = append(header, string(d))
-		}
-		header = append(header, flexemp.IndicatorIDs()...)
-		w.Write(header)
-		for _, c := range out.Cities {
-			rec := []string{c.Code, c.Name, optInt(c.Rank), optFloat(c.Index), "", "", c.Grade, strconv.FormatBool(c.Priority)}
-			if c.RankInterval != nil {
-				rec[4], rec[5] = strconv.Itoa(c.RankInterval[0]), strconv.Itoa(c.RankInterval[1])
-			}
-			for _, d := range flexemp.Dimensions {
-				rec = append(rec, optFloat(c.Dimensions[d]))
-			}
-			for _, id := range flexemp.IndicatorIDs() {
-				rec = append(rec, optFloat(c.Indicators[id]))
-			}
-			w.Write(rec)
-		}
-		w.Flush()
-		return w.Error()
 	}
-	tw := columns.NewWriter(stdout)
-	fmt.Fprintf(tw, "%s 排名（%s）\n名次\t城市\t指数\t90%%区间\t等次\t优先\n", p, stateText(out))
-	for _, c := range out.Cities {
-		band, prio := "", ""
-		if c.RankInterval != nil {
-			band = fmt.Sprintf("%d–%d", c.RankInterval[0], c.RankInterval[1])
-		}
-		if c.Priority {
-			prio = "推荐"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", optInt(c.Rank), c.Name, reports.Fixed(c.Index, 2), band, c.Grade, prio)
-	}
-	return tw.Flush()
-}
-
-func optInt(p *int) string {
-	if p == nil {
-		return ""
-	}
-	return strconv.Itoa(*p)
-}
-
-func optFloat(p *float64) string {
-	if p == nil {
-		return ""
-	}
-	return strconv.FormatFloat(*p, 'f', -1, 64)
+	return reports.WriteRanking(stdout, out, format, fmt.Sprintf("%s 排名（%s）", p, stateText(out)))
 }
 
 // openAssessed opens the database and loads a period's results, telling

@@ -13,9 +13,8 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
-	"github.com/liaoning-hrss/flexemp/internal/columns"
-	"github.com/liaoning-hrss/flexemp/internal/csvsafe"
 	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/store"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -195,24 +194,7 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *format == "json" {
 		return writeJSON(stdout, ups)
 	}
-	tw := columns.NewWriter(stdout)
-	fmt.Fprintln(tw, "编号\t城市\t类型\t月份\t版本\t当前\t接收时间\t行数\t接受\t拒绝\t文件")
-	for _, u := range ups {
-		city, _ := flexemp.CityByCode(u.City)
-		cur := ""
-		if u.Current {
-			cur = "是"
-		}
-		received := u.ReceivedAt.Format("2006-01-02 15:04:05 -07:00")
-		if u.Status == "refused" { // its rows: flexemp rejects --refusal N
-			fmt.Fprintf(tw, "拒收%d\t%s\t%s\t%s\t—\t\t%s\t—\t—\t%d处\t%s（%s）\n", u.RefusalID, city.ShortName, u.Kind.Title(), monthOrDash(u.Month),
-				received, u.Rejects, u.FileName, u.Reason)
-			continue
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%s\n", u.ID, city.ShortName, u.Kind.Title(), u.Month, u.Version, cur,
-			received, u.Rows, u.Accepted, u.Rejected, u.FileName)
-	}
-	return tw.Flush()
+	return reports.WriteUploads(stdout, ups)
 }
 
 func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -246,7 +228,7 @@ func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	write := func(w io.Writer) error { return writeRejectsCSV(w, rs) }
+	write := func(w io.Writer) error { return ingest.WriteRejectsCSV(w, rs) }
 	if ext == ".xlsx" {
 		write = func(w io.Writer) error { return ingest.WriteRejectsXLSX(w, rs) }
 	}
@@ -262,25 +244,4 @@ func runRejects(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "%s: %d 条被拒记录\n", *out, len(rs))
 	return nil
-}
-
-func monthOrDash(m flexemp.Month) string {
-	if m.IsZero() {
-		return "—"
-	}
-	return m.String()
-}
-
-// writeRejectsCSV writes UTF-8 with a BOM so Excel reads the Chinese right.
-func writeRejectsCSV(w io.Writer, rs []flexemp.Reject) error {
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
-		return err
-	}
-	cw := csvsafe.NewWriter(w) // cells from cities' files: never a formula
-	cw.Write(ingest.RejectHeaders)
-	for _, r := range rs {
-		cw.Write([]string{fmt.Sprint(r.Row), r.Column, r.Value, r.Reason})
-	}
-	cw.Flush()
-	return cw.Error()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/liaoning-hrss/flexemp/reports"
 	"io"
 	"log/slog"
 	"net"
@@ -11,8 +12,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -215,22 +214,5 @@ func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	tw := columns.NewWriter(stdout)
-	fmt.Fprintln(tw, "编号\t角色\t城市或审核人员\t创建时间\t状态")
-	const layout = "2006-01-02 15:04"
-	for _, t := range ts {
-		role, who := "城市", t.Reviewer
-		if t.Role == flexemp.RoleCity {
-			c, _ := flexemp.CityByCode(t.City)
-			who = c.Name
-		} else {
-			role = "审核"
-		}
-		state := "有效"
-		if t.Revoked != nil {
-			state = "已吊销 " + t.Revoked.In(flexemp.Shanghai).Format(layout)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, role, who, t.Created.In(flexemp.Shanghai).Format(layout), state)
-	}
-	return tw.Flush()
+	return reports.WriteTokens(stdout, ts)
 }

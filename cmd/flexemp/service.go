@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/schedules"
@@ -82,17 +81,7 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	tw := columns.NewWriter(stdout)
-	fmt.Fprintln(tw, "编号\t任务\t计划时间\t开始\t结束\t结果\t说明")
-	const layout = "2006-01-02 15:04:05"
-	for _, r := range runs {
-		ended := ""
-		if r.Ended != nil {
-			ended = r.Ended.Format(layout)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.Planned.Format(layout), r.Started.Format(layout), ended, schedules.OutcomeText(r.Outcome), r.Note())
-	}
-	return tw.Flush()
+	return schedules.WriteRuns(stdout, runs)
 }
 
 func runRunJob(ctx context.Context, args []string, stdout, stderr io.Writer) error {
