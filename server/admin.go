@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -63,6 +64,28 @@ func (t trusted) Accept() (net.Conn, error) {
 		}
 		c.Close()
 	}
+}
+
+// ListenAdmin listens on the database's admin socket, mode 0600, taking
+// this user's processes only. A socket file no process answers on is an
+// earlier, killed serve's, and is replaced; one that answers means another
+// serve holds the database.
+func ListenAdmin(db string) (net.Listener, error) {
+	sock := AdminSocket(db)
+	if c, err := net.Dial("unix", sock); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("另一个 flexemp serve 正在使用数据库 %s", db)
+	}
+	os.Remove(sock)
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(sock, 0o600); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return TrustedListener(ln), nil
 }
 
 // AdminRun runs a command line inside the process that holds the

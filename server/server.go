@@ -170,6 +170,38 @@ func (s *Server) HTTPServer() *http.Server {
 		ReadTimeout: s.opt.ReadTimeout, WriteTimeout: s.opt.WriteTimeout, IdleTimeout: s.opt.IdleTimeout}
 }
 
+// Serve serves on ln (HTTPS with a certificate and key, else HTTP), at
+// most MaxConnections at once, until ctx ends; then it stops accepting and
+// lets requests in flight finish (an upload commits or rolls back whole)
+// for up to two minutes.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, certFile, keyFile string) error {
+	hs := s.HTTPServer()
+	ln = s.Limit(ln)
+	served := make(chan error, 1)
+	go func() {
+		if certFile != "" {
+			served <- hs.ServeTLS(ln, certFile, keyFile)
+		} else {
+			served <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.observe(pattern, h)) }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"github.com/liaoning-hrss/flexemp/reports"
 	"io"
@@ -43,7 +42,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.dbFolder(); err != nil {
 		return err
 	}
-	admin, err := listenAdmin(cfg.DB)
+	admin, err := server.ListenAdmin(cfg.DB)
 	if err != nil {
 		return err
 	}
@@ -64,59 +63,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		adminServer.Close()
 		os.Remove(server.AdminSocket(cfg.DB))
 	}()
-	hs := svc.server.HTTPServer()
-	ln = svc.server.Limit(ln)
 	scheme := "http"
 	if cfg.Server.TLSCert != "" {
 		scheme = "https"
 	}
 	fmt.Fprintf(stdout, "flexemp 服务已启动：%s://%s\n", scheme, ln.Addr())
-	served := make(chan error, 1)
-	go func() {
-		if scheme == "https" {
-			served <- hs.ServeTLS(ln, cfg.Server.TLSCert, cfg.Server.TLSKey)
-		} else {
-			served <- hs.Serve(ln)
-		}
-	}()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	// Graceful: stop accepting, let in-flight uploads finish (each commits or
-	// rolls back as a whole), then close the database.
-	log.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer cancel()
-	if err := hs.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// listenAdmin listens on the database's admin socket, mode 0600. A socket
-// file no process answers on is an earlier, killed serve's, and is replaced;
-// one that answers means another serve holds the database.
-func listenAdmin(db string) (net.Listener, error) {
-	sock := server.AdminSocket(db)
-	if c, err := net.Dial("unix", sock); err == nil {
-		c.Close()
-		return nil, fmt.Errorf("另一个 flexemp serve 正在使用数据库 %s", db)
-	}
-	os.Remove(sock)
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(sock, 0o600); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	return server.TrustedListener(ln), nil
+	return svc.server.Serve(ctx, ln, cfg.Server.TLSCert, cfg.Server.TLSKey)
 }
 
 const tokenUsage = "用法：token add|revoke --db DB (--city 代码或名称 | --reviewer 姓名)；token list --db DB"
