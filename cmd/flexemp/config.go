@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -65,27 +63,6 @@ func (c Config) assessOptions() (metrics.AssessOptions, error) {
 // notices is where a command says what the operator should know besides
 // its output (stderr).
 var notices io.Writer = os.Stderr
-
-// warnIfShared warns when the database's folder lets other users in: the
-// files flexemp makes there are its owner's alone, but a folder others can
-// read or write exposes what it holds by name and lets them place files.
-func warnIfShared(db string) {
-	dir := filepath.Dir(db)
-	st, err := os.Stat(dir)
-	if err != nil || st.Mode().Perm()&0o077 == 0 {
-		return
-	}
-	fmt.Fprintf(notices, "警告：数据库所在目录 %s 的权限为 %#o，其他用户可以访问；建议执行 chmod 700 %s\n", dir, st.Mode().Perm(), dir)
-}
-
-// openExisting opens the configured database, refusing one that does not
-// exist: a command that reads never makes an empty database by accident.
-func (c Config) openExisting(ctx context.Context) (*sql.DB, error) {
-	if _, err := os.Stat(c.DB); err != nil {
-		return nil, flexemp.Errorf(flexemp.ENOTFOUND, "数据库 %s 不存在", c.DB)
-	}
-	return c.open(ctx)
-}
 
 func defaultConfig() Config {
 	var c Config

@@ -39,7 +39,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("无法在 %s 监听：%v（端口已被占用或地址有误；可用 --listen 或 [server] listen 指定）", cfg.Server.Listen, err)
 	}
 	defer ln.Close()
-	if err := cfg.dbFolder(); err != nil {
+	if err := cfg.file().Folder(); err != nil {
 		return err
 	}
 	admin, err := server.ListenAdmin(cfg.DB)
