@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/reports"
 )
 
@@ -379,6 +381,25 @@ func Evidence(ctx context.Context, db *sql.DB, uploads []int64) (map[int64]strin
 		out[upload] = EvidenceMark(id, decision)
 	}
 	return out, rows.Err()
+}
+
+// WriteObjections writes objections as `flexemp objections` lists them.
+func WriteObjections(w io.Writer, list []*Objection) error {
+	tw := columns.NewWriter(w)
+	fmt.Fprintln(tw, "编号\t版次\t城市\t异议事项\t更正数据\t材料\t提出时间\t处理结果\t理由")
+	for _, o := range list {
+		fix := ""
+		if o.UploadID != 0 {
+			fix = fmt.Sprintf("%s %s（上传 %d）", o.Kind.Title(), o.Month, o.UploadID)
+		}
+		decision := o.Decision
+		if decision == "" {
+			decision = "待处理"
+		}
+		fmt.Fprintf(tw, "%d\t第%d版\t%s\t%s\t%s\t%d 份\t%s\t%s\t%s\n", o.ID, o.Edition, cityName(o.City), strings.Join(o.Subjects, "、"), fix,
+			len(o.Documents), o.FiledAt.Format("2006-01-02 15:04"), decision, o.Reason)
+	}
+	return tw.Flush()
 }
 
 // OpenDocument is a stored document of an objection, with its bytes.

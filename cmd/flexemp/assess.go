@@ -109,7 +109,7 @@ func resultsOnly(ctx context.Context, db *sql.DB, path string) error {
 func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var d dbFlags
 	var state string
-	p, format, err := periodFormatFlags("rank", &d, args, stderr, func(fs *flag.FlagSet) {
+	p, format, err := periodFlags("rank", d.registerFlags, args, stderr, tableJSONCSV, func(fs *flag.FlagSet) {
 		fs.StringVar(&state, "state", "", "draft（草稿）、published（公示稿）或 final（定稿）（默认：有定稿显示定稿，否则公示稿，否则最新草稿）")
 	})
 	if err != nil {
@@ -162,25 +162,31 @@ func (d *dbFlags) openAssessed(ctx context.Context, p flexemp.Period) (*sql.DB, 
 	return db, pr, nil
 }
 
-// periodFormatFlags parses the flags of a command that prints a period's
-// results: the database's, --period and --format (table, json or csv).
-func periodFormatFlags(name string, d *dbFlags, args []string, stderr io.Writer, more ...func(*flag.FlagSet)) (flexemp.Period, string, error) {
+// periodFlags parses the flags of a command on a period: the database's
+// (register), --period, --format when formats are given (the first is the
+// default), and the command's own (more).
+func periodFlags(name string, register func(*flag.FlagSet), args []string, stderr io.Writer, formats []string, more func(*flag.FlagSet)) (flexemp.Period, string, error) {
 	fs := newFlags(name, stderr)
-	d.register(fs)
-	for _, f := range more {
-		f(fs)
-	}
+	register(fs)
 	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	format := fs.String("format", "table", "输出格式：table、json 或 csv")
+	var format *string
+	if len(formats) > 0 {
+		format = fs.String("format", formats[0], "输出格式："+strings.Join(formats, "、"))
+	}
+	if more != nil {
+		more(fs)
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return flexemp.Period{}, "", err
 	}
 	p, err := periodFlag(*period)
-	if err != nil {
+	if err != nil || format == nil {
 		return p, "", err
 	}
-	return p, *format, oneOf("format", *format, "table", "json", "csv")
+	return p, *format, oneOf("format", *format, formats...)
 }
+
+var tableJSONCSV = []string{"table", "json", "csv"}
 
 // optionalPeriod reads a --period that may be left out (nil).
 func optionalPeriod(s string) (*flexemp.Period, error) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"io"
 
 	"github.com/liaoning-hrss/flexemp/metrics"
@@ -9,23 +10,15 @@ import (
 )
 
 func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("explain", stderr)
 	var d dbFlags
-	d.register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	cityName := fs.String("city", "", "城市代码或名称")
-	format := fs.String("format", "table", "输出格式：table 或 json")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	p, err := periodFlag(*period)
+	var cityName string
+	p, format, err := periodFlags("explain", d.registerFlags, args, stderr, []string{"table", "json"}, func(fs *flag.FlagSet) {
+		fs.StringVar(&cityName, "city", "", "城市代码或名称")
+	})
 	if err != nil {
 		return err
 	}
-	if err := oneOf("format", *format, "table", "json"); err != nil {
-		return err
-	}
-	city, err := cityFlag(*cityName)
+	city, err := cityFlag(cityName)
 	if err != nil {
 		return err
 	}
@@ -38,7 +31,7 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if format == "json" {
 		return writeJSON(stdout, e)
 	}
 	return reports.WriteExplanation(stdout, e)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -31,6 +32,9 @@ func (d *dbFlags) register(fs interface {
 	fs.StringVar(&d.config, "config", "", "配置文件（默认当前目录的 flexemp.toml，如有）")
 	fs.StringVar(&d.db, "db", "", "DuckDB 数据库文件（优先于配置）")
 }
+
+// registerFlags registers the flags on a flag set (for periodFlags).
+func (d *dbFlags) registerFlags(fs *flag.FlagSet) { d.register(fs) }
 
 // load loads the config file with the flags over it.
 func (d *dbFlags) load() (Config, error) {

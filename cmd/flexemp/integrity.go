@@ -12,7 +12,7 @@ import (
 // evidence, as stored by assess.
 func runIntegrity(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var d dbFlags
-	p, format, err := periodFormatFlags("integrity", &d, args, stderr)
+	p, format, err := periodFlags("integrity", d.registerFlags, args, stderr, tableJSONCSV, nil)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
-	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
@@ -110,17 +109,8 @@ func stepDone(err error, stderr io.Writer) error {
 // done, with a warning.
 func periodStep(ctx context.Context, name string, args []string, stderr io.Writer, more func(*flag.FlagSet),
 	step func(ctx context.Context, is *issuing.Issuer, p flexemp.Period, at time.Time) error) error {
-	fs := newFlags(name, stderr)
 	var s stepFlags
-	s.register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	if more != nil {
-		more(fs)
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	p, err := periodFlag(*period)
+	p, _, err := periodFlags(name, s.register, args, stderr, nil, more)
 	if err != nil {
 		return err
 	}
@@ -222,25 +212,17 @@ func runObject(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runObjections(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("objections", stderr)
 	var d dbFlags
-	d.register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	city := fs.String("city", "", "只列该城市的异议")
-	format := fs.String("format", "table", "输出格式：table 或 json")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	p, err := periodFlag(*period)
+	var city string
+	p, format, err := periodFlags("objections", d.registerFlags, args, stderr, []string{"table", "json"}, func(fs *flag.FlagSet) {
+		fs.StringVar(&city, "city", "", "只列该城市的异议")
+	})
 	if err != nil {
 		return err
 	}
-	if err := oneOf("format", *format, "table", "json"); err != nil {
-		return err
-	}
 	code := ""
-	if *city != "" {
-		c, err := cityFlag(*city)
+	if city != "" {
+		c, err := cityFlag(city)
 		if err != nil {
 			return err
 		}
@@ -255,34 +237,13 @@ func runObjections(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if format == "json" {
 		if list == nil {
 			list = []*issuing.Objection{}
 		}
 		return writeJSON(stdout, list)
 	}
-	tw := columns.NewWriter(stdout)
-	fmt.Fprintln(tw, "编号\t版次\t城市\t异议事项\t更正数据\t材料\t提出时间\t处理结果\t理由")
-	for _, o := range list {
-		fix := ""
-		if o.UploadID != 0 {
-			fix = fmt.Sprintf("%s %s（上传 %d）", o.Kind.Title(), o.Month, o.UploadID)
-		}
-		decision := o.Decision
-		if decision == "" {
-			decision = "待处理"
-		}
-		fmt.Fprintf(tw, "%d\t第%d版\t%s\t%s\t%s\t%d 份\t%s\t%s\t%s\n", o.ID, o.Edition, cityLabel(o.City), strings.Join(o.Subjects, "、"), fix,
-			len(o.Documents), o.FiledAt.Format("2006-01-02 15:04"), decision, o.Reason)
-	}
-	return tw.Flush()
-}
-
-func cityLabel(code string) string {
-	if c, ok := flexemp.CityByCode(code); ok {
-		return c.Name
-	}
-	return code
+	return issuing.WriteObjections(stdout, list)
 }
 
 func runDecide(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -326,14 +287,8 @@ func runFinalise(ctx context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("verify", stderr)
 	var d dbFlags
-	d.register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	p, err := periodFlag(*period)
+	p, _, err := periodFlags("verify", d.registerFlags, args, stderr, nil, nil)
 	if err != nil {
 		return err
 	}

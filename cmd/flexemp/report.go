@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,20 +13,17 @@ import (
 )
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("report", stderr)
 	var d dbFlags
-	d.register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	out := fs.String("out", "", "输出目录：report.html 与 ranking.xlsx")
-	pdf := fs.Bool("pdf", false, "同时输出 report.pdf（A4，由无界面 chromium 打印）")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	p, err := periodFlag(*period)
+	var out string
+	var pdf bool
+	p, _, err := periodFlags("report", d.registerFlags, args, stderr, nil, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "out", "", "输出目录：report.html 与 ranking.xlsx")
+		fs.BoolVar(&pdf, "pdf", false, "同时输出 report.pdf（A4，由无界面 chromium 打印）")
+	})
 	if err != nil {
 		return err
 	}
-	if err := required("out", *out); err != nil {
+	if err := required("out", out); err != nil {
 		return err
 	}
 	db, _, err := d.openAssessed(ctx, p)
@@ -37,12 +35,12 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	w, err := reports.Write(*out, data)
+	w, err := reports.Write(out, data)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s\n%s\n", w.Report, w.Ranking)
-	if *pdf {
+	if pdf {
 		html, err := os.ReadFile(w.Report)
 		if err != nil {
 			return err
