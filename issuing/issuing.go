@@ -201,10 +201,12 @@ func Current(ctx context.Context, db *sql.DB, p flexemp.Period) (*Publication, e
 	if err != nil {
 		return nil, err
 	}
-	return current(pubs), nil
+	return Standing(pubs), nil
 }
 
-func current(pubs []*Publication) *Publication {
+// Standing is the publication that stands among a period's publications
+// (Publications' order): the latest neither withdrawn nor revised.
+func Standing(pubs []*Publication) *Publication {
 	for i := len(pubs) - 1; i >= 0; i-- {
 		if pub := pubs[i]; pub.Withdrawn == nil && !pub.Superseded {
 			return pub
@@ -216,7 +218,7 @@ func current(pubs []*Publication) *Publication {
 // open is the period's publication in 公示 (neither withdrawn nor final),
 // or nil.
 func open(pubs []*Publication) *Publication {
-	if pub := current(pubs); pub != nil && pub.Final == nil {
+	if pub := Standing(pubs); pub != nil && pub.Final == nil {
 		return pub
 	}
 	return nil

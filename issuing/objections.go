@@ -161,7 +161,7 @@ func (is *Issuer) Object(ctx context.Context, r ObjectionRequest) (*Objection, *
 	if err != nil {
 		return nil, nil, err
 	}
-	pub := current(pubs)
+	pub := Standing(pubs)
 	switch {
 	case pub == nil || pub.Final != nil && pub.Superseded:
 		err = flexemp.Errorf(flexemp.ECONFLICT, "%s 没有公示中的排名，不能提出异议", r.Period)

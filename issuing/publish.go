@@ -99,7 +99,7 @@ func (is *Issuer) Publish(ctx context.Context, p flexemp.Period, o PublishOption
 			}
 		}
 		var d *draft
-		cur := current(pubs)
+		cur := Standing(pubs)
 		switch {
 		case cur != nil && cur.Final == nil:
 			err = flexemp.Errorf(flexemp.ECONFLICT, "%s 已有公示中的排名（第%d版，异议期至 %s）：请先撤回", p, cur.Edition, reports.WindowText(cur.WindowEnd))

@@ -69,7 +69,7 @@ func (s *Server) publicationOf(ctx context.Context, period flexemp.Period, p fle
 		}
 		out.Editions = append(out.Editions, e)
 	}
-	cur := current(pubs)
+	cur := issuing.Standing(pubs)
 	if cur == nil {
 		return out, nil
 	}
@@ -100,16 +100,6 @@ func (s *Server) publicationOf(ctx context.Context, period flexemp.Period, p fle
 		}
 	}
 	return out, nil
-}
-
-// current is the publication that stands, as issuing.Current finds it.
-func current(pubs []*issuing.Publication) *issuing.Publication {
-	for i := len(pubs) - 1; i >= 0; i-- {
-		if pub := pubs[i]; pub.Withdrawn == nil && !pub.Superseded {
-			return pub
-		}
-	}
-	return nil
 }
 
 // cityScope is the city whose objections p may see; "" for all.
@@ -467,7 +457,7 @@ func (s *Server) issueOf(ctx context.Context, period flexemp.Period, sess *sessi
 		return nil, err
 	}
 	v := &issueView{Period: period.String(), CSRF: sess.csrf, State: "草稿（未公示）", Stamp: "草稿（未公示）：排名随数据与考核变化，尚未发布"}
-	cur := current(pubs)
+	cur := issuing.Standing(pubs)
 	reviewer := p.Role == flexemp.RoleReviewer
 	now := s.opt.Now()
 	if cur != nil {
