@@ -144,6 +144,16 @@ type Manifest struct {
 	Funds string `json:"funds"`
 }
 
+// Summary is one line on what was written.
+func (m *Manifest) Summary() string {
+	rows, rejected := 0, 0
+	for _, f := range m.Files {
+		rows += f.Rows
+		rejected += f.Rejected
+	}
+	return fmt.Sprintf("%d 个文件，%d 行（其中预置错误行 %d 行），%d 份数据未报送；已写出 manifest.json", len(m.Files), rows, rejected, len(m.Missing))
+}
+
 // FundsFile is the name of the funds table Generate writes.
 const FundsFile = "funds.csv"
 

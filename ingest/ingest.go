@@ -135,6 +135,18 @@ func (r *Result) RejectsCommand() string {
 	return fmt.Sprintf("flexemp rejects --upload %d --out 被拒行.xlsx", r.UploadID)
 }
 
+// WriteProblems lists the first five rejects, row, column, masked value
+// and reason, and says how to export the rest.
+func (r *Result) WriteProblems(w io.Writer) {
+	for i, rj := range r.Samples {
+		if i == 5 {
+			fmt.Fprintf(w, "  … 共 %d 处问题，完整清单：%s\n", r.Problems(), r.RejectsCommand())
+			return
+		}
+		fmt.Fprintf(w, "  第%d行 %s %q：%s\n", rj.Row, rj.Column, rj.Value, rj.Reason)
+	}
+}
+
 // Line is the one line a file's result gets on the command line.
 func (r *Result) Line() string {
 	switch r.Status {

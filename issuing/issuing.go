@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -275,6 +276,48 @@ func Ranking(ctx context.Context, db *sql.DB, pub *Publication, final bool) (*me
 	}
 	r.SHA256 = h
 	return &r, nil
+}
+
+// ParseState reads a state as rank --state names it: draft, published,
+// final, or "" for whichever stands.
+func ParseState(s string) (string, error) {
+	switch s {
+	case "", Draft, Published, Final:
+		return s, nil
+	}
+	return "", fmt.Errorf("--state 应为 %s、%s 或 %s 之一", Draft, Published, Final)
+}
+
+// RankingIn is the ranking of a period in a state (ParseState): the final,
+// the open publication, or nil for the latest draft, which is the
+// assessment's own; "" is the final, else the open publication, else nil.
+func RankingIn(ctx context.Context, db *sql.DB, p flexemp.Period, state string) (*metrics.Ranking, error) {
+	if state == Draft {
+		return nil, nil
+	}
+	pub, err := Current(ctx, db, p)
+	if err != nil {
+		return nil, err
+	}
+	final := pub != nil && pub.Final != nil
+	switch {
+	case state == "" && pub == nil:
+		return nil, nil
+	case state == Published && pub == nil, state == Final && !final:
+		return nil, flexemp.Errorf(flexemp.ENOTFOUND, "%s 没有%s的排名", p, map[string]string{Published: "公示", Final: "定稿"}[state])
+	}
+	return Ranking(ctx, db, pub, final && state != Published)
+}
+
+// StateText is a ranking's state in Chinese, with an issued one's hash.
+func StateText(r *metrics.Ranking) string {
+	switch r.State {
+	case Published:
+		return "公示稿 SHA-256 " + r.SHA256
+	case Final:
+		return "定稿 SHA-256 " + r.SHA256
+	}
+	return "草稿（未公示）"
 }
 
 func atOrNow(at time.Time) time.Time {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -446,6 +447,29 @@ type Check struct {
 
 // OK says whether the recomputation gave the stored bytes.
 func (c Check) OK() bool { return c.Stored == c.Recomputed }
+
+// WriteChecks says each check on a line, and whether all agree.
+func WriteChecks(w io.Writer, p flexemp.Period, checks []Check) (ok bool, err error) {
+	ok = true
+	for _, c := range checks {
+		stage, verdict := "公示稿", "一致"
+		switch {
+		case c.Final && c.Publication.Superseded:
+			stage = "定稿（已修订）"
+		case c.Final:
+			stage = "定稿"
+		case c.Publication.Withdrawn != nil:
+			stage = "公示稿（已撤回）"
+		}
+		if !c.OK() {
+			verdict, ok = "不一致（重新计算得 "+c.Recomputed+"）", false
+		}
+		if _, err := fmt.Fprintf(w, "%s 第%d版%s：SHA-256 %s %s\n", p, c.Publication.Edition, stage, c.Stored, verdict); err != nil {
+			return ok, err
+		}
+	}
+	return ok, nil
+}
 
 // Verify recomputes every publication's and final's rank JSON of a period
 // from its recorded versions, configuration and seed, storing nothing, and

@@ -125,6 +125,13 @@ type Querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// Assessed tells whether p has a stored assessment.
+func Assessed(ctx context.Context, db Querier, p flexemp.Period) (bool, error) {
+	var ok bool
+	err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM assessment_runs WHERE period = ?)`, p.String()).Scan(&ok)
+	return ok, err
+}
+
 // Load reads a period's stored results: its latest run, every city's
 // outcome and every indicator's steps.
 func Load(ctx context.Context, db Querier, p flexemp.Period) (*PeriodResult, error) {

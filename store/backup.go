@@ -15,6 +15,8 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/internal/sqltext"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/transform"
 )
 
 // BackupInfo is a backup's manifest, backup.json beside the data.
@@ -75,8 +77,11 @@ func (s *Store) Backup(ctx context.Context, dir string) (info *BackupInfo, err e
 	return info, os.Rename(tmp, dir)
 }
 
-// Restore makes a new database file at path from a backup folder. The file
-// must not exist: a restore never overwrites a database.
+// Restore makes a new database file at path from a backup folder, migrated
+// to this build's schema, its audit trail going on from the backup's head
+// with the restore. The file must not exist: a restore never overwrites a
+// database. The pseudonym key is the operator's to put back (it is backed
+// up on its own).
 func Restore(ctx context.Context, from, path string) (*BackupInfo, error) {
 	b, err := os.ReadFile(filepath.Join(from, backupManifest))
 	if err != nil {
@@ -104,7 +109,11 @@ func Restore(ctx context.Context, from, path string) (*BackupInfo, error) {
 		os.Remove(path + ".wal")
 		return nil, err
 	}
-	return &info, nil
+	if db, err = transform.Open(ctx, path); err != nil {
+		return nil, err
+	}
+	st := New(db, nil, metrics.AssessOptions{})
+	return &info, errors.Join(st.Audit(ctx, "restore", from, nil), st.Close())
 }
 
 func emptyDir(dir string) error {

@@ -153,6 +153,17 @@ func (s *Store) Assess(ctx context.Context, period flexemp.Period, asOf time.Tim
 func (s *Store) AssessWith(ctx context.Context, period flexemp.Period, o metrics.AssessOptions) (*metrics.Assessment, error) {
 	var a *metrics.Assessment
 	err := s.Write(func() error {
+		if o.Lake != "" {
+			// A database with uploads of its own would have its assessment
+			// of the period replaced by one of other data.
+			var n int
+			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM uploads`).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return flexemp.Errorf(flexemp.ECONFLICT, "该数据库已有 %d 次上传：考核 Parquet 目录的结果请存入单独的数据库文件（--db 新文件），以免替换该库自己的考核结果", n)
+			}
+		}
 		var err error
 		a, err = metrics.Assess(ctx, s.db, period, o)
 		return errors.Join(err, s.audit(ctx, "assess", period.String()+" as of "+o.AsOf.Format("2006-01-02"), err))

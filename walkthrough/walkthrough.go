@@ -221,3 +221,23 @@ func AssessPeriods(ctx context.Context, db *sql.DB, from, to flexemp.Month, o me
 	}
 	return out, nil
 }
+
+// WriteSummary says what the demo did: the province, the rows loaded, the
+// periods assessed, the planted withholdings and findings, the report's
+// path and the latest year's ranking. After a refused file it stops at the
+// rows: nothing was assessed.
+func (o *Outcome) WriteSummary(w io.Writer) error {
+	man, n := o.Manifest, o.Counts
+	fmt.Fprintf(w, "演示省份：14 个城市，%s 至 %s，%d 个文件（%d 个未报送）\n", man.From, man.To, len(man.Files), len(man.Missing))
+	fmt.Fprintf(w, "入库 %d 行，拒绝 %d 行，拒收文件 %d 个\n", n.Accepted, n.Rejected, n.Refused)
+	if n.Refused > 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "已考核 %s 至 %s 各年度和季度，用时 %.1f 秒\n", man.From, man.To, o.Took.Seconds())
+	for _, h := range o.Withheld {
+		fmt.Fprintln(w, reports.WithheldText(h.Period, h.City, h.Indicators))
+	}
+	fmt.Fprintln(w, reports.FindingsLine(o.Findings))
+	fmt.Fprintf(w, "报告：%s\n\n", o.Report)
+	return reports.WriteSummary(w, o.Result)
+}

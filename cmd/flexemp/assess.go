@@ -1,53 +1,47 @@
 package main
 
 import (
-	"context"
-	"database/sql"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/cli"
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/store"
 )
 
-func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("assess", stderr)
-	var d dbFlags
-	d.register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	seed := fs.Uint64("seed", 0, "敏感性分析的随机种子（默认取配置，为 1）")
-	draws := fs.Int("draws", 0, "敏感性分析的模拟次数（默认取配置，为 1000）")
-	asOf := fs.String("as-of", "", "考核截至日期 YYYY-MM-DD（默认北京时间今天）：只计此前已到报送截止时间的月份")
-	source := fs.String("source", "db", "考核的数据来源：db（数据库中的数据），或 parquet:目录（flexemp export 导出的目录；结果存入 --db，该库不能有上传数据）")
-	if err := parseFlags(fs, args); err != nil {
+// The commands on a period's assessment: assess, rank, explain, integrity
+// and report.
+
+func runAssess(c *call) error {
+	c.dbFlags()
+	p := c.flags.Period()
+	seed := c.flags.Uint64("seed", 0, "敏感性分析的随机种子（默认取配置，为 1）")
+	draws := c.flags.Int("draws", 0, "敏感性分析的模拟次数（默认取配置，为 1000）")
+	asOf := c.flags.Date("as-of", "考核截至日期 YYYY-MM-DD（默认北京时间今天）：只计此前已到报送截止时间的月份")
+
+	source := c.flags.String("source", "db", "考核的数据来源：db（数据库中的数据），或 parquet:目录（flexemp export 导出的目录；结果存入 --db，该库不能有上传数据）")
+	if err := c.parse(); err != nil {
 		return err
 	}
 	lake, fromLake := strings.CutPrefix(*source, "parquet:")
-	if *source != "db" && (!fromLake || lake == "") {
-		return usagef("--source 应为 db 或 parquet:目录")
+	switch {
+	case *source != "db" && (!fromLake || lake == ""):
+		return cli.Usagef("--source 应为 db 或 parquet:目录")
+	case *draws < 0:
+		return cli.Usagef("--draws 应为正整数")
 	}
-	p, err := periodFlag(*period)
+	s, err := c.session()
 	if err != nil {
 		return err
 	}
-	if *draws < 0 {
-		return usagef("--draws 应为正整数")
-	}
-	svc := heldService(ctx) // inside serve: its store and settings
-	cfg, err := d.load()
-	if err != nil && svc == nil {
-		return err
-	}
-	var o metrics.AssessOptions
-	if svc != nil {
-		o = svc.assess
-	} else if o, err = cfg.assessOptions(); err != nil {
+	o, err := s.Assess()
+	if err != nil {
 		return err
 	}
 	if *seed != 0 {
@@ -56,81 +50,46 @@ func runAssess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *draws != 0 {
 		o.Draws = *draws
 	}
-	if *asOf != "" {
-		if o.AsOf, err = flexemp.ParseDate(*asOf); err != nil {
-			return usagef("--as-of: %s", flexemp.ErrorMessage(err))
-		}
-	}
-	if svc != nil && fromLake {
-		return flexemp.Errorf(flexemp.ECONFLICT, "服务正在使用该数据库：考核 Parquet 目录请把结果存入单独的数据库文件（--db 新文件）")
+	if c.flags.Given("as-of") {
+		o.AsOf = *asOf
 	}
 	var st *store.Store
-	if svc != nil {
-		st = svc.store
+	if fromLake {
+		if s.Held() != nil {
+			return flexemp.Errorf(flexemp.ECONFLICT, "服务正在使用该数据库：考核 Parquet 目录请把结果存入单独的数据库文件（--db 新文件）")
+		}
+		o.Lake = lake
+		st, err = s.Store(c.ctx, true) // a results database may be new
 	} else {
-		open := cfg.openExisting
-		if fromLake {
-			o.Lake, open = lake, cfg.open // a results database may be new
-		}
-		db, err := open(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		if fromLake {
-			if err := resultsOnly(ctx, db, cfg.DB); err != nil {
-				return err
-			}
-		}
-		st = store.New(db, nil, o)
+		st, err = s.Store(c.ctx, false)
 	}
-	a, err := st.AssessWith(ctx, p, o) // through the store: its lock and audit trail
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, a.Summary())
+	a, err := st.AssessWith(c.ctx, *p, o) // through the store: its lock and audit trail
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(c.stdout, a.Summary())
 	return nil
 }
 
-// resultsOnly refuses a database that holds uploads as the home of a lake's
-// assessment: its own assessment of the period would be replaced by one of
-// other data.
-func resultsOnly(ctx context.Context, db *sql.DB, path string) error {
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM uploads`).Scan(&n); err != nil {
+func runRank(c *call) error {
+	c.dbFlags()
+	p, format := c.flags.Period(), c.flags.Format(tableJSONCSV...)
+	state := cli.Value(c.flags, "state", "draft（草稿）、published（公示稿）或 final（定稿）（默认：有定稿显示定稿，否则公示稿，否则最新草稿）", false, issuing.ParseState)
+	if err := c.parse(); err != nil {
 		return err
 	}
-	if n > 0 {
-		return flexemp.Errorf(flexemp.ECONFLICT, "数据库 %s 已有 %d 次上传：考核 Parquet 目录的结果请存入单独的数据库文件（--db 新文件），以免替换该库自己的考核结果", path, n)
-	}
-	return nil
-}
-
-func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var d dbFlags
-	var state string
-	p, format, err := periodFlags("rank", d.registerFlags, args, stderr, tableJSONCSV, func(fs *flag.FlagSet) {
-		fs.StringVar(&state, "state", "", "draft（草稿）、published（公示稿）或 final（定稿）（默认：有定稿显示定稿，否则公示稿，否则最新草稿）")
-	})
+	db, err := c.open()
 	if err != nil {
 		return err
 	}
-	if err := oneOf("state", state, "", issuing.Draft, issuing.Published, issuing.Final); err != nil {
-		return err
-	}
-	_, db, err := d.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer release(ctx, db)
-	out, err := issuedRanking(ctx, db, p, state)
-	if err != nil {
-		return err
-	}
-	if out == nil {
-		pr, err := metrics.Load(ctx, db, p)
-		if errors.Is(err, metrics.ErrNotAssessed) {
-			err = fmt.Errorf("%s 尚未考核：请先运行 flexemp assess --period %s", p, p)
+	out, err := issuing.RankingIn(c.ctx, db, *p, *state)
+	if out == nil && err == nil {
+		var pr *metrics.PeriodResult
+		if err = assessedIn(c.ctx, db, *p); err == nil {
+			pr, err = metrics.Load(c.ctx, db, *p)
 		}
 		if err != nil {
 			return err
@@ -138,70 +97,95 @@ func runRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		r := pr.Ranking()
 		out = &r
 	}
-	if format == "json" {
-		return writeJSON(stdout, out)
-	}
-	return reports.WriteRanking(stdout, out, format, fmt.Sprintf("%s 排名（%s）", p, stateText(out)))
-}
-
-// openAssessed opens the database and loads a period's results, telling
-// the user to assess it first when it has not been.
-func (d *dbFlags) openAssessed(ctx context.Context, p flexemp.Period) (*sql.DB, *metrics.PeriodResult, error) {
-	_, db, err := d.open(ctx)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	pr, err := metrics.Load(ctx, db, p)
-	if errors.Is(err, metrics.ErrNotAssessed) {
-		err = fmt.Errorf("%s 尚未考核：请先运行 flexemp assess --period %s", p, p)
+	if *format == "json" {
+		return c.json(out)
 	}
+	return reports.WriteRanking(c.stdout, out, *format, fmt.Sprintf("%s 排名（%s）", p, issuing.StateText(out)))
+}
+
+func runExplain(c *call) error {
+	c.dbFlags()
+	p, city, format := c.flags.Period(), c.flags.City("城市代码或名称", true), c.flags.Format("table", "json")
+	if err := c.parse(); err != nil {
+		return err
+	}
+	db, err := c.assessed(*p)
 	if err != nil {
-		release(ctx, db)
-		return nil, nil, err
+		return err
 	}
-	return db, pr, nil
-}
-
-// periodFlags parses the flags of a command on a period: the database's
-// (register), --period, --format when formats are given (the first is the
-// default), and the command's own (more).
-func periodFlags(name string, register func(*flag.FlagSet), args []string, stderr io.Writer, formats []string, more func(*flag.FlagSet)) (flexemp.Period, string, error) {
-	fs := newFlags(name, stderr)
-	register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	var format *string
-	if len(formats) > 0 {
-		format = fs.String("format", formats[0], "输出格式："+strings.Join(formats, "、"))
-	}
-	if more != nil {
-		more(fs)
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return flexemp.Period{}, "", err
-	}
-	p, err := periodFlag(*period)
-	if err != nil || format == nil {
-		return p, "", err
-	}
-	return p, *format, oneOf("format", *format, formats...)
-}
-
-var tableJSONCSV = []string{"table", "json", "csv"}
-
-// optionalPeriod reads a --period that may be left out (nil).
-func optionalPeriod(s string) (*flexemp.Period, error) {
-	if s == "" {
-		return nil, nil
-	}
-	p, err := periodFlag(s)
-	return &p, err
-}
-
-// periodFlag reads --period; a bad one is a usage error.
-func periodFlag(s string) (flexemp.Period, error) {
-	p, err := flexemp.ParsePeriod(s)
+	e, err := metrics.Explain(c.ctx, db, *p, city.Code)
 	if err != nil {
-		return p, usagef("--period: %s", flexemp.ErrorMessage(err))
+		return err
 	}
-	return p, nil
+	if *format == "json" {
+		return c.json(e)
+	}
+	return reports.WriteExplanation(c.stdout, e)
+}
+
+// runIntegrity prints a period's integrity findings (数据核查) with their
+// evidence, as stored by assess.
+func runIntegrity(c *call) error {
+	c.dbFlags()
+	p, format := c.flags.Period(), c.flags.Format(tableJSONCSV...)
+	if err := c.parse(); err != nil {
+		return err
+	}
+	db, err := c.assessed(*p)
+	if err != nil {
+		return err
+	}
+	found, err := metrics.Integrity(c.ctx, db, *p, "")
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		return c.json(reports.FindingsOf(*p, found))
+	case "csv":
+		return reports.WriteFindingsCSV(c.stdout, *p, found)
+	}
+	return reports.WriteFindings(c.stdout, *p, found)
+}
+
+func runReport(c *call) error {
+	c.dbFlags()
+	p, out := c.flags.Period(), c.flags.Out("输出目录：report.html 与 ranking.xlsx")
+	pdf := c.flags.Bool("pdf", false, "同时输出 report.pdf（A4，由无界面 chromium 打印）")
+	if err := c.parse(); err != nil {
+		return err
+	}
+	db, err := c.assessed(*p)
+	if err != nil {
+		return err
+	}
+	data, err := reports.Load(c.ctx, db, *p, time.Now())
+	if err != nil {
+		return err
+	}
+	w, err := reports.Write(*out, data)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "%s\n%s\n", w.Report, w.Ranking)
+	if !*pdf {
+		return nil
+	}
+	html, err := os.ReadFile(w.Report)
+	if err != nil {
+		return err
+	}
+	b, err := reports.PDF(c.ctx, html)
+	if err != nil {
+		return fmt.Errorf("打印 PDF 失败（需要 chromium）：%w", err)
+	}
+	path := filepath.Join(filepath.Dir(w.Report), "report.pdf")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, path)
+	return nil
 }

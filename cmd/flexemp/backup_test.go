@@ -115,7 +115,7 @@ func serving(t *testing.T, dir, db string) *servingServe {
 	config := filepath.Join(dir, "flexemp.toml")
 	os.WriteFile(config, []byte("[schedules]\noff = true\n"), 0o644)
 	go func() {
-		s.served <- runServe(ctx, []string{"--config", config, "--db", db, "--listen", "127.0.0.1:0"}, &out, s.Log)
+		s.served <- runServe(newCall(ctx, "serve", []string{"--config", config, "--db", db, "--listen", "127.0.0.1:0"}, &out, s.Log))
 	}()
 	if s.Addr = startedAt(&out); s.Addr == "" {
 		cancel()

@@ -1,22 +1,17 @@
 package main
 
 import (
-	"context"
-	"database/sql"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/internal/cli"
 	"github.com/liaoning-hrss/flexemp/issuing"
-	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
-	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/store"
 )
 
@@ -29,163 +24,99 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
-// stepFlags are the flags of a step: the database's, and --at for an
-// operator recording a step taken on paper.
-type stepFlags struct {
-	dbFlags
-	at string
-}
-
-func (s *stepFlags) register(fs *flag.FlagSet) {
-	s.dbFlags.register(fs)
-	fs.StringVar(&s.at, "at", "", "该步骤实际办理的时间，RFC3339 格式，用于补录纸面办理的步骤（默认现在）")
-}
-
-// begin reads --at into the context's actor (the audit record keeps it
-// beside the real time) and opens the issuer.
-func (s *stepFlags) begin(ctx context.Context) (context.Context, *issuing.Issuer, time.Time, func(), error) {
-	var at time.Time
-	if s.at != "" {
-		var err error
-		if at, err = time.Parse(time.RFC3339, s.at); err != nil {
-			return ctx, nil, at, nil, usagef("--at 应为 RFC3339 时间，如 2025-01-20T10:00:00+08:00")
+// step registers the flags of a step: the database's, and --at for an
+// operator recording a step taken on paper. The step runs with the issuer
+// it returns, once parse has read the flags.
+func (c *call) step() func() (*issuing.Issuer, time.Time, error) {
+	c.dbFlags()
+	at := c.flags.Instant("at", "该步骤实际办理的时间，RFC3339 格式，用于补录纸面办理的步骤（默认现在）")
+	return func() (*issuing.Issuer, time.Time, error) {
+		if !at.IsZero() { // the audit record keeps it beside the real time
+			if a := store.ActorIn(c.ctx); a != nil {
+				a.StatedAt = at
+			} else {
+				c.ctx = store.WithActor(c.ctx, &store.Actor{StatedAt: at})
+			}
 		}
-		if a := store.ActorIn(ctx); a != nil {
-			a.StatedAt = &at
-		} else {
-			ctx = store.WithActor(ctx, &store.Actor{StatedAt: &at})
-		}
+		is, err := c.issuer()
+		return is, *at, err
 	}
-	is, done, err := s.issuer(ctx)
-	return ctx, is, at, done, err
 }
 
-// issuer is the serve process's when the command runs inside it, else one
-// over the configured database (with an ingester, for corrected extracts).
-func (d *dbFlags) issuer(ctx context.Context) (*issuing.Issuer, func(), error) {
-	if svc := heldService(ctx); svc != nil {
-		return svc.issuer, func() {}, nil
-	}
-	if err := required("db", d.db); err != nil && d.config == "" {
-		return nil, nil, err
-	}
-	cfg, err := d.load()
+// issuer issues rankings: serve's, else one over the configured database.
+func (c *call) issuer() (*issuing.Issuer, error) {
+	s, err := c.session()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	o, err := cfg.assessOptions()
-	if err != nil {
-		return nil, nil, err
-	}
-	db, g, err := cfg.openIngest(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	st := store.New(db, g, o)
-	return cfg.issuer(st, o, nil), func() { st.Close() }, nil
+	return s.Issuer(c.ctx)
 }
 
-// issuer is the configured issuer over a store, mailing through env (nil:
-// a mailer of the configured SMTP server, if any).
-func (c Config) issuer(st *store.Store, o metrics.AssessOptions, env *schedules.Env) *issuing.Issuer {
-	if env == nil {
-		env = &schedules.Env{Store: st, Now: time.Now, Mailer: &schedules.Mailer{Config: c.Mail, Store: st, Now: time.Now}}
-	}
-	return &issuing.Issuer{Store: st, Holidays: o.Reference.Holidays, ObjectionDays: c.Publication.ObjectionDays, Notify: env}
-}
-
-// stepDone reports a step whose mail failed as done, with a warning.
-func stepDone(err error, stderr io.Writer) error {
+// done reports a step whose mail failed as done, with a warning.
+func (c *call) done(err error) error {
 	var ne *issuing.NotifyError
 	if errors.As(err, &ne) {
-		fmt.Fprintln(stderr, "注意：", ne.Error())
+		fmt.Fprintln(c.stderr, "注意：", ne.Error())
 		return nil
 	}
 	return err
 }
 
-// periodStep runs a step on a period: the flags of a step, --period and
-// the step's own (more), the issuer, then step; a step whose mail failed is
-// done, with a warning.
-func periodStep(ctx context.Context, name string, args []string, stderr io.Writer, more func(*flag.FlagSet),
-	step func(ctx context.Context, is *issuing.Issuer, p flexemp.Period, at time.Time) error) error {
-	var s stepFlags
-	p, _, err := periodFlags(name, s.register, args, stderr, nil, more)
+func runPublish(c *call) error {
+	begin, p := c.step(), c.flags.Period()
+	days := c.flags.Int("days", 0, "异议期的工作日数（默认取 [publication] objection_days，为 5）")
+	reason := c.flags.String("reason", "", "修订理由（定稿后重新公示时必填）")
+	if err := c.parse(); err != nil {
+		return err
+	}
+	is, at, err := begin()
 	if err != nil {
 		return err
 	}
-	ctx, is, at, done, err := s.begin(ctx)
+	pub, err := is.Publish(c.ctx, *p, issuing.PublishOptions{Days: *days, Reason: *reason, At: at})
+	if pub != nil {
+		fmt.Fprintf(c.stdout, "%s 排名已公示（第%d版，截至 %s）；异议期至 %s 截止\n排名数据 SHA-256 %s\n",
+			p, pub.Edition, pub.AsOf.Format("2006-01-02"), reports.WindowText(pub.WindowEnd), pub.SHA256)
+	}
+	return c.done(err)
+}
+
+func runWithdraw(c *call) error {
+	begin, p := c.step(), c.flags.Period()
+	reason := c.flags.String("reason", "", "撤回理由（必填）")
+	if err := c.parse(); err != nil {
+		return err
+	}
+	is, at, err := begin()
 	if err != nil {
 		return err
 	}
-	defer done()
-	return stepDone(step(ctx, is, p, at), stderr)
+	pub, err := is.Withdraw(c.ctx, *p, *reason, at)
+	if err = c.done(err); pub != nil && err == nil {
+		fmt.Fprintf(c.stdout, "%s 第%d版公示已撤回\n", p, pub.Edition)
+	}
+	return err
 }
 
-func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var days int
-	var reason string
-	return periodStep(ctx, "publish", args, stderr, func(fs *flag.FlagSet) {
-		fs.IntVar(&days, "days", 0, "异议期的工作日数（默认取 [publication] objection_days，为 5）")
-		fs.StringVar(&reason, "reason", "", "修订理由（定稿后重新公示时必填）")
-	}, func(ctx context.Context, is *issuing.Issuer, p flexemp.Period, at time.Time) error {
-		pub, err := is.Publish(ctx, p, issuing.PublishOptions{Days: days, Reason: reason, At: at})
-		if pub != nil {
-			fmt.Fprintf(stdout, "%s 排名已公示（第%d版，截至 %s）；异议期至 %s 截止\n排名数据 SHA-256 %s\n",
-				p, pub.Edition, pub.AsOf.Format("2006-01-02"), reports.WindowText(pub.WindowEnd), pub.SHA256)
-		}
-		return err
-	})
-}
-
-func runWithdraw(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var reason string
-	return periodStep(ctx, "withdraw", args, stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&reason, "reason", "", "撤回理由（必填）")
-	}, func(ctx context.Context, is *issuing.Issuer, p flexemp.Period, at time.Time) error {
-		pub, err := is.Withdraw(ctx, p, reason, at)
-		if pub != nil && err == nil {
-			fmt.Fprintf(stdout, "%s 第%d版公示已撤回\n", p, pub.Edition)
-		}
-		return err
-	})
-}
-
-func runObject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("object", stderr)
-	var s stepFlags
-	s.register(fs)
-	period := fs.String("period", "", "考核期：年度（2024）或季度（2024Q3）")
-	city := fs.String("city", "", "提出异议的城市：代码或名称")
+func runObject(c *call) error {
+	begin, p, city := c.step(), c.flags.Period(), c.flags.City("提出异议的城市：代码或名称", true)
 	var subjects, docs listFlag
-	fs.Var(&subjects, "subject", "异议事项：I1–I22、K1–K8 或 其他（可重复）")
-	statement := fs.String("statement", "", "异议陈述（不超过 2000 字）")
-	upload := fs.String("upload", "", "更正数据文件（考核期内某月）")
-	kind := fs.String("kind", "", "更正数据的类型")
-	month := fs.String("month", "", "更正数据的月份 YYYY-MM")
-	fs.Var(&docs, "doc", "证明材料：PDF、JPG、PNG 或 XLSX，每份不超过 20 MiB（可重复，至多 5 份）")
-	if err := parseFlags(fs, args); err != nil {
+	c.flags.Var(&subjects, "subject", "异议事项：I1–I22、K1–K8 或 其他（可重复）")
+	statement := c.flags.String("statement", "", "异议陈述（不超过 2000 字）")
+	upload := c.flags.String("upload", "", "更正数据文件（考核期内某月）")
+	kind := c.flags.String("kind", "", "更正数据的类型")
+	month := c.flags.Month("month", "更正数据的月份 YYYY-MM")
+	c.flags.Var(&docs, "doc", "证明材料：PDF、JPG、PNG 或 XLSX，每份不超过 20 MiB（可重复，至多 5 份）")
+	if err := c.parse(); err != nil {
 		return err
 	}
-	p, err := periodFlag(*period)
-	if err != nil {
-		return err
-	}
-	c, err := cityFlag(*city)
-	if err != nil {
-		return err
-	}
-	r := issuing.ObjectionRequest{Period: p, City: c.Code, Subjects: subjects, Statement: *statement}
+	r := issuing.ObjectionRequest{Period: *p, City: city.Code, Subjects: subjects, Statement: *statement}
 	if *upload != "" {
 		k, ok := flexemp.ParseKind(*kind)
-		if !ok {
-			return usagef("--upload 需要 --kind：registrations、subsidies、trainings 或 services")
+		if !ok || !c.flags.Given("month") {
+			return cli.Usagef("--upload 需要 --kind（registrations、subsidies、trainings 或 services）与 --month YYYY-MM")
 		}
-		m, err := flexemp.ParseMonth(*month)
-		if err != nil {
-			return usagef("--upload 需要 --month YYYY-MM")
-		}
-		r.Correction = &ingest.Request{Path: *upload, Kind: k, Month: m, Uploader: "cli"}
+		r.Correction = &ingest.Request{Path: *upload, Kind: k, Month: *month, Uploader: "cli"}
 	}
 	for _, path := range docs {
 		b, err := os.ReadFile(path)
@@ -194,162 +125,103 @@ func runObject(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		r.Documents = append(r.Documents, issuing.Document{Name: path, Content: b})
 	}
-	ctx, is, at, done, err := s.begin(ctx)
+	is, at, err := begin()
 	if err != nil {
 		return err
 	}
-	defer done()
 	r.At = at
-	o, res, err := is.Object(ctx, r)
+	o, res, err := is.Object(c.ctx, r)
 	if res != nil {
-		fmt.Fprintf(stdout, "更正数据：%s，上传编号 %d，%d 行接收，%d 行拒收\n", res.Status, res.UploadID, res.Accepted, res.Rejected)
+		fmt.Fprintf(c.stdout, "更正数据：%s，上传编号 %d，%d 行接收，%d 行拒收\n", res.Status, res.UploadID, res.Accepted, res.Rejected)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "异议 %d 已提交（%s，%s）\n", o.ID, c.Name, strings.Join(o.Subjects, "、"))
+	fmt.Fprintf(c.stdout, "异议 %d 已提交（%s，%s）\n", o.ID, city.Name, strings.Join(o.Subjects, "、"))
 	return nil
 }
 
-func runObjections(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var d dbFlags
-	var city string
-	p, format, err := periodFlags("objections", d.registerFlags, args, stderr, []string{"table", "json"}, func(fs *flag.FlagSet) {
-		fs.StringVar(&city, "city", "", "只列该城市的异议")
-	})
+func runObjections(c *call) error {
+	c.dbFlags()
+	p, city, format := c.flags.Period(), c.flags.City("只列该城市的异议", false), c.flags.Format("table", "json")
+	if err := c.parse(); err != nil {
+		return err
+	}
+	db, err := c.open()
 	if err != nil {
 		return err
 	}
-	code := ""
-	if city != "" {
-		c, err := cityFlag(city)
-		if err != nil {
-			return err
-		}
-		code = c.Code
-	}
-	_, db, err := d.open(ctx)
-	if err != nil {
+	list, err := issuing.Objections(c.ctx, db, *p, city.Code)
+	switch {
+	case err != nil:
 		return err
+	case *format == "json" && list == nil:
+		return c.json([]*issuing.Objection{})
+	case *format == "json":
+		return c.json(list)
 	}
-	defer release(ctx, db)
-	list, err := issuing.Objections(ctx, db, p, code)
-	if err != nil {
-		return err
-	}
-	if format == "json" {
-		if list == nil {
-			list = []*issuing.Objection{}
-		}
-		return writeJSON(stdout, list)
-	}
-	return issuing.WriteObjections(stdout, list)
+	return issuing.WriteObjections(c.stdout, list)
 }
 
-func runDecide(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("decide", stderr)
-	var s stepFlags
-	s.register(fs)
-	id := fs.Int64("objection", 0, "异议编号")
-	accept := fs.Bool("accept", false, "采纳")
-	reject := fs.Bool("reject", false, "不予采纳")
-	reason := fs.String("reason", "", "处理理由（必填）")
-	if err := parseFlags(fs, args); err != nil {
+func runDecide(c *call) error {
+	begin := c.step()
+	id := c.flags.Int64("objection", 0, "异议编号")
+	accept := c.flags.Bool("accept", false, "采纳")
+	reject := c.flags.Bool("reject", false, "不予采纳")
+	reason := c.flags.String("reason", "", "处理理由（必填）")
+	if err := c.parse(); err != nil {
 		return err
 	}
 	if *id <= 0 {
-		return usagef("请用 --objection 给出异议编号")
+		return cli.Usagef("请用 --objection 给出异议编号")
 	}
 	if *accept == *reject {
-		return usagef("请给出 --accept（采纳）或 --reject（不予采纳）之一")
+		return cli.Usagef("请给出 --accept（采纳）或 --reject（不予采纳）之一")
 	}
-	ctx, is, at, done, err := s.begin(ctx)
+	is, at, err := begin()
 	if err != nil {
 		return err
 	}
-	defer done()
-	o, err := is.Decide(ctx, *id, *accept, *reason, at)
-	if err = stepDone(err, stderr); o == nil {
-		return err
+	o, err := is.Decide(c.ctx, *id, *accept, *reason, at)
+	if err = c.done(err); o != nil {
+		fmt.Fprintf(c.stdout, "异议 %d：%s\n", o.ID, o.Decision)
 	}
-	fmt.Fprintf(stdout, "异议 %d：%s\n", o.ID, o.Decision)
 	return err
 }
 
-func runFinalise(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return periodStep(ctx, "finalise", args, stderr, nil, func(ctx context.Context, is *issuing.Issuer, p flexemp.Period, at time.Time) error {
-		pub, err := is.Finalise(ctx, p, at)
-		if pub != nil {
-			fmt.Fprintf(stdout, "%s 排名已定稿（第%d版）\n排名数据 SHA-256 %s\n", p, pub.Edition, pub.Final.SHA256)
-		}
+func runFinalise(c *call) error {
+	begin, p := c.step(), c.flags.Period()
+	if err := c.parse(); err != nil {
 		return err
-	})
+	}
+	is, at, err := begin()
+	if err != nil {
+		return err
+	}
+	pub, err := is.Finalise(c.ctx, *p, at)
+	if pub != nil {
+		fmt.Fprintf(c.stdout, "%s 排名已定稿（第%d版）\n排名数据 SHA-256 %s\n", p, pub.Edition, pub.Final.SHA256)
+	}
+	return c.done(err)
 }
 
-func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var d dbFlags
-	p, _, err := periodFlags("verify", d.registerFlags, args, stderr, nil, nil)
+func runVerify(c *call) error {
+	c.dbFlags()
+	p := c.flags.Period()
+	if err := c.parse(); err != nil {
+		return err
+	}
+	is, err := c.issuer()
 	if err != nil {
 		return err
 	}
-	is, done, err := d.issuer(ctx)
+	checks, err := is.Verify(c.ctx, *p)
 	if err != nil {
 		return err
 	}
-	defer done()
-	checks, err := is.Verify(ctx, p)
-	if err != nil {
-		return err
-	}
-	failed := false
-	for _, c := range checks {
-		stage, verdict := "公示稿", "一致"
-		switch {
-		case c.Final && c.Publication.Superseded:
-			stage = "定稿（已修订）"
-		case c.Final:
-			stage = "定稿"
-		case c.Publication.Withdrawn != nil:
-			stage = "公示稿（已撤回）"
-		}
-		if !c.OK() {
-			verdict, failed = "不一致（重新计算得 "+c.Recomputed+"）", true
-		}
-		fmt.Fprintf(stdout, "%s 第%d版%s：SHA-256 %s %s\n", p, c.Publication.Edition, stage, c.Stored, verdict)
-	}
-	if failed {
+	ok, err := issuing.WriteChecks(c.stdout, *p, checks)
+	if err == nil && !ok {
 		return exitError(1)
 	}
-	return nil
-}
-
-// issuedRanking is the ranking rank shows: the state asked for, else the
-// final, else the open publication, else the latest draft (nil).
-func issuedRanking(ctx context.Context, db *sql.DB, p flexemp.Period, state string) (*metrics.Ranking, error) {
-	if state == issuing.Draft {
-		return nil, nil
-	}
-	pub, err := issuing.Current(ctx, db, p)
-	if err != nil {
-		return nil, err
-	}
-	final := pub != nil && pub.Final != nil
-	switch {
-	case state == "" && pub == nil:
-		return nil, nil
-	case state == issuing.Published && pub == nil, state == issuing.Final && !final:
-		return nil, flexemp.Errorf(flexemp.ENOTFOUND, "%s 没有%s的排名", p, map[string]string{issuing.Published: "公示", issuing.Final: "定稿"}[state])
-	}
-	return issuing.Ranking(ctx, db, pub, final && state != issuing.Published)
-}
-
-// stateText is a ranking's state in Chinese, with an issued one's hash.
-func stateText(r *metrics.Ranking) string {
-	switch r.State {
-	case issuing.Published:
-		return "公示稿 SHA-256 " + r.SHA256
-	case issuing.Final:
-		return "定稿 SHA-256 " + r.SHA256
-	}
-	return "草稿（未公示）"
+	return err
 }

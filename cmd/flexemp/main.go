@@ -1,13 +1,13 @@
 // Command flexemp is the assessment of Liaoning's flexible-employment
 // measures on the command line: ingest, assess, rank, explain, report,
-// serve (with the scheduler), tokens, jobs, templates, the generator, the
-// demo and the benchmarks. It reads flags and flexemp.toml and wires the
-// packages; the work is theirs.
+// issue, serve (with the scheduler), tokens, jobs, templates, the
+// generator, the demo and the benchmarks. It reads flags and wires the
+// packages (app holds the configuration and the serve process); the work
+// is theirs.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,18 +18,11 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"sort"
-	"strings"
 	"syscall"
 
-	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/app"
+	"github.com/liaoning-hrss/flexemp/internal/cli"
 )
-
-// usageError is a mistake in the command line: exit status 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 // exitError carries an exit status without a message of its own (the command
 // has already said what happened).
@@ -39,37 +32,46 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e))
 
 type command struct {
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	run     func(c *call) error
+	// viaServe: while a serve process holds the database, the command runs
+	// inside it through its admin socket instead of failing on DuckDB's
+	// file lock (adding a city's token needs no downtime). Such commands
+	// write no files but those named by path flags (app.Forward).
+	viaServe bool
 }
 
-var commands = map[string]command{
-	"ingest":     {"校验并入库城市上传的数据文件", runIngest},
-	"uploads":    {"列出上传记录", runUploads},
-	"rejects":    {"导出某次上传的被拒行", runRejects},
-	"template":   {"生成某类数据的上传模板（Excel）", runTemplate},
-	"gen":        {"生成合成的演示数据", runGen},
-	"demo":       {"演示：生成、入库、考核并出报告", runDemo},
-	"bench":      {"测量整条流程的性能", runBench},
-	"assess":     {"考核某一期：指标、指数、名次及其区间、数据核查", runAssess},
-	"rank":       {"显示某一期的排名", runRank},
-	"explain":    {"逐步说明某城市某一期的结果", runExplain},
-	"report":     {"生成某一期的 report.html 与 ranking.xlsx", runReport},
-	"integrity":  {"列出某一期的数据核查结果及依据", runIntegrity},
-	"backup":     {"备份数据库（服务运行时经由服务进行）", runBackup},
-	"restore":    {"从备份恢复到新的数据库文件", runRestore},
-	"export":     {"导出当前版本的假名化数据为按类型、年、月、城市分区的 Parquet", runExport},
-	"audit":      {"列出审计日志；audit verify 校验其哈希链", runAudit},
-	"publish":    {"公示某一期的最新草稿排名，开始异议期", runPublish},
-	"withdraw":   {"撤回公示中的排名（须说明理由）", runWithdraw},
-	"object":     {"城市对公示排名提出异议（可附更正数据与证明材料）", runObject},
-	"objections": {"列出某一期的异议及处理结果", runObjections},
-	"decide":     {"处理异议：采纳或不予采纳（须说明理由）", runDecide},
-	"finalise":   {"异议期结束、异议处理完毕后定稿", runFinalise},
-	"verify":     {"按记录的数据版本、配置与种子重算公示稿与定稿，核对其哈希", runVerify},
-	"serve":      {"运行上传、审核页面、接口与定时任务", runServe},
-	"token":      {"新增、吊销或列出城市与审核人员的访问令牌", runToken},
-	"jobs":       {"列出定时任务的运行记录", runJobs},
-	"run-job":    {"立即运行一个定时任务：inbox、assess、report 或 reminder", runRunJob},
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"ingest":     {"校验并入库城市上传的数据文件", runIngest, false},
+		"uploads":    {"列出上传记录", runUploads, true},
+		"rejects":    {"导出某次上传的被拒行", runRejects, false},
+		"template":   {"生成某类数据的上传模板（Excel）", runTemplate, false},
+		"gen":        {"生成合成的演示数据", runGen, false},
+		"demo":       {"演示：生成、入库、考核并出报告", runDemo, false},
+		"bench":      {"测量整条流程的性能", runBench, false},
+		"assess":     {"考核某一期：指标、指数、名次及其区间、数据核查", runAssess, true},
+		"rank":       {"显示某一期的排名", runRank, true},
+		"explain":    {"逐步说明某城市某一期的结果", runExplain, true},
+		"report":     {"生成某一期的 report.html 与 ranking.xlsx", runReport, true},
+		"integrity":  {"列出某一期的数据核查结果及依据", runIntegrity, true},
+		"backup":     {"备份数据库（服务运行时经由服务进行）", runBackup, false},
+		"restore":    {"从备份恢复到新的数据库文件", runRestore, false},
+		"export":     {"导出当前版本的假名化数据为按类型、年、月、城市分区的 Parquet", runExport, false},
+		"audit":      {"列出审计日志；audit verify 校验其哈希链", runAudit, false},
+		"publish":    {"公示某一期的最新草稿排名，开始异议期", runPublish, true},
+		"withdraw":   {"撤回公示中的排名（须说明理由）", runWithdraw, true},
+		"object":     {"城市对公示排名提出异议（可附更正数据与证明材料）", runObject, true},
+		"objections": {"列出某一期的异议及处理结果", runObjections, true},
+		"decide":     {"处理异议：采纳或不予采纳（须说明理由）", runDecide, true},
+		"finalise":   {"异议期结束、异议处理完毕后定稿", runFinalise, true},
+		"verify":     {"按记录的数据版本、配置与种子重算公示稿与定稿，核对其哈希", runVerify, true},
+		"serve":      {"运行上传、审核页面、接口与定时任务", runServe, false},
+		"token":      {"新增、吊销或列出城市与审核人员的访问令牌", runToken, true},
+		"jobs":       {"列出定时任务的运行记录", runJobs, true},
+		"run-job":    {"立即运行一个定时任务：inbox、assess、report 或 reminder", runRunJob, true},
+	}
 }
 
 func main() {
@@ -104,7 +106,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// backups, reports — is its owner's alone, whatever umask it was started
 	// with: they hold pseudonyms, birth dates and token hashes.
 	syscall.Umask(0o077)
-	notices = stderr
 	switch {
 	case len(args) == 0:
 		usage(stderr)
@@ -122,13 +123,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	if viaServe[args[0]] {
-		if code, ok := forward(ctx, args, stdout, stderr); ok {
+	if cmd.viaServe {
+		if code, ok := app.Forward(ctx, args, stdout, stderr); ok {
 			return code
 		}
 	}
-	err := cmd.run(ctx, args[1:], stdout, stderr)
-	var ue usageError
+	c := newCall(ctx, args[0], args[1:], stdout, stderr)
+	err := cmd.run(c)
+	if c.sess != nil {
+		if cerr := c.sess.Close(); err == nil {
+			err = cerr
+		}
+	}
+	var ue cli.UsageError
 	var ee exitError
 	switch {
 	case err == nil:
@@ -136,13 +143,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "flexemp %s: %s\n", args[0], ue.msg)
+		fmt.Fprintf(stderr, "flexemp %s: %s\n", c.name, ue.Msg)
 		return 2
 	case errors.As(err, &ee):
 		return int(ee)
 	}
-	fmt.Fprintf(stderr, "flexemp %s: %v\n", args[0], err)
+	fmt.Fprintf(stderr, "flexemp %s: %v\n", c.name, err)
 	return 1
+}
+
+// runInServe runs the commands forwarded to serve (app.Serve).
+func runInServe(ctx context.Context, args []string, stdout, stderr io.Writer) (int, bool) {
+	if !commands[args[0]].viaServe {
+		return 0, false
+	}
+	return run(ctx, args, stdout, stderr), true
 }
 
 // version is the build's: -ldflags "-X main.buildVersion=…", else the
@@ -177,108 +192,4 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
 	}
-}
-
-// newFlags makes a command's flag set; parse errors become usage errors.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("flexemp "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "用法：flexemp %s [参数]\n参数：\n", name)
-		printFlags(fs, stderr)
-	}
-	return fs
-}
-
-// printFlags lists a command's flags as flag.PrintDefaults does, with the
-// defaults said in Chinese.
-func printFlags(fs *flag.FlagSet, w io.Writer) {
-	fs.VisitAll(func(f *flag.Flag) {
-		kind, usage := flag.UnquoteUsage(f)
-		line := "  -" + f.Name
-		if kind != "" {
-			line += " " + kind
-		}
-		line += "\n    \t" + usage
-		if d := f.DefValue; d != "" && d != "0" && d != "false" && d != "[]" {
-			line += "（默认 " + d + "）"
-		}
-		fmt.Fprintln(w, line)
-	})
-}
-
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	// Allow flags after positional arguments: flexemp ingest FILE --db DB.
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return err
-			}
-			return usageError{err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	return fs.Parse(append([]string{"--"}, pos...))
-}
-
-// oneOf checks a flag's value against the values it may take.
-func oneOf(flag, val string, allowed ...string) error {
-	for _, a := range allowed {
-		if val == a {
-			return nil
-		}
-	}
-	return usagef("--%s 应为 %s 之一", flag, strings.Join(allowed, "、"))
-}
-
-// writeJSON prints v indented, with Chinese and <, > as they are.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// writeFile creates path and writes it with write, reporting a failed close.
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// cityFlag reads --city as a code or a name (沈阳, 沈阳市, 210100, or a
-// county code of the city); an unknown one is a usage error.
-func cityFlag(s string) (flexemp.City, error) {
-	c, ok := flexemp.ResolveCity(strings.TrimSpace(s))
-	if !ok {
-		return c, usagef("--city：%q 不是辽宁省的城市（可用代码如 210100，或名称如 沈阳）", s)
-	}
-	return c, nil
-}
-
-// optionalCity reads a --city that may be left out: the city's code, or "".
-func optionalCity(s string) (string, error) {
-	if s == "" {
-		return "", nil
-	}
-	c, err := cityFlag(s)
-	return c.Code, err
-}
-
-func required(name, val string) error {
-	if strings.TrimSpace(val) == "" {
-		return usagef("缺少 --%s", name)
-	}
-	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/app"
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/smtptest"
@@ -38,7 +39,7 @@ func TestServedMonth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := defaultConfig()
+	cfg := app.Default()
 	cfg.DB = filepath.Join(dir, "flexemp.db")
 	cfg.Schedules.Inbox = filepath.Join(dir, "inbox")
 	cfg.Schedules.Specs.Inbox = "0 */6 * * *"
@@ -48,11 +49,11 @@ func TestServedMonth(t *testing.T) {
 		cfg.Mail.Cities[c.Code] = []string{c.Code + "@city.example"}
 	}
 	clock := testclock.New(testclock.Shanghai("2024-04-01 00:00"))
-	svc, err := newService(ctx, cfg, clock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc, err := app.New(ctx, cfg, clock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(svc.server.Handler())
+	ts := httptest.NewServer(svc.Server.Handler())
 	defer ts.Close()
 
 	// January and February arrived on time; March is dropped into the
@@ -67,7 +68,7 @@ func TestServedMonth(t *testing.T) {
 		if f.Month != "2024-03" {
 			month, _ := flexemp.ParseMonth(f.Month)
 			at, _ := time.Parse(time.RFC3339, f.ReceivedAt)
-			if _, err := svc.store.Ingest(ctx, ingest.Request{Path: src, City: f.City, Kind: f.Kind, Month: month, ReceivedAt: at}); err != nil {
+			if _, err := svc.Store.Ingest(ctx, ingest.Request{Path: src, City: f.City, Kind: f.Kind, Month: month, ReceivedAt: at}); err != nil {
 				t.Fatal(err)
 			}
 			continue
@@ -87,9 +88,9 @@ func TestServedMonth(t *testing.T) {
 	// it goes to rejected/ with the reason.
 	dropInto(t, cfg.Schedules.Inbox, filepath.Join(testdata, "registrations_gbk.csv"), dropped)
 
-	for _, d := range svc.sched.Due(clock.Now(), testclock.Shanghai("2024-04-15 23:59")) {
+	for _, d := range svc.Sched.Due(clock.Now(), testclock.Shanghai("2024-04-15 23:59")) {
 		clock.Set(d.At)
-		if _, err := svc.sched.Trigger(d.Job); err != nil {
+		if _, err := svc.Sched.Trigger(d.Job); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -187,7 +188,7 @@ func TestServedMonth(t *testing.T) {
 	}
 
 	// Every run is listed by `flexemp jobs`, and every one went well.
-	svc.store.Close()
+	svc.Store.Close()
 	code, out, e := runCmd(t, "jobs", "--db", cfg.DB, "--limit", "0")
 	if code != 0 {
 		t.Fatal(e)

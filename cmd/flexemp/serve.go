@@ -1,170 +1,136 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"github.com/liaoning-hrss/flexemp/reports"
-	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"os"
+	"strings"
 	"time"
 
-	"github.com/liaoning-hrss/flexemp/metrics"
-	"github.com/liaoning-hrss/flexemp/server"
-	"github.com/liaoning-hrss/flexemp/store"
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/app"
+	"github.com/liaoning-hrss/flexemp/internal/cli"
+	"github.com/liaoning-hrss/flexemp/reports"
+	"github.com/liaoning-hrss/flexemp/schedules"
 )
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", stderr)
-	var d dbFlags
-	d.register(fs)
-	listen := fs.String("listen", "", "监听地址（优先于配置；默认 127.0.0.1:8080）")
-	if err := parseFlags(fs, args); err != nil {
+func runServe(c *call) error {
+	c.dbFlags()
+	listen := c.flags.String("listen", "", "监听地址（优先于配置；默认 127.0.0.1:8080）")
+	if err := c.parse(); err != nil {
 		return err
 	}
-	cfg, err := d.load()
+	cfg, err := c.load()
 	if err != nil {
 		return err
 	}
 	if *listen != "" {
 		cfg.Server.Listen = *listen
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	// Listen before anything starts: a taken port or a bad address fails at
-	// once, loudly, holding nothing.
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
-	if err != nil {
-		return fmt.Errorf("无法在 %s 监听：%v（端口已被占用或地址有误；可用 --listen 或 [server] listen 指定）", cfg.Server.Listen, err)
-	}
-	defer ln.Close()
-	if err := cfg.file().Folder(); err != nil {
-		return err
-	}
-	admin, err := server.ListenAdmin(cfg.DB)
-	if err != nil {
-		return err
-	}
-	svc, err := newService(ctx, cfg, time.Now, log)
-	if err != nil {
-		admin.Close()
-		return err
-	}
-	defer svc.store.Close()
-	if !cfg.Schedules.Off {
-		svc.sched.Start(ctx)
-		// Jobs end (or roll back) before the database closes.
-		defer svc.sched.Wait()
-	}
-	adminServer := &http.Server{Handler: adminHandler(svc), ReadHeaderTimeout: 10 * time.Second}
-	go adminServer.Serve(admin)
-	defer func() {
-		adminServer.Close()
-		os.Remove(server.AdminSocket(cfg.DB))
-	}()
-	scheme := "http"
-	if cfg.Server.TLSCert != "" {
-		scheme = "https"
-	}
-	fmt.Fprintf(stdout, "flexemp 服务已启动：%s://%s\n", scheme, ln.Addr())
-	return svc.server.Serve(ctx, ln, cfg.Server.TLSCert, cfg.Server.TLSKey)
+	return app.Serve(c.ctx, cfg, slog.New(slog.NewTextHandler(c.stderr, nil)), runInServe, c.stdout)
 }
 
-const tokenUsage = "用法：token add|revoke --db DB (--city 代码或名称 | --reviewer 姓名)；token list --db DB"
-
-func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		fmt.Fprintln(stdout, tokenUsage)
-		return nil
+func runToken(c *call) error {
+	c.flags.Synopsis = "用法：flexemp token add|revoke (--city 代码或名称 | --reviewer 姓名)；flexemp token list"
+	sub := ""
+	if len(c.args) > 0 && !strings.HasPrefix(c.args[0], "-") {
+		sub, c.args, c.name = c.args[0], c.args[1:], "token "+c.args[0]
 	}
-	if len(args) == 0 || (args[0] != "add" && args[0] != "revoke" && args[0] != "list") {
-		return usagef(tokenUsage)
-	}
-	if args[0] == "list" {
-		return runTokenList(ctx, args[1:], stdout, stderr)
-	}
-	fs := newFlags("token "+args[0], stderr)
-	var d dbFlags
-	d.register(fs)
-	city := fs.String("city", "", "城市代码或名称")
-	reviewer := fs.String("reviewer", "", "令牌所属的审核人员")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	c.dbFlags()
+	city := c.flags.City("城市代码或名称（add、revoke）", false)
+	reviewer := c.flags.String("reviewer", "", "令牌所属的审核人员（add、revoke）")
+	if err := c.parse(); err != nil {
 		return err
 	}
-	if (*city == "") == (*reviewer == "") {
-		return usagef("--city 与 --reviewer 二者给且只给一个")
+	if sub != "add" && sub != "revoke" && sub != "list" {
+		return cli.UsageError{Msg: c.flags.Synopsis}
 	}
-	code, err := optionalCity(*city)
+	if sub != "list" && (city.Code == "") == (*reviewer == "") {
+		return cli.Usagef("--city 与 --reviewer 二者给且只给一个")
+	}
+	st, err := c.store(sub == "add")
 	if err != nil {
 		return err
 	}
-	st, done, err := d.tokenStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer done()
-	if args[0] == "add" {
-		token, err := st.AddToken(ctx, code, *reviewer, time.Now())
+	switch sub {
+	case "list": // who each is for, when made and revoked; never a token, which is not kept
+		ts, err := st.ListTokens(c.ctx)
 		if err != nil {
 			return err
 		}
-		// The token alone on stdout: it is never shown again.
-		fmt.Fprintln(stdout, token)
-		return nil
+		return reports.WriteTokens(c.stdout, ts)
+	case "add":
+		token, err := st.AddToken(c.ctx, city.Code, *reviewer, time.Now())
+		if err == nil { // the token alone on stdout: it is never shown again
+			fmt.Fprintln(c.stdout, token)
+		}
+		return err
 	}
-	n, err := st.RevokeTokens(ctx, code, *reviewer, time.Now())
+	n, err := st.RevokeTokens(c.ctx, city.Code, *reviewer, time.Now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "已吊销 %d 个令牌\n", n)
+	fmt.Fprintf(c.stderr, "已吊销 %d 个令牌\n", n)
 	if n == 0 {
 		return exitError(1)
 	}
 	return nil
 }
 
-// tokenStore is the store tokens go through: the serve process's when the
-// command runs inside it, else one over the configured database, made if
-// need be when create is set (the first token may come before the first
-// upload).
-func (d *dbFlags) tokenStore(ctx context.Context, create bool) (*store.Store, func(), error) {
-	if svc := heldService(ctx); svc != nil {
-		return svc.store, func() {}, nil
+func runJobs(c *call) error {
+	c.dbFlags()
+	limit := c.flags.Int("limit", 50, "列出最近多少次运行（0 为全部）")
+	if err := c.parse(); err != nil {
+		return err
 	}
-	cfg, err := d.load()
+	db, err := c.open()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	open := cfg.openExisting
-	if create {
-		open = cfg.open
-	}
-	db, err := open(ctx)
+	runs, err := schedules.Runs(c.ctx, db, *limit)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	st := store.New(db, nil, metrics.AssessOptions{})
-	return st, func() { st.Close() }, nil
+	return schedules.WriteRuns(c.stdout, runs)
 }
 
-// runTokenList lists the tokens: who each is for, when made and revoked;
-// never a token, which is not kept.
-func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("token list", stderr)
-	var d dbFlags
-	d.register(fs)
-	if err := parseFlags(fs, args); err != nil {
+func runRunJob(c *call) error {
+	c.flags.Synopsis = "用法：flexemp run-job 任务名 [参数]\n任务：" + strings.Join(schedules.JobNames, "、")
+	c.dbFlags()
+	period := c.flags.OptionalPeriod("report 任务：要报告的考核期，如 2025 或 2025Q3（默认上月所在年度）")
+	resend := c.flags.Bool("resend", false, "report 任务：即使已发送过，也作为新一批邮件重新发送")
+	if err := c.parse(); err != nil {
 		return err
 	}
-	st, done, err := d.tokenStore(ctx, false)
-	if err != nil {
-		return err
+	if c.flags.NArg() != 1 {
+		return cli.Usagef("用法：run-job 任务名（%s）", strings.Join(schedules.JobNames, "、"))
 	}
-	defer done()
-	ts, err := st.ListTokens(ctx)
-	if err != nil {
-		return err
+	p := period()
+	svc := app.Held(c.ctx) // inside serve: its scheduler, so the run is recorded once and never overlaps
+	if svc == nil {
+		cfg, err := c.load()
+		if err != nil {
+			return err
+		}
+		if svc, err = app.New(c.ctx, cfg, time.Now, slog.New(slog.NewTextHandler(c.stderr, nil))); err != nil {
+			return err
+		}
+		defer svc.Store.Close()
 	}
-	return reports.WriteTokens(stdout, ts)
+	name := c.flags.Arg(0)
+	svc.Env.ReportPeriod, svc.Env.Resend = p, *resend
+	defer func() { svc.Env.ReportPeriod, svc.Env.Resend = nil, false }()
+	r, err := svc.Sched.Trigger(name)
+	switch {
+	case flexemp.ErrorCode(err) == flexemp.ENOTFOUND:
+		return cli.Usagef("%s", flexemp.ErrorMessage(err))
+	case err != nil:
+		return err
+	case r == nil:
+		return fmt.Errorf("任务 %s 未留下运行记录", name)
+	}
+	fmt.Fprintf(c.stdout, "%s（运行 %d）：%s。%s\n", r.Job, r.ID, schedules.OutcomeText(r.Outcome), r.Note())
+	if r.Outcome == schedules.Failed || r.Outcome == schedules.Skipped && r.Error == schedules.StillRunning {
+		return exitError(1)
+	}
+	return nil
 }
