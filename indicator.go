@@ -69,30 +69,33 @@ type Indicator struct {
 	// normalising; SPEC declares every indicator today higher-is-better.
 	LowerIsBetter bool
 	Weight        float64 // default weight within its dimension; 0 means 1
+	// ByCounty marks an indicator of person rows, also computed for each
+	// county of a city (SPEC "Counties"); counties are never ranked.
+	ByCounty bool
 }
 
 // Indicators are the assessment indicators in report order (SPEC's table).
 var Indicators = []Indicator{
-	{ID: "I1", Dimension: DimScale, Title: "灵活就业登记人数/万人", Measures: []int{1}, Unit: UnitPerCapita, Scale: 10000, Sources: []Kind{Registrations}},
-	{ID: "I2", Dimension: DimScale, Title: "新就业形态占比", Measures: []int{1, 4}, Sources: []Kind{Registrations}},
-	{ID: "I3", Dimension: DimScale, Title: "重点群体占比", Measures: []int{2, 11}, Sources: []Kind{Registrations}},
-	{ID: "I4", Dimension: DimService, Title: "失业登记7个工作日办结率", Measures: []int{9}, Sources: []Kind{Registrations}},
-	{ID: "I5", Dimension: DimService, Title: "线上办理占比", Measures: []int{9, 15}, Sources: []Kind{Registrations}},
+	{ID: "I1", Dimension: DimScale, Title: "灵活就业登记人数/万人", Measures: []int{1}, Unit: UnitPerCapita, Scale: 10000, Sources: []Kind{Registrations}, ByCounty: true},
+	{ID: "I2", Dimension: DimScale, Title: "新就业形态占比", Measures: []int{1, 4}, Sources: []Kind{Registrations}, ByCounty: true},
+	{ID: "I3", Dimension: DimScale, Title: "重点群体占比", Measures: []int{2, 11}, Sources: []Kind{Registrations}, ByCounty: true},
+	{ID: "I4", Dimension: DimService, Title: "失业登记7个工作日办结率", Measures: []int{9}, Sources: []Kind{Registrations}, ByCounty: true},
+	{ID: "I5", Dimension: DimService, Title: "线上办理占比", Measures: []int{9, 15}, Sources: []Kind{Registrations}, ByCounty: true},
 	{ID: "I6", Dimension: DimService, Title: "零工对接人次/岗位信息", Measures: []int{3, 7}, Unit: UnitRatio, Sources: []Kind{Services}},
 	{ID: "I7", Dimension: DimService, Title: "零工市场数/十万人", Measures: []int{3}, Unit: UnitPerCapita, Scale: 100000, Sources: []Kind{Services}},
 	{ID: "I17", Dimension: DimService, Title: "人力资源服务灵活就业人次/万人", Measures: []int{6}, Unit: UnitPerCapita, Scale: 10000, Sources: []Kind{Services}, Version: 2},
-	{ID: "I8", Dimension: DimPolicy, Title: "社保补贴覆盖率", Measures: []int{11}, Sources: []Kind{Registrations, Subsidies}},
-	{ID: "I9", Dimension: DimPolicy, Title: "培训取证率", Measures: []int{5}, Sources: []Kind{Trainings}},
-	{ID: "I10", Dimension: DimPolicy, Title: "新职业培训占比", Measures: []int{4, 5}, Sources: []Kind{Trainings}},
-	{ID: "I11", Dimension: DimPolicy, Title: "培训后就业率", Measures: []int{5}, Sources: []Kind{Trainings}},
+	{ID: "I8", Dimension: DimPolicy, Title: "社保补贴覆盖率", Measures: []int{11}, Sources: []Kind{Registrations, Subsidies}, ByCounty: true},
+	{ID: "I9", Dimension: DimPolicy, Title: "培训取证率", Measures: []int{5}, Sources: []Kind{Trainings}, ByCounty: true},
+	{ID: "I10", Dimension: DimPolicy, Title: "新职业培训占比", Measures: []int{4, 5}, Sources: []Kind{Trainings}, ByCounty: true},
+	{ID: "I11", Dimension: DimPolicy, Title: "培训后就业率", Measures: []int{5}, Sources: []Kind{Trainings}, ByCounty: true},
 	{ID: "I12", Dimension: DimPolicy, Title: "创业担保贷款线上受理率", Measures: []int{8}, Sources: []Kind{Services}},
-	{ID: "I18", Dimension: DimPolicy, Title: "参训灵活就业人员培训补贴落实率", Measures: []int{5}, Sources: []Kind{Trainings, Subsidies}},
+	{ID: "I18", Dimension: DimPolicy, Title: "参训灵活就业人员培训补贴落实率", Measures: []int{5}, Sources: []Kind{Trainings, Subsidies}, ByCounty: true},
 	{ID: "I19", Dimension: DimPolicy, Title: "灵活就业人员职称评审通过率", Measures: []int{12}, Sources: []Kind{Services}, Version: 2},
 	{ID: "I20", Dimension: DimPolicy, Title: "扶持资金执行率", Measures: []int{17}, Cap: 1, Sources: []Kind{Subsidies, Services}, Version: 2},
 	{ID: "I13", Dimension: DimRights, Title: "灵活就业人员参保率", Measures: []int{10}, Cap: 1, Sources: []Kind{Services}, Version: 2},
 	{ID: "I14", Dimension: DimRights, Title: "投诉办结率", Measures: []int{14}, Cap: 1, Sources: []Kind{Services}},
 	{ID: "I21", Dimension: DimRights, Title: "非全日制用工书面协议签订率", Measures: []int{13}, Sources: []Kind{Services}, Version: 2},
-	{ID: "I15", Dimension: DimGovernance, Title: "补贴合规率", Measures: []int{1, 2, 11}, Sources: []Kind{Subsidies}},
+	{ID: "I15", Dimension: DimGovernance, Title: "补贴合规率", Measures: []int{1, 2, 11}, Sources: []Kind{Subsidies}, ByCounty: true},
 	// I16 reads the upload ledger of every kind, not rows of one: a missing
 	// extract counts against it directly, so it has no source kind to be
 	// 未报送 for.

@@ -51,11 +51,12 @@ type Reference struct {
 	Holidays   []Holiday
 	MinWages   []MinWage
 	Funds      []Fund // the province's allocations and finance ledger; may be empty
+	Counties   []County
 }
 
 // DefaultReference is the embedded reference data.
 func DefaultReference() Reference {
-	return Reference{Cities: Cities, Holidays: Holidays, MinWages: MinWages, Funds: Funds}
+	return Reference{Cities: Cities, Holidays: Holidays, MinWages: MinWages, Funds: Funds, Counties: Counties}
 }
 
 // Population is a city's resident population for one year, replacing the
@@ -106,6 +107,7 @@ type ReferenceFiles struct {
 	Holidays   string `toml:"holidays"`   // date,kind,name
 	MinWage    string `toml:"min_wage"`   // city_code,valid_from,monthly_yuan,hourly_yuan,tier,status
 	Funds      string `toml:"funds"`      // city_code,month,allocated_yuan[,paid_yuan] (the province's own)
+	Counties   string `toml:"counties"`   // code,city_code,name[,population]
 }
 
 // LoadReference reads the embedded reference data with f's files in place of
@@ -125,6 +127,9 @@ func LoadReference(f ReferenceFiles) (Reference, error) {
 		return ref, err
 	}
 	if err := loadFile(f.Funds, ParseFunds, &ref.Funds); err != nil {
+		return ref, err
+	}
+	if err := loadFile(f.Counties, ParseCounties, &ref.Counties); err != nil {
 		return ref, err
 	}
 	known := func(code, what string) error {

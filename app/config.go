@@ -84,7 +84,7 @@ func Load(path string) (Config, error) {
 			return c, fmt.Errorf("%s：%w", path, err)
 		}
 		dir := filepath.Dir(path)
-		for _, p := range []*string{&c.Reference.Cities, &c.Reference.Population, &c.Reference.Holidays, &c.Reference.MinWage, &c.Reference.Funds} {
+		for _, p := range []*string{&c.Reference.Cities, &c.Reference.Population, &c.Reference.Holidays, &c.Reference.MinWage, &c.Reference.Funds, &c.Reference.Counties} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(dir, *p)
 			}

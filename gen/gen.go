@@ -337,6 +337,7 @@ type cityGen struct {
 	allocatedFen int64
 	stock        int64           // flexible workers on the register at month end (flex_registered)
 	ids          map[string]bool // every ID made, so no two persons share one
+	counties     []flexemp.County
 	// flexByMonth are the 灵活就业登记 persons of each month, for K1's plant.
 	flexByMonth map[flexemp.Month][]person
 	// bunch, if set, tells the months whose 灵活就业登记 are planted in the
@@ -364,7 +365,7 @@ func newCityGen(p CityProfile, opt Options) *cityGen {
 	h.Write([]byte(p.Code))
 	city, _ := flexemp.CityByCode(p.Code)
 	return &cityGen{
-		p: p, city: city, opt: opt,
+		p: p, city: city, opt: opt, counties: flexemp.CountiesOf(flexemp.Counties, p.Code),
 		rng:         rand.New(rand.NewPCG(opt.Seed, h.Sum64())),
 		flexYear:    map[string]bool{},
 		planned:     map[string][]plan{},
@@ -635,12 +636,16 @@ func (c *cityGen) planLater(m flexemp.Month, p plan) {
 	c.planned[later.String()] = append(c.planned[later.String()], p)
 }
 
-// cityCell is the row's city as cities write it: mostly a county code, some
-// the city code or name.
+// cityCell is the row's city as cities write it: mostly one of its real
+// county codes (the county table), some the city code or name, and a few
+// a code of the city's range the table does not hold (a retired or
+// mistyped county), which county figures count under 市本级/未分区县.
 func (c *cityGen) cityCell() string {
 	switch r := c.rng.Float64(); {
+	case r < 0.685:
+		return c.counties[c.rng.IntN(len(c.counties))].Code
 	case r < 0.7:
-		return c.p.Code[:4] + fmt.Sprintf("%02d", 2+c.rng.IntN(10))
+		return c.p.Code[:4] + fmt.Sprintf("%02d", 90+c.rng.IntN(10))
 	case r < 0.9:
 		return c.p.Code
 	}

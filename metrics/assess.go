@@ -297,7 +297,7 @@ func nullable(x float64) any {
 
 func store(ctx context.Context, tx *sql.Tx, a *Assessment, o AssessOptions) error {
 	period := a.Period.String()
-	for _, tbl := range []string{"indicator_values", "city_results", "subsidy_breaches", "assessment_versions"} {
+	for _, tbl := range []string{"indicator_values", "city_results", "subsidy_breaches", "assessment_versions", "county_values", "county_areas"} {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+tbl+" WHERE period = ?", period); err != nil {
 			return err
 		}
@@ -364,6 +364,16 @@ func store(ctx context.Context, tx *sql.Tx, a *Assessment, o AssessOptions) erro
 		return err
 	}
 	if err := storeIntegrity(ctx, tx, period); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO county_values
+		SELECT ?, city_code, county_code, county_name, indicator, numerator, denominator, value FROM scratch.mart_county_indicators`, period); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO county_areas
+		SELECT ?, city_code, coalesce(sum(rows_in_period) FILTER (area_code = city_code), 0), coalesce(sum(rows_in_period) FILTER (unknown), 0),
+		       coalesce(string_agg(DISTINCT area_code, ',' ORDER BY area_code) FILTER (unknown AND rows_in_period > 0), '')
+		FROM scratch.int_row_counties GROUP BY city_code`, period); err != nil {
 		return err
 	}
 	var uploads string

@@ -453,7 +453,8 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 		// the models read, the history included.
 		`CREATE OR REPLACE TABLE scratch.ref_months (month DATE PRIMARY KEY, deadline TIMESTAMPTZ)`,
 		`CREATE OR REPLACE TABLE scratch.ref_deadlines (month DATE PRIMARY KEY, deadline TIMESTAMPTZ)`,
-		`CREATE OR REPLACE TABLE scratch.ref_indicators (indicator VARCHAR PRIMARY KEY, ordinal INTEGER, dimension VARCHAR, title VARCHAR, unit VARCHAR, scale DOUBLE, cap DOUBLE)`,
+		`CREATE OR REPLACE TABLE scratch.ref_indicators (indicator VARCHAR PRIMARY KEY, ordinal INTEGER, dimension VARCHAR, title VARCHAR, unit VARCHAR, scale DOUBLE, cap DOUBLE, by_county BOOLEAN)`,
+		`CREATE OR REPLACE TABLE scratch.ref_counties (code VARCHAR PRIMARY KEY, city_code VARCHAR, name VARCHAR, population BIGINT)`,
 		`CREATE OR REPLACE TABLE scratch.ref_indicator_sources (indicator VARCHAR, kind VARCHAR)`,
 		`CREATE OR REPLACE TABLE scratch.accepted_zeros (city_code VARCHAR, indicator VARCHAR)`,
 		`CREATE OR REPLACE TABLE scratch.corrections (upload_id BIGINT PRIMARY KEY, corrects BIGINT)`,
@@ -510,10 +511,17 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 			}
 			return a.Close()
 		}
-		var cities, holidays, wages, funds, indicators, sources, kinds, due, deadlines, zeros [][]driver.Value
+		var cities, counties, holidays, wages, funds, indicators, sources, kinds, due, deadlines, zeros [][]driver.Value
 		for _, c := range p.Reference.Cities {
 			ext := int32(p.GraduateExtension[c.Code])
 			cities = append(cities, []driver.Value{c.Code, c.Name, c.ShortName, p.Reference.PopulationOf(c, p.Period.Year), ext})
+		}
+		for _, c := range p.Reference.Counties {
+			var pop any
+			if c.Population > 0 {
+				pop = c.Population
+			}
+			counties = append(counties, []driver.Value{c.Code, c.City, c.Name, pop})
 		}
 		for _, h := range p.Reference.Holidays {
 			kind := "holiday"
@@ -530,7 +538,7 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 			if ind.Cap > 0 {
 				cap = ind.Cap
 			}
-			indicators = append(indicators, []driver.Value{ind.ID, int32(i + 1), string(ind.Dimension), ind.Title, ind.Unit.String(), ind.Scale, cap})
+			indicators = append(indicators, []driver.Value{ind.ID, int32(i + 1), string(ind.Dimension), ind.Title, ind.Unit.String(), ind.Scale, cap, ind.ByCounty})
 			for _, k := range ind.Sources {
 				sources = append(sources, []driver.Value{ind.ID, string(k)})
 			}
@@ -563,7 +571,7 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 			fixes = append(fixes, []driver.Value{c.Upload, corrects})
 		}
 		for table, rows := range map[string][][]driver.Value{
-			"ref_cities": cities, "ref_holidays": holidays, "ref_min_wage": wages, "ref_indicators": indicators,
+			"ref_cities": cities, "ref_counties": counties, "ref_holidays": holidays, "ref_min_wage": wages, "ref_indicators": indicators,
 			"ref_indicator_sources": sources, "ref_kinds": kinds, "ref_months": due, "ref_deadlines": deadlines,
 			"ref_funds": funds, "accepted_zeros": zeros, "corrections": fixes,
 		} {

@@ -439,8 +439,9 @@ func TestModelOrder(t *testing.T) {
 }
 
 // The SQL computes exactly the declared indicators: an indicator counted in
-// mart_indicators but not declared would be dropped by the join, and one
-// declared but not counted would be missing for every city.
+// int_indicator_counts but not declared would be dropped by the join, and
+// one declared but not counted would be missing for every city. The
+// indicators declared ByCounty, and only those, are counted per county.
 func TestIndicatorsMatchDeclaration(t *testing.T) {
 	models, err := transform.Models()
 	if err != nil {
@@ -448,28 +449,28 @@ func TestIndicatorsMatchDeclaration(t *testing.T) {
 	}
 	var sql string
 	for _, m := range models {
-		if m.Name == "mart_indicators" {
+		if m.Name == "int_indicator_counts" {
 			sql = m.SQL
 		}
 	}
-	start, end := strings.Index(sql, "counts AS ("), strings.Index(sql, "filled AS (")
-	if start < 0 || end < start {
-		t.Fatal("mart_indicators: no counts CTE before filled")
-	}
 	counted := map[string]bool{}
-	for _, m := range regexp.MustCompile(`SELECT '(I\d+)'`).FindAllStringSubmatch(sql[start:end], -1) {
+	for _, m := range regexp.MustCompile(`SELECT '(I\d+)'(?: AS indicator)?, (?:\w\.)?city_code, ((?:\w\.)?county_code|NULL)`).FindAllStringSubmatch(sql, -1) {
 		if counted[m[1]] {
 			t.Errorf("%s is counted twice", m[1])
 		}
 		counted[m[1]] = true
+		ind, _ := flexemp.IndicatorByID(m[1])
+		if byCounty := m[2] != "NULL"; byCounty != ind.ByCounty {
+			t.Errorf("%s: counted per county %v, declared ByCounty %v", m[1], byCounty, ind.ByCounty)
+		}
 	}
 	for _, id := range flexemp.IndicatorIDs() {
 		if !counted[id] {
-			t.Errorf("%s is declared but mart_indicators does not count it", id)
+			t.Errorf("%s is declared but int_indicator_counts does not count it", id)
 		}
 		delete(counted, id)
 	}
 	for id := range counted {
-		t.Errorf("mart_indicators counts %s, which is not declared", id)
+		t.Errorf("int_indicator_counts counts %s, which is not declared", id)
 	}
 }

@@ -1,7 +1,7 @@
 -- Each 失业登记 applied for in the period and whether it was handled within 7
 -- working days: on time, late, or left out (pending and still inside its
 -- limit at the cut-off: the earlier of the period's end and the as-of date).
-SELECT r.upload_id, r.row_no, r.city_code, r.applied_on, r.completed_on,
+SELECT r.upload_id, r.row_no, r.city_code, r.area_code, r.applied_on, r.completed_on,
        cc.workday_no - ca.workday_no AS workdays_taken,
        deadline.day AS deadline,
        CASE
