@@ -454,7 +454,7 @@ func TestIndicatorsMatchDeclaration(t *testing.T) {
 		}
 	}
 	counted := map[string]bool{}
-	for _, m := range regexp.MustCompile(`SELECT '(I\d+)'(?: AS indicator)?, (?:\w\.)?city_code, ((?:\w\.)?county_code|NULL)`).FindAllStringSubmatch(sql, -1) {
+	for _, m := range regexp.MustCompile(`SELECT '(I\d+)'(?: AS indicator)?, (?:\w\.)?city_code, ((?:\w\.)?area_code|NULL)`).FindAllStringSubmatch(sql, -1) {
 		if counted[m[1]] {
 			t.Errorf("%s is counted twice", m[1])
 		}

@@ -4,17 +4,15 @@
 -- so a city's counts are its counties' summed (mart_indicators) and the
 -- county figures (mart_county_indicators) come from the same counts. A
 -- person counted once (I1, I8, I18) counts in one county: that of their
--- latest row. county_code is NULL for the indicators counted per city only.
+-- latest row (the greater area code on the same day). county_code is NULL
+-- for the indicators counted per city only.
 WITH p AS (SELECT * FROM scratch.params),
 reg AS (
-    SELECT r.*, a.county_code FROM scratch.stg_registrations r JOIN scratch.int_row_counties a USING (city_code, area_code), p
-    WHERE r.applied_on BETWEEN p.period_start AND p.period_end
+    SELECT r.* FROM scratch.stg_registrations r, p WHERE r.applied_on BETWEEN p.period_start AND p.period_end
 ),
 flex AS (SELECT * FROM reg WHERE reg_type = '灵活就业登记'),
 -- Trainings of flexible workers only (measure 5 is about them).
-trainings AS (
-    SELECT t.*, a.county_code FROM scratch.stg_trainings t JOIN scratch.int_row_counties a USING (city_code, area_code) WHERE t.flexible_worker
-),
+trainings AS (SELECT * FROM scratch.stg_trainings WHERE flexible_worker),
 tr AS (SELECT t.* FROM trainings t, p WHERE t.ended_on BETWEEN p.period_start AND p.period_end),
 -- I11's cases: flexible workers' completed trainings that ended in the
 -- window of the period's length ending six months before its end, when the
@@ -34,37 +32,35 @@ sv_last AS (
     SELECT sv.* FROM sv, p WHERE sv.month = p.last_month
 ),
 paid AS (
-    SELECT s.*, a.county_code FROM scratch.stg_subsidies s JOIN scratch.int_row_counties a USING (city_code, area_code), p
-    WHERE s.paid_on BETWEEN p.period_start AND p.period_end
+    SELECT s.* FROM scratch.stg_subsidies s, p WHERE s.paid_on BETWEEN p.period_start AND p.period_end
 ),
 si_paid AS (SELECT DISTINCT person_id FROM paid WHERE subsidy_type = '社会保险补贴'),
 training_paid AS (SELECT DISTINCT person_id FROM paid WHERE subsidy_type = '职业培训补贴'),
 trained AS (
-    SELECT city_code, person_id, max({'day': ended_on, 'county': county_code}).county AS county_code
+    SELECT city_code, person_id, arg_max(area_code, (ended_on - DATE '2000-01-01') * 1000000 + area_code::INTEGER) AS area_code
     FROM tr WHERE completed GROUP BY ALL
 ),
 ruled AS (
-    SELECT upload_id, row_no, city_code, county_code FROM paid
+    SELECT upload_id, row_no, city_code, area_code FROM paid
     WHERE subsidy_type IN ('社会保险补贴', '创业场地补贴', '公益性岗位补贴')
 ),
-timeliness AS (
-    SELECT u.*, a.county_code FROM scratch.int_unemployment_timeliness u JOIN scratch.int_row_counties a USING (city_code, area_code)
-)
-SELECT 'I1' AS indicator, city_code, county_code, count(*)::DOUBLE AS numerator, NULL::DOUBLE AS denominator FROM scratch.int_flexible_registrants GROUP BY ALL
-UNION ALL SELECT 'I2', city_code, county_code, count(*) FILTER (employment_form = '新就业形态'), count(*) FROM flex GROUP BY ALL
-UNION ALL SELECT 'I3', city_code, county_code, count(*) FILTER (person_group IN ('高校毕业生', '农民工', '就业困难人员', '脱贫人口')), count(*) FROM flex GROUP BY ALL
-UNION ALL SELECT 'I4', city_code, county_code, count(*) FILTER (status = 'on_time'), count(*) FILTER (status IN ('on_time', 'late')) FROM timeliness GROUP BY ALL
-UNION ALL SELECT 'I5', city_code, county_code, count(*) FILTER (channel = '线上'), count(*) FROM reg GROUP BY ALL
+-- Counted per area code: the few area codes map to their counties after.
+counts AS (
+SELECT 'I1' AS indicator, city_code, area_code, count(*)::DOUBLE AS numerator, NULL::DOUBLE AS denominator FROM scratch.int_flexible_registrants GROUP BY ALL
+UNION ALL SELECT 'I2', city_code, area_code, count(*) FILTER (employment_form = '新就业形态'), count(*) FROM flex GROUP BY ALL
+UNION ALL SELECT 'I3', city_code, area_code, count(*) FILTER (person_group IN ('高校毕业生', '农民工', '就业困难人员', '脱贫人口')), count(*) FROM flex GROUP BY ALL
+UNION ALL SELECT 'I4', city_code, area_code, count(*) FILTER (status = 'on_time'), count(*) FILTER (status IN ('on_time', 'late')) FROM scratch.int_unemployment_timeliness GROUP BY ALL
+UNION ALL SELECT 'I5', city_code, area_code, count(*) FILTER (channel = '线上'), count(*) FROM reg GROUP BY ALL
 UNION ALL SELECT 'I6', city_code, NULL, sum(gig_matches), sum(gig_postings) FROM sv GROUP BY ALL
 UNION ALL SELECT 'I7', city_code, NULL, sum(gig_markets), NULL FROM sv_last GROUP BY ALL
 UNION ALL SELECT 'I17', city_code, NULL, sum(hr_served_flex), NULL FROM sv GROUP BY ALL
-UNION ALL SELECT 'I8', f.city_code, f.county_code, count(*) FILTER (si.person_id IS NOT NULL), count(*)
+UNION ALL SELECT 'I8', f.city_code, f.area_code, count(*) FILTER (si.person_id IS NOT NULL), count(*)
           FROM scratch.int_flexible_registrants f LEFT JOIN si_paid si USING (person_id) WHERE f.si_eligible GROUP BY ALL
-UNION ALL SELECT 'I9', city_code, county_code, count(*) FILTER (certified), count(*) FROM tr GROUP BY ALL
-UNION ALL SELECT 'I10', city_code, county_code, count(*) FILTER (training_type = '新职业培训'), count(*) FROM tr GROUP BY ALL
-UNION ALL SELECT 'I11', city_code, county_code, count(*) FILTER (employed_6m = '是'), count(*) FROM tr_lagged GROUP BY ALL
+UNION ALL SELECT 'I9', city_code, area_code, count(*) FILTER (certified), count(*) FROM tr GROUP BY ALL
+UNION ALL SELECT 'I10', city_code, area_code, count(*) FILTER (training_type = '新职业培训'), count(*) FROM tr GROUP BY ALL
+UNION ALL SELECT 'I11', city_code, area_code, count(*) FILTER (employed_6m = '是'), count(*) FROM tr_lagged GROUP BY ALL
 UNION ALL SELECT 'I12', city_code, NULL, sum(loans_online), sum(loans_applied) FROM sv GROUP BY ALL
-UNION ALL SELECT 'I18', t.city_code, t.county_code, count(*) FILTER (tp.person_id IS NOT NULL), count(*)
+UNION ALL SELECT 'I18', t.city_code, t.area_code, count(*) FILTER (tp.person_id IS NOT NULL), count(*)
           FROM trained t LEFT JOIN training_paid tp USING (person_id) GROUP BY ALL
 UNION ALL SELECT 'I19', city_code, NULL, sum(title_passed_flex), sum(title_applied_flex) FROM sv GROUP BY ALL
 UNION ALL SELECT 'I20', f.city_code, NULL, coalesce(a.amount_fen, 0), f.fen
@@ -73,7 +69,12 @@ UNION ALL SELECT 'I20', f.city_code, NULL, coalesce(a.amount_fen, 0), f.fen
 UNION ALL SELECT 'I13', city_code, NULL, sum(pension_enrolled), sum(flex_registered) FROM sv_last GROUP BY ALL
 UNION ALL SELECT 'I14', city_code, NULL, sum(complaints_closed), sum(complaints_received) FROM sv GROUP BY ALL
 UNION ALL SELECT 'I21', city_code, NULL, sum(parttime_written), sum(parttime_checked) FROM sv GROUP BY ALL
-UNION ALL SELECT 'I15', r.city_code, r.county_code, count(*) FILTER (b.upload_id IS NULL), count(*)
+UNION ALL SELECT 'I15', r.city_code, r.area_code, count(*) FILTER (b.upload_id IS NULL), count(*)
           FROM ruled r LEFT JOIN (SELECT DISTINCT upload_id, row_no FROM scratch.int_subsidy_breaches) b USING (upload_id, row_no) GROUP BY ALL
 UNION ALL SELECT 'I16', city_code, NULL, count(*) FILTER (on_time), count(*) FROM scratch.int_extract_timeliness GROUP BY ALL
 UNION ALL SELECT 'I22', city_code, NULL, sum(publicity_events), NULL FROM sv GROUP BY ALL
+)
+SELECT c.indicator, c.city_code, a.county_code, sum(c.numerator) AS numerator, sum(c.denominator) AS denominator
+FROM counts c
+LEFT JOIN scratch.int_row_counties a USING (city_code, area_code)
+GROUP BY ALL
