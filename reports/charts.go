@@ -28,6 +28,24 @@ type Chart struct {
 	Option  string // the ECharts option as JSON, for tests
 }
 
+// JS is the script that draws the chart, without its <script> element:
+// for a page that sets its own (with the page's nonce).
+func (c Chart) JS() template.JS {
+	s := string(c.Script)
+	if i := strings.Index(s, "<script"); i >= 0 {
+		s = s[i:]
+		s = s[strings.Index(s, ">")+1:]
+	}
+	if i := strings.LastIndex(s, "</script>"); i >= 0 {
+		s = s[:i]
+	}
+	return template.JS(s)
+}
+
+// EChartsJS is the ECharts library the reports inline, for pages that load
+// it from the server instead.
+func EChartsJS() string { return echartsJS }
+
 type renderer interface {
 	RenderSnippet() render.ChartSnippet
 }

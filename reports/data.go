@@ -21,10 +21,11 @@ type Data struct {
 	Changes  map[string]metrics.Change // per city, against the previous period
 	Trend    []*metrics.PeriodResult   // assessed periods of the same length, oldest first, this one last
 	Breaches []metrics.Breach
-	Status   []Status                  // city × kind × month
-	Rejects  map[string]map[string]int // city → reason → rejected rows, in the period's current uploads
-	Findings []metrics.Finding         // integrity findings (数据核查), every city's
-	Made     time.Time                 // when the report was made, Asia/Shanghai
+	Status   []Status                         // city × kind × month
+	Rejects  map[string]map[string]int        // city → reason → rejected rows, in the period's current uploads
+	Findings []metrics.Finding                // integrity findings (数据核查), every city's
+	Counties map[string]*metrics.CityCounties // per city, its counties (not ranked)
+	Made     time.Time                        // when the report was made, Asia/Shanghai
 	// Issue is the state of the ranking shown: nil for a draft (草稿（未公示）).
 	Issue *Issue
 }
@@ -136,6 +137,12 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) (*Da
 	}
 	if d.Findings, err = metrics.Integrity(ctx, db, p, ""); err != nil {
 		return nil, err
+	}
+	d.Counties = map[string]*metrics.CityCounties{}
+	for _, c := range d.Result.Cities {
+		if d.Counties[c.Code], err = metrics.Counties(ctx, db, p, c.Code); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }

@@ -121,6 +121,7 @@ type cityPage struct {
 	Rejects                      []labelled
 	Status                       []labelled
 	Findings                     []findingView // its own, another city shown as 外市
+	Counties                     *CountyTable  // nil when its counties were not loaded
 }
 
 // findingView is one integrity finding as the report shows it, its evidence
@@ -183,6 +184,11 @@ func Charts(d *Data) []Chart {
 	out := []Chart{rankingChart(d), bandChart(d), mapChart(d), radarChart(d), trendIndex, trendRank, breachChart(d)}
 	for i := range d.Result.Cities {
 		out = append(out, contributionChart(d, &d.Result.Cities[i]))
+	}
+	for _, c := range d.Result.Cities {
+		if cc := d.Counties[c.Code]; cc != nil {
+			out = append(out, countyChart(cc, c.Name))
+		}
 	}
 	return out
 }
@@ -344,6 +350,9 @@ func monthIndex(ms []flexemp.Month, m flexemp.Month) int {
 func city(d *Data, c *metrics.CityResult) cityPage {
 	ch := d.Changes[c.Code]
 	cp := cityPage{Code: c.Code, Name: c.Name, Flags: c.Flags, Headline: Headline(c), Change: ChangeText(ch, c)}
+	if cc := d.Counties[c.Code]; cc != nil {
+		cp.Counties = NewCountyTable(cc, c.Name)
+	}
 	for _, dim := range flexemp.Dimensions {
 		cp.Dimensions = append(cp.Dimensions, labelled{string(dim), Fixed(c.Dimensions[dim], 1)})
 	}

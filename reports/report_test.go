@@ -135,7 +135,8 @@ func TestReportIsSelfContained(t *testing.T) {
 	}
 
 	containers := regexp.MustCompile(`<div class="item" id="([^"]+)"`).FindAllStringSubmatch(page, -1)
-	if want := 7 + len(flexemp.Cities); len(containers) != want {
+	// Province charts, each city's contributions and its counties.
+	if want := 7 + 2*len(flexemp.Cities); len(containers) != want {
 		t.Errorf("%d chart containers, want %d", len(containers), want)
 	}
 	for _, c := range containers {

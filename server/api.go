@@ -202,19 +202,45 @@ func visibleRanking(pr *metrics.PeriodResult, p flexemp.Principal) metrics.Ranki
 	return rk
 }
 
-// GET /api/v1/cities/{code}/scorecard/{period}: the city's explanation.
-func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
+// cityPeriod reads a city route's {code} and {period}: a city token reads
+// its own city only, and learns nothing of another (not even whether the
+// code is a city).
+func cityPeriod(w http.ResponseWriter, r *http.Request, p flexemp.Principal) (string, flexemp.Period, bool) {
 	code := r.PathValue("code")
 	if !p.CanRead(code) {
 		forbidden(w)
-		return
+		return "", flexemp.Period{}, false
 	}
 	period, ok := periodOf(w, r)
 	if !ok {
-		return
+		return "", period, false
 	}
 	if _, known := flexemp.CityByCode(code); !known {
 		writeAPIError(w, http.StatusNotFound, "not_found", "未知的城市代码")
+		return "", period, false
+	}
+	return code, period, true
+}
+
+// GET /api/v1/cities/{code}/counties/{period}: the city's counties side by
+// side (SPEC "Counties"), never ranked.
+func (s *Server) apiCounties(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
+	code, period, ok := cityPeriod(w, r, p)
+	if !ok {
+		return
+	}
+	cc, err := metrics.Counties(r.Context(), s.db, period, code)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cc)
+}
+
+// GET /api/v1/cities/{code}/scorecard/{period}: the city's explanation.
+func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
+	code, period, ok := cityPeriod(w, r, p)
+	if !ok {
 		return
 	}
 	e, err := metrics.Explain(r.Context(), s.db, period, code)

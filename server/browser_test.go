@@ -288,3 +288,46 @@ func formUpload(t *testing.T, ctx context.Context, month, path string) string {
 	}
 	return status
 }
+
+// A city's page shows its counties side by side: the table with the city's
+// own row, 市本级/未分区县 and where its rows come from, and the chart of
+// small multiples drawn (ECharts loaded from the server under the page's
+// nonce); no other city's county. The API refusal of another city's
+// counties is in TestAccessMatrix.
+func TestCountiesInBrowser(t *testing.T) {
+	s := newSite(t, server.Options{})
+	s.sendCity("210100", "registrations", "2024-01")
+	s.assess("2024Q1")
+	ctx, login := s.browse(60 * time.Second)
+	login(s.city["210100"])
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.ts.URL+"/?period=2024Q1"),
+		chromedp.WaitVisible(chromedp.CSS("#counties")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	table, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#counties")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range append(flexemp.CountiesOf(flexemp.Counties, "210100"), flexemp.County{Name: "沈阳市（全市）"}, flexemp.County{Name: flexemp.CityOwnCounty}) {
+		if !strings.Contains(table, c.Name) {
+			t.Errorf("the counties table lacks %s:\n%s", c.Name, table)
+		}
+	}
+	for _, c := range flexemp.Counties {
+		if c.City != "210100" && strings.Contains(table, c.Name) && !slices.ContainsFunc(flexemp.CountiesOf(flexemp.Counties, "210100"), func(o flexemp.County) bool { return strings.Contains(o.Name, c.Name) }) {
+			t.Errorf("another city's county %s on 沈阳's page", c.Name)
+		}
+	}
+	if note, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#counties-note"))); err != nil || !strings.Contains(note, "不在区县表中") {
+		t.Errorf("the note on 市本级/未分区县: %q %v", note, err)
+	}
+	charts, err := reports.WaitCharts(ctx, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := charts["chart_counties_210100"]; !ok || c.Canvases == 0 || c.Painted < 50 || c.Height < 600 {
+		t.Errorf("the counties chart is not drawn: %+v", charts)
+	}
+}

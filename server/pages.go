@@ -56,7 +56,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	// no other script, no inline handler, no form or request to another
 	// origin, no framing by another site.
 	nonce := randomID()
-	page := bytes.ReplaceAll(b.Bytes(), []byte("<script>"), []byte(`<script nonce="`+nonce+`">`))
+	page := bytes.ReplaceAll(b.Bytes(), []byte("<script"), []byte(`<script nonce="`+nonce+`"`))
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; style-src 'self' 'unsafe-inline'; "+
 		"img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -217,6 +217,7 @@ type scorecardView struct {
 	Stale            string // the city's own uploads since the assessment
 	Rows             []struct{ ID, Title, Value, Normalised, Contribution string }
 	Findings         []findingPage // the city's own, another city as 外市
+	Counties         *reports.CountyTable
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -286,6 +287,11 @@ func (s *Server) scorecard(ctx context.Context, city string, p flexemp.Period) (
 		return nil, err
 	}
 	sc.Findings = findingPages(reports.CityView(fs))
+	cc, err := metrics.Counties(ctx, s.db, p, city)
+	if err != nil {
+		return nil, err
+	}
+	sc.Counties = reports.NewCountyTable(cc, e.City.Name)
 	for _, ind := range e.City.Indicators {
 		sc.Rows = append(sc.Rows, struct{ ID, Title, Value, Normalised, Contribution string }{ind.ID, ind.Title,
 			reports.IndicatorCell(ind), reports.Fixed(ind.Normalised, 1), reports.Fixed(ind.Contribution, 2)})

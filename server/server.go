@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/issuing"
+	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/store"
 )
 
@@ -218,6 +220,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/rankings/{period}", s.api(s.apiRanking))
 	handle("GET /api/v1/integrity/{period}", s.api(s.apiIntegrity))
 	handle("GET /api/v1/cities/{code}/scorecard/{period}", s.api(s.apiScorecard))
+	handle("GET /api/v1/cities/{code}/counties/{period}", s.api(s.apiCounties))
 	handle("POST /api/v1/assess/{period}", s.api(s.apiAssess))
 	handle("GET /api/v1/publications/{period}", s.api(s.apiPublication))
 	handle("POST /api/v1/publications/{period}", s.api(s.reviewerStep(s.publish)))
@@ -231,6 +234,7 @@ func (s *Server) routes() http.Handler {
 	// Pages: a session cookie after logging in with the token once.
 	handle("GET /login", s.loginPage)
 	handle("GET /help", s.helpPage)
+	handle("GET /assets/echarts-5.6.0.min.js", echartsAsset)
 	handle("POST /login", s.login)
 	handle("POST /logout", s.page(s.logout))
 	handle("GET /{$}", s.page(s.home))
@@ -258,6 +262,16 @@ func (s *Server) routes() http.Handler {
 	// A browser's cross-origin form post is refused before anything else
 	// (Sec-Fetch-Site and Origin); API clients send neither and pass.
 	return http.NewCrossOriginProtection().Handler(mux)
+}
+
+// echartsAsset serves the ECharts library the city page's charts draw
+// with: the same file the reports inline, cached for good (its name
+// carries its version).
+func echartsAsset(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	io.WriteString(w, reports.EChartsJS())
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -259,6 +259,7 @@ func TestAccessMatrix(t *testing.T) {
 				"/api/v1/uploads?city=" + b.Code,
 				fmt.Sprintf("/api/v1/uploads/%d/rejects", uploadOf[b.Code]),
 				"/api/v1/cities/" + b.Code + "/scorecard/2024Q1",
+				"/api/v1/cities/" + b.Code + "/counties/2024Q1",
 			}
 			for i, p := range paths {
 				code, body := s.get(token, p)
@@ -271,8 +272,10 @@ func TestAccessMatrix(t *testing.T) {
 				switch {
 				case a.Code == b.Code && code != 200:
 					t.Errorf("%s own %s: %d %s", a.Name, p, code, body)
-				case a.Code == b.Code && i == 2 && othersIn(body, a.Code) != "":
-					t.Errorf("%s's own scorecard holds %s's figures", a.Name, othersIn(body, a.Code))
+				case a.Code == b.Code && i >= 2 && othersIn(body, a.Code) != "":
+					t.Errorf("%s's own %s holds %s's figures", a.Name, p, othersIn(body, a.Code))
+				case a.Code == b.Code && i == 3 && !strings.Contains(body, flexemp.CountiesOf(flexemp.Counties, a.Code)[0].Name):
+					t.Errorf("%s's own counties: %s", a.Name, body)
 				case a.Code != b.Code && code != want:
 					t.Errorf("%s → %s %s: %d, want %d", a.Name, b.Name, p, code, want)
 				case a.Code != b.Code && want == 404 && !strings.Contains(body, notFound):
@@ -296,7 +299,7 @@ func TestAccessMatrix(t *testing.T) {
 	}
 	// The reviewer reads everything and uploads nothing.
 	for _, p := range []string{"/api/v1/uploads", "/api/v1/uploads?city=210200", fmt.Sprintf("/api/v1/uploads/%d/rejects", uploadOf["210300"]),
-		"/api/v1/cities/211400/scorecard/2024Q1"} {
+		"/api/v1/cities/211400/scorecard/2024Q1", "/api/v1/cities/211400/counties/2024Q1"} {
 		if code, body := s.get(s.reviewer, p); code != 200 {
 			t.Errorf("reviewer %s: %d %s", p, code, body)
 		}
@@ -317,7 +320,7 @@ func TestAccessMatrix(t *testing.T) {
 	}
 	for _, token := range []string{"", "fxe_not-a-token", "nonsense", s.city["210500"]} {
 		for _, p := range []string{"/api/v1/uploads", "/api/v1/rankings/2024Q1", "/api/v1/cities/210500/scorecard/2024Q1",
-			fmt.Sprintf("/api/v1/uploads/%d/rejects", uploadOf["210500"])} {
+			"/api/v1/cities/210500/counties/2024Q1", fmt.Sprintf("/api/v1/uploads/%d/rejects", uploadOf["210500"])} {
 			if code, _ := s.get(token, p); code != 401 {
 				t.Errorf("token %.8q %s: %d, want 401", token, p, code)
 			}

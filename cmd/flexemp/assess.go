@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -109,12 +110,20 @@ func runRank(c *call) error {
 func runExplain(c *call) error {
 	c.dbFlags()
 	p, city, format := c.flags.Period(), c.flags.City("城市代码或名称", true), c.flags.Format("table", "json")
+	byCounty := c.flags.Bool("by-county", false, "列出该市各区县的指标（不参与排名）")
 	if err := c.parse(); err != nil {
 		return err
 	}
 	db, err := c.assessed(*p)
 	if err != nil {
 		return err
+	}
+	if *byCounty {
+		cc, err := metrics.Counties(c.ctx, db, *p, city.Code)
+		if err != nil || *format == "json" {
+			return errors.Join(err, c.json(cc))
+		}
+		return reports.WriteCounties(c.stdout, cc, city.Name)
 	}
 	e, err := metrics.Explain(c.ctx, db, *p, city.Code)
 	if err != nil {
