@@ -74,6 +74,22 @@ func CountyNote(cc *metrics.CityCounties) string {
 	return flexemp.CityOwnCounty + "：" + strings.Join(parts, "，") + "。区县数据不参与排名，不计入综合指数。"
 }
 
+// CountiesLine says in one line what the counties of a period hold: how
+// many, and the rows 市本级/未分区县 took, for the demo's summary.
+func CountiesLine(all map[string]*metrics.CityCounties) string {
+	counties, own, unknown := 0, int64(0), int64(0)
+	for _, cc := range all {
+		for _, c := range cc.Counties {
+			if !c.Own {
+				counties++
+			}
+		}
+		own, unknown = own+cc.OwnRows, unknown+cc.UnknownRows
+	}
+	return fmt.Sprintf("区县：%d 个区县的指标见报告各市“各区县”一节或 flexemp explain --by-county（不参与排名）；%s %d 行填写本市代码或名称，%d 行的区划代码不在区县表中",
+		counties, flexemp.CityOwnCounty, own, unknown)
+}
+
 // WriteCounties prints a city's county table for the command line.
 func WriteCounties(w io.Writer, cc *metrics.CityCounties, cityName string) error {
 	t := NewCountyTable(cc, cityName)
@@ -106,7 +122,7 @@ const countyColumns = 2
 
 // countyChart is one chart of small multiples: for each indicator a grid of
 // its counties' values as bars, with the city's own value as a dashed
-// reference line.
+// reference line; no chart (no ID) when no county has a value.
 func countyChart(cc *metrics.CityCounties, cityName string) Chart {
 	id := "chart_counties_" + cc.City
 	var names []string
@@ -120,6 +136,9 @@ func countyChart(cc *metrics.CityCounties, cityName string) Chart {
 		if anyCountyValue(cc, i) {
 			shown++
 		}
+	}
+	if shown == 0 {
+		return Chart{} // nothing to draw: no county has a value
 	}
 	rows := (shown + countyColumns - 1) / countyColumns
 	height := rows*(gridHeight+70) + 40

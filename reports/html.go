@@ -187,7 +187,9 @@ func Charts(d *Data) []Chart {
 	}
 	for _, c := range d.Result.Cities {
 		if cc := d.Counties[c.Code]; cc != nil {
-			out = append(out, countyChart(cc, c.Name))
+			if ch := countyChart(cc, c.Name); ch.ID != "" {
+				out = append(out, ch)
+			}
 		}
 	}
 	return out

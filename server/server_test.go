@@ -1088,7 +1088,7 @@ func TestPagesCarryCSP(t *testing.T) {
 				t.Errorf("%s: a nonce used twice", p)
 			}
 			seen[m[1]] = true
-			if n, tagged := strings.Count(string(body), "<script"), strings.Count(string(body), `<script nonce="`+m[1]+`">`); n == 0 || n != tagged {
+			if n, tagged := strings.Count(string(body), "<script"), strings.Count(string(body), `<script nonce="`+m[1]+`"`); n == 0 || n != tagged {
 				t.Errorf("%s: %d scripts, %d with the page's nonce", p, n, tagged)
 			}
 			if h := handler.FindString(string(body)); h != "" {

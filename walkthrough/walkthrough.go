@@ -48,6 +48,7 @@ type Outcome struct {
 	// Withheld are, per assessed period in order, the cities with
 	// indicators scored 未报送 and those indicators.
 	Withheld []Withholding
+	Counties map[string]*metrics.CityCounties // the latest year's, per city
 	Took     time.Duration
 }
 
@@ -121,7 +122,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	out.Report, out.Result, out.Findings, out.Took = written.Report, rd.Result, rd.Findings, time.Since(start)
+	out.Report, out.Result, out.Findings, out.Counties, out.Took = written.Report, rd.Result, rd.Findings, rd.Counties, time.Since(start)
 	return out, nil
 }
 
@@ -238,6 +239,7 @@ func (o *Outcome) WriteSummary(w io.Writer) error {
 		fmt.Fprintln(w, reports.WithheldText(h.Period, h.City, h.Indicators))
 	}
 	fmt.Fprintln(w, reports.FindingsLine(o.Findings))
+	fmt.Fprintln(w, reports.CountiesLine(o.Counties))
 	fmt.Fprintf(w, "报告：%s\n\n", o.Report)
 	return reports.WriteSummary(w, o.Result)
 }
