@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
@@ -319,6 +320,42 @@ population = "pop.csv"
 		bad := write("bad.toml", text)
 		if code, _, e := runCmd(t, "assess", "--config", bad, "--db", db, "--period", "2024"); code == 0 || e == "" {
 			t.Errorf("%s: exit %d, %q", name, code, e)
+		}
+	}
+}
+
+// explain --by-county: the city's counties side by side in a table and as
+// JSON, the counties' counts adding up to the city's stored ones.
+func TestExplainByCounty(t *testing.T) {
+	db := filepath.Join(sharedDemo(t), "flexemp.db")
+	code, out, e := runCmd(t, "explain", "--db", db, "--period", "2025", "--city", "大连", "--by-county")
+	if code != 0 || !strings.Contains(out, "大连市各区县") || !strings.Contains(out, "中山区") || !strings.Contains(out, "市本级/未分区县") || strings.Contains(out, "和平区") {
+		t.Fatalf("table: exit %d %s %s", code, out, e)
+	}
+	code, out, e = runCmd(t, "explain", "--db", db, "--period", "2025", "--city", "210200", "--by-county", "--format", "json")
+	var cc metrics.CityCounties
+	if code != 0 || json.Unmarshal([]byte(out), &cc) != nil || len(cc.Counties) != len(flexemp.CountiesOf(flexemp.Counties, "210200"))+1 {
+		t.Fatalf("json: exit %d %s %s", code, out, e)
+	}
+	sqlDB, err := transform.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	for i, col := range cc.Indicators {
+		var num, den float64
+		for _, c := range cc.Counties {
+			if v := c.Indicators[i].Numerator; v != nil {
+				num += *v
+			}
+			if v := c.Indicators[i].Denominator; v != nil && col.ID != "I1" {
+				den += *v
+			}
+		}
+		var cityNum, cityDen float64
+		sqlDB.QueryRow(`SELECT numerator, coalesce(denominator, 0) FROM indicator_values WHERE period = '2025' AND city_code = '210200' AND indicator = ?`, col.ID).Scan(&cityNum, &cityDen)
+		if num != cityNum || col.ID != "I1" && den != cityDen {
+			t.Errorf("%s: counties %v/%v, the city %v/%v", col.ID, num, den, cityNum, cityDen)
 		}
 	}
 }
