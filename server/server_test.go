@@ -105,7 +105,7 @@ func newSite(t *testing.T, o server.Options, configure ...func(*store.Store, *se
 		t.Fatal(err)
 	}
 	s := &site{t: t, db: db, g: g, st: st, srv: srv, city: map[string]string{}, spool: o.SpoolDir, files: map[string]map[string]gen.File{}}
-	s.ts = httptest.NewServer(s.srv.Handler())
+	s.ts = httptest.NewServer(contract(t, s.srv.Handler()))
 	t.Cleanup(s.ts.Close)
 	for _, c := range flexemp.Cities {
 		if s.city[c.Code], err = st.AddToken(ctx, c.Code, "", time.Now()); err != nil {

@@ -1,0 +1,385 @@
+package server
+
+import (
+	"context"
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3gen"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/issuing"
+	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/reports"
+)
+
+// apiRoute is one route of /api/v1 as the mux serves it and the OpenAPI
+// document (GET /api/v1/openapi.json) describes it: one declaration, so
+// the two cannot drift. Answers are described by the Go types the
+// handlers encode; the tests validate every request and answer against
+// the document.
+type apiRoute struct {
+	method, path   string
+	id             string // operationId
+	summary        string // what it does, in Chinese
+	description    string // who may call it, what each refusal means
+	query, form    []apiField
+	multipart      bool // form is multipart/form-data, else application/x-www-form-urlencoded
+	status         int  // the success status
+	answer         any  // a value of the success answer's type; nil: a file
+	fails          []int
+	refusedResults []int // statuses that answer a refused file's ingest result, or an error
+	public         bool  // no token
+	handle         func(s *Server) http.HandlerFunc
+}
+
+// apiField is a query parameter or a form field.
+type apiField struct {
+	name, desc string
+	required   bool
+	file       bool
+	array      bool
+	enum       []string
+}
+
+var (
+	fPeriod = apiField{name: "period", desc: "考核期：年度 2025 或季度 2025Q2", required: true}
+	fKind   = apiField{name: "kind", desc: "数据类型", enum: kindNames()}
+	fMonth  = apiField{name: "month", desc: "数据月份 YYYY-MM；不填时按文件名或数据行"}
+	fReason = apiField{name: "reason", desc: "理由"}
+)
+
+func kindNames() []string {
+	var out []string
+	for _, k := range flexemp.Kinds {
+		out = append(out, string(k))
+	}
+	return out
+}
+
+// authed wraps a token-holding handler.
+func authed(h func(*Server) func(http.ResponseWriter, *http.Request, flexemp.Principal)) func(*Server) http.HandlerFunc {
+	return func(s *Server) http.HandlerFunc { return s.api(h(s)) }
+}
+
+// apiRoutes are every /api/v1 route.
+var apiRoutes = []apiRoute{
+	{method: "POST", path: "/api/v1/uploads", id: "upload", summary: "上传一个月的数据文件（城市令牌）",
+		description: "以 multipart/form-data 提交 kind、month（可不填）与 file。200：已入库或与当前版本相同（status 为 accepted 或 unchanged）；" +
+			"文件被拒收时答复入库结果（status 为 refused，error 为原因）：409 只有表头的文件将替换已有数据（确认后以 confirm_empty=1 重传），413 文件或解压后过大，415 不是支持的文件，422 内容不合格；" +
+			"400 表单有误，403 审核令牌不能上传，429 本市同时上传的文件过多。",
+		form: []apiField{{name: "kind", desc: "数据类型", required: true, enum: kindNames()}, fMonth,
+			{name: "file", desc: "CSV（UTF-8 或 GBK）、XLSX 或 Parquet", required: true, file: true},
+			{name: "confirm_empty", desc: "1：确认以只有表头的文件替换该月数据", enum: []string{"1", "true", "on"}}},
+		multipart: true, status: 200, answer: ingest.Result{}, fails: []int{400, 403, 429}, refusedResults: []int{409, 413, 415, 422},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiUpload })},
+	{method: "GET", path: "/api/v1/uploads", id: "listUploads", summary: "上传记录（含被拒收的文件）",
+		description: "城市令牌只能查看本市的记录。被拒收的文件没有 upload_id。",
+		query: []apiField{{name: "city", desc: "城市代码"}, fKind, {name: "month", desc: "数据月份 YYYY-MM"},
+			{name: "status", desc: "状态", enum: []string{"accepted", "refused", "rejects", "late"}}, {name: "q", desc: "文件名中的文字"}},
+		status: 200, answer: []flexemp.Upload{}, fails: []int{400, 403},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiUploads })},
+	{method: "GET", path: "/api/v1/uploads/{id}/rejects", id: "uploadRejects", summary: "某次上传的被拒行（身份证号已遮盖）",
+		description: "404：没有这个上传，或它属于其他城市。", status: 200, answer: []rejectJSON{}, fails: []int{404},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiRejects })},
+	{method: "GET", path: "/api/v1/refusals/{id}/rejects", id: "refusalRejects", summary: "某个被拒收文件的被拒行",
+		description: "404：没有这个被拒收的文件，或它属于其他城市。", status: 200, answer: []rejectJSON{}, fails: []int{404},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiRejects })},
+	{method: "GET", path: "/api/v1/indicators", id: "indicators", summary: "考核指标的定义", status: 200, answer: []indicatorJSON{},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiIndicators })},
+	{method: "GET", path: "/api/v1/rankings/{period}", id: "ranking", summary: "某一期的排名",
+		description: "有定稿时为定稿，否则公示稿，否则最新草稿。城市令牌看到已发布的全省排名表和本市的完整条目；草稿只看到本市条目。404：尚未考核。",
+		status:      200, answer: metrics.Ranking{}, fails: []int{400, 404},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiRanking })},
+	{method: "GET", path: "/api/v1/integrity/{period}", id: "integrity", summary: "某一期的数据核查结果及依据",
+		description: "城市令牌只看到本市的结果（涉及外市的依据显示为外市）。404：尚未考核。",
+		status:      200, answer: reports.PeriodFindings{}, fails: []int{400, 404},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiIntegrity })},
+	{method: "GET", path: "/api/v1/cities/{code}/scorecard/{period}", id: "scorecard", summary: "某城市某一期的逐步说明",
+		description: "城市令牌只能查看本市（403），且不含第1名及差距。404：尚未考核或未知的城市代码。",
+		status:      200, answer: metrics.Explanation{}, fails: []int{400, 403, 404},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiScorecard })},
+	{method: "GET", path: "/api/v1/cities/{code}/counties/{period}", id: "counties", summary: "某城市各区县的指标（不参与排名）",
+		description: "城市令牌只能查看本市（403）。404：尚未考核或未知的城市代码。",
+		status:      200, answer: metrics.CityCounties{}, fails: []int{400, 403, 404},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiCounties })},
+	{method: "POST", path: "/api/v1/assess/{period}", id: "assess", summary: "考核某一期（审核令牌）",
+		description: "403：城市令牌；422：尚无到期月份或数据不足以考核。", status: 200, answer: assessed{}, fails: []int{400, 403, 404, 409, 422},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiAssess })},
+	{method: "GET", path: "/api/v1/publications/{period}", id: "publication", summary: "某一期排名的发布状态",
+		description: "草稿、公示（含异议期）或定稿，各版次及文件的 SHA-256；城市令牌看到的异议计数只含本市。",
+		status:      200, answer: publicationJSON{}, fails: []int{400},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiPublication })},
+	{method: "POST", path: "/api/v1/publications/{period}", id: "publish", summary: "公示最新草稿（审核令牌）",
+		description: "409：已有公示中的排名、草稿已过时或考核期尚未结束；定稿后重新公示须给出 reason。",
+		form:        []apiField{{name: "days", desc: "异议期工作日数（默认 5）"}, {name: "reason", desc: "修订理由（定稿后重新公示时必填）"}},
+		status:      200, answer: publicationJSON{}, fails: []int{400, 403, 404, 409, 422},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) {
+			return s.reviewerStep(s.publish)
+		})},
+	{method: "POST", path: "/api/v1/publications/{period}/withdraw", id: "withdraw", summary: "撤回公示（审核令牌，须说明理由）",
+		form: []apiField{{name: "reason", desc: "撤回理由", required: true}}, status: 200, answer: publicationJSON{}, fails: []int{400, 403, 404, 409, 422},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) {
+			return s.reviewerStep(s.withdraw)
+		})},
+	{method: "POST", path: "/api/v1/publications/{period}/final", id: "finalise", summary: "定稿（审核令牌）",
+		description: "409：异议期未结束或仍有未处理的异议。", status: 200, answer: publicationJSON{}, fails: []int{400, 403, 404, 409, 422},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) {
+			return s.reviewerStep(s.finalise)
+		})},
+	{method: "POST", path: "/api/v1/objections", id: "object", summary: "对公示排名提出异议（城市令牌）",
+		description: "异议期内提交；可附一个月的更正数据（kind、month、file，按上传同样校验）和至多 5 份证明材料（PDF、JPG、PNG、XLSX，每份不超过 20 MiB）。" +
+			"409：不在异议期内；422：事项、陈述或材料不合格，或更正数据被拒收；413：文件过大。",
+		form: []apiField{fPeriod, {name: "subject", desc: "异议事项：I1–I22、K1–K8 或 其他（可重复）", required: true, array: true},
+			{name: "statement", desc: "异议陈述，不超过 2000 字", required: true}, fKind, fMonth,
+			{name: "file", desc: "更正数据文件", file: true}, {name: "document", desc: "证明材料（可重复）", file: true, array: true}},
+		multipart: true, status: 201, answer: issuing.Objection{}, fails: []int{400, 403, 404, 409, 413, 415, 422, 429},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiObject })},
+	{method: "GET", path: "/api/v1/objections", id: "objections", summary: "某一期的异议及处理结果",
+		description: "城市令牌只看到本市的异议。", query: []apiField{fPeriod}, status: 200, answer: []issuing.Objection{}, fails: []int{400},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiObjections })},
+	{method: "POST", path: "/api/v1/objections/{id}/decision", id: "decide", summary: "处理异议（审核令牌）",
+		form: []apiField{{name: "decision", desc: "accept（采纳）或 reject（不予采纳）", required: true, enum: []string{"accept", "reject", issuing.Accept, issuing.Reject}},
+			{name: "reason", desc: "处理理由", required: true}},
+		status: 200, answer: issuing.Objection{}, fails: []int{400, 403, 404, 409, 422},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiDecide })},
+	{method: "GET", path: "/api/v1/objections/{id}/documents/{n}", id: "document", summary: "下载异议的证明材料",
+		description: "只有提出异议的城市和审核人员可以下载（其他城市 404）。", status: 200, fails: []int{404},
+		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiDocument })},
+}
+
+func init() {
+	// The document's own route, added here: the document is made from the
+	// table it is in.
+	apiRoutes = append(apiRoutes, apiRoute{method: "GET", path: "/api/v1/openapi.json", id: "openapi", summary: "本接口的 OpenAPI 3 文档（无需令牌）",
+		public: true, status: 200, answer: map[string]any{}, handle: func(s *Server) http.HandlerFunc { return serveOpenAPI }})
+}
+
+// OpenAPI is the document of every /api/v1 route, made once from
+// apiRoutes and the answers' Go types.
+func OpenAPI() (*openapi3.T, error) {
+	openapiOnce.Do(func() { openapiDoc, openapiErr = buildOpenAPI() })
+	return openapiDoc, openapiErr
+}
+
+var (
+	openapiOnce sync.Once
+	openapiDoc  *openapi3.T
+	openapiErr  error
+)
+
+func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	doc, err := OpenAPI()
+	if err != nil {
+		http.Error(w, "接口文档生成失败", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	writeJSON(w, http.StatusOK, doc)
+}
+
+var textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+
+// strictSchemas is the schema of the answers' Go types as encoding/json
+// writes them: a type with MarshalText is a string, a struct has no other
+// property (so an answer with a field nobody documented fails the tests),
+// and a slice or map may be null.
+func strictSchemas(name string, t reflect.Type, tag reflect.StructTag, schema *openapi3.Schema) error {
+	switch {
+	case t == reflect.TypeFor[time.Time]():
+		schema.Format = "date-time"
+	case t.Implements(textMarshaler):
+		// Properties, empty, make the generator keep it as a component.
+		*schema = openapi3.Schema{Type: &openapi3.Types{"string"}, Nullable: schema.Nullable, Properties: openapi3.Schemas{}}
+	case t.Kind() == reflect.Struct && schema.Type.Is("object"):
+		no := false
+		schema.AdditionalProperties = openapi3.AdditionalProperties{Has: &no}
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Map:
+		schema.Nullable = true
+	}
+	if strings.Contains(tag.Get("json"), "omitzero") && t.Kind() == reflect.Struct {
+		schema.Nullable = true
+	}
+	return nil
+}
+
+func buildOpenAPI() (*openapi3.T, error) {
+	doc := &openapi3.T{
+		OpenAPI: "3.0.3",
+		Info: &openapi3.Info{Title: "flexemp：灵活就业政策落实考核接口", Version: "v1",
+			Description: "城市上传月度数据、查询上传记录与被拒行；审核人员考核、发布排名、处理异议。除本文档外，每个请求须带 Authorization: Bearer 令牌。" +
+				"出错时答复 {\"code\", \"message\"}：code 为 invalid、unauthorized、forbidden、not_found、conflict、too_large、unsupported、too_many_requests 或 internal，message 为中文原因。"},
+		Paths: openapi3.NewPaths(),
+		Components: &openapi3.Components{
+			Schemas: openapi3.Schemas{},
+			SecuritySchemes: openapi3.SecuritySchemes{"bearer": &openapi3.SecuritySchemeRef{Value: openapi3.NewSecurityScheme().
+				WithType("http").WithScheme("bearer").WithDescription("管理员用 flexemp token add 发放的令牌")}},
+			Responses: openapi3.ResponseBodies{},
+		},
+	}
+	// A generator a type: one keeps, from a call before, references to
+	// components it then leaves out.
+	types := map[string]reflect.Type{} // each component's Go type
+	schemaOf := func(v any) (*openapi3.SchemaRef, error) {
+		return openapi3gen.NewGenerator(openapi3gen.SchemaCustomizer(strictSchemas), openapi3gen.UseAllExportedFields(),
+			openapi3gen.CreateComponentSchemas(openapi3gen.ExportComponentSchemasOptions{ExportComponentSchemas: true, ExportTopLevelSchema: true}),
+			openapi3gen.CreateTypeNameGenerator(func(t reflect.Type) string {
+				name := schemaName(t)
+				types[name] = t
+				return name
+			})).NewSchemaRefForValue(v, doc.Components.Schemas)
+	}
+	errRef, err := schemaOf(apiError{})
+	if err != nil {
+		return nil, err
+	}
+	for _, rt := range apiRoutes {
+		op := &openapi3.Operation{OperationID: rt.id, Summary: rt.summary, Description: rt.description, Responses: openapi3.NewResponses()}
+		if !rt.public {
+			op.Security = &openapi3.SecurityRequirements{{"bearer": {}}}
+		}
+		for _, seg := range strings.Split(rt.path, "/") {
+			if name, ok := strings.CutPrefix(seg, "{"); ok {
+				name = strings.TrimSuffix(name, "}")
+				op.AddParameter(openapi3.NewPathParameter(name).WithSchema(openapi3.NewStringSchema()).WithDescription(pathParamDesc[name]))
+			}
+		}
+		for _, f := range rt.query {
+			p := openapi3.NewQueryParameter(f.name).WithSchema(fieldSchema(f)).WithDescription(f.desc)
+			p.Required = f.required
+			op.AddParameter(p)
+		}
+		if len(rt.form) > 0 {
+			body := openapi3.NewObjectSchema()
+			for _, f := range rt.form {
+				body.WithProperty(f.name, fieldSchema(f))
+				if f.required {
+					body.Required = append(body.Required, f.name)
+				}
+			}
+			media := "application/x-www-form-urlencoded"
+			if rt.multipart {
+				media = "multipart/form-data"
+			}
+			rb := openapi3.NewRequestBody().WithContent(openapi3.Content{media: openapi3.NewMediaType().WithSchema(body)})
+			rb.Required = rt.multipart
+			op.RequestBody = &openapi3.RequestBodyRef{Value: rb}
+		}
+		ok := openapi3.NewResponse().WithDescription(http.StatusText(rt.status))
+		if rt.answer == nil {
+			ok.WithContent(openapi3.Content{"*/*": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))})
+		} else {
+			ref, err := schemaOf(rt.answer)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", rt.method, rt.path, err)
+			}
+			ok.WithJSONSchemaRef(ref)
+		}
+		op.AddResponse(rt.status, ok)
+		fails := rt.fails
+		if !rt.public {
+			fails = append(slices.Clone(fails), 401, 500)
+		}
+		for _, st := range fails {
+			op.AddResponse(st, openapi3.NewResponse().WithDescription(http.StatusText(st)).WithJSONSchemaRef(errRef))
+		}
+		for _, st := range rt.refusedResults {
+			result, _ := schemaOf(rt.answer)
+			either := &openapi3.Schema{OneOf: openapi3.SchemaRefs{result, errRef}}
+			op.AddResponse(st, openapi3.NewResponse().WithDescription(http.StatusText(st)+"：文件被拒收（入库结果）或请求有误（错误对象）").
+				WithJSONSchema(either))
+		}
+		doc.AddOperation(rt.path, rt.method, op)
+	}
+	nullableRefs(doc.Components.Schemas, types)
+	// Read back as a client reads it: references resolved, and checked.
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	loaded, err := openapi3.NewLoader().LoadFromData(b)
+	if err != nil {
+		return nil, err
+	}
+	return loaded, loaded.Validate(context.Background())
+}
+
+// nullableRefs marks the properties that are pointers to a component as
+// nullable: a $ref can carry nothing beside it, so the reference is wrapped
+// in allOf. (The generator drops the nullable a pointer gave.)
+func nullableRefs(schemas openapi3.Schemas, types map[string]reflect.Type) {
+	for name, t := range types {
+		sch := schemas[name]
+		if sch == nil || sch.Value == nil || t.Kind() != reflect.Struct {
+			continue
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Type.Kind() != reflect.Pointer || f.Type.Elem().Kind() != reflect.Struct {
+				continue
+			}
+			json, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if json == "" {
+				json = f.Name
+			}
+			if prop := sch.Value.Properties[json]; prop != nil && prop.Ref != "" {
+				sch.Value.Properties[json] = &openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{prop}, Nullable: true}}
+			}
+		}
+	}
+}
+
+// schemaName names a type's schema by its package and name, capitalised:
+// MetricsRanking, ServerPublicationJSON.
+func schemaName(t reflect.Type) string {
+	pkg := t.PkgPath()[strings.LastIndex(t.PkgPath(), "/")+1:]
+	if pkg == "flexemp" {
+		pkg = ""
+	}
+	return capital(pkg) + capital(t.Name())
+}
+
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+var pathParamDesc = map[string]string{"period": "考核期：年度 2025 或季度 2025Q2", "code": "城市代码，如 210100", "id": "编号", "n": "证明材料序号，从 1 起"}
+
+func fieldSchema(f apiField) *openapi3.Schema {
+	s := openapi3.NewStringSchema()
+	if f.file {
+		s = s.WithFormat("binary")
+	}
+	if len(f.enum) > 0 {
+		vals := make([]any, len(f.enum))
+		for i, e := range f.enum {
+			vals[i] = e
+		}
+		s = s.WithEnum(vals...)
+	}
+	if f.array {
+		return openapi3.NewArraySchema().WithItems(s)
+	}
+	return s
+}
+
+// openAPIJSON is the document as served, for tests and go generate.
+func openAPIJSON() ([]byte, error) {
+	doc, err := OpenAPI()
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
