@@ -70,7 +70,7 @@ type Reject struct {
 
 // Upload is one version of a city's extract of one kind and month.
 type Upload struct {
-	ID         int64     `json:"upload_id"`
+	ID         int64     `json:"upload_id,omitempty"` // none for a refused attempt (absent, never 0)
 	City       string    `json:"city"`
 	Kind       Kind      `json:"kind"`
 	Month      Month     `json:"month"`
@@ -84,7 +84,7 @@ type Upload struct {
 	Accepted   int       `json:"accepted"`
 	Rejected   int       `json:"rejected"`
 	Current    bool      `json:"current"`          // the version that counts
-	Status     string    `json:"status"`           // accepted, or refused: an attempt that stored nothing (upload_id 0)
+	Status     string    `json:"status"`           // accepted, or refused: an attempt that stored nothing (no upload_id)
 	Reason     string    `json:"reason,omitempty"` // why a refused attempt was refused
 	// RefusalID numbers a refused attempt; its rejected rows are kept under
 	// it. Rejects counts them (a row may have several).

@@ -77,7 +77,7 @@ type Request struct {
 type Result struct {
 	File     string `json:"file"`
 	Status   string `json:"status"`
-	UploadID int64  `json:"upload_id"`
+	UploadID int64  `json:"upload_id,omitempty"` // none for a refused file
 	// RefusalID numbers a refused file in the refusals log; its rejected
 	// rows, all of them, are kept under it (flexemp rejects --refusal N).
 	RefusalID int64          `json:"refusal_id,omitempty"`

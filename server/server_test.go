@@ -888,6 +888,17 @@ func TestUploadsFilterAndTemplates(t *testing.T) {
 	if code, history := s.get(s.city["210200"], "/api/v1/uploads"); code != 200 || !strings.Contains(history, `"status": "refused"`) || !strings.Contains(history, "补贴发放") {
 		t.Errorf("API history: %d %s", code, history)
 	}
+	// A refused attempt has no upload_id: absent, never 0.
+	_, refusedOnly := s.get(s.city["210200"], "/api/v1/uploads?status=refused")
+	var attempts []map[string]any
+	if json.Unmarshal([]byte(refusedOnly), &attempts); len(attempts) == 0 {
+		t.Fatalf("no refused attempt: %s", refusedOnly)
+	}
+	for _, a := range attempts {
+		if _, has := a["upload_id"]; has {
+			t.Errorf("a refused attempt with an upload_id: %v", a)
+		}
+	}
 	if _, page := s.login(s.city["210200"]).get("/uploads"); !strings.Contains(page, "拒收") || !strings.Contains(page, "wrong.csv") {
 		t.Error("the history page does not show the refused attempt")
 	}

@@ -179,6 +179,24 @@ func TestUploadsAndRejectsExport(t *testing.T) {
 	if code, out, _ := runCmd(t, "uploads", "--db", db); code != 0 || !strings.Contains(out, "拒收1") || !strings.Contains(out, "超过上限") {
 		t.Errorf("the refused attempt in the ledger: %q", out)
 	}
+	// As JSON a refused attempt has no upload_id (absent, never 0).
+	_, out, _ = runCmd(t, "uploads", "--db", db, "--format", "json")
+	var ledger []map[string]any
+	json.Unmarshal([]byte(out), &ledger)
+	refused := 0
+	for _, u := range ledger {
+		if _, has := u["upload_id"]; u["status"] == "refused" {
+			refused++
+			if has {
+				t.Errorf("a refused attempt with an upload_id: %v", u)
+			}
+		} else if !has {
+			t.Errorf("an accepted upload without its upload_id: %v", u)
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d refused attempts in %s", refused, out)
+	}
 	refusedPath := filepath.Join(dir, "refused.csv")
 	if code, _, e := runCmd(t, "rejects", "--db", db, "--refusal", "1", "--out", refusedPath); code != 0 {
 		t.Fatal(e)
