@@ -203,6 +203,7 @@ func strictSchemas(name string, t reflect.Type, tag reflect.StructTag, schema *o
 	case t.Kind() == reflect.Struct && schema.Type.Is("object"):
 		no := false
 		schema.AdditionalProperties = openapi3.AdditionalProperties{Has: &no}
+		schema.Required = alwaysWritten(t)
 	case t.Kind() == reflect.Slice || t.Kind() == reflect.Map:
 		schema.Nullable = true
 	}
@@ -311,6 +312,28 @@ func buildOpenAPI() (*openapi3.T, error) {
 		return nil, err
 	}
 	return loaded, loaded.Validate(context.Background())
+}
+
+// alwaysWritten are the JSON names of a struct's fields encoding/json
+// always writes: those without omitempty or omitzero.
+func alwaysWritten(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, opts, _ := strings.Cut(tag, ",")
+		switch {
+		case !f.IsExported() || name == "-":
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			out = append(out, alwaysWritten(f.Type)...)
+		case !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero"):
+			if name == "" {
+				name = f.Name
+			}
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // nullableRefs marks the properties that are pointers to a component as
