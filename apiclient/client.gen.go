@@ -92,9 +92,8 @@ func (e ListUploadsParamsKind) Valid() bool {
 // Defines values for ListUploadsParamsStatus.
 const (
 	Accepted ListUploadsParamsStatus = "accepted"
-	Late     ListUploadsParamsStatus = "late"
+	Current  ListUploadsParamsStatus = "current"
 	Refused  ListUploadsParamsStatus = "refused"
-	Rejects  ListUploadsParamsStatus = "rejects"
 )
 
 // Valid indicates whether the value is a known member of the ListUploadsParamsStatus enum.
@@ -102,11 +101,9 @@ func (e ListUploadsParamsStatus) Valid() bool {
 	switch e {
 	case Accepted:
 		return true
-	case Late:
+	case Current:
 		return true
 	case Refused:
-		return true
-	case Rejects:
 		return true
 	default:
 		return false
@@ -510,7 +507,7 @@ type WithdrawFormdataBody struct {
 
 // ListUploadsParams defines parameters for ListUploads.
 type ListUploadsParams struct {
-	// City 城市代码
+	// City 城市代码或名称
 	City *string `form:"city,omitempty" json:"city,omitempty"`
 
 	// Kind 数据类型
@@ -519,7 +516,7 @@ type ListUploadsParams struct {
 	// Month 数据月份 YYYY-MM
 	Month *string `form:"month,omitempty" json:"month,omitempty"`
 
-	// Status 状态
+	// Status current（计入考核的版本）、accepted（已入库）或 refused（被拒收）
 	Status *ListUploadsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Q 文件名中的文字

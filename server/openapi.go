@@ -84,8 +84,9 @@ var apiRoutes = []apiRoute{
 		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiUpload })},
 	{method: "GET", path: "/api/v1/uploads", id: "listUploads", summary: "上传记录（含被拒收的文件）",
 		description: "城市令牌只能查看本市的记录。被拒收的文件没有 upload_id。",
-		query: []apiField{{name: "city", desc: "城市代码"}, fKind, {name: "month", desc: "数据月份 YYYY-MM"},
-			{name: "status", desc: "状态", enum: []string{"accepted", "refused", "rejects", "late"}}, {name: "q", desc: "文件名中的文字"}},
+		query: []apiField{{name: "city", desc: "城市代码或名称"}, fKind, {name: "month", desc: "数据月份 YYYY-MM"},
+			{name: "status", desc: "current（计入考核的版本）、accepted（已入库）或 refused（被拒收）", enum: []string{"current", "accepted", "refused"}},
+			{name: "q", desc: "文件名中的文字"}},
 		status: 200, answer: []flexemp.Upload{}, fails: []int{400, 403},
 		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiUploads })},
 	{method: "GET", path: "/api/v1/uploads/{id}/rejects", id: "uploadRejects", summary: "某次上传的被拒行（身份证号已遮盖）",
@@ -275,7 +276,7 @@ func buildOpenAPI() (*openapi3.T, error) {
 			rb.Required = rt.multipart
 			op.RequestBody = &openapi3.RequestBodyRef{Value: rb}
 		}
-		ok := openapi3.NewResponse().WithDescription(http.StatusText(rt.status))
+		ok := openapi3.NewResponse().WithDescription(statusText[rt.status])
 		if rt.answer == nil {
 			ok.WithContent(openapi3.Content{"*/*": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))})
 		} else {
@@ -291,12 +292,12 @@ func buildOpenAPI() (*openapi3.T, error) {
 			fails = append(slices.Clone(fails), 401, 500)
 		}
 		for _, st := range fails {
-			op.AddResponse(st, openapi3.NewResponse().WithDescription(http.StatusText(st)).WithJSONSchemaRef(errRef))
+			op.AddResponse(st, openapi3.NewResponse().WithDescription(statusText[st]+"（错误对象）").WithJSONSchemaRef(errRef))
 		}
 		for _, st := range rt.refusedResults {
 			result, _ := schemaOf(rt.answer)
 			either := &openapi3.Schema{OneOf: openapi3.SchemaRefs{result, errRef}}
-			op.AddResponse(st, openapi3.NewResponse().WithDescription(http.StatusText(st)+"：文件被拒收（入库结果）或请求有误（错误对象）").
+			op.AddResponse(st, openapi3.NewResponse().WithDescription(statusText[st]+"：文件被拒收（入库结果）或请求有误（错误对象）").
 				WithJSONSchema(either))
 		}
 		doc.AddOperation(rt.path, rt.method, op)
@@ -378,6 +379,13 @@ func capital(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// statusText is what each status means to a caller, in Chinese.
+var statusText = map[int]string{
+	200: "成功", 201: "已提交", 400: "请求有误（参数或表单）", 401: "缺少访问令牌，或令牌无效、已吊销", 403: "无权执行或访问（如其他城市的数据）",
+	404: "不存在或尚未考核", 409: "与当前状态冲突", 413: "文件过大", 415: "不是支持的文件格式", 422: "内容不合格",
+	429: "本市同时上传的文件过多，请稍后再试", 500: "服务器内部错误，请稍后重试或联系管理员",
+}
+
 var pathParamDesc = map[string]string{"period": "考核期：年度 2025 或季度 2025Q2", "code": "城市代码，如 210100", "id": "编号", "n": "证明材料序号，从 1 起"}
 
 func fieldSchema(f apiField) *openapi3.Schema {
@@ -405,4 +413,71 @@ func openAPIJSON() ([]byte, error) {
 		return nil, err
 	}
 	return json.MarshalIndent(doc, "", "  ")
+}
+
+// docsView is the API document as /api/docs shows it to a person.
+type docsView struct {
+	view
+	Description string
+	Operations  []docsOperation
+}
+
+type docsOperation struct {
+	Method, Path, Summary, Description string
+	Public                             bool
+	Params                             []docsField // path and query parameters
+	Body, BodyType                     string      // the form's fields, its media type
+	Answers                            []docsAnswer
+}
+
+type docsField struct{ Name, In, Desc string }
+
+type docsAnswer struct {
+	Status int
+	Text   string
+}
+
+// apiDocs renders the OpenAPI document as a page: every route, its
+// parameters, its form and its answers, from the same table; no script.
+func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request) {
+	doc, err := OpenAPI()
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	sess, _ := s.sessionOf(r)
+	v := docsView{view: s.viewFor(sess, "接口说明"), Description: doc.Info.Description}
+	for _, rt := range apiRoutes {
+		op := doc.Paths.Find(rt.path).GetOperation(rt.method)
+		d := docsOperation{Method: rt.method, Path: rt.path, Summary: rt.summary, Description: rt.description, Public: rt.public}
+		for _, p := range op.Parameters {
+			in := map[string]string{"path": "路径", "query": "查询"}[p.Value.In]
+			if p.Value.Required {
+				in += "，必填"
+			}
+			d.Params = append(d.Params, docsField{p.Value.Name, in, p.Value.Description})
+		}
+		var fields []string
+		for _, f := range rt.form {
+			text := f.name
+			if f.required {
+				text += "（必填）"
+			}
+			fields = append(fields, text+"："+f.desc)
+		}
+		d.Body = strings.Join(fields, "；")
+		if rt.multipart {
+			d.BodyType = "multipart/form-data"
+		} else if len(rt.form) > 0 {
+			d.BodyType = "application/x-www-form-urlencoded"
+		}
+		for status, resp := range op.Responses.Map() {
+			var n int
+			fmt.Sscan(status, &n)
+			d.Answers = append(d.Answers, docsAnswer{n, *resp.Value.Description})
+		}
+		slices.SortFunc(d.Answers, func(a, b docsAnswer) int { return a.Status - b.Status })
+		v.Operations = append(v.Operations, d)
+	}
+	s.render(w, r, http.StatusOK, "apiDocs", v)
 }

@@ -220,6 +220,7 @@ func (s *Server) routes() http.Handler {
 	// Pages: a session cookie after logging in with the token once.
 	handle("GET /login", s.loginPage)
 	handle("GET /help", s.helpPage)
+	handle("GET /api/docs", s.apiDocs)
 	handle("GET /assets/echarts-5.6.0.min.js", echartsAsset)
 	handle("POST /login", s.login)
 	handle("POST /logout", s.page(s.logout))
