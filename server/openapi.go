@@ -55,7 +55,6 @@ var (
 	fPeriod = apiField{name: "period", desc: "考核期：年度 2025 或季度 2025Q2", required: true}
 	fKind   = apiField{name: "kind", desc: "数据类型", enum: kindNames()}
 	fMonth  = apiField{name: "month", desc: "数据月份 YYYY-MM；不填时按文件名或数据行"}
-	fReason = apiField{name: "reason", desc: "理由"}
 )
 
 func kindNames() []string {
@@ -404,15 +403,6 @@ func fieldSchema(f apiField) *openapi3.Schema {
 		return openapi3.NewArraySchema().WithItems(s)
 	}
 	return s
-}
-
-// openAPIJSON is the document as served, for tests and go generate.
-func openAPIJSON() ([]byte, error) {
-	doc, err := OpenAPI()
-	if err != nil {
-		return nil, err
-	}
-	return json.MarshalIndent(doc, "", "  ")
 }
 
 // docsView is the API document as /api/docs shows it to a person.
