@@ -146,15 +146,9 @@ func ingestSuite(ctx context.Context, self, dir, rowsFlag string, xlsxRows int, 
 		}
 		yard, ratio := "-", "-"
 		if strings.HasSuffix(path, ".csv") {
-			// In a child too: the parent stays small, so no child's peak RSS
-			// counts memory the parent had when it was forked.
-			out, err := exec.CommandContext(ctx, self, "bench", "--dir", dir, "--yardstick", path).Output()
+			secs, err := yardstick(ctx, self, dir, path)
 			if err != nil {
-				return fmt.Errorf("read_csv yardstick: %w", err)
-			}
-			secs, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
-			if err != nil {
-				return fmt.Errorf("read_csv yardstick: %q", out)
+				return err
 			}
 			yard, ratio = fmt.Sprintf("%.2f", secs), fmt.Sprintf("%.2f×", took.Seconds()/secs)
 		}
@@ -204,9 +198,13 @@ func assessSuite(ctx context.Context, self, dir string, scale float64, runs int,
 		+ (SELECT count(*) FROM trainings) + (SELECT count(*) FROM services)`).Scan(&rows); err != nil {
 		return err
 	}
+	yard, err := yardstick1M(ctx, self, dir, stderr)
+	if err != nil {
+		return err
+	}
 	tw := columns.NewWriter(stdout)
-	fmt.Fprintf(tw, "assess %s, scale %g: %d rows stored\n", p, scale, rows)
-	fmt.Fprintln(tw, "run\tcommand s\tpeak RSS MiB\ttransform s\tindex s\tsensitivity s (1000 draws)\tstore s")
+	fmt.Fprintf(tw, "assess %s, scale %g: %d rows stored; read_csv of 1M rows in this run: %.2f s\n", p, scale, rows, yard)
+	fmt.Fprintln(tw, "run\tcommand s\tcommand/read_csv\tpeak RSS MiB\ttransform s\tindex s\tsensitivity s (1000 draws)\tstore s")
 	for i := range runs {
 		db.Close() // the child must own the file
 		whole, rss, err := child(ctx, self, "assess", "--db", dbPath, "--period", p.String())
@@ -222,11 +220,43 @@ func assessSuite(ctx context.Context, self, dir string, scale float64, runs int,
 			return err
 		}
 		store := time.Since(start) - a.Transform.Took - a.MetricTook - a.SensTook
-		fmt.Fprintf(tw, "%d\t%.2f\t%.0f\t%.2f\t%.3f\t%.3f\t%.2f\n", i+1, whole.Seconds(), rss,
+		fmt.Fprintf(tw, "%d\t%.2f\t%s\t%.0f\t%.2f\t%.3f\t%.3f\t%.2f\n", i+1, whole.Seconds(), ratio(whole.Seconds(), yard), rss,
 			a.Transform.Took.Seconds(), a.MetricTook.Seconds(), a.SensTook.Seconds(), store.Seconds())
 	}
 	return tw.Flush()
 }
+
+// yardstick times DuckDB's own read_csv of the file into a table, in a
+// child: the parent stays small, so no child's peak RSS counts memory the
+// parent had when it was forked.
+func yardstick(ctx context.Context, self, dir, path string) (float64, error) {
+	out, err := exec.CommandContext(ctx, self, "bench", "--dir", dir, "--yardstick", path).Output()
+	if err != nil {
+		return 0, fmt.Errorf("read_csv yardstick: %w", err)
+	}
+	secs, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		return 0, fmt.Errorf("read_csv yardstick: %q", out)
+	}
+	return secs, nil
+}
+
+// yardstick1M is read_csv's time for the 1M-row registrations CSV, made in
+// dir if need be: the figure every suite's ratios are to, measured in the
+// same run, so they travel between machines better than seconds.
+func yardstick1M(ctx context.Context, self, dir string, stderr io.Writer) (float64, error) {
+	path := filepath.Join(dir, "registrations-1000000.csv")
+	if _, err := os.Stat(path); err != nil {
+		fmt.Fprintf(stderr, "writing %s …\n", path)
+		if err := gen.BigRegistrations(path, 1000000, 1); err != nil {
+			return 0, err
+		}
+	}
+	return yardstick(ctx, self, dir, path)
+}
+
+// ratio is seconds as a multiple of read_csv's.
+func ratio(secs, yard float64) string { return fmt.Sprintf("%.2f×", secs/yard) }
 
 // child runs this binary with args, with the benchmarks' pseudonym key, and
 // says how long it took and its own peak RSS in MiB; a failure carries the

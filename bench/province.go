@@ -58,13 +58,18 @@ func provinceSuite(ctx context.Context, self, dir string, years int, memLimit st
 		{"assess " + year.String(), []string{"assess", "--config", config, "--db", db, "--period", year.String(), "--as-of", asOf}},
 		{"report " + year.String(), []string{"report", "--config", config, "--db", db, "--period", year.String(), "--out", filepath.Join(run, "report")}},
 	}
+	yard, err := yardstick1M(ctx, self, dir, stderr)
+	if err != nil {
+		return err
+	}
 	tw := columns.NewWriter(stdout)
 	limit := memLimit
 	if limit == "" {
 		limit = "DuckDB's default"
 	}
-	fmt.Fprintf(tw, "province backfill, scale 1, %s to %s: %d files, %.0f MB; memory_limit %s\n", first, last, files, float64(bytes)/1e6, limit)
-	fmt.Fprintln(tw, "step\ts\tpeak RSS MiB")
+	fmt.Fprintf(tw, "province backfill, scale 1, %s to %s: %d files, %.0f MB; memory_limit %s; read_csv of 1M rows in this run: %.2f s\n",
+		first, last, files, float64(bytes)/1e6, limit, yard)
+	fmt.Fprintln(tw, "step\ts\t/read_csv\tpeak RSS MiB")
 	var total time.Duration
 	for _, s := range steps {
 		took, rss, err := child(ctx, self, s.args...)
@@ -72,13 +77,13 @@ func provinceSuite(ctx context.Context, self, dir string, years int, memLimit st
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		total += took
-		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\n", s.name, took.Seconds(), rss)
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%.0f\n", s.name, took.Seconds(), ratio(took.Seconds(), yard), rss)
 	}
 	st, err := os.Stat(db)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(tw, "all\t%.2f\t\n", total.Seconds())
+	fmt.Fprintf(tw, "all\t%.2f\t%s\t\n", total.Seconds(), ratio(total.Seconds(), yard))
 	fmt.Fprintf(tw, "database file: %.0f MB\n", float64(st.Size())/1e6)
 	return tw.Flush()
 }
