@@ -8,6 +8,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -21,6 +22,12 @@ const scratch = "flexemp_scratch"
 
 // views numbers the Arrow views of the process.
 var views atomic.Int64
+
+// attaching serialises the scratch catalog's ATTACH IF NOT EXISTS: two
+// uploads prepared at once may both find it missing, and DuckDB refuses the
+// second ("database with name … already exists"), which refused a file of
+// an inbox backfill.
+var attaching sync.Mutex
 
 // arrowSink lets DuckDB scan the validated Arrow batches as a view and
 // insert them with one INSERT … SELECT.
@@ -42,7 +49,10 @@ func newSink(ctx context.Context, conn *sql.Conn, table string, cols []string, r
 	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&mainCatalog); err != nil {
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, `ATTACH IF NOT EXISTS ':memory:' AS `+scratch); err != nil {
+	attaching.Lock()
+	_, err := conn.ExecContext(ctx, `ATTACH IF NOT EXISTS ':memory:' AS `+scratch)
+	attaching.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	if _, err := conn.ExecContext(ctx, `USE `+scratch); err != nil {
@@ -50,7 +60,7 @@ func newSink(ctx context.Context, conn *sql.Conn, table string, cols []string, r
 	}
 	// Views are named apart: uploads prepared at once share the catalog.
 	s := &arrowSink{conn: conn, table: table, cols: cols, view: fmt.Sprintf("batches_%s_%d", table, views.Add(1))}
-	err := conn.Raw(func(dc any) error {
+	err = conn.Raw(func(dc any) error {
 		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
 			return err
