@@ -39,7 +39,7 @@ type apiRoute struct {
 	fails          []int
 	refusedResults []int // statuses that answer a refused file's ingest result, or an error
 	public         bool  // no token
-	handle         func(s *Server) http.HandlerFunc
+	serve          func(*Server, http.ResponseWriter, *http.Request, flexemp.Principal)
 }
 
 // apiField is a query parameter or a form field.
@@ -65,9 +65,24 @@ func kindNames() []string {
 	return out
 }
 
-// authed wraps a token-holding handler.
-func authed(h func(*Server) func(http.ResponseWriter, *http.Request, flexemp.Principal)) func(*Server) http.HandlerFunc {
-	return func(s *Server) http.HandlerFunc { return s.api(h(s)) }
+// issuingStep is a reviewer's step (publish, withdraw, finalise) as a
+// route's handler.
+func issuingStep(step func(*Server, context.Context, flexemp.Period, *http.Request) error) func(*Server, http.ResponseWriter, *http.Request, flexemp.Principal) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
+		s.reviewerStep(func(ctx context.Context, period flexemp.Period, r *http.Request) error {
+			return step(s, ctx, period, r)
+		})(w, r, p)
+	}
+}
+
+// handler is the route's handler on s: behind the token check unless
+// public.
+func (rt apiRoute) handler(s *Server) http.HandlerFunc {
+	h := func(w http.ResponseWriter, r *http.Request, p flexemp.Principal) { rt.serve(s, w, r, p) }
+	if rt.public {
+		return func(w http.ResponseWriter, r *http.Request) { h(w, r, flexemp.Principal{}) }
+	}
+	return s.api(h)
 }
 
 // apiRoutes are every /api/v1 route.
@@ -80,62 +95,56 @@ var apiRoutes = []apiRoute{
 			{name: "file", desc: "CSV（UTF-8 或 GBK）、XLSX 或 Parquet", required: true, file: true},
 			{name: "confirm_empty", desc: "1：确认以只有表头的文件替换该月数据", enum: []string{"1", "true", "on"}}},
 		multipart: true, status: 200, answer: ingest.Result{}, fails: []int{400, 403, 429}, refusedResults: []int{409, 413, 415, 422},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiUpload })},
+		serve: (*Server).apiUpload},
 	{method: "GET", path: "/api/v1/uploads", id: "listUploads", summary: "上传记录（含被拒收的文件）",
 		description: "城市令牌只能查看本市的记录。被拒收的文件没有 upload_id。",
 		query: []apiField{{name: "city", desc: "城市代码或名称"}, fKind, {name: "month", desc: "数据月份 YYYY-MM"},
 			{name: "status", desc: "current（计入考核的版本）、accepted（已入库）或 refused（被拒收）", enum: []string{"current", "accepted", "refused"}},
 			{name: "q", desc: "文件名中的文字"}},
 		status: 200, answer: []flexemp.Upload{}, fails: []int{400, 403},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiUploads })},
+		serve: (*Server).apiUploads},
 	{method: "GET", path: "/api/v1/uploads/{id}/rejects", id: "uploadRejects", summary: "某次上传的被拒行（身份证号已遮盖）",
 		description: "404：没有这个上传，或它属于其他城市。", status: 200, answer: []rejectJSON{}, fails: []int{404},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiRejects })},
+		serve: (*Server).apiRejects},
 	{method: "GET", path: "/api/v1/refusals/{id}/rejects", id: "refusalRejects", summary: "某个被拒收文件的被拒行",
 		description: "404：没有这个被拒收的文件，或它属于其他城市。", status: 200, answer: []rejectJSON{}, fails: []int{404},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiRejects })},
+		serve: (*Server).apiRejects},
 	{method: "GET", path: "/api/v1/indicators", id: "indicators", summary: "考核指标的定义", status: 200, answer: []indicatorJSON{},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiIndicators })},
+		serve: (*Server).apiIndicators},
 	{method: "GET", path: "/api/v1/rankings/{period}", id: "ranking", summary: "某一期的排名",
 		description: "有定稿时为定稿，否则公示稿，否则最新草稿。城市令牌看到已发布的全省排名表和本市的完整条目；草稿只看到本市条目。404：尚未考核。",
 		status:      200, answer: metrics.Ranking{}, fails: []int{400, 404},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiRanking })},
+		serve: (*Server).apiRanking},
 	{method: "GET", path: "/api/v1/integrity/{period}", id: "integrity", summary: "某一期的数据核查结果及依据",
 		description: "城市令牌只看到本市的结果（涉及外市的依据显示为外市）。404：尚未考核。",
 		status:      200, answer: reports.PeriodFindings{}, fails: []int{400, 404},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiIntegrity })},
+		serve: (*Server).apiIntegrity},
 	{method: "GET", path: "/api/v1/cities/{code}/scorecard/{period}", id: "scorecard", summary: "某城市某一期的逐步说明",
 		description: "城市令牌只能查看本市（403），且不含第1名及差距。404：尚未考核或未知的城市代码。",
 		status:      200, answer: metrics.Explanation{}, fails: []int{400, 403, 404},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiScorecard })},
+		serve: (*Server).apiScorecard},
 	{method: "GET", path: "/api/v1/cities/{code}/counties/{period}", id: "counties", summary: "某城市各区县的指标（不参与排名）",
 		description: "城市令牌只能查看本市（403）。404：尚未考核或未知的城市代码。",
 		status:      200, answer: metrics.CityCounties{}, fails: []int{400, 403, 404},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiCounties })},
+		serve: (*Server).apiCounties},
 	{method: "POST", path: "/api/v1/assess/{period}", id: "assess", summary: "考核某一期（审核令牌）",
 		description: "403：城市令牌；422：尚无到期月份或数据不足以考核。", status: 200, answer: assessed{}, fails: []int{400, 403, 404, 409, 422},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiAssess })},
+		serve: (*Server).apiAssess},
 	{method: "GET", path: "/api/v1/publications/{period}", id: "publication", summary: "某一期排名的发布状态",
 		description: "草稿、公示（含异议期）或定稿，各版次及文件的 SHA-256；城市令牌看到的异议计数只含本市。",
 		status:      200, answer: publicationJSON{}, fails: []int{400},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiPublication })},
+		serve: (*Server).apiPublication},
 	{method: "POST", path: "/api/v1/publications/{period}", id: "publish", summary: "公示最新草稿（审核令牌）",
 		description: "409：已有公示中的排名、草稿已过时或考核期尚未结束；定稿后重新公示须给出 reason。",
 		form:        []apiField{{name: "days", desc: "异议期工作日数（默认 5）"}, {name: "reason", desc: "修订理由（定稿后重新公示时必填）"}},
 		status:      200, answer: publicationJSON{}, fails: []int{400, 403, 404, 409, 422},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) {
-			return s.reviewerStep(s.publish)
-		})},
+		serve: issuingStep((*Server).publish)},
 	{method: "POST", path: "/api/v1/publications/{period}/withdraw", id: "withdraw", summary: "撤回公示（审核令牌，须说明理由）",
 		form: []apiField{{name: "reason", desc: "撤回理由", required: true}}, status: 200, answer: publicationJSON{}, fails: []int{400, 403, 404, 409, 422},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) {
-			return s.reviewerStep(s.withdraw)
-		})},
+		serve: issuingStep((*Server).withdraw)},
 	{method: "POST", path: "/api/v1/publications/{period}/final", id: "finalise", summary: "定稿（审核令牌）",
 		description: "409：异议期未结束或仍有未处理的异议。", status: 200, answer: publicationJSON{}, fails: []int{400, 403, 404, 409, 422},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) {
-			return s.reviewerStep(s.finalise)
-		})},
+		serve: issuingStep((*Server).finalise)},
 	{method: "POST", path: "/api/v1/objections", id: "object", summary: "对公示排名提出异议（城市令牌）",
 		description: "异议期内提交；可附一个月的更正数据（kind、month、file，按上传同样校验）和至多 5 份证明材料（PDF、JPG、PNG、XLSX，每份不超过 20 MiB）。" +
 			"409：不在异议期内；422：事项、陈述或材料不合格，或更正数据被拒收；413：文件过大。",
@@ -143,25 +152,26 @@ var apiRoutes = []apiRoute{
 			{name: "statement", desc: "异议陈述，不超过 2000 字", required: true}, fKind, fMonth,
 			{name: "file", desc: "更正数据文件", file: true}, {name: "document", desc: "证明材料（可重复）", file: true, array: true}},
 		multipart: true, status: 201, answer: issuing.Objection{}, fails: []int{400, 403, 404, 409, 413, 415, 422, 429},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiObject })},
+		serve: (*Server).apiObject},
 	{method: "GET", path: "/api/v1/objections", id: "objections", summary: "某一期的异议及处理结果",
 		description: "城市令牌只看到本市的异议。", query: []apiField{fPeriod}, status: 200, answer: []issuing.Objection{}, fails: []int{400},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiObjections })},
+		serve: (*Server).apiObjections},
 	{method: "POST", path: "/api/v1/objections/{id}/decision", id: "decide", summary: "处理异议（审核令牌）",
 		form: []apiField{{name: "decision", desc: "accept（采纳）或 reject（不予采纳）", required: true, enum: []string{"accept", "reject", issuing.Accept, issuing.Reject}},
 			{name: "reason", desc: "处理理由", required: true}},
 		status: 200, answer: issuing.Objection{}, fails: []int{400, 403, 404, 409, 422},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiDecide })},
+		serve: (*Server).apiDecide},
 	{method: "GET", path: "/api/v1/objections/{id}/documents/{n}", id: "document", summary: "下载异议的证明材料",
 		description: "只有提出异议的城市和审核人员可以下载（其他城市 404）。", status: 200, fails: []int{404},
-		handle: authed(func(s *Server) func(http.ResponseWriter, *http.Request, flexemp.Principal) { return s.apiDocument })},
+		serve: (*Server).apiDocument},
 }
 
 func init() {
 	// The document's own route, added here: the document is made from the
 	// table it is in.
 	apiRoutes = append(apiRoutes, apiRoute{method: "GET", path: "/api/v1/openapi.json", id: "openapi", summary: "本接口的 OpenAPI 3 文档（无需令牌）",
-		public: true, status: 200, answer: map[string]any{}, handle: func(s *Server) http.HandlerFunc { return serveOpenAPI }})
+		public: true, status: 200, answer: map[string]any{},
+		serve: func(_ *Server, w http.ResponseWriter, r *http.Request, _ flexemp.Principal) { serveOpenAPI(w, r) }})
 }
 
 // OpenAPI is the document of every /api/v1 route, made once from

@@ -214,7 +214,7 @@ func (s *Server) routes() http.Handler {
 	// API: Authorization: Bearer TOKEN; every route declared once, for the
 	// mux and the OpenAPI document (apiRoutes).
 	for _, rt := range apiRoutes {
-		handle(rt.method+" "+rt.path, rt.handle(s))
+		handle(rt.method+" "+rt.path, rt.handler(s))
 	}
 
 	// Pages: a session cookie after logging in with the token once.
