@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
@@ -34,16 +33,6 @@ func (s *Session) Assess() (metrics.AssessOptions, error) {
 		return s.svc.Assess, nil
 	}
 	return s.Config.AssessOptions()
-}
-
-// DB is the database, which must exist: a command that reads never makes
-// an empty one by accident.
-func (s *Session) DB(ctx context.Context) (*sql.DB, error) {
-	st, err := s.Store(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	return st.DB(), nil
 }
 
 // Store is the store over the database; create makes the file when there is
