@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os/user"
+	"sync"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -139,10 +140,20 @@ func (s *Store) audit(ctx context.Context, action, object string, actErr error) 
 		return err
 	}
 	defer tx.Rollback()
-	if err := appendAudit(ctx, tx, tx, action, object, actErr); err != nil {
+	r, err := appendAudit(ctx, headOf(s.db), tx, tx, action, object, actErr)
+	if err != nil {
 		return err
 	}
-	return tx.Commit()
+	return s.committed(tx.Commit(), r)
+}
+
+// committed learns the chain's head from a record whose transaction commit
+// (its error) ended.
+func (s *Store) committed(commit error, r AuditRecord) error {
+	if commit == nil {
+		headOf(s.db).set(r)
+	}
+	return commit
 }
 
 // Commit runs f in one transaction with the audit record of the action it
@@ -159,10 +170,11 @@ func (s *Store) Commit(ctx context.Context, action, object string, f func(tx *sq
 		tx.Rollback()
 		return errors.Join(err, s.audit(ctx, action, object, err))
 	}
-	if err := appendAudit(ctx, tx, tx, action, object, nil); err != nil {
+	r, err := appendAudit(ctx, headOf(s.db), tx, tx, action, object, nil)
+	if err != nil {
 		return err
 	}
-	return tx.Commit()
+	return s.committed(tx.Commit(), r)
 }
 
 // execer is what appendAudit writes through: a transaction, or a
@@ -172,27 +184,70 @@ type execer interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }
 
+// chainHead is the audit chain's last record as this process last
+// committed it. One process owns the database file and appends every record
+// under its store's write lock, so after a commit it knows the head without
+// reading it back (a read was a millisecond of every upload of a
+// backfill). The head is forgotten as a record is written and learnt again
+// only when its transaction is known to have committed: a record whose
+// commit nobody confirms leaves the next one to read the head from the
+// database.
+type chainHead struct {
+	mu    sync.Mutex
+	known bool
+	seq   int64
+	hash  string
+}
+
+// heads are the chain heads by database.
+var heads sync.Map // *sql.DB → *chainHead
+
+func headOf(db *sql.DB) *chainHead {
+	h, _ := heads.LoadOrStore(db, &chainHead{})
+	return h.(*chainHead)
+}
+
+// take gives the head, if known, and forgets it.
+func (h *chainHead) take() (seq int64, hash string, known bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seq, hash, known = h.seq, h.hash, h.known
+	h.known = false
+	return
+}
+
+func (h *chainHead) set(r AuditRecord) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seq, h.hash, h.known = r.Seq, r.Hash, true
+}
+
 // appendAudit appends a record of an action the context's actor took
-// through w, inside the caller's transaction, chained to the last record as
-// read reads it: a transaction begun before others committed (an upload's,
-// opened when it was prepared) must read the chain's end outside itself,
-// under the write lock.
-func appendAudit(ctx context.Context, read, w execer, action, object string, actErr error) error {
+// through w, inside the caller's transaction, chained to the head: the
+// process's, when it knows it, else the last record as read reads it (a
+// transaction begun before others committed — an upload's, opened when it
+// was prepared — must read the chain's end outside itself, under the write
+// lock). The caller tells head the record once its transaction committed.
+func appendAudit(ctx context.Context, head *chainHead, read, w execer, action, object string, actErr error) (AuditRecord, error) {
 	a := ActorOf(ctx)
 	// At to the microsecond, as TIMESTAMPTZ keeps it: the hash must hold when re-read.
 	r := AuditRecord{At: time.Now().Truncate(time.Microsecond), StatedAt: a.StatedAt, Actor: a.ID, Role: a.Role, City: a.City, Action: action,
 		Object: object, Remote: a.Remote, RequestID: a.RequestID}
 	r.Outcome, r.Code = outcomeOf(actErr)
-	var last sql.NullInt64
-	var prev sql.NullString
-	if err := read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
+	last, prev, known := head.take()
+	if !known {
+		var seq sql.NullInt64
+		var hash sql.NullString
+		if err := read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return r, err
+		}
+		last, prev = seq.Int64, hash.String
 	}
-	r.Seq, r.PrevHash = last.Int64+1, prev.String
+	r.Seq, r.PrevHash = last+1, prev
 	r.Hash = r.chainHash(r.PrevHash)
 	_, err := w.ExecContext(ctx, `INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Seq, r.At, r.StatedAt, r.Actor, r.Role, r.City, r.Action, r.Object, r.Outcome, r.Code, r.Remote, r.RequestID, r.PrevHash, r.Hash)
-	return err
+	return r, err
 }
 
 // AuditFilter chooses records: since a time, by actor and action (empty:

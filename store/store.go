@@ -26,7 +26,8 @@ type Store struct {
 	ingester *ingest.Ingester
 	assess   metrics.AssessOptions
 
-	writes sync.Mutex
+	writes  sync.Mutex
+	pending *AuditRecord // an upload's record written before its commit, under writes
 
 	uploads *prometheus.CounterVec // by status: accepted, unchanged, refused
 	rows    *prometheus.CounterVec // by result: accepted, rejected
@@ -35,26 +36,32 @@ type Store struct {
 // New makes a store over db; g loads uploads (nil for a store that takes
 // none) and o are the settings of its assessments.
 func New(db *sql.DB, g *ingest.Ingester, o metrics.AssessOptions) *Store {
-	if g != nil {
-		// An accepted upload's audit record commits with it, at no extra
-		// commit's cost.
-		g.BeforeCommit = func(ctx context.Context, conn *sql.Conn, req ingest.Request, res *ingest.Result) error {
-			return appendAudit(ctx, db, conn, "upload", fmt.Sprintf("%s %s %s upload %d (%s)", req.City, req.Kind, res.Month, res.UploadID, ingest.StatusAccepted), nil)
-		}
-	}
-	return &Store{db: db, ingester: g, assess: o,
+	s := &Store{db: db, ingester: g, assess: o,
 		uploads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flexemp_uploads_total",
 			Help: "Uploaded files by outcome."}, []string{"status"}),
 		rows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flexemp_rows_total",
 			Help: "Rows of uploaded files, accepted or rejected."}, []string{"result"}),
 	}
+	if g != nil {
+		// An accepted upload's audit record commits with it, at no extra
+		// commit's cost; Ingest tells the chain's head once it did.
+		g.BeforeCommit = func(ctx context.Context, conn *sql.Conn, req ingest.Request, res *ingest.Result) error {
+			r, err := appendAudit(ctx, headOf(db), db, conn, "upload", fmt.Sprintf("%s %s %s upload %d (%s)", req.City, req.Kind, res.Month, res.UploadID, ingest.StatusAccepted), nil)
+			s.pending = &r
+			return err
+		}
+	}
+	return s
 }
 
 // DB is the database, for reads.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	heads.Delete(s.db)
+	return s.db.Close()
+}
 
 // Collectors are the store's counters, for /metrics.
 func (s *Store) Collectors() []prometheus.Collector { return []prometheus.Collector{s.uploads, s.rows} }
@@ -116,6 +123,10 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 		err = s.Write(func() error {
 			var err error
 			res, err = s.ingester.Load(ctx, prep)
+			if r := s.pending; r != nil && err == nil && res.Status == ingest.StatusAccepted {
+				headOf(s.db).set(*r) // committed with the upload
+			}
+			s.pending = nil
 			switch {
 			case err != nil:
 				return errors.Join(err, s.audit(ctx, "upload", object, err))

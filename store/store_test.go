@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -227,5 +228,67 @@ func TestBulkFoldsItsWAL(t *testing.T) {
 	}
 	if info, err := os.Stat(path + ".wal"); err == nil && info.Size() > 0 {
 		t.Errorf("a WAL of %d bytes left after the bulk run", info.Size())
+	}
+}
+
+// The audit chain holds through every kind of write, the head learnt from
+// commits rather than read back: accepted, unchanged and refused uploads
+// (concurrently), a step whose work fails, plain records; and a store
+// opened again on the file goes on from the chain's end.
+func TestAuditChainThroughEveryWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "flexemp.db")
+	ctx := context.Background()
+	openAt := func() *store.Store {
+		db, err := transform.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.New(db, &ingest.Ingester{DB: db, Key: []byte("store-test-key-0123456789")}, metrics.AssessOptions{Draws: 50})
+	}
+	st := openAt()
+	dir := t.TempDir()
+	man, err := gen.Generate(dir, gen.Options{Seed: 5, Scale: 0.002, From: flexemp.Month{Year: 2024, Month: 1}, To: flexemp.Month{Year: 2024, Month: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i, f := range man.Files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			kind := f.Kind
+			if i%5 == 0 {
+				kind = flexemp.Services // the wrong kind: refused
+			}
+			st.Ingest(ctx, ingest.Request{Path: filepath.Join(dir, f.Path), City: f.City, Kind: kind, Month: flexemp.Month{Year: 2024, Month: 1}})
+		}()
+	}
+	wg.Wait()
+	f := man.Files[1] // again: unchanged
+	st.Ingest(ctx, ingest.Request{Path: filepath.Join(dir, f.Path), City: f.City, Kind: f.Kind, Month: flexemp.Month{Year: 2024, Month: 1}})
+	st.Write(func() error {
+		return st.Commit(ctx, "test.step", "x", func(tx *sql.Tx) error { return errors.New("the step fails") })
+	})
+	st.Audit(ctx, "test.note", "y", nil)
+	verify := func(want string) int64 {
+		t.Helper()
+		seq, _, err := store.VerifyAudit(ctx, st.DB(), "")
+		if err != nil {
+			t.Fatalf("%s: %v", want, err)
+		}
+		var n int64
+		st.DB().QueryRow(`SELECT count(*) FROM audit_log`).Scan(&n)
+		if seq != n || n < int64(len(man.Files))+2 {
+			t.Fatalf("%s: head %d of %d records", want, seq, n)
+		}
+		return n
+	}
+	n := verify("after the writes")
+	st.Close()
+	st = openAt()
+	defer st.Close()
+	st.Audit(ctx, "test.note", "z", nil)
+	if verify("after reopening") != n+1 {
+		t.Error("the reopened store did not go on from the chain's end")
 	}
 }
