@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -34,8 +35,17 @@ type CountyRow struct {
 	Cells []string
 }
 
-// NewCountyTable is the county table of a city named cityName.
+// NewCountyTable is the county table of a city named cityName, with its
+// chart.
 func NewCountyTable(cc *metrics.CityCounties, cityName string) *CountyTable {
+	t := countyTable(cc, cityName)
+	t.Chart = countyChart(cc, cityName)
+	return t
+}
+
+// countyTable is the table without its chart: the report takes the chart
+// from its list of charts, the command line draws none.
+func countyTable(cc *metrics.CityCounties, cityName string) *CountyTable {
 	t := &CountyTable{Head: []string{"区县"}, City: CountyRow{Name: cityName + "（全市）"}, Note: CountyNote(cc)}
 	for _, col := range cc.Indicators {
 		t.Head = append(t.Head, AxisLabel(col.ID, col.Title))
@@ -48,7 +58,6 @@ func NewCountyTable(cc *metrics.CityCounties, cityName string) *CountyTable {
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	t.Chart = countyChart(cc, cityName)
 	return t
 }
 
@@ -92,7 +101,7 @@ func CountiesLine(all map[string]*metrics.CityCounties) string {
 
 // WriteCounties prints a city's county table for the command line.
 func WriteCounties(w io.Writer, cc *metrics.CityCounties, cityName string) error {
-	t := NewCountyTable(cc, cityName)
+	t := countyTable(cc, cityName)
 	fmt.Fprintf(w, "%s各区县（%s，不参与排名）\n", cityName, cc.Period.Label())
 	tw := columns.NewWriter(w)
 	ids := []string{"区县"}
@@ -117,6 +126,9 @@ func WriteCounties(w io.Writer, cc *metrics.CityCounties, cityName string) error
 	return nil
 }
 
+// countyChartID is the element a city's county chart draws into.
+func countyChartID(city string) string { return "chart_counties_" + city }
+
 // countyColumns is how many small charts stand side by side.
 const countyColumns = 2
 
@@ -124,35 +136,30 @@ const countyColumns = 2
 // its counties' values as bars, with the city's own value as a dashed
 // reference line; no chart (no ID) when no county has a value.
 func countyChart(cc *metrics.CityCounties, cityName string) Chart {
-	id := "chart_counties_" + cc.City
+	id := countyChartID(cc.City)
 	var names []string
 	for _, c := range cc.Counties {
 		names = append(names, c.Name)
 	}
-	const cell = 34 // px a county's bar takes, gaps included
-	gridHeight := cell*len(names) + 20
-	shown := 0
+	var shown []int // the indicators some county has a value of (not I1 without the counties' population)
 	for i := range cc.Indicators {
-		if anyCountyValue(cc, i) {
-			shown++
+		if slices.ContainsFunc(cc.Counties, func(c metrics.County) bool { return c.Indicators[i].Value != nil }) {
+			shown = append(shown, i)
 		}
 	}
-	if shown == 0 {
-		return Chart{} // nothing to draw: no county has a value
+	if len(shown) == 0 {
+		return Chart{} // nothing to draw
 	}
-	rows := (shown + countyColumns - 1) / countyColumns
+	const cell = 34 // px a county's bar takes, gaps included
+	gridHeight := cell*len(names) + 20
+	rows := (len(shown) + countyColumns - 1) / countyColumns
 	height := rows*(gridHeight+70) + 40
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(base(id, cityName+"各区县（不参与排名；虚线为全市）", fmt.Sprintf("%dpx", height))...)
 	bar.XAxisList, bar.YAxisList = nil, nil
-	n := 0
-	for i, col := range cc.Indicators {
-		if !anyCountyValue(cc, i) {
-			continue // I1 without the counties' population
-		}
-		k := n // this indicator's grid and axes
+	for k, i := range shown { // k: this indicator's grid and axes
+		col := cc.Indicators[i]
 		r, c := k/countyColumns, k%countyColumns
-		n++
 		top := 60 + r*(gridHeight+70)
 		bar.GridList = append(bar.GridList, opts.Grid{
 			Left: fmt.Sprintf("%d%%", 2+c*50), Width: "44%", Top: fmt.Sprint(top), Height: fmt.Sprint(gridHeight), ContainLabel: opts.Bool(true)})
@@ -174,17 +181,6 @@ func countyChart(cc *metrics.CityCounties, cityName string) Chart {
 		bar.AddSeries(col.ID, data, seriesOpts...)
 	}
 	return snippet(id, bar)
-}
-
-// anyCountyValue tells whether some county has a value of the i-th
-// indicator.
-func anyCountyValue(cc *metrics.CityCounties, i int) bool {
-	for _, c := range cc.Counties {
-		if c.Indicators[i].Value != nil {
-			return true
-		}
-	}
-	return false
 }
 
 // countyPlotted is a value as the chart draws it: a share in per cent.

@@ -232,9 +232,16 @@ func build(d *Data) *page {
 	p.breachCounts(d)
 	p.status(d)
 	p.integrity(d)
+	county := map[string]Chart{}
+	for _, ch := range charts[7+len(r.Cities):] {
+		county[ch.ID] = ch
+	}
 	for i := range r.Cities {
 		cp := city(d, &r.Cities[i])
 		cp.Chart = charts[7+i]
+		if cp.Counties != nil {
+			cp.Counties.Chart = county[countyChartID(cp.Code)]
+		}
 		p.Cities = append(p.Cities, cp)
 	}
 	return p
@@ -353,7 +360,7 @@ func city(d *Data, c *metrics.CityResult) cityPage {
 	ch := d.Changes[c.Code]
 	cp := cityPage{Code: c.Code, Name: c.Name, Flags: c.Flags, Headline: Headline(c), Change: ChangeText(ch, c)}
 	if cc := d.Counties[c.Code]; cc != nil {
-		cp.Counties = NewCountyTable(cc, c.Name)
+		cp.Counties = countyTable(cc, c.Name) // its chart is in Charts' list
 	}
 	for _, dim := range flexemp.Dimensions {
 		cp.Dimensions = append(cp.Dimensions, labelled{string(dim), Fixed(c.Dimensions[dim], 1)})

@@ -286,14 +286,14 @@ func buildOpenAPI() (*openapi3.T, error) {
 			op.RequestBody = &openapi3.RequestBodyRef{Value: rb}
 		}
 		ok := openapi3.NewResponse().WithDescription(statusText[rt.status])
+		var answerRef *openapi3.SchemaRef
 		if rt.answer == nil {
 			ok.WithContent(openapi3.Content{"*/*": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))})
 		} else {
-			ref, err := schemaOf(rt.answer)
-			if err != nil {
+			if answerRef, err = schemaOf(rt.answer); err != nil {
 				return nil, fmt.Errorf("%s %s: %w", rt.method, rt.path, err)
 			}
-			ok.WithJSONSchemaRef(ref)
+			ok.WithJSONSchemaRef(answerRef)
 		}
 		op.AddResponse(rt.status, ok)
 		fails := rt.fails
@@ -304,8 +304,7 @@ func buildOpenAPI() (*openapi3.T, error) {
 			op.AddResponse(st, openapi3.NewResponse().WithDescription(statusText[st]+"（错误对象）").WithJSONSchemaRef(errRef))
 		}
 		for _, st := range rt.refusedResults {
-			result, _ := schemaOf(rt.answer)
-			either := &openapi3.Schema{OneOf: openapi3.SchemaRefs{result, errRef}}
+			either := &openapi3.Schema{OneOf: openapi3.SchemaRefs{answerRef, errRef}}
 			op.AddResponse(st, openapi3.NewResponse().WithDescription(statusText[st]+"：文件被拒收（入库结果）或请求有误（错误对象）").
 				WithJSONSchema(either))
 		}

@@ -124,7 +124,7 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 			var err error
 			res, err = s.ingester.Load(ctx, prep)
 			if r := s.pending; r != nil && err == nil && res.Status == ingest.StatusAccepted {
-				headOf(s.db).set(*r) // committed with the upload
+				s.committed(nil, *r) // committed with the upload
 			}
 			s.pending = nil
 			switch {

@@ -35,6 +35,14 @@ func TestCountyFigures(t *testing.T) {
 		return "210100" // the city's own code, its name, and a code not in the table
 	}
 	pick := func(xs []string) string { return xs[rng.IntN(len(xs))] }
+	unknown := 0 // rows under the code not in the table
+	nextArea := func() string {
+		a := pick(areas)
+		if a == "210199" {
+			unknown++
+		}
+		return a
+	}
 	type who struct{ id, group string }
 	var people []who
 	for i := range 60 {
@@ -65,16 +73,12 @@ func TestCountyFigures(t *testing.T) {
 	}
 	flexOf, trainedOf := map[string]latest{}, map[string]latest{}
 	siEligible, siPaid, trainingPaid := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	unknown := 0
 	for _, month := range []string{"2024-01", "2024-02", "2024-03"} {
 		m, _ := flexemp.ParseMonth(month)
 		var reg, tr, sub [][]string
 		for range 40 {
-			w, area := people[rng.IntN(len(people))], pick(areas)
+			w, area := people[rng.IntN(len(people))], nextArea()
 			county := countyOf(area)
-			if area == "210199" {
-				unknown++
-			}
 			d := m.First().AddDate(0, 0, rng.IntN(28))
 			form, typ, channel := pick([]string{"个体经营", "非全日制", "新就业形态", "其他灵活就业"}), "灵活就业登记", pick([]string{"线上", "线下"})
 			if rng.IntN(4) == 0 {
@@ -91,11 +95,8 @@ func TestCountyFigures(t *testing.T) {
 			}
 		}
 		for range 25 {
-			w, area := people[rng.IntN(len(people))], pick(areas)
+			w, area := people[rng.IntN(len(people))], nextArea()
 			county := countyOf(area)
-			if area == "210199" {
-				unknown++
-			}
 			end := m.First().AddDate(0, 0, rng.IntN(28))
 			flex, completed := rng.IntN(5) > 0, rng.IntN(4) > 0
 			certified := completed && rng.IntN(2) == 0
@@ -110,10 +111,7 @@ func TestCountyFigures(t *testing.T) {
 			}
 		}
 		for range 10 {
-			w, area := people[rng.IntN(len(people))], pick(areas)
-			if area == "210199" {
-				unknown++
-			}
+			w, area := people[rng.IntN(len(people))], nextArea()
 			typ := pick([]string{"社会保险补贴", "职业培训补贴"})
 			d := m.First().AddDate(0, 0, rng.IntN(28)).Format("2006-01-02")
 			if typ == "社会保险补贴" {
