@@ -58,10 +58,10 @@ func ParseID(id string) (Person, string) {
 		return Person{}, ReasonIDFormat
 	}
 	y, m, d := atoi(id[6:10]), atoi(id[10:12]), atoi(id[12:14])
-	birth := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if y < 1900 || m < 1 || m > 12 || birth.Day() != d || birth.Month() != time.Month(m) {
+	if y < 1900 || m < 1 || m > 12 || d < 1 || d > DaysIn(y, time.Month(m)) {
 		return Person{}, ReasonIDBirthDate
 	}
+	birth := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	check := id[17]
 	if check == 'x' {
 		check = 'X'
@@ -131,36 +131,51 @@ func stringsRepeat(c rune, n int) string {
 // (women) by 1 + ⌊months since then ÷ 4⌋ months, at most 36, per the schedule
 // in force from 2025-01-01.
 func RetirementDate(p Person) time.Time {
-	baseYears, from := 55, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	y, m, d := p.Birth.Date()
+	baseYears, fromYear := 55, 1970
 	if p.Male {
-		baseYears, from = 60, time.Date(1965, 1, 1, 0, 0, 0, 0, time.UTC)
+		baseYears, fromYear = 60, 1965
 	}
 	delay := 0
-	if !p.Birth.Before(from) {
-		months := (p.Birth.Year()-from.Year())*12 + int(p.Birth.Month()-from.Month())
-		delay = min(1+months/4, 36)
+	if y >= fromYear {
+		delay = min(1+((y-fromYear)*12+int(m)-1)/4, 36)
 	}
-	return addMonths(p.Birth, baseYears*12+delay)
+	return addMonths(y, m, d, baseYears*12+delay)
 }
 
 // AgeOn is the whole years of age on the calendar date d.
 func AgeOn(birth, d time.Time) int {
-	age := d.Year() - birth.Year()
-	if d.Month() < birth.Month() || (d.Month() == birth.Month() && d.Day() < birth.Day()) {
+	by, bm, bd := birth.Date()
+	y, m, day := d.Date()
+	age := y - by
+	if m < bm || (m == bm && day < bd) {
 		age--
 	}
 	return age
 }
 
-// addMonths adds n months to a date, clamping to the month's last day (a
-// birthday of 31 August reaches retirement on 28/29 February, not in March).
-func addMonths(t time.Time, n int) time.Time {
-	y, m := t.Year(), int(t.Month())-1+n
-	y += m / 12
-	m %= 12
-	first := time.Date(y, time.Month(m+1), 1, 0, 0, 0, 0, time.UTC)
-	last := first.AddDate(0, 1, -1).Day()
-	return first.AddDate(0, 0, min(t.Day(), last)-1)
+// addMonths adds n months to the date y-m-d, clamping to the month's last
+// day (a birthday of 31 August reaches retirement on 28/29 February, not in
+// March). Once for every accepted row: one time.Date, no normalising.
+func addMonths(y int, m time.Month, d, n int) time.Time {
+	months := int(m) - 1 + n
+	y += months / 12
+	m = time.Month(months%12 + 1)
+	return time.Date(y, m, min(d, DaysIn(y, m)), 0, 0, 0, 0, time.UTC)
+}
+
+// DaysIn is the number of days of month m of year y.
+func DaysIn(y int, m time.Month) int {
+	switch m {
+	case time.February:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 // MaskIDs masks every ID-shaped run in free text — 15 or more digits, the

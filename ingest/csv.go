@@ -102,20 +102,37 @@ func binary(head []byte) bool {
 }
 
 // chooseEncoding is nil for UTF-8, else GB18030: the decoding under which
-// the head shows more known headers, then fewer invalid sequences.
+// the lines a header is looked for in show more known headers, then the
+// decoding under which the head has fewer invalid sequences.
 func chooseEncoding(head []byte) encoding.Encoding {
-	gb := decodeAll(simplifiedchinese.GB18030.NewDecoder(), head)
-	hu, hg := knownHeaders(string(head)), knownHeaders(string(gb))
+	top := headerLines(head)
+	hu, hg := knownHeaders(string(top)), knownHeaders(string(decodeAll(simplifiedchinese.GB18030.NewDecoder(), top)))
 	if hu != hg {
 		if hu > hg {
 			return nil
 		}
 		return simplifiedchinese.GB18030
 	}
+	gb := decodeAll(simplifiedchinese.GB18030.NewDecoder(), head)
 	if invalidUTF8(head) <= bytes.Count(gb, []byte("\ufffd")) {
 		return nil
 	}
 	return simplifiedchinese.GB18030
+}
+
+// headerLines is the start of head that holds the lines findHeader looks
+// at: each header counted there, not in the data rows below, which spares
+// some 80 scans of 64 KiB a file (a backfill's thousand files each pay it).
+func headerLines(head []byte) []byte {
+	end := 0
+	for range headerScanRows {
+		i := bytes.IndexByte(head[end:], '\n')
+		if i < 0 {
+			return head
+		}
+		end += i + 1
+	}
+	return head[:end]
 }
 
 // knownHeaders counts the contracts' Chinese headers in text.

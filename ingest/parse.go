@@ -73,8 +73,10 @@ func makeDate(y, m, d int) (time.Time, bool) {
 	if y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 {
 		return time.Time{}, false
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	return t, t.Day() == d
+	if d > flexemp.DaysIn(y, time.Month(m)) {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), true
 }
 
 // ParseMonthCell reads a year-month: 2024-03, 2024/3, 2024年3月, 202403, or

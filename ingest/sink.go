@@ -12,4 +12,4 @@ type sink interface {
 
 // arrowMinBytes is the file size from which the Arrow view pays for its
 // setup; smaller files go through the appender.
-var arrowMinBytes int64 = 1 << 20
+var arrowMinBytes int64 = 16 << 10

@@ -429,7 +429,7 @@ func maskValue(s string, isID bool) string {
 // Chinese text is left as it is.
 func normCell(s string) string {
 	s = trimCell(s)
-	if strings.Contains(s, "\xef\xbc") || strings.Contains(s, "\xef\xbd") {
+	if strings.IndexByte(s, 0xEF) >= 0 && (strings.Contains(s, "\xef\xbc") || strings.Contains(s, "\xef\xbd")) {
 		if utf8.ValidString(s) {
 			return norm.NFKC.String(s)
 		}
