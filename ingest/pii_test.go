@@ -3,9 +3,13 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -80,5 +84,26 @@ func TestNoRawIDOrNameInDatabaseFile(t *testing.T) {
 		if bytes.Contains(stored, []byte(s)) {
 			t.Errorf("the database file holds %q", flexemp.MaskID(s))
 		}
+	}
+}
+
+// A pseudonym is the first 16 bytes, in hex, of HMAC-SHA256 under the key of
+// the ID in upper case, whatever buffers computed it: the same person in
+// every upload, computed here from the definition.
+func TestPseudonymIsTheKeyedHashOfTheUpperCaseID(t *testing.T) {
+	want := func(id string) string {
+		mac := hmac.New(sha256.New, testKey)
+		mac.Write([]byte(strings.ToUpper(id)))
+		return hex.EncodeToString(mac.Sum(nil))[:32]
+	}
+	mac := ingest.NewMAC(testKey)
+	ids := []string{"11010519491231002x", "11010519491231002X", "210102199001011234", "ｘ２１０１", "", "abcdefghijklmnopqrstuvwxyz"}
+	for _, id := range ids {
+		if got := ingest.Pseudonym(mac, id); got != want(id) {
+			t.Errorf("Pseudonym(%q) = %s, want %s", id, got, want(id))
+		}
+	}
+	if ingest.Pseudonym(mac, ids[0]) != ingest.Pseudonym(mac, ids[1]) {
+		t.Error("an ID's check letter x and X give different pseudonyms")
 	}
 }

@@ -33,10 +33,42 @@ func StorageColumns(c *flexemp.Contract) []string {
 // same pseudonym in every city, kind and upload, and without the key it
 // cannot be turned back into the ID.
 func Pseudonym(mac hash.Hash, id string) string {
-	mac.Reset()
-	mac.Write([]byte(strings.ToUpper(id)))
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(mac.Sum(sum[:0])[:16])
+	return (&pseudonyms{mac: mac}).of(id)
+}
+
+// pseudonyms computes pseudonyms under one key with buffers of its own, so
+// that an accepted row's costs one allocation, the pseudonym itself.
+type pseudonyms struct {
+	mac hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
+	hex [32]byte
+}
+
+func (p *pseudonyms) of(id string) string {
+	p.in = appendUpper(p.in[:0], id)
+	p.mac.Reset()
+	p.mac.Write(p.in)
+	hex.Encode(p.hex[:], p.mac.Sum(p.sum[:0])[:16])
+	return string(p.hex[:])
+}
+
+// appendUpper appends s in upper case: an ID's ASCII folded in place, any
+// other text through Unicode's upper case.
+func appendUpper(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(dst, strings.ToUpper(s)...)
+		}
+	}
+	at := len(dst)
+	dst = append(dst, s...)
+	for i, c := range dst[at:] {
+		if 'a' <= c && c <= 'z' {
+			dst[at+i] = c - 'a' + 'A'
+		}
+	}
+	return dst
 }
 
 // NewMAC returns the HMAC-SHA256 used for pseudonyms under key.
@@ -73,7 +105,7 @@ type validator struct {
 	city     flexemp.City
 	month    flexemp.Month // zero: read from the rows
 	m        *headerMatch
-	mac      hash.Hash
+	ids      pseudonyms
 	uploadID int64
 
 	cells   []cell
@@ -90,7 +122,7 @@ func newValidator(c *flexemp.Contract, city flexemp.City, month flexemp.Month, m
 		index[col.Name] = i
 	}
 	return &validator{
-		c: c, city: city, month: month, m: m, mac: NewMAC(key),
+		c: c, city: city, month: month, m: m, ids: pseudonyms{mac: NewMAC(key)},
 		cells:   make([]cell, len(c.Columns)),
 		index:   index,
 		months:  map[flexemp.Month]int{},
@@ -363,7 +395,7 @@ func (v *validator) store(b *array.RecordBuilder, row int) {
 		c := &v.cells[i]
 		switch col.Type {
 		case flexemp.TypeID:
-			str(Pseudonym(v.mac, c.raw), c.ok)
+			str(v.ids.of(c.raw), c.ok)
 			date(c.person.Birth, c.ok)
 			str(c.person.Sex(), c.ok)
 			date(c.retire, c.ok)
