@@ -60,6 +60,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Close closes the database.
 func (s *Store) Close() error {
 	heads.Delete(s.db)
+	ingest.Forget(s.db)
 	return s.db.Close()
 }
 
