@@ -186,7 +186,7 @@ func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
 		}
 	}
 	if len(slots) > 0 {
-		if err := e.Store.Bulk(ctx, func() { run.ingest(ctx, slots) }); err != nil {
+		if err := e.Store.Bulk(ctx, e.inboxWorkers(), func() { run.ingest(ctx, slots) }); err != nil {
 			return Result{}, err
 		}
 	}

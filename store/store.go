@@ -83,21 +83,31 @@ func (s *Store) Write(f func() error) error {
 // meets it waits for the fold: at 256MB that is a 1-2 s upload now and then.
 const bulkCheckpoint = "256MB"
 
-// Bulk runs f, many uploads in a row (the inbox job), with a larger WAL
-// before each fold into the file, then folds what f left behind under the
-// write lock, so that no later upload waits for it. A fold that finds an
-// upload still being prepared is left to the next commit.
-func (s *Store) Bulk(ctx context.Context, f func()) error {
-	var was string
-	if err := s.db.QueryRowContext(ctx, `SELECT current_setting('checkpoint_threshold')`).Scan(&was); err != nil {
+// Bulk runs f, many uploads in a row (the inbox job) prepared by workers at
+// once, with a larger WAL before each fold into the file and DuckDB's
+// threads shared among the workers, then folds what f left behind under
+// the write lock, so that no later upload waits for it. A fold that finds
+// an upload still being prepared is left to the next commit.
+//
+// Shared threads: each upload's statements are small, and DuckDB running
+// each of them on every core while the workers' own statements and
+// validation want the same cores spent more on handing work between
+// threads than on the work: a province's two years through the inbox took
+// 28–29 s of CPU and 18.5–20 s with DuckDB's two threads, 22–23 s and
+// 16–17 s with one a worker (BENCHMARKS).
+func (s *Store) Bulk(ctx context.Context, workers int, f func()) error {
+	var threshold string
+	var threads int
+	if err := s.db.QueryRowContext(ctx, `SELECT current_setting('checkpoint_threshold'), current_setting('threads')`).Scan(&threshold, &threads); err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `SET GLOBAL checkpoint_threshold = `+sqltext.String(bulkCheckpoint)); err != nil {
+	shared := max(1, threads/max(1, workers))
+	if _, err := s.db.ExecContext(ctx, fmt.Sprintf(`SET GLOBAL checkpoint_threshold = %s; SET GLOBAL threads = %d`, sqltext.String(bulkCheckpoint), shared)); err != nil {
 		return err
 	}
 	defer func() {
 		ctx := context.WithoutCancel(ctx)
-		s.db.ExecContext(ctx, `SET GLOBAL checkpoint_threshold = `+sqltext.String(was))
+		s.db.ExecContext(ctx, fmt.Sprintf(`SET GLOBAL checkpoint_threshold = %s; SET GLOBAL threads = %d`, sqltext.String(threshold), threads))
 		s.Write(func() error {
 			s.db.ExecContext(ctx, `CHECKPOINT`)
 			return nil

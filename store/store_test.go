@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,12 +184,13 @@ func TestReadOnlyChecksSkipTheQueue(t *testing.T) {
 	}
 }
 
-// A bulk run folds the WAL into the file less often while it runs, puts the
-// threshold back after, and leaves no WAL for a later upload to fold.
+// A bulk run folds the WAL into the file less often while it runs and
+// shares DuckDB's threads among its workers, puts both settings back after,
+// and leaves no WAL for a later upload to fold.
 func TestBulkFoldsItsWAL(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "flexemp.db")
-	db, err := transform.Open(ctx, path)
+	db, err := transform.Open(ctx, path, transform.Settings{Threads: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,10 +198,11 @@ func TestBulkFoldsItsWAL(t *testing.T) {
 	defer st.Close()
 	setting := func() string {
 		var v string
-		if err := db.QueryRow(`SELECT current_setting('checkpoint_threshold')`).Scan(&v); err != nil {
+		var threads int
+		if err := db.QueryRow(`SELECT current_setting('checkpoint_threshold'), current_setting('threads')`).Scan(&v, &threads); err != nil {
 			t.Fatal(err)
 		}
-		return v
+		return fmt.Sprintf("%s, %d threads", v, threads)
 	}
 	before := setting()
 	file := filepath.Join(t.TempDir(), "march.csv")
@@ -208,7 +211,7 @@ func TestBulkFoldsItsWAL(t *testing.T) {
 	}
 	var during string
 	var walDuring int64
-	if err := st.Bulk(ctx, func() {
+	if err := st.Bulk(ctx, 2, func() {
 		res, err := st.Ingest(ctx, ingest.Request{Path: file, City: flexemp.Cities[0].Code, Kind: flexemp.Registrations})
 		if err != nil || res.Status != ingest.StatusAccepted {
 			t.Errorf("%v %+v", err, res)
@@ -220,8 +223,8 @@ func TestBulkFoldsItsWAL(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if during == before || !strings.Contains(during, "MiB") || setting() != before {
-		t.Errorf("threshold %s before, %s during, %s after", before, during, setting())
+	if before != "16.0 MiB, 4 threads" || during != "244.1 MiB, 2 threads" || setting() != before {
+		t.Errorf("%s before, %s during, %s after; want 16.0 MiB, 4 threads before and after, 244.1 MiB (256MB), 2 threads during", before, during, setting())
 	}
 	if walDuring == 0 {
 		t.Error("no WAL while the bulk run went on")
