@@ -95,7 +95,7 @@ type cell struct {
 	num    int64          // counts, fen, hundredths of hours
 	person flexemp.Person // IDs
 	retire time.Time      // IDs: the retirement date
-	city   flexemp.City   // cities
+	city   string         // cities: the city's code
 }
 
 // validator checks rows against one contract for one uploading city and
@@ -193,7 +193,7 @@ func (v *validator) parse(row int, col flexemp.Column, c *cell) {
 		case city.Code != v.city.Code:
 			code, detail = flexemp.ReasonCityMismatch, "上传城市为"+v.city.Name+"，该行为"+city.Name
 		default:
-			c.city = city
+			c.city = city.Code
 		}
 	case flexemp.TypeEnum, flexemp.TypeYesNo:
 		code = flexemp.ReasonEnum
@@ -400,11 +400,11 @@ func (v *validator) store(b *array.RecordBuilder, row int) {
 			str(c.person.Sex(), c.ok)
 			date(c.retire, c.ok)
 		case flexemp.TypeCity:
-			area := c.city.Code
+			area := c.city
 			if len(c.raw) == 6 && flexemp.IsDigits(c.raw) {
 				area = c.raw
 			}
-			str(c.city.Code, c.ok)
+			str(c.city, c.ok)
 			str(area, c.ok)
 		case flexemp.TypeDate, flexemp.TypeMonth:
 			date(c.date, c.ok)
