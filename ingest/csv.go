@@ -122,7 +122,7 @@ func chooseEncoding(head []byte) encoding.Encoding {
 
 // headerLines is the start of head that holds the lines findHeader looks
 // at: each header counted there, not in the data rows below, which spares
-// some 80 scans of 64 KiB a file (a backfill's thousand files each pay it).
+// some 80 scans of 64 KiB a file (a backfill's thousand files each paid them).
 func headerLines(head []byte) []byte {
 	end := 0
 	for range headerScanRows {

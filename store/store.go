@@ -101,13 +101,16 @@ func (s *Store) Bulk(ctx context.Context, workers int, f func()) error {
 	if err := s.db.QueryRowContext(ctx, `SELECT current_setting('checkpoint_threshold'), current_setting('threads')`).Scan(&threshold, &threads); err != nil {
 		return err
 	}
-	shared := max(1, threads/max(1, workers))
-	if _, err := s.db.ExecContext(ctx, fmt.Sprintf(`SET GLOBAL checkpoint_threshold = %s; SET GLOBAL threads = %d`, sqltext.String(bulkCheckpoint), shared)); err != nil {
+	set := func(ctx context.Context, threshold string, threads int) error {
+		_, err := s.db.ExecContext(ctx, fmt.Sprintf(`SET GLOBAL checkpoint_threshold = %s; SET GLOBAL threads = %d`, sqltext.String(threshold), threads))
+		return err
+	}
+	if err := set(ctx, bulkCheckpoint, max(1, threads/max(1, workers))); err != nil {
 		return err
 	}
 	defer func() {
 		ctx := context.WithoutCancel(ctx)
-		s.db.ExecContext(ctx, fmt.Sprintf(`SET GLOBAL checkpoint_threshold = %s; SET GLOBAL threads = %d`, sqltext.String(threshold), threads))
+		set(ctx, threshold, threads)
 		s.Write(func() error {
 			s.db.ExecContext(ctx, `CHECKPOINT`)
 			return nil
