@@ -10,7 +10,18 @@ WITH p AS (SELECT * FROM scratch.params),
 reg AS (
     SELECT r.* FROM scratch.stg_registrations r, p WHERE r.applied_on BETWEEN p.period_start AND p.period_end
 ),
-flex AS (SELECT * FROM reg WHERE reg_type = '灵活就业登记'),
+-- One pass over the period's registrations for I2, I3 and I5 (a group
+-- without flexible registrations is none of I2 or I3), one over its
+-- trainings for I9 and I10.
+reg_counts AS (
+    SELECT city_code, area_code,
+           count(*) FILTER (reg_type = '灵活就业登记') AS flexible,
+           count(*) FILTER (reg_type = '灵活就业登记' AND employment_form = '新就业形态') AS new_forms,
+           count(*) FILTER (reg_type = '灵活就业登记' AND person_group IN ('高校毕业生', '农民工', '就业困难人员', '脱贫人口')) AS key_groups,
+           count(*) FILTER (channel = '线上') AS online,
+           count(*) AS registrations
+    FROM reg GROUP BY ALL
+),
 -- Trainings of flexible workers only (measure 5 is about them).
 trainings AS (SELECT * FROM scratch.stg_trainings WHERE flexible_worker),
 tr AS (SELECT t.* FROM trainings t, p WHERE t.ended_on BETWEEN p.period_start AND p.period_end),
@@ -36,6 +47,13 @@ paid AS (
 ),
 si_paid AS (SELECT DISTINCT person_id FROM paid WHERE subsidy_type = '社会保险补贴'),
 training_paid AS (SELECT DISTINCT person_id FROM paid WHERE subsidy_type = '职业培训补贴'),
+tr_counts AS (
+    SELECT city_code, area_code,
+           count(*) FILTER (certified) AS certified,
+           count(*) FILTER (training_type = '新职业培训') AS new_occupations,
+           count(*) AS trainings
+    FROM tr GROUP BY ALL
+),
 trained AS (
     SELECT city_code, person_id, arg_max(area_code, (ended_on - DATE '2000-01-01') * 1000000 + area_code::INTEGER) AS area_code
     FROM tr WHERE completed GROUP BY ALL
@@ -47,17 +65,17 @@ ruled AS (
 -- Counted per area code: the few area codes map to their counties after.
 counts AS (
 SELECT 'I1' AS indicator, city_code, area_code, count(*)::DOUBLE AS numerator, NULL::DOUBLE AS denominator FROM scratch.int_flexible_registrants GROUP BY ALL
-UNION ALL SELECT 'I2', city_code, area_code, count(*) FILTER (employment_form = '新就业形态'), count(*) FROM flex GROUP BY ALL
-UNION ALL SELECT 'I3', city_code, area_code, count(*) FILTER (person_group IN ('高校毕业生', '农民工', '就业困难人员', '脱贫人口')), count(*) FROM flex GROUP BY ALL
+UNION ALL SELECT 'I2', city_code, area_code, new_forms, flexible FROM reg_counts WHERE flexible > 0
+UNION ALL SELECT 'I3', city_code, area_code, key_groups, flexible FROM reg_counts WHERE flexible > 0
 UNION ALL SELECT 'I4', city_code, area_code, count(*) FILTER (status = 'on_time'), count(*) FILTER (status IN ('on_time', 'late')) FROM scratch.int_unemployment_timeliness GROUP BY ALL
-UNION ALL SELECT 'I5', city_code, area_code, count(*) FILTER (channel = '线上'), count(*) FROM reg GROUP BY ALL
+UNION ALL SELECT 'I5', city_code, area_code, online, registrations FROM reg_counts
 UNION ALL SELECT 'I6', city_code, NULL, sum(gig_matches), sum(gig_postings) FROM sv GROUP BY ALL
 UNION ALL SELECT 'I7', city_code, NULL, sum(gig_markets), NULL FROM sv_last GROUP BY ALL
 UNION ALL SELECT 'I17', city_code, NULL, sum(hr_served_flex), NULL FROM sv GROUP BY ALL
 UNION ALL SELECT 'I8', f.city_code, f.area_code, count(*) FILTER (si.person_id IS NOT NULL), count(*)
           FROM scratch.int_flexible_registrants f LEFT JOIN si_paid si USING (person_id) WHERE f.si_eligible GROUP BY ALL
-UNION ALL SELECT 'I9', city_code, area_code, count(*) FILTER (certified), count(*) FROM tr GROUP BY ALL
-UNION ALL SELECT 'I10', city_code, area_code, count(*) FILTER (training_type = '新职业培训'), count(*) FROM tr GROUP BY ALL
+UNION ALL SELECT 'I9', city_code, area_code, certified, trainings FROM tr_counts
+UNION ALL SELECT 'I10', city_code, area_code, new_occupations, trainings FROM tr_counts
 UNION ALL SELECT 'I11', city_code, area_code, count(*) FILTER (employed_6m = '是'), count(*) FROM tr_lagged GROUP BY ALL
 UNION ALL SELECT 'I12', city_code, NULL, sum(loans_online), sum(loans_applied) FROM sv GROUP BY ALL
 UNION ALL SELECT 'I18', t.city_code, t.area_code, count(*) FILTER (tp.person_id IS NOT NULL), count(*)
