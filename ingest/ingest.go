@@ -458,6 +458,15 @@ func (x *ledgerIndex) put(city string, kind flexemp.Kind, l ledgerRow) {
 	x.sent[sentBytes{city, kind, l.sum}] = l.month
 }
 
+// latest is the newest version of a slot; its version is 0 (and its sum
+// empty) when there is none.
+func (x *ledgerIndex) latest(city string, kind flexemp.Kind, month flexemp.Month) ledgerRow {
+	if l, ok := x.newest[slot{city, kind, month}]; ok {
+		return l
+	}
+	return ledgerRow{month: month}
+}
+
 // ledgerOf is the database's ledger index, read at first use; call with
 // known held.
 func ledgerOf(ctx context.Context, db *sql.DB) (*ledgerIndex, error) {
@@ -624,10 +633,7 @@ func (g *Ingester) newest(ctx context.Context, city string, kind flexemp.Kind, m
 	if err != nil {
 		return ledgerRow{}, err
 	}
-	if l, ok := x.newest[slot{city, kind, month}]; ok {
-		return l, nil
-	}
-	return ledgerRow{month: month}, nil
+	return x.latest(city, kind, month), nil
 }
 
 // unchanged reports the same bytes already being the current version of this
@@ -648,8 +654,8 @@ func (g *Ingester) unchanged(ctx context.Context, res *Result, city string, req 
 		}
 		month = m
 	}
-	latest, ok := x.newest[slot{city, req.Kind, month}]
-	if !ok || latest.sum != sum {
+	latest := x.latest(city, req.Kind, month)
+	if latest.sum != sum {
 		return false, nil
 	}
 	latest.unchanged(res)
