@@ -87,6 +87,9 @@ type Result struct {
 	Rejected  int            `json:"rejected"`
 	Reasons   map[string]int `json:"reasons"`
 	Error     string         `json:"error"`
+	// Notice, for a version received after its month's deadline, says which
+	// version counts and whether this one does.
+	Notice string `json:"notice,omitempty"`
 
 	Code    string           `json:"-"` // a refusal's flexemp error code: invalid, too_large, unsupported
 	Month   flexemp.Month    `json:"-"`
@@ -160,6 +163,9 @@ func (r *Result) Line() string {
 		}
 		if len(r.Extra) > 0 {
 			line += "；已忽略表外列：" + strings.Join(r.Extra, "、")
+		}
+		if r.Notice != "" {
+			line += "\n  " + r.Notice
 		}
 		return line
 	}
@@ -398,6 +404,10 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 	committed = true
 	prep.release()
 	res.Status, res.UploadID = StatusAccepted, uploadID
+	if err := g.lateNotice(ctx, city.Code, req.Kind, res, received); err != nil {
+		// The upload stands; only the notice could not be made.
+		res.Notice = "本月报送截止时间已过：本次上传是否计入考核，请在上传记录中查看。"
+	}
 	return res, nil
 }
 

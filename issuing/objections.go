@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
+	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
 )
 
@@ -81,12 +81,10 @@ type ObjectionRequest struct {
 	At         time.Time // when it is filed; zero: now
 }
 
-var checkID = regexp.MustCompile(`^K[1-8]$`)
-
 // validSubject is an indicator, an integrity check or 其他.
 func validSubject(s string) bool {
 	_, ok := flexemp.IndicatorByID(s)
-	return ok || checkID.MatchString(s) || s == Other
+	return ok || slices.Contains(metrics.Checks, s) || s == Other
 }
 
 // mediaType is a document's type by its bytes: PDF, JPG, PNG or XLSX, else "".
@@ -115,11 +113,11 @@ func mediaType(b []byte) string {
 // check refuses what SPEC does not allow in an objection.
 func (r *ObjectionRequest) check() error {
 	if len(r.Subjects) == 0 {
-		return flexemp.Errorf(flexemp.EINVALID, "请选择异议事项（I1–I22 中的指标、本市的数据核查项 K1–K8，或“其他”）")
+		return flexemp.Errorf(flexemp.EINVALID, "请选择异议事项（I1–I22 中的指标、本市的数据核查项 K1–K12，或“其他”）")
 	}
 	for _, s := range r.Subjects {
 		if !validSubject(s) {
-			return flexemp.Errorf(flexemp.EINVALID, "异议事项“%s”无效：应为 I1–I22 中的指标、数据核查项 K1–K8，或“其他”", s)
+			return flexemp.Errorf(flexemp.EINVALID, "异议事项“%s”无效：应为 I1–I22 中的指标、数据核查项 K1–K12，或“其他”", s)
 		}
 	}
 	statement := strings.TrimSpace(r.Statement)

@@ -11,18 +11,23 @@ import (
 // Integrity checks (数据核查). The SQL models beside the indicators find
 // them; an assessment stores them; they never change the index.
 const (
-	CheckCrossCity = "K1" // a person registered in two or more cities
-	CheckRepeats   = "K2" // a person registered more than once in a city
-	CheckInstant   = "K3" // 失业登记 completed the day applied
-	CheckSpike     = "K4" // a month far above the city's usual
-	CheckBunching  = "K5" // a quarter's registrations in its last days
-	CheckAggregate = "K6" // aggregates against records
-	CheckLate      = "K7" // changed after the deadline
-	CheckShift     = "K8" // completion times moved
+	CheckCrossCity = "K1"  // a person registered in two or more cities
+	CheckRepeats   = "K2"  // a person registered more than once in a city
+	CheckInstant   = "K3"  // 失业登记 completed the day applied
+	CheckSpike     = "K4"  // a month far above the city's usual
+	CheckBunching  = "K5"  // a quarter's registrations in its last days
+	CheckAggregate = "K6"  // aggregates against records
+	CheckLate      = "K7"  // changed after the deadline
+	CheckShift     = "K8"  // completion times moved
+	CheckEmpty     = "K9"  // a month left empty (空报)
+	CheckHistory   = "K10" // subsidy histories that disagree with themselves
+	CheckAgain     = "K11" // the previous period's persons registered again
+	CheckLabelling = "K12" // weak trainees labelled out of I9–I11
 )
 
 // Checks are the integrity checks in order.
-var Checks = []string{CheckCrossCity, CheckRepeats, CheckInstant, CheckSpike, CheckBunching, CheckAggregate, CheckLate, CheckShift}
+var Checks = []string{CheckCrossCity, CheckRepeats, CheckInstant, CheckSpike, CheckBunching, CheckAggregate, CheckLate, CheckShift,
+	CheckEmpty, CheckHistory, CheckAgain, CheckLabelling}
 
 // Finding is one city's integrity finding in a period: a check, the figure
 // against its threshold, and the evidence. Evidence names uploads and rows
@@ -31,7 +36,7 @@ type Finding struct {
 	ID        int        `json:"id"`
 	City      string     `json:"city"`
 	Check     string     `json:"check"`
-	Subject   string     `json:"subject"` // the kind checked, a services column (K4), or pension / ledger / allocation / funds (K6)
+	Subject   string     `json:"subject"` // the kind checked, a services column (K4), pension / ledger / allocation / funds (K6), limit (K8), history or a subsidy type (K10)
 	Key       string     `json:"key"`     // the month, quarter or extract; "" for the whole period
 	Figure    float64    `json:"figure"`
 	Threshold float64    `json:"threshold"`
@@ -47,7 +52,7 @@ type Evidence struct {
 	Month       *time.Time `json:"month"`
 	IDMasked    string     `json:"id_masked,omitempty"`
 	OtherCity   string     `json:"other_city,omitempty"`   // K1: the other city
-	OtherUpload *int64     `json:"other_upload,omitempty"` // K1: the other city's upload; K7: the version current at the deadline
+	OtherUpload *int64     `json:"other_upload,omitempty"` // K1: the other city's upload; K7: the version that counts; K10: the person's payment before
 	OtherRow    *int       `json:"other_row,omitempty"`
 }
 

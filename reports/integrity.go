@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,10 @@ var checkNames = map[string]string{
 	metrics.CheckAggregate: "汇总数与明细不符",
 	metrics.CheckLate:      "截止后修改数据",
 	metrics.CheckShift:     "办结时长突变",
+	metrics.CheckEmpty:     "空报",
+	metrics.CheckHistory:   "补贴发放记录前后不一",
+	metrics.CheckAgain:     "上期人员重复登记",
+	metrics.CheckLabelling: "培训人员选择性标注",
 }
 
 // CheckName is an integrity check's name: K1 跨市重复登记.
@@ -59,8 +64,17 @@ func FindingText(f metrics.Finding) string {
 	case metrics.CheckInstant:
 		return fmt.Sprintf("失业登记当日办结占比 %s，高于 %s；全省各市中位数仅 %s", Percent(f.Figure), Percent(f.Threshold), Percent(ref))
 	case metrics.CheckSpike:
-		return fmt.Sprintf("%s %s %s，为此前12个月中位数（%s）的 %.1f 倍，超过 %g 倍", f.Key, subjectName(f.Subject), Count(int64(f.Cases)),
-			strconv.FormatFloat(ref, 'f', -1, 64), f.Figure, f.Threshold)
+		month, province := strings.CutSuffix(f.Key, " 全省")
+		way := "高于"
+		if f.Figure < 1 {
+			way = "低于"
+		}
+		if province {
+			return fmt.Sprintf("%s %s %s，按人口折算为全省各市中位数（折合本市 %s）的 %.2f 倍，%s %g 倍（本市此前报送不足3个月，与全省比较）", month,
+				subjectName(f.Subject), Count(int64(f.Cases)), strconv.FormatFloat(math.Round(ref), 'f', -1, 64), f.Figure, way, f.Threshold)
+		}
+		return fmt.Sprintf("%s %s %s，为此前12个月中位数（%s）的 %.2f 倍，%s %.3g 倍，而全省各市中位数变动不到其一半", month, subjectName(f.Subject), Count(int64(f.Cases)),
+			strconv.FormatFloat(ref, 'f', -1, 64), f.Figure, way, f.Threshold)
 	case metrics.CheckBunching:
 		return fmt.Sprintf("%s 的灵活就业登记有 %s（%d 条）集中在季末 %.0f 天内，超过 %s", f.Key, Percent(f.Figure), f.Cases, ref, Percent(f.Threshold))
 	case metrics.CheckAggregate:
@@ -90,7 +104,24 @@ func FindingText(f metrics.Finding) string {
 		if f.Key != "" { // a quarter of a year
 			when, before = f.Key+" ", "此前四个季度"
 		}
+		if f.Subject == "limit" {
+			return fmt.Sprintf("%s失业登记在第5–7个工作日（时限边缘）办结的占比 %s，超过%s（%s）的 2 倍：办结日期可能被移至时限边缘", when, Percent(f.Figure), before, Percent(ref))
+		}
 		return fmt.Sprintf("%s失业登记1个工作日内办结占比比%s高 %s（此前 %s），超过 %s", when, before, Percent(f.Figure), Percent(ref), Percent(f.Threshold))
+	case metrics.CheckEmpty:
+		return fmt.Sprintf("%s %s 报送的是空表（或全零月报），而此前12个月（%.0f 个月）的中位数为 %s：可能以空报回避不利数据", f.Key,
+			flexemp.Kind(f.Subject).Title(), ref, strconv.FormatFloat(f.Figure, 'f', -1, 64))
+	case metrics.CheckHistory:
+		if f.Subject == "history" {
+			return fmt.Sprintf("%d 笔补贴与同一人此前的发放记录不一致（累计享受月数未增加、个人缴费前后变动过大、人员类别改变，或非社会保险补贴填有个人缴费），占有此前记录的发放的 %s", f.Cases,
+				Percent(f.Figure))
+		}
+		return fmt.Sprintf("无合规规则的“%s”占本市补贴发放额的比重比此前四个同长度考核期（%s）上升 %s，超过 %s", f.Subject, Percent(ref), Percent(f.Figure), Percent(f.Threshold))
+	case metrics.CheckAgain:
+		return fmt.Sprintf("%d 名本期灵活就业登记人员在上一同长度考核期已在本市登记，占比高出全省各市中位数（%s）%s，超过 %s", f.Cases, Percent(ref), Percent(f.Figure), Percent(f.Threshold))
+	case metrics.CheckLabelling:
+		return fmt.Sprintf("取得证书的培训中标注为灵活就业人员的比例比未取得证书的高 %s（全省各市中位数 %s），超过 %s：未取证人员可能被标注为非灵活就业人员（%d 条）", Percent(f.Figure),
+			Percent(ref), Percent(f.Threshold), f.Cases)
 	}
 	return f.Check
 }
@@ -123,6 +154,8 @@ func EvidenceText(f metrics.Finding, e metrics.Evidence) string {
 		parts = append(parts, "另在"+other+"登记")
 	case f.Check == metrics.CheckLate && e.OtherUpload != nil:
 		parts = append(parts, fmt.Sprintf("与上传 %d 对照", *e.OtherUpload))
+	case f.Check == metrics.CheckHistory && e.OtherUpload != nil && e.OtherRow != nil:
+		parts = append(parts, fmt.Sprintf("此前一笔：上传 %d 第 %d 行", *e.OtherUpload, *e.OtherRow))
 	}
 	return strings.Join(parts, "，")
 }

@@ -17,7 +17,9 @@ import (
 // TestInboxKeepsEachMonthsOrder drops many months of two cities, with a
 // correction beside some extracts, and picks them up on several workers:
 // every file is ingested once, and each correction becomes version 2 of its
-// month, after the extract it corrects, however the workers interleave.
+// month, after the extract it corrects, however the workers interleave. The
+// months are past their deadlines, so the first version counts (late) and
+// each correction's reason file says it does not.
 func TestInboxKeepsEachMonthsOrder(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -95,6 +97,21 @@ func TestInboxKeepsEachMonthsOrder(t *testing.T) {
 	for s, w := range want {
 		if got[s] != w {
 			t.Errorf("%s %s: current version has %d rows, want %d", s.city, s.month, got[s], w)
+		}
+	}
+	// Every month here is long past its deadline: each archived file has a
+	// reason file saying whether it counts — the first version does, as
+	// late; a correction sent after it does not.
+	reasons, _ := filepath.Glob(filepath.Join(dir, "archive", "*", "registrations", "*.reason.txt"))
+	if len(reasons) != files {
+		t.Errorf("%d reason files beside %d late files", len(reasons), files)
+	}
+	for _, r := range reasons {
+		b, _ := os.ReadFile(r)
+		corrected := strings.Contains(r, "_corrected")
+		if counts := strings.Contains(string(b), "本次上传按逾期报送计入考核"); counts == corrected ||
+			corrected != strings.Contains(string(b), "本次上传不计入考核") {
+			t.Errorf("%s:\n%s", filepath.Base(r), b)
 		}
 	}
 }

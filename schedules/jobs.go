@@ -263,6 +263,9 @@ func (r *inboxRun) count(f inboxFile, res *ingest.Result, err error) (dest, reas
 	switch res.Status {
 	case ingest.StatusAccepted:
 		r.accepted++
+		if res.Notice != "" { // a late version: which version counts, beside the archived file
+			return r.Archive, fmt.Sprintf("文件：%s\n已入库（上传编号 %d，第 %d 版）。%s\n", res.File, res.UploadID, res.Version, res.Notice), true
+		}
 	case ingest.StatusUnchanged:
 		r.unchanged++
 	default:

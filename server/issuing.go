@@ -520,7 +520,7 @@ func (s *Server) issueOf(ctx context.Context, period flexemp.Period, sess *sessi
 		}
 	}
 	if !reviewer && v.Open {
-		v.Subjects = append(flexemp.IndicatorIDs(), "K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8", issuing.Other)
+		v.Subjects = append(append(flexemp.IndicatorIDs(), metrics.Checks...), issuing.Other)
 		for _, k := range flexemp.Kinds {
 			v.Kinds = append(v.Kinds, labelled{Value: string(k), Label: flexemp.ContractOf(k).Title})
 		}

@@ -479,13 +479,7 @@ func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.internal(w, r, err)
 		return
 	}
-	v := resultView{view: s.viewFor(sess, "上传结果"), Result: res, Samples: res.Samples}
-	if res.Status == ingest.StatusAccepted {
-		if v.Notice, err = s.lateNotice(r.Context(), sess.principal.City, res); err != nil {
-			s.internal(w, r, err)
-			return
-		}
-	}
+	v := resultView{view: s.viewFor(sess, "上传结果"), Result: res, Samples: res.Samples, Notice: res.Notice}
 	switch {
 	case res.Status == ingest.StatusAccepted && res.Rejected > 0:
 		v.RejectsHref = fmt.Sprintf("/uploads/%d/rejects.xlsx", res.UploadID)
@@ -505,41 +499,6 @@ func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request, sess *sessio
 		v.Samples = v.Samples[:20]
 	}
 	s.render(w, r, uploadStatus(res), "result", v)
-}
-
-// lateNotice tells a city what a version received after its month's
-// deadline does (SPEC "Which data counts"): it never replaces a version
-// sent on time, it counts as late where none was, and a published ranking
-// does not move for it — corrections to one go through an objection.
-func (s *Server) lateNotice(ctx context.Context, city string, res *ingest.Result) (string, error) {
-	deadline := res.Month.Deadline()
-	var received time.Time
-	var onTime int
-	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT received_at FROM uploads WHERE upload_id = ?),
-		(SELECT count(*) FROM uploads WHERE city_code = ? AND kind = (SELECT kind FROM uploads WHERE upload_id = ?) AND month = ? AND received_at < ? AND upload_id <> ?)`,
-		res.UploadID, city, res.UploadID, res.Month.First(), deadline, res.UploadID).Scan(&received, &onTime); err != nil {
-		return "", err
-	}
-	if received.Before(deadline) {
-		return "", nil
-	}
-	notice := fmt.Sprintf("%s 的报送截止时间 %s 已过：", res.Month, deadline.Add(-time.Minute).In(flexemp.Shanghai).Format("2006年1月2日 15:04"))
-	if onTime > 0 {
-		notice += "本版本不会替代按时报送的版本计入考核（以截止时报送数据为准），仅作记录。"
-	} else {
-		notice += "本版本按逾期报送计入考核。"
-	}
-	for _, p := range []flexemp.Period{{Year: res.Month.Year}, {Year: res.Month.Year, Quarter: (int(res.Month.Month)-1)/3 + 1}} {
-		pub, err := issuing.Current(ctx, s.db, p)
-		if err != nil {
-			return "", err
-		}
-		if pub != nil {
-			notice += fmt.Sprintf("%s 的排名已%s，不会因本次上传改变；如需更正，请在公示期内通过“提出异议”附更正数据。", p.Label(), map[bool]string{true: "定稿", false: "公示"}[pub.Final != nil])
-			break
-		}
-	}
-	return notice, nil
 }
 
 // GET /uploads/{id}/rejects.xlsx and GET /refusals/{id}/rejects.xlsx: all

@@ -1321,8 +1321,16 @@ func TestUploadFormMonths(t *testing.T) {
 	late := filepath.Join(t.TempDir(), "late.csv")
 	os.WriteFile(late, []byte(strings.Join(lines[:len(lines)-1], "")), 0o600)
 	code, page := b.postUpload(b.csrf(), "registrations", "2024-02", late)
-	if code != http.StatusOK || !strings.Contains(page, "已入库") || !strings.Contains(page, "不会替代按时报送的版本") {
+	counts := fmt.Sprintf("以 %s 报送的第 1 版", at.In(flexemp.Shanghai).Format("2006-01-02 15:04"))
+	if code != http.StatusOK || !strings.Contains(page, "已入库") || !strings.Contains(page, counts) || !strings.Contains(page, "本次上传不计入考核") {
 		t.Errorf("a late version: %d\n%s", code, page)
+	}
+	// The API answers the same, in the result's notice.
+	lines[1], lines[2] = lines[2], lines[1]
+	os.WriteFile(late, []byte(strings.Join(lines, "")), 0o600)
+	if code, res := s.upload(s.city["210100"], "registrations", "2024-02", late, "late.csv"); code != http.StatusOK ||
+		!strings.Contains(fmt.Sprint(res["notice"]), counts) {
+		t.Errorf("a late version through the API: %d %v", code, res)
 	}
 }
 

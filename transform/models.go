@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -176,12 +177,18 @@ const TrainingLag = 6
 const HistoryPeriods = 4
 
 // Integrity are the thresholds of the integrity checks (数据核查), as
-// [integrity] in flexemp.toml; zero values take SPEC's defaults.
+// [integrity] in flexemp.toml; zero values take SPEC's defaults. The models
+// read them from scratch.integrity_params, a column each by its toml name.
 type Integrity struct {
 	InstantShare  float64 `toml:"instant_share"`  // K3: a city's share of 失业登记 completed the day applied above this…; default 0.9
 	InstantMedian float64 `toml:"instant_median"` // K3: …while the province's median city share is below this; default 0.5
-	SpikeFactor   float64 `toml:"spike_factor"`   // K4: a month above this × the median of the previous 12; default 3
-	SpikeHistory  int     `toml:"spike_history"`  // K4: months of those 12 with data needed; default 6
+	SpikeFactor   float64 `toml:"spike_factor"`   // K4: a month above this × the city's median of the previous 12; default 1.5
+	DropFactor    float64 `toml:"drop_factor"`    // K4: or below this × that median; default ⅔
+	SpikeHistory  int     `toml:"spike_history"`  // K4: months of those 12 sent, needed to judge a month by its own history; default 3
+	SpikeProvince float64 `toml:"spike_province"` // K4: …while the province's median city moved by less than this share of the city's move; default 0.5
+	SpikeAbove    float64 `toml:"spike_above"`    // K4, with less history: per head above this × the province's median city's; default 2.5
+	SpikeBelow    float64 `toml:"spike_below"`    // K4, with less history: or below this; default 0.4
+	SpikeMinimum  int     `toml:"spike_minimum"`  // K4: a month whose count and reference are both under this is never a finding; default 20
 	BunchingShare float64 `toml:"bunching_share"` // K5: a quarter's share applied in its last days above this; default 0.4
 	BunchingDays  int     `toml:"bunching_days"`  // K5: the last days; default 10
 	FundFactor    float64 `toml:"fund_factor"`    // K6: payments above the province's allocation × this; default 1.2
@@ -191,6 +198,17 @@ type Integrity struct {
 	LateChange    float64 `toml:"late_change"`    // K7: a replacement after the deadline changing this share of rows or a count this much; default 0.1
 	ShiftRise     float64 `toml:"shift_rise"`     // K8: the share completed within 1 working day this much above the previous periods'; default 0.3
 	ShiftCases    int     `toml:"shift_cases"`    // K8: cases needed in the period and each earlier one; default 30
+	ShiftLimit    float64 `toml:"shift_limit"`    // K8: the share completed on the 5th–7th working day above this × the previous periods'; default 2
+	EmptyMedian   int     `toml:"empty_median"`   // K9: an empty month where the city's median of the previous 12 is at least this; default 20
+	HistoryChange float64 `toml:"history_change"` // K10: a person's contribution changing by more than this share between payments; default 0.2
+	UnruledRise   float64 `toml:"unruled_rise"`   // K10: a type without rules whose share of the amount rose by more than this; default 0.2
+	// RegisteredAgain is K11's: the share of persons registered in the
+	// previous period too, this much above the province's median city's;
+	// default 0.2.
+	RegisteredAgain float64 `toml:"registered_again"`
+	LabelGap        float64 `toml:"label_gap"`    // K12: the flexible-worker share of certified above uncertified trainings by more than this…; default 0.3
+	LabelMedian     float64 `toml:"label_median"` // K12: …while the province's median city's difference is below this; default 0.1
+	LabelCases      int     `toml:"label_cases"`  // K12: trainings needed in each group; default 30
 }
 
 // WithDefaults fills the thresholds left zero with SPEC's defaults.
@@ -200,10 +218,22 @@ func (t Integrity) WithDefaults() Integrity {
 			*v = d
 		}
 	}
+	defInt := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
 	def(&t.InstantShare, 0.9)
 	def(&t.InstantMedian, 0.5)
-	def(&t.SpikeFactor, 3)
+	def(&t.SpikeFactor, 1.5)
+	def(&t.DropFactor, 2.0/3)
+	defInt(&t.SpikeHistory, 3)
+	def(&t.SpikeProvince, 0.5)
+	def(&t.SpikeAbove, 2.5)
+	def(&t.SpikeBelow, 0.4)
+	defInt(&t.SpikeMinimum, 20)
 	def(&t.BunchingShare, 0.4)
+	defInt(&t.BunchingDays, 10)
 	def(&t.FundFactor, 1.2)
 	def(&t.LedgerGap, 0.02)
 	def(&t.AllocationGap, 0.01)
@@ -211,16 +241,32 @@ func (t Integrity) WithDefaults() Integrity {
 	def(&t.LateChange, 0.1)
 	t.LateIncrease = t.LateChange
 	def(&t.ShiftRise, 0.3)
-	if t.SpikeHistory == 0 {
-		t.SpikeHistory = 6
-	}
-	if t.BunchingDays == 0 {
-		t.BunchingDays = 10
-	}
-	if t.ShiftCases == 0 {
-		t.ShiftCases = 30
-	}
+	defInt(&t.ShiftCases, 30)
+	def(&t.ShiftLimit, 2)
+	defInt(&t.EmptyMedian, 20)
+	def(&t.HistoryChange, 0.2)
+	def(&t.UnruledRise, 0.2)
+	def(&t.RegisteredAgain, 0.2)
+	def(&t.LabelGap, 0.3)
+	def(&t.LabelMedian, 0.1)
+	defInt(&t.LabelCases, 30)
 	return t
+}
+
+// columns are the thresholds as scratch.integrity_params has them: each
+// field's toml name, SQL type and value.
+func (t Integrity) columns() (defs []string, vals []any) {
+	v := reflect.ValueOf(t)
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		typ := "DOUBLE"
+		if f.Type.Kind() == reflect.Int {
+			typ = "INTEGER"
+		}
+		defs = append(defs, f.Tag.Get("toml")+" "+typ)
+		vals = append(vals, v.Field(i).Interface())
+	}
+	return defs, vals
 }
 
 // DataTestError names the data tests that failed.
@@ -446,9 +492,6 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 		`CREATE OR REPLACE TABLE scratch.ref_min_wage (city_code VARCHAR, valid_from DATE, monthly_fen BIGINT, hourly_fen BIGINT, status VARCHAR)`,
 		`CREATE OR REPLACE TABLE scratch.ref_funds (city_code VARCHAR, month DATE, allocated_fen BIGINT, paid_fen BIGINT, PRIMARY KEY (city_code, month))`,
 		`CREATE OR REPLACE TABLE scratch.ref_kinds (kind VARCHAR PRIMARY KEY, title VARCHAR)`,
-		`CREATE OR REPLACE TABLE scratch.integrity_params (instant_share DOUBLE, instant_median DOUBLE, spike_factor DOUBLE, spike_history INTEGER,
-			bunching_share DOUBLE, bunching_days INTEGER, fund_factor DOUBLE, late_increase DOUBLE, ledger_gap DOUBLE, allocation_gap DOUBLE,
-			late_change DOUBLE, shift_rise DOUBLE, shift_cases INTEGER)`,
 		// ref_months are the period's due months; ref_deadlines every month
 		// the models read, the history included.
 		`CREATE OR REPLACE TABLE scratch.ref_months (month DATE PRIMARY KEY, deadline TIMESTAMPTZ)`,
@@ -491,10 +534,11 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`SET VARIABLE last_upload = %d::BIGINT`, lastUpload)); err != nil {
 		return err
 	}
-	t := p.Integrity.WithDefaults()
-	if _, err := conn.ExecContext(ctx, `INSERT INTO scratch.integrity_params VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.InstantShare, t.InstantMedian, t.SpikeFactor, t.SpikeHistory, t.BunchingShare, t.BunchingDays, t.FundFactor, t.LateIncrease,
-		t.LedgerGap, t.AllocationGap, t.LateChange, t.ShiftRise, t.ShiftCases); err != nil {
+	defs, vals := p.Integrity.WithDefaults().columns()
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE scratch.integrity_params (`+strings.Join(defs, ", ")+`)`); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO scratch.integrity_params VALUES (?`+strings.Repeat(", ?", len(vals)-1)+`)`, vals...); err != nil {
 		return err
 	}
 	return conn.Raw(func(dc any) error {

@@ -101,7 +101,7 @@ func runWithdraw(c *call) error {
 func runObject(c *call) error {
 	begin, p, city := c.step(), c.flags.Period(), c.flags.City("提出异议的城市：代码或名称", true)
 	var subjects, docs listFlag
-	c.flags.Var(&subjects, "subject", "异议事项：I1–I22、K1–K8 或 其他（可重复）")
+	c.flags.Var(&subjects, "subject", "异议事项：I1–I22、K1–K12 或 其他（可重复）")
 	statement := c.flags.String("statement", "", "异议陈述（不超过 2000 字）")
 	upload := c.flags.String("upload", "", "更正数据文件（考核期内某月）")
 	kind := c.flags.String("kind", "", "更正数据的类型")

@@ -5,12 +5,16 @@
 -- same date, it reads the same versions.
 --
 -- The version that counts is the latest received by the month's deadline;
--- when none was, the latest received by the as-of date, and the month is
--- late. A version received after the deadline never replaces one that was
--- on time (it stays in the ledger, and K7 shows it). A placeholder — an
--- empty extract, or a services row of zeros — is the month's data unless a
--- non-empty version follows it by the as-of date: then the latest non-empty
--- version counts, and the month is late (a placeholder earns nothing).
+-- when none was, the first received after it (by the as-of date), and the
+-- month is late. A version received after the deadline never replaces one
+-- that counts, whether that came on time or late itself: a month missed by
+-- 30 seconds is not open to rewriting until the assessment; a correction
+-- enters only through an accepted objection (scratch.corrections). Later
+-- versions stay in the ledger, and K7 shows them. A placeholder — an empty
+-- extract, or a services row of zeros — is the month's data unless a
+-- non-empty version follows it by the as-of date: then the first non-empty
+-- version after the deadline counts, and the month is late (a placeholder
+-- earns nothing). ingest.CountingVersion says the same to a city at upload.
 WITH known AS (
     SELECT u.upload_id, u.city_code, u.kind, u.month, u.version, u.received_at, u.accepted, d.deadline
     FROM scratch.src_uploads u JOIN scratch.ref_deadlines d USING (month)
@@ -37,21 +41,20 @@ marked AS (
 slots AS (
     SELECT city_code, kind, month,
            max(version) FILTER (on_time) AS on_time_version,
-           max(version) AS latest_version,
-           max(version) FILTER (NOT placeholder) AS latest_real_version,
+           min(version) FILTER (NOT on_time) AS first_late_version,
+           min(version) FILTER (NOT on_time AND NOT placeholder) AS first_late_real_version,
            count(*) AS versions
     FROM marked GROUP BY ALL
 ),
 chosen AS (
     SELECT s.*,
            CASE
-               WHEN s.on_time_version IS NULL THEN s.latest_version
-               WHEN s.latest_real_version > s.on_time_version
-                    AND (SELECT placeholder FROM marked m WHERE m.city_code = s.city_code AND m.kind = s.kind
-                         AND m.month = s.month AND m.version = s.on_time_version) THEN s.latest_real_version
-               ELSE s.on_time_version
+               WHEN s.on_time_version IS NOT NULL AND NOT m.placeholder THEN s.on_time_version
+               WHEN s.first_late_real_version IS NOT NULL THEN s.first_late_real_version
+               ELSE coalesce(s.on_time_version, s.first_late_version)
            END AS version
     FROM slots s
+    LEFT JOIN marked m ON m.city_code = s.city_code AND m.kind = s.kind AND m.month = s.month AND m.version = s.on_time_version
 ),
 counted AS (
     SELECT m.city_code, m.kind, m.month, m.upload_id, m.version, m.received_at, m.deadline, m.accepted,

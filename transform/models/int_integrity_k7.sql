@@ -1,34 +1,29 @@
 -- K7 changed after the deadline: for a due month of the period, a version
--- received after the deadline (by the as-of date) that differs from the
--- version that counts (or, where that came late itself, the city's earlier
--- late extract that it then changed) — person kinds in more than the share (default 0.1)
--- of its rows added, removed or changed, compared as whole rows; services in
--- any count by more than that share, up or down — or a placeholder (an empty
--- extract, a row of zeros) replaced after the deadline by the real extract,
--- which then counts as a late one. A late replacement of a real version
--- never counts (int_counting_versions): the finding shows the reviewer what
--- the city tried to change. Figure: the largest change (1 for a replaced
--- placeholder); reference: the rows or the count of the version that counts.
--- Evidence: the late version and the version that counts. A correction
--- admitted through an objection (经异议采纳) is no finding.
+-- received after the deadline (by the as-of date) and after the version
+-- that counts, which differs from it — person kinds in more than the share
+-- (default 0.1) of its rows added, removed or changed, compared as whole
+-- rows; services in any count by more than that share, up or down — or a
+-- placeholder (an empty extract, a row of zeros) replaced after the
+-- deadline by the real extract, which then counts as a late one. A later
+-- version never replaces one that counts, on time or late
+-- (int_counting_versions): the finding shows the reviewer what the city
+-- tried to change. Figure: the largest change (1 for a replaced
+-- placeholder); reference: the rows of the version that counts. Evidence:
+-- the later version and the version that counts. A correction admitted
+-- through an objection (经异议采纳) is no finding.
 WITH t AS (SELECT * FROM scratch.integrity_params),
 counting AS (
     SELECT v.* FROM scratch.int_counting_versions v JOIN scratch.ref_months USING (month) WHERE NOT v.admitted
 ),
--- Versions received after the deadline and by the as-of date, set against
--- the version that counts: when that came on time, each later version
--- (old_id counts, new_id is what the city tried); when it came late itself,
--- each earlier late version (the city's first late extract, then changed:
--- old_id is the earlier, new_id the one that counts).
+-- Versions received after the deadline and by the as-of date that came
+-- after the version that counts: old_id counts, new_id is what the city
+-- tried.
 late AS (
-    SELECT CASE WHEN c.on_time THEN c.upload_id ELSE u.upload_id END AS old_id,
-           CASE WHEN c.on_time THEN u.upload_id ELSE c.upload_id END AS new_id,
-           c.city_code, c.kind, c.month
+    SELECT c.upload_id AS old_id, u.upload_id AS new_id, c.city_code, c.kind, c.month
     FROM scratch.src_uploads u
     JOIN counting c ON c.city_code = u.city_code AND c.kind = u.kind AND c.month = u.month
     WHERE u.received_at >= c.deadline AND u.received_at < getvariable('as_of_end') AND u.upload_id <= getvariable('last_upload')
-      AND NOT c.placeholder
-      AND (c.on_time AND u.version > c.version OR NOT c.on_time AND u.version < c.version)
+      AND NOT c.placeholder AND u.version > c.version
 ),
 -- A placeholder sent on time and replaced late: the version that counts is
 -- the late real one.

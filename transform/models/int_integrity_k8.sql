@@ -9,6 +9,12 @@
 -- shows through its quarter. Moving completion dates to the next day lifts
 -- I4 without tripping K3's same-day test; this sees it. Reference: the
 -- earlier share. Evidence: the quick rows.
+-- And (subject "limit") the share completed on the 5th, 6th or 7th working
+-- day more than shift_limit (default 2) × its share over the four windows
+-- before, with at least the cases needed in the window and in those four
+-- together: deadlines met by moving completion dates to the limit. Figure:
+-- the share at the limit; threshold: shift_limit × the share before, the
+-- reference; evidence: the rows at the limit.
 WITH p AS (SELECT * FROM scratch.params),
 t AS (SELECT * FROM scratch.integrity_params),
 windows AS (
@@ -20,7 +26,8 @@ windows AS (
 ),
 cases AS (
     SELECT r.city_code, r.upload_id, r.row_no, r.id_masked, r.applied_on,
-           coalesce(cc.workday_no - ca.workday_no <= 1, false) AS quick
+           coalesce(cc.workday_no - ca.workday_no <= 1, false) AS quick,
+           coalesce(cc.workday_no - ca.workday_no BETWEEN 5 AND 7, false) AS at_limit
     FROM scratch.src_registrations r
     JOIN scratch.int_counting_versions u USING (upload_id)
     JOIN scratch.int_calendar ca ON ca.day = r.applied_on
@@ -32,13 +39,14 @@ cases AS (
 -- Counted by city and month once, then placed: each month in a window
 -- (back 0) or in one of the four before it (1–4).
 monthly AS (
-    SELECT city_code, date_trunc('month', applied_on)::DATE AS month, count(*) AS n, count(*) FILTER (quick) AS quick
+    SELECT city_code, date_trunc('month', applied_on)::DATE AS month, count(*) AS n, count(*) FILTER (quick) AS quick,
+           count(*) FILTER (at_limit) AS at_limit
     FROM cases GROUP BY ALL
 ),
 periods AS (
     SELECT w.win, w.start, w.stop, m.city_code,
            CASE WHEN m.month >= w.start THEN 0 ELSE (datediff('month', m.month, w.start) + w.len - 1) // w.len END AS back,
-           sum(m.n) AS n, sum(m.quick) AS quick
+           sum(m.n) AS n, sum(m.quick) AS quick, sum(m.at_limit) AS at_limit
     FROM windows w JOIN monthly m ON m.month BETWEEN (w.start - to_months(4 * w.len))::DATE AND w.stop
     GROUP BY ALL
 ),
@@ -46,14 +54,25 @@ shares AS (
     SELECT win, start, stop, city_code,
            sum(quick) FILTER (back = 0) / sum(n) FILTER (back = 0) AS share,
            sum(quick) FILTER (back > 0) / sum(n) FILTER (back > 0) AS before,
-           sum(quick) FILTER (back = 0) AS quick
+           sum(quick) FILTER (back = 0) AS quick,
+           sum(at_limit) FILTER (back = 0) / sum(n) FILTER (back = 0) AS limit_share,
+           sum(at_limit) FILTER (back > 0) / sum(n) FILTER (back > 0) AS limit_before,
+           sum(at_limit) FILTER (back = 0) AS at_limit,
+           count(*) FILTER (n >= t.shift_cases) = 5 AS every_window,
+           coalesce(sum(n) FILTER (back = 0), 0) >= t.shift_cases AND coalesce(sum(n) FILTER (back > 0), 0) >= t.shift_cases AS enough
     FROM periods, t
-    GROUP BY win, start, stop, city_code
-    HAVING count(*) FILTER (n >= t.shift_cases) = 5
+    GROUP BY win, start, stop, city_code, t.shift_cases
+),
+found AS (
+    SELECT s.*, 'registrations' AS subject, s.share - s.before AS figure, t.shift_rise AS threshold, s.before AS reference, s.quick AS cases
+    FROM shares s, t WHERE s.every_window AND s.share - s.before > t.shift_rise
+    UNION ALL
+    SELECT s.*, 'limit', s.limit_share, t.shift_limit * s.limit_before, s.limit_before, s.at_limit
+    FROM shares s, t WHERE s.enough AND s.limit_share > t.shift_limit * s.limit_before
 )
-SELECT 'K8' AS check_id, s.city_code, 'registrations' AS subject, s.win AS finding_key,
-       s.share - s.before AS figure, t.shift_rise AS threshold, s.before AS reference, s.quick AS cases,
+SELECT 'K8' AS check_id, f.city_code, f.subject, f.win AS finding_key,
+       f.figure, f.threshold, f.reference, f.cases,
        c.upload_id, c.row_no, NULL::DATE AS month, c.id_masked,
        NULL AS other_city, NULL::BIGINT AS other_upload, NULL::INTEGER AS other_row
-FROM shares s, t, cases c
-WHERE s.share - s.before > t.shift_rise AND c.city_code = s.city_code AND c.applied_on BETWEEN s.start AND s.stop AND c.quick
+FROM found f JOIN cases c ON c.city_code = f.city_code AND c.applied_on BETWEEN f.start AND f.stop
+WHERE CASE f.subject WHEN 'limit' THEN c.at_limit ELSE c.quick END

@@ -10,6 +10,10 @@ WITH found AS (
     UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k6
     UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k7
     UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k8
+    UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k9
+    UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k10
+    UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k11
+    UNION ALL BY NAME SELECT * FROM scratch.int_integrity_k12
 )
 SELECT dense_rank() OVER (ORDER BY city_code, check_id, subject, finding_key) AS finding_id, *
 FROM found
