@@ -44,41 +44,76 @@ var Withheld = Withholding{City: "210700", Kind: flexemp.Services, Period: flexe
 // city, so tests can require that it is found, and nothing where nothing
 // was planted.
 type Plant struct {
-	Check string        `json:"check"`           // K1, K5, K6, K7 or K8
-	City  string        `json:"city"`            // the city it is planted in
-	Other string        `json:"other,omitempty"` // K1: the other city the persons are registered in
-	Month flexemp.Month `json:"month"`
-	Kind  flexemp.Kind  `json:"kind"`
-	Count int           `json:"count,omitempty"` // K1: persons
+	Check   string        `json:"check"`             // K1, K4–K12
+	Subject string        `json:"subject,omitempty"` // K8: "limit" for completions moved to the limit
+	City    string        `json:"city"`              // the city it is planted in
+	Other   string        `json:"other,omitempty"`   // K1: the other city the persons are registered in
+	Month   flexemp.Month `json:"month"`
+	Kind    flexemp.Kind  `json:"kind"`
+	Count   int           `json:"count,omitempty"` // K1: persons
+	// Quarter: planted in every month of Month's quarter.
+	Quarter bool `json:"quarter,omitempty"`
 	// Periods are the assessment periods it shows in: the month's quarter
-	// and year.
+	// and year, unless the case shows in its quarter only.
 	Periods []flexemp.Period `json:"periods"`
+	// Also are other checks the case trips, in the periods named: the same
+	// persons registered in two quarters of a year are repeats within it (K2).
+	Also []Sign `json:"also,omitempty"`
+}
+
+// Sign is a check a plant trips in a period.
+type Sign struct {
+	Period flexemp.Period `json:"period"`
+	Check  string         `json:"check"`
 }
 
 // Plants are the planted integrity cases, each when the generated months
 // reach it:
 //   - K1: three of 沈阳's March 2025 灵活就业登记 persons registered in 大连 too;
+//   - K4: 阜新's services of September 2025 report hr_served_flex 2.5 × as
+//     high as its own months before;
 //   - K5: 辽阳's December 2025 registrations doubled and all its 灵活就业登记
-//     applied in the last ten days, so over 40% of 2025Q4's fall there;
+//     applied in the last ten days, so over 40% of 2025Q4's fall there (the
+//     doubled month is a spike, K4, too);
 //   - K6: 鞍山's subsidy rows of August 2025 fall 10% short of the
 //     province's finance ledger (funds.csv paid_yuan);
 //   - K7: 营口's services extract of May 2025, sent on time, replaced on
 //     1 July with every count 25% higher;
 //   - K8: 大连's 失业登记 of 2025Q3 all completed the day after they were
-//     applied for, against about half within a working day before.
+//     applied for, against about half within a working day before;
+//   - K8 (limit): 鞍山's late 失业登记 of 2025Q2 completed on the 5th–7th
+//     working day, within the limit, where before they took weeks;
+//   - K9: 大连's trainings of October 2025 sent as an empty extract;
+//   - K10: 朝阳 pays five recipients of a 社会保险补贴 again in June 2025
+//     with months_received not risen from their last payment;
+//   - K11: 铁岭 registers, over 2025Q3, 35% as many of 2025Q2's persons
+//     again (a repeat within 2025, K2, too);
+//   - K12: 沈阳's uncertified trainees of 2025Q4 marked 否 for
+//     flexible_worker.
 var Plants = []Plant{
 	{Check: "K1", City: "210100", Other: "210200", Month: flexemp.Month{Year: 2025, Month: time.March}, Kind: flexemp.Registrations, Count: 3},
-	{Check: "K5", City: "211000", Month: flexemp.Month{Year: 2025, Month: time.December}, Kind: flexemp.Registrations},
+	{Check: "K4", City: "210900", Month: flexemp.Month{Year: 2025, Month: time.September}, Kind: flexemp.Services},
+	{Check: "K5", City: "211000", Month: flexemp.Month{Year: 2025, Month: time.December}, Kind: flexemp.Registrations,
+		Also: []Sign{{flexemp.Period{Year: 2025, Quarter: 4}, "K4"}, {flexemp.Period{Year: 2025}, "K4"}}},
 	{Check: "K6", City: "210300", Month: flexemp.Month{Year: 2025, Month: time.August}, Kind: flexemp.Subsidies},
 	{Check: "K7", City: "210800", Month: flexemp.Month{Year: 2025, Month: time.May}, Kind: flexemp.Services},
-	{Check: "K8", City: "210200", Month: flexemp.Month{Year: 2025, Month: time.July}, Kind: flexemp.Registrations},
+	{Check: "K8", City: "210200", Month: flexemp.Month{Year: 2025, Month: time.July}, Kind: flexemp.Registrations, Quarter: true},
+	{Check: "K8", Subject: "limit", City: "210300", Month: flexemp.Month{Year: 2025, Month: time.April}, Kind: flexemp.Registrations, Quarter: true},
+	{Check: "K9", City: "210200", Month: flexemp.Month{Year: 2025, Month: time.October}, Kind: flexemp.Trainings},
+	{Check: "K10", City: "211300", Month: flexemp.Month{Year: 2025, Month: time.June}, Kind: flexemp.Subsidies},
+	{Check: "K11", City: "211200", Month: flexemp.Month{Year: 2025, Month: time.July}, Kind: flexemp.Registrations, Quarter: true,
+		Periods: []flexemp.Period{{Year: 2025, Quarter: 3}}, Also: []Sign{{flexemp.Period{Year: 2025}, "K2"}}},
+	{Check: "K12", City: "210100", Month: flexemp.Month{Year: 2025, Month: time.October}, Kind: flexemp.Trainings, Quarter: true,
+		Periods: []flexemp.Period{{Year: 2025, Quarter: 4}}},
 }
 
 func init() {
 	for i := range Plants {
 		pl := &Plants[i]
-		q := flexemp.Period{Year: pl.Month.Year, Quarter: (int(pl.Month.Month)-1)/3 + 1}
-		pl.Periods = []flexemp.Period{q, {Year: pl.Month.Year}}
+		if pl.Periods == nil {
+			q := flexemp.Period{Year: pl.Month.Year, Quarter: (int(pl.Month.Month)-1)/3 + 1}
+			pl.Periods = []flexemp.Period{q, {Year: pl.Month.Year}}
+		}
 	}
 }
 
@@ -161,7 +196,7 @@ const FundsFile = "funds.csv"
 // always sent.
 func (man *Manifest) plantsIn(city string, kind flexemp.Kind, m flexemp.Month) bool {
 	for _, p := range man.Planted {
-		sameMonth := p.Month == m || (p.Check == "K5" || p.Check == "K8") && quarter(p.Month) == quarter(m) // K5 and K8 need their whole quarter
+		sameMonth := p.Month == m || (p.Check == "K5" || p.Quarter) && quarter(p.Month) == quarter(m) // K5 and the quarter's plants need their whole quarter
 		if p.Kind == kind && sameMonth && (p.City == city || p.Other == city) {
 			return true
 		}
@@ -210,8 +245,11 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 	for _, p := range man.Cities {
 		c := newCityGen(p, opt)
 		c.bunch = func(m flexemp.Month) bool { _, ok := man.plant("K5", p.Code, flexemp.Registrations, m); return ok }
-		c.quick = func(m flexemp.Month) bool { return man.inQuarterOf("K8", p.Code, m) }
+		c.atLimit = func(m flexemp.Month) bool { return man.inQuarterOf("K8", "limit", p.Code, m) }
+		c.quick = func(m flexemp.Month) bool { return man.inQuarterOf("K8", "", p.Code, m) }
 		c.mustSend = func(kind flexemp.Kind, m flexemp.Month) bool { return man.plantsIn(p.Code, kind, m) }
+		c.plants = man
+		c.warmUp()
 		for m := opt.From; !opt.To.First().Before(m.First()); m = m.Next() {
 			for _, kind := range flexemp.Kinds {
 				f, rows := c.extract(kind, m)
@@ -223,6 +261,9 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 						rows = c.registerAgain(rows, flexByCity[pl.City][m], pl.Count, m)
 						f.Rows, f.Accepted = len(rows), len(rows)-f.Rejected
 					}
+				}
+				if f.Path != "" {
+					rows = c.planted(&f, kind, m, rows)
 				}
 				if _, ok := man.plant("K7", p.Code, kind, m); ok && f.Path != "" {
 					f.ReceivedAt = m.Next().First().AddDate(0, 0, 4).In(flexemp.Shanghai).Add(9 * time.Hour).Format(time.RFC3339)
@@ -261,10 +302,22 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 	return man, os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644)
 }
 
-// inQuarterOf tells whether a check is planted in the city in m's quarter.
-func (man *Manifest) inQuarterOf(check, city string, m flexemp.Month) bool {
+// inQuarterOf tells whether a check (with its subject) is planted in the
+// city in m's quarter.
+func (man *Manifest) inQuarterOf(check, subject, city string, m flexemp.Month) bool {
 	for _, p := range man.Planted {
-		if p.Check == check && p.City == city && quarter(p.Month) == quarter(m) {
+		if p.Check == check && p.Subject == subject && p.City == city && quarter(p.Month) == quarter(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// has tells whether a check is planted in the city's month m (in any month
+// of its quarter for a quarter's plant).
+func (man *Manifest) has(check, city string, m flexemp.Month) bool {
+	for _, p := range man.Planted {
+		if p.Check == check && p.City == city && (p.Month == m || p.Quarter && quarter(p.Month) == quarter(m)) {
 			return true
 		}
 	}
@@ -348,10 +401,42 @@ type cityGen struct {
 	// quick, if set, tells the months whose 失业登记 are all completed the
 	// next day (K8).
 	quick func(flexemp.Month) bool
+	// atLimit, if set, tells the months whose late 失业登记 are completed
+	// on the 5th–7th working day instead (K8's limit).
+	atLimit func(flexemp.Month) bool
 	// funds are the province's records of the city: each month's
 	// allocation and what its finance ledger paid (the rows that are
 	// accepted, summed).
 	funds []flexemp.Fund
+	// paid is each person's history of each subsidy type: a history agrees
+	// with itself (months_received rising, the same contribution and group).
+	paid map[string]*history
+	// insured are the persons paid a 社会保险补贴, in the order first paid.
+	insured []person
+	// plants are the cases planted (K4, K8's limit, K9–K12 act here).
+	plants *Manifest
+}
+
+// history is what a person has been paid of one subsidy type so far.
+type history struct {
+	months       int64
+	contribution int64
+	group        string
+	last         flexemp.Month
+}
+
+// warmUp makes the four months before the first: their registrations and
+// trainings plan the first months' subsidies and trainings (training
+// subsidies two steps on), as a province's earlier months would have, so
+// the first months are not a ramp from nothing. Their rows are not sent.
+func (c *cityGen) warmUp() {
+	m := c.opt.From
+	before := flexemp.MonthOf(m.First().AddDate(0, -4, 0))
+	for ; before != m; before = before.Next() {
+		c.registrations(before)
+		c.subsidies(before)
+		c.trainings(before)
+	}
 }
 
 type plan struct {
@@ -372,6 +457,7 @@ func newCityGen(p CityProfile, opt Options) *cityGen {
 		wageFen:     hourlyWageFen(p.Code),
 		ids:         map[string]bool{},
 		flexByMonth: map[flexemp.Month][]person{},
+		paid:        map[string]*history{},
 		stock:       int64(float64(city.Population) / 400 * opt.Scale / DefaultScale * (0.7 + 0.6*p.Quality)),
 	}
 }
@@ -526,6 +612,41 @@ func (c *cityGen) registerAgain(rows [][]any, others []person, n int, m flexemp.
 	return rows
 }
 
+// planted applies the plants that live in a city's extract as sent (the
+// city's own workings stay as they were): K4's inflated services count,
+// K9's empty extract, K11's persons of the quarter before registered again,
+// K12's uncertified trainees marked not flexible.
+func (c *cityGen) planted(f *File, kind flexemp.Kind, m flexemp.Month, rows [][]any) [][]any {
+	switch {
+	case kind == flexemp.Services && c.plants.has("K4", c.p.Code, m):
+		_, j, _ := flexemp.ContractOf(kind).Column("hr_served_flex")
+		rows[0][j] = rows[0][j].(int64) * 5 / 2
+	case kind == flexemp.Trainings && c.plants.has("K9", c.p.Code, m):
+		rows = nil
+		f.Rows, f.Accepted, f.Rejected, f.Bad = 0, 0, 0, nil
+	case kind == flexemp.Registrations && c.plants.has("K11", c.p.Code, m):
+		// A third of 35% of the quarter before's persons each month.
+		var before []person
+		first := flexemp.MonthOf(m.First().AddDate(0, -(int(m.Month)-1)%3, 0)) // the quarter's first month
+		for b := flexemp.MonthOf(first.First().AddDate(0, -3, 0)); b != first; b = b.Next() {
+			before = append(before, c.flexByMonth[b]...)
+		}
+		start := (int(m.Month) - 1) % 3 * len(before) * 35 / 300
+		for _, p := range before[start : start+len(before)*35/300] {
+			applied := c.dayIn(m)
+			rows = append(rows, []any{p.id, c.cityCell(), flexemp.RegFlexible, "其他灵活就业", p.group, applied, applied, "线下"})
+		}
+		f.Rows, f.Accepted = len(rows), len(rows)-f.Rejected
+	case kind == flexemp.Trainings && c.plants.has("K12", c.p.Code, m):
+		for _, r := range rows {
+			if r[8] == "否" {
+				r[4] = "否"
+			}
+		}
+	}
+	return rows
+}
+
 // improved is K7's plant: the extract sent again after its deadline with
 // every count 25% higher.
 func (c *cityGen) improved(f File, rows [][]any) (File, [][]any) {
@@ -605,7 +726,10 @@ func (c *cityGen) registrations(m flexemp.Month) [][]any {
 			case c.chance(0.05):
 				completed = nil // pending
 			case !c.chance(onTime):
-				completed = applied.AddDate(0, 0, 14+c.rng.IntN(20))
+				completed = applied.AddDate(0, 0, 21+c.rng.IntN(20)) // three weeks or more: beyond the limit, whatever the holidays
+				if c.atLimit != nil && c.atLimit(m) {
+					completed = applied.AddDate(0, 0, 8) // K8's limit: moved to the 5th–7th working day
+				}
 			}
 			if c.quick != nil && c.quick(m) { // K8: every one completed the next day
 				completed = applied.AddDate(0, 0, 1)
@@ -624,13 +748,11 @@ func (c *cityGen) registrations(m flexemp.Month) [][]any {
 }
 
 // planLater plans a subsidy or training for a registrant one or two months
-// on, within the same year so the period links them.
+// on (into the next year too: a province's payments do not start from
+// nothing each January).
 func (c *cityGen) planLater(m flexemp.Month, p plan) {
-	later := m
-	for range 1 + c.rng.IntN(2) {
-		if later.Month == time.December {
-			break
-		}
+	later := m.Next()
+	if c.chance(0.5) {
 		later = later.Next()
 	}
 	c.planned[later.String()] = append(c.planned[later.String()], p)
@@ -666,9 +788,13 @@ func (c *cityGen) subsidies(m flexemp.Month) [][]any {
 		switch {
 		case p.kind != flexemp.Subsidies:
 		case p.subsidy == flexemp.SubsidyTraining:
-			rows = append(rows, []any{p.who.id, c.cityCell(), flexemp.SubsidyTraining, p.who.group, fen(80000 + 1000*c.rng.Int64N(120)), nil, int64(1), nil, c.dayIn(m)})
+			if h := c.history(p.who, flexemp.SubsidyTraining, m, 1); h != nil {
+				rows = append(rows, []any{p.who.id, c.cityCell(), flexemp.SubsidyTraining, h.group, fen(80000 + 1000*c.rng.Int64N(120)), nil, h.months, nil, c.dayIn(m)})
+			}
 		default:
-			rows = append(rows, c.socialInsurance(m, p.who, breach))
+			if r := c.socialInsurance(m, p.who, breach); r != nil {
+				rows = append(rows, r)
+			}
 		}
 	}
 	defer func() {
@@ -682,13 +808,17 @@ func (c *cityGen) subsidies(m flexemp.Month) [][]any {
 		paid := c.dayIn(m)
 		switch r := c.rng.Float64(); {
 		case r < 0.25:
-			rows = append(rows, c.socialInsurance(m, p, breach))
-		case r < 0.45:
-			months := 1 + c.rng.IntN(24)
-			if c.chance(breach) {
-				months = 25 + c.rng.IntN(6)
+			if r := c.socialInsurance(m, p, breach); r != nil {
+				rows = append(rows, r)
 			}
-			rows = append(rows, []any{p.id, c.cityCell(), flexemp.SubsidyVenue, p.group, fen(50000 + 1000*c.rng.Int64N(250)), nil, int64(months), nil, paid})
+		case r < 0.45:
+			start := 1 + c.rng.IntN(24)
+			if c.chance(breach) {
+				start = 25 + c.rng.IntN(6)
+			}
+			if h := c.history(p, flexemp.SubsidyVenue, m, start); h != nil {
+				rows = append(rows, []any{p.id, c.cityCell(), flexemp.SubsidyVenue, h.group, fen(50000 + 1000*c.rng.Int64N(250)), nil, h.months, nil, paid})
+			}
 		case r < 0.7:
 			hours := int64(4000 + 50*c.rng.IntN(120)) // hundredths: 40.00 … 99.50
 			limit := hours * c.wageFen / 100
@@ -696,42 +826,85 @@ func (c *cityGen) subsidies(m flexemp.Month) [][]any {
 			if c.chance(breach) {
 				amount = limit + 100 + c.rng.Int64N(5000)
 			}
-			rows = append(rows, []any{p.id, c.cityCell(), flexemp.SubsidyPublicPost, p.group, fen(amount), nil, int64(1 + c.rng.IntN(12)), hours100(hours), paid})
+			if h := c.history(p, flexemp.SubsidyPublicPost, m, 1+c.rng.IntN(12)); h != nil {
+				rows = append(rows, []any{p.id, c.cityCell(), flexemp.SubsidyPublicPost, h.group, fen(amount), nil, h.months, hours100(hours), paid})
+			}
 		default:
-			rows = append(rows, []any{p.id, c.cityCell(), c.pick(otherSubsidy), p.group, fen(20000 + 100*c.rng.Int64N(3000)), nil, int64(1 + c.rng.IntN(12)), nil, paid})
+			typ := c.pick(otherSubsidy)
+			if h := c.history(p, typ, m, 1+c.rng.IntN(12)); h != nil {
+				rows = append(rows, []any{p.id, c.cityCell(), typ, h.group, fen(20000 + 100*c.rng.Int64N(3000)), nil, h.months, nil, paid})
+			}
+		}
+	}
+	if c.plants.has("K10", c.p.Code, m) { // K10: five recipients paid again with months_received not risen
+		for _, p := range c.insured[max(0, len(c.insured)-5):] {
+			h := c.paid[p.id+" "+flexemp.SubsidySocialInsurance]
+			rows = append(rows, []any{p.id, c.cityCell(), flexemp.SubsidySocialInsurance, h.group, fen(h.contribution * 2 / 3), fen(h.contribution), h.months, nil, c.dayIn(m)})
 		}
 	}
 	return rows
 }
 
-// socialInsurance is a 社会保险补贴 payment: at most ⅔ of the contribution
-// (exactly ⅔ for some), within the month caps, unless made a breach.
-func (c *cityGen) socialInsurance(m flexemp.Month, p person, breach float64) []any {
-	contribution := 3 * (25000 + c.rng.Int64N(25000)) // fen, divisible by 3
-	amount := contribution * 2 / 3
-	if !c.chance(0.3) {
-		amount -= c.rng.Int64N(5000)
+// history is the person's payment of a subsidy type in month m: the next in
+// their history (months_received one more, the same group), or the first,
+// starting at start months. nil when they were already paid that type this
+// month (a second payment would have no order of its own).
+func (c *cityGen) history(p person, typ string, m flexemp.Month, start int) *history {
+	key := p.id + " " + typ
+	h := c.paid[key]
+	switch {
+	case h == nil:
+		h = &history{months: int64(start), group: p.group}
+		c.paid[key] = h
+	case h.last == m:
+		return nil
+	default:
+		h.months++
 	}
+	h.last = m
+	return h
+}
+
+// socialInsurance is a 社会保险补贴 payment: at most ⅔ of the contribution
+// (exactly ⅔ for some), within the month caps, unless made a breach. The
+// person's history holds the contribution (within 5% from one payment to
+// the next), the months and the group paid under; nil when they were paid
+// one this month already.
+func (c *cityGen) socialInsurance(m flexemp.Month, p person, breach float64) []any {
 	maxMonths := 24
 	if p.group == flexemp.GroupHardToEmp {
 		maxMonths = 36
 	}
-	months := 1 + c.rng.IntN(maxMonths)
-	group := p.group
-	if group != flexemp.GroupGraduate && group != flexemp.GroupHardToEmp {
-		group = flexemp.GroupHardToEmp // paid as the group it qualifies under
+	first := c.paid[p.id+" "+flexemp.SubsidySocialInsurance] == nil
+	start := 1 + c.rng.IntN(maxMonths)
+	if first && c.chance(breach/3) {
+		start = maxMonths + 1 + c.rng.IntN(4) // a breach of the month cap
 	}
-	if c.chance(breach) {
-		switch c.rng.IntN(3) {
-		case 0:
-			amount = contribution*2/3 + 1 + c.rng.Int64N(3000)
-		case 1:
-			months = maxMonths + 1 + c.rng.IntN(4)
-		default:
-			group = "农民工"
+	h := c.history(p, flexemp.SubsidySocialInsurance, m, start)
+	if h == nil {
+		return nil
+	}
+	if first {
+		c.insured = append(c.insured, p)
+		h.contribution = 3 * (25000 + c.rng.Int64N(25000)) // fen, divisible by 3
+		if h.group != flexemp.GroupGraduate && h.group != flexemp.GroupHardToEmp {
+			h.group = flexemp.GroupHardToEmp // paid as the group it qualifies under
 		}
+		if c.chance(breach / 3) {
+			h.group = "农民工" // a breach of the groups, kept by the person's history
+		}
+	} else {
+		h.contribution = h.contribution * int64(97+c.rng.IntN(7)) / 100 / 3 * 3 // a contribution base moves a little
 	}
-	return []any{p.id, c.cityCell(), flexemp.SubsidySocialInsurance, group, fen(amount), fen(contribution), int64(months), nil, c.dayIn(m)}
+	contribution := h.contribution
+	amount := contribution * 2 / 3
+	if !c.chance(0.3) {
+		amount -= c.rng.Int64N(5000)
+	}
+	if c.chance(breach / 3) {
+		amount = contribution*2/3 + 1 + c.rng.Int64N(3000)
+	}
+	return []any{p.id, c.cityCell(), flexemp.SubsidySocialInsurance, h.group, fen(amount), fen(contribution), h.months, nil, c.dayIn(m)}
 }
 
 func (c *cityGen) trainings(m flexemp.Month) [][]any {
@@ -779,14 +952,18 @@ func (c *cityGen) trainings(m flexemp.Month) [][]any {
 	return rows
 }
 
+// services is the month's row. Cities differ by their quality, but no
+// count per head lies beyond 2.5 × or under 0.4 × the province's median
+// city's (K4 holds a city's first months against the province so): the
+// best city's rate is at most about 2.5 × the worst's.
 func (c *cityGen) services(m flexemp.Month) [][]any {
 	pop := float64(c.city.Population)
-	markets := int64(math.Round(pop / 100000 * c.q(0.4, 2.0)))
+	markets := int64(math.Round(pop / 100000 * c.q(0.8, 2.0)))
 	postings := int64(pop / 2000 * (0.8 + 0.4*c.rng.Float64()))
 	matches := int64(float64(postings) * c.q(0.7, 1.9))
 	loans := int64(pop / 40000 * (0.8 + 0.4*c.rng.Float64()))
-	online := int64(float64(loans) * c.q(0.25, 0.95))
-	pension := int64(float64(c.stock) * c.q(0.25, 0.8))
+	online := int64(float64(loans) * c.q(0.4, 0.95))
+	pension := int64(float64(c.stock) * c.q(0.45, 0.8))
 	complaints := int64(pop / 100000 * (0.8 + 0.4*c.rng.Float64()))
 	closed := int64(float64(complaints) * c.q(0.7, 1.0))
 	row := []any{c.cityCell6(), m.First(), markets, postings, matches, loans, online, pension, complaints, closed}
@@ -796,13 +973,13 @@ func (c *cityGen) services(m flexemp.Month) [][]any {
 	}
 	// Version 2 (from 2025): every measure has its count.
 	around := func(x float64) int64 { return int64(math.Round(x * (0.8 + 0.4*c.rng.Float64()))) }
-	agencies := around(pop / 200000 * c.q(0.5, 2.5))
-	served := around(pop / 2000 * c.q(0.2, 1.2))
+	agencies := around(pop / 200000 * c.q(1, 2.5))
+	served := around(pop / 2000 * c.q(0.5, 1.2))
 	titles := around(pop / 250000 * 4)
 	passed := int64(float64(titles) * c.q(0.3, 0.85))
-	checked := around(pop / 100000 * c.q(1, 4))
-	written := int64(float64(checked) * c.q(0.5, 0.98))
-	events := around(pop / 500000 * c.q(1, 6))
+	checked := around(pop / 100000 * c.q(2, 4))
+	written := int64(float64(checked) * c.q(0.6, 0.98))
+	events := around(pop / 500000 * c.q(2.5, 6))
 	fund := int64(float64(c.paidFen) / math.Max(0.3, c.q(0.55, 0.98)))
 	c.allocatedFen = fund // the province's allocation, which the city reports as it is
 	return [][]any{append(row, c.stock, agencies, served, titles, passed, checked, written, events, fen(fund))}

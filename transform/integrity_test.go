@@ -129,22 +129,23 @@ func TestIntegrityInstantCompletion(t *testing.T) {
 }
 
 // K4 at its edges, judged against the city's own history: with six months
-// of 20 rows in three cities, a July of 30 (1.5×) is nothing and 31 is a
-// spike; 14 (0.7×) is nothing and 13 (0.65×) a drop; when every city rose
+// of 200 rows in three cities, a July of 300 (1.5×) is nothing and 301 is a
+// spike; 140 (0.7×) is nothing and 133 (0.665×) a drop; when every city rose
 // alike it is the province's July, not a spike; a month under 20 against a
-// median under 20 is never one.
+// median under 20 is never one, nor a rise within counting noise (4 √median).
 func TestIntegritySpikes(t *testing.T) {
 	for _, c := range []struct {
 		name               string
 		base, july, others int // rows a month; 210100's July; the two other cities' July
 		found              string
 	}{
-		{"1.5× the median", 20, 30, 20, ""},
-		{"above 1.5×", 20, 31, 20, "210100 K4 2024-07"},
-		{"0.7× the median", 20, 14, 20, ""},
-		{"below ⅔", 20, 13, 20, "210100 K4 2024-07"},
-		{"the province rose alike", 20, 31, 31, ""},
+		{"1.5× the median", 200, 300, 200, ""},
+		{"above 1.5×", 200, 301, 200, "210100 K4 2024-07"},
+		{"0.7× the median", 200, 140, 200, ""},
+		{"below ⅔", 200, 133, 200, "210100 K4 2024-07"},
+		{"the province rose alike", 200, 301, 301, ""},
 		{"small counts", 10, 19, 10, ""},
+		{"within counting noise", 30, 46, 30, ""},
 	} {
 		p := newProvince(t)
 		for _, city := range []string{"210100", "210200", "210300"} {
@@ -168,8 +169,9 @@ func TestIntegritySpikes(t *testing.T) {
 }
 
 // K4 from the first month: with less than three months of history a month
-// is held per head against the province's median city: 2.4× it is
-// nothing, 2.6× a spike; 0.45× nothing, 0.35× a drop.
+// is held per head against the province's median city (100 rows in 鞍山,
+// the same per head elsewhere): 2.4× it is nothing, 2.6× a spike; 0.45×
+// nothing, 0.35× a drop.
 func TestIntegritySpikesFromTheFirstMonth(t *testing.T) {
 	pop := map[string]float64{}
 	for _, c := range flexemp.Cities {
@@ -518,27 +520,28 @@ func TestIntegritySubsidyHistories(t *testing.T) {
 	}
 }
 
-// K10's second part at its edge: 创业担保贷款贴息 was 10% of the city's
-// payment amount in 2024Q1 and is 30% (a rise of 0.2) in 2024Q2: nothing;
-// 31%: a finding.
+// K10's second part at its edge: 创业担保贷款贴息 (20 payments) was 10% of the
+// city's payment amount in 2024Q1 and is 30% (a rise of 0.2) in 2024Q2:
+// nothing; 31%: a finding; 31% in 19 payments: not judged.
 func TestIntegrityUnruledShare(t *testing.T) {
 	for _, c := range []struct {
-		unruled string // of 100.00 paid in 2024Q2
-		found   bool
-	}{{"30.00", false}, {"31.00", true}} {
+		unruled  float64 // yuan of 100.00 paid in 2024Q2
+		payments int
+		found    bool
+	}{{30, 20, false}, {31, 20, true}, {31, 19, false}} {
 		p := newProvince(t)
-		payments := func(month, unruled, other string) [][]string {
-			return [][]string{
-				{crowdPerson(), "210102", "创业担保贷款贴息", "其他", unruled, "", "1", "", month + "-15"},
-				{crowdPerson(), "210102", "创业场地补贴", "其他", other, "", "1", "", month + "-15"},
+		payments := func(month string, unruled float64, n int) [][]string {
+			rows := [][]string{{crowdPerson(), "210102", "创业场地补贴", "其他", fmt.Sprintf("%.2f", 100-unruled), "", "1", "", month + "-15"}}
+			for range n {
+				rows = append(rows, []string{crowdPerson(), "210102", "创业担保贷款贴息", "其他", fmt.Sprintf("%.2f", math.Floor(unruled/float64(n)*100)/100), "", "1", "", month + "-15"})
 			}
+			return rows
 		}
-		p.load("210100", flexemp.Subsidies, "2024-02", "2024-02-28T09:00:00+08:00", payments("2024-02", "10.00", "90.00"))
-		rest := fmt.Sprintf("%.2f", 100-func() float64 { var f float64; fmt.Sscan(c.unruled, &f); return f }())
-		p.load("210100", flexemp.Subsidies, "2024-05", "2024-05-28T09:00:00+08:00", payments("2024-05", c.unruled, rest))
+		p.load("210100", flexemp.Subsidies, "2024-02", "2024-02-28T09:00:00+08:00", payments("2024-02", 10, 20))
+		p.load("210100", flexemp.Subsidies, "2024-05", "2024-05-28T09:00:00+08:00", payments("2024-05", c.unruled, c.payments))
 		p.assess("2024Q2")
 		if got := p.findings()["210100 K10 "]; got != c.found {
-			t.Errorf("%s of 100.00 without rules: findings %v", c.unruled, p.findings())
+			t.Errorf("%g of 100.00 without rules in %d payments: findings %v", c.unruled, c.payments, p.findings())
 		}
 	}
 }

@@ -189,6 +189,7 @@ type Integrity struct {
 	SpikeAbove    float64 `toml:"spike_above"`    // K4, with less history: per head above this × the province's median city's; default 2.5
 	SpikeBelow    float64 `toml:"spike_below"`    // K4, with less history: or below this; default 0.4
 	SpikeMinimum  int     `toml:"spike_minimum"`  // K4: a month whose count and reference are both under this is never a finding; default 20
+	SpikeNoise    float64 `toml:"spike_noise"`    // K4: nor one within this × √reference of its reference (counting noise); default 4
 	BunchingShare float64 `toml:"bunching_share"` // K5: a quarter's share applied in its last days above this; default 0.4
 	BunchingDays  int     `toml:"bunching_days"`  // K5: the last days; default 10
 	FundFactor    float64 `toml:"fund_factor"`    // K6: payments above the province's allocation × this; default 1.2
@@ -201,7 +202,8 @@ type Integrity struct {
 	ShiftLimit    float64 `toml:"shift_limit"`    // K8: the share completed on the 5th–7th working day above this × the previous periods'; default 2
 	EmptyMedian   int     `toml:"empty_median"`   // K9: an empty month where the city's median of the previous 12 is at least this; default 20
 	HistoryChange float64 `toml:"history_change"` // K10: a person's contribution changing by more than this share between payments; default 0.2
-	UnruledRise   float64 `toml:"unruled_rise"`   // K10: a type without rules whose share of the amount rose by more than this; default 0.2
+	UnruledRise   float64 `toml:"unruled_rise"`   // K10: a type without rules whose share of the amount rose by more than this…; default 0.2
+	UnruledCases  int     `toml:"unruled_cases"`  // K10: …with at least this many payments of it in the period; default 20
 	// RegisteredAgain is K11's: the share of persons registered in the
 	// previous period too, this much above the province's median city's;
 	// default 0.2.
@@ -232,6 +234,7 @@ func (t Integrity) WithDefaults() Integrity {
 	def(&t.SpikeAbove, 2.5)
 	def(&t.SpikeBelow, 0.4)
 	defInt(&t.SpikeMinimum, 20)
+	def(&t.SpikeNoise, 4)
 	def(&t.BunchingShare, 0.4)
 	defInt(&t.BunchingDays, 10)
 	def(&t.FundFactor, 1.2)
@@ -246,6 +249,7 @@ func (t Integrity) WithDefaults() Integrity {
 	defInt(&t.EmptyMedian, 20)
 	def(&t.HistoryChange, 0.2)
 	def(&t.UnruledRise, 0.2)
+	defInt(&t.UnruledCases, 20)
 	def(&t.RegisteredAgain, 0.2)
 	def(&t.LabelGap, 0.3)
 	def(&t.LabelMedian, 0.1)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -33,11 +34,12 @@ func TestIntegrityFindsThePlanted(t *testing.T) {
 	if err := json.Unmarshal(b, &man); err != nil {
 		t.Fatal(err)
 	}
-	if len(man.Planted) != 5 {
+	if len(man.Planted) != len(gen.Plants) {
 		t.Fatalf("planted %+v", man.Planted)
 	}
 	// What each period must show: the planted cases of the periods each
-	// shows in.
+	// shows in, and the other checks a case trips, each city and check
+	// once.
 	want := map[string][]string{}
 	for _, pl := range man.Planted {
 		for _, p := range pl.Periods {
@@ -45,6 +47,9 @@ func TestIntegrityFindsThePlanted(t *testing.T) {
 			if pl.Other != "" {
 				want[p.String()] = append(want[p.String()], pl.Other+" "+pl.Check)
 			}
+		}
+		for _, a := range pl.Also {
+			want[a.Period.String()] = append(want[a.Period.String()], pl.City+" "+a.Check)
 		}
 	}
 	var outputs []string
@@ -72,6 +77,7 @@ func TestIntegrityFindsThePlanted(t *testing.T) {
 		}
 		sort.Strings(found)
 		sort.Strings(want[p])
+		found, want[p] = slices.Compact(found), slices.Compact(want[p])
 		if strings.Join(found, ",") != strings.Join(want[p], ",") {
 			t.Errorf("%s: found %v, planted %v", p, found, want[p])
 		}
@@ -85,7 +91,8 @@ func TestIntegrityFindsThePlanted(t *testing.T) {
 		}
 	}
 	table := tables["2025"]
-	for _, w := range []string{"K1 跨市重复登记", "K5 季末集中登记", "K6 汇总数与明细不符", "K7 截止后修改数据", "K8 办结时长突变", "省级财务台账", "另在大连市"} {
+	for _, w := range []string{"K1 跨市重复登记", "K4 月度数量突增", "K5 季末集中登记", "K6 汇总数与明细不符", "K7 截止后修改数据", "K8 办结时长突变",
+		"第5–7个工作日", "K9 空报", "K10 补贴发放记录前后不一", "此前一笔：上传", "省级财务台账", "另在大连市"} {
 		if !strings.Contains(table, w) {
 			t.Errorf("integrity --period 2025 does not say %q:\n%s", w, table)
 		}

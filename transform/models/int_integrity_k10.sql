@@ -10,7 +10,8 @@
 -- And a type without rules (not 社会保险补贴, 创业场地补贴 or 公益性岗位补贴)
 -- whose share of the city's payment amount rose by more than unruled_rise
 -- (default 0.2) against the four periods of the same length before (with
--- payments in them). Subject: the type; reference: the share before;
+-- payments in them), with at least unruled_cases (default 20) payments of
+-- the type in the period. Subject: the type; reference: the share before;
 -- evidence: the period's months and their uploads.
 WITH p AS (SELECT * FROM scratch.params),
 t AS (SELECT * FROM scratch.integrity_params),
@@ -47,7 +48,8 @@ histories AS (
 -- The amount of each type, in the period (back 0) and the four periods
 -- before it (back 1).
 amounts AS (
-    SELECT s.city_code, s.subsidy_type, CASE WHEN s.paid_on >= getvariable('period_start') THEN 0 ELSE 1 END AS back, sum(s.amount_fen) AS fen
+    SELECT s.city_code, s.subsidy_type, CASE WHEN s.paid_on >= getvariable('period_start') THEN 0 ELSE 1 END AS back, sum(s.amount_fen) AS fen,
+           count(*) AS n
     FROM scratch.src_subsidies s SEMI JOIN versions USING (upload_id)
     WHERE s.paid_on BETWEEN getvariable('shift_start') AND getvariable('period_end')
     GROUP BY ALL
@@ -58,13 +60,14 @@ totals AS (
 shares AS (
     SELECT a.city_code, a.subsidy_type,
            coalesce(sum(a.fen) FILTER (a.back = 0), 0) / any_value(t.now) AS share,
-           coalesce(sum(a.fen) FILTER (a.back = 1), 0) / any_value(t.before) AS before
+           coalesce(sum(a.fen) FILTER (a.back = 1), 0) / any_value(t.before) AS before,
+           coalesce(sum(a.n) FILTER (a.back = 0), 0) AS n
     FROM amounts a JOIN totals t USING (city_code)
     GROUP BY a.city_code, a.subsidy_type
 ),
 risen AS (
     SELECT s.* FROM shares s, t
-    WHERE s.subsidy_type NOT IN ('社会保险补贴', '创业场地补贴', '公益性岗位补贴') AND s.share - s.before > t.unruled_rise
+    WHERE s.subsidy_type NOT IN ('社会保险补贴', '创业场地补贴', '公益性岗位补贴') AND s.share - s.before > t.unruled_rise AND s.n >= t.unruled_cases
 )
 SELECT 'K10' AS check_id, j.city_code, 'history' AS subject, '' AS finding_key,
        h.n / h.base AS figure, 0.0 AS threshold, h.base::DOUBLE AS reference, h.n AS cases,

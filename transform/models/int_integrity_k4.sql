@@ -11,7 +11,11 @@
 --     spike_below (default 0.4) × the province's median city's count per
 --     head that month (finding_key "2025-01 全省").
 -- A month whose count and reference are both under spike_minimum (20) is
--- never a finding. Months counted are the versions that count, a month
+-- never a finding, nor one within counting noise: a count differing from
+-- its reference by no more than spike_noise (default 4) × √reference, the
+-- spread a count of that size has by chance (at scale 1 a city's counts
+-- are in the thousands and this guard is far inside the factors; at tens
+-- it keeps honest noise out). Months counted are the versions that count, a month
 -- sent empty counting 0. Subject: registrations, subsidies, or the services
 -- column. Figure: the ratio; reference: the median (or the count the
 -- province's median per head gives the city). Evidence: the month and its
@@ -79,7 +83,7 @@ found AS (
     SELECT j.*, CASE WHEN j.figure > 1 THEN (CASE WHEN j.own THEN t.spike_factor ELSE t.spike_above END)
                      ELSE (CASE WHEN j.own THEN t.drop_factor ELSE t.spike_below END) END AS threshold
     FROM judged j, t
-    WHERE greatest(j.n, j.reference) >= t.spike_minimum AND (
+    WHERE greatest(j.n, j.reference) >= t.spike_minimum AND abs(j.n - j.reference) > t.spike_noise * sqrt(j.reference) AND (
         j.own AND j.figure > t.spike_factor AND coalesce(j.province_ratio, 1) - 1 < t.spike_province * (j.figure - 1)
         OR j.own AND j.figure < t.drop_factor AND 1 - coalesce(j.province_ratio, 1) < t.spike_province * (1 - j.figure)
         OR NOT j.own AND (j.figure > t.spike_above OR j.figure < t.spike_below))
