@@ -160,6 +160,7 @@ type IngestResult struct {
 	Accepted  int             `json:"accepted"`
 	Error     string          `json:"error"`
 	File      string          `json:"file"`
+	Notice    *string         `json:"notice,omitempty"`
 	Reasons   *map[string]int `json:"reasons"`
 	RefusalId *int64          `json:"refusal_id,omitempty"`
 	Rejected  int             `json:"rejected"`

@@ -369,6 +369,54 @@ func TestGamingNeverPaysUnseen(t *testing.T) {
 					`CASE WHEN reg_type = '失业登记' THEN applied_on + 1 ELSE completed_on END AS completed_on`, "", true)
 			})
 		}, ""},
+		{"a month sent late, then revised before the as-of date", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			// The city's version of each month withheld past the deadline,
+			// then sent again better: the first late version counts.
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Registrations, m, lateBy(m), "", "", true)
+				g.version(city, flexemp.Registrations, m, lateBy(m).Add(24*time.Hour), `'线上' AS channel,
+					CASE WHEN reg_type = '灵活就业登记' THEN '新就业形态' ELSE employment_form END AS employment_form`, "", false)
+			})
+		}, ""},
+		{"services counts inflated 2.5× on time", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Services, m, time.Time{}, `gig_matches * 5 // 2 AS gig_matches, hr_served_flex * 5 // 2 AS hr_served_flex,
+					publicity_events * 5 // 2 AS publicity_events`, "", true)
+			})
+		}, ""},
+		{"the weakest trainings month sent empty", true, func(city string, p flexemp.Period, ms []flexemp.Month) {
+			var weakest flexemp.Month
+			worst := 2.0
+			for _, m := range ms {
+				var share float64
+				if err := g.db.QueryRow(`SELECT coalesce(avg(certified::INTEGER), 2) FROM trainings t JOIN uploads u USING (upload_id)
+					WHERE u.city_code = ? AND u.month = ? AND t.flexible_worker`, city, m.First()).Scan(&share); err == nil && share < worst {
+					weakest, worst = m, share
+				}
+			}
+			g.version(city, flexemp.Trainings, weakest, time.Time{}, "", "false", true)
+		}, ""},
+		{"uncertified trainees relabelled as not flexible workers", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Trainings, m, time.Time{}, `(flexible_worker AND certified) AS flexible_worker`, "", true)
+			})
+		}, ""},
+		{"失业登记 completed on the 5th–7th working day", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Registrations, m, time.Time{},
+					`CASE WHEN reg_type = '失业登记' AND completed_on - applied_on > 10 THEN applied_on + 8 ELSE completed_on END AS completed_on`, "", true)
+			})
+		}, ""},
+		{"breach rows kept, their contribution, months_received and group edited to pass", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Subsidies, m, time.Time{}, `CASE WHEN subsidy_type = '社会保险补贴' AND amount_fen * 3 > contribution_fen * 2
+						THEN (amount_fen * 3 + 1) // 2 ELSE contribution_fen END AS contribution_fen,
+					CASE WHEN subsidy_type = '社会保险补贴' THEN least(months_received, 24) WHEN subsidy_type = '创业场地补贴' THEN least(months_received, 24)
+						ELSE months_received END AS months_received,
+					CASE WHEN subsidy_type = '社会保险补贴' AND person_group NOT IN ('就业困难人员', '高校毕业生') THEN '就业困难人员' ELSE person_group END AS person_group`,
+					"", true)
+			})
+		}, ""},
 		{"employed_6m 否 turned into 未知", false, func(city string, _ flexemp.Period, ms []flexemp.Month) {
 			// The trainings I11 reads ended six months before the period's months.
 			each(ms, func(m flexemp.Month) {

@@ -107,7 +107,8 @@ func TestIntegrityFindsThePlanted(t *testing.T) {
 		t.Error("report --pdf wrote no PDF")
 	}
 	html, _ := os.ReadFile(filepath.Join(out, "report.html"))
-	for _, w := range []string{"数据核查", "K7 截止后修改数据", "营口市 · K7", "辽阳市 · K5", "鞍山市 · K6", "大连市 · K8", "使用真实有效身份证号虚构的人员"} {
+	for _, w := range []string{"数据核查", "K7 截止后修改数据", "营口市 · K7", "辽阳市 · K5", "鞍山市 · K6", "大连市 · K8", "大连市 · K9", "使用真实有效身份证号虚构的人员",
+		"职业技能等级证书", "截止后首次报送的版本"} {
 		if !strings.Contains(string(html), w) {
 			t.Errorf("the report does not show %q", w)
 		}
