@@ -473,7 +473,15 @@ func TestSessionsAndCSRF(t *testing.T) {
 		t.Errorf("bad login: %d", resp.StatusCode)
 	}
 	b := s.login(s.city["210100"])
-	f := s.files["210100"]["registrations 2024-02"]
+	// A month of 沈阳's registrations sent as a UTF-8 CSV.
+	var f gen.File
+	var month flexemp.Month
+	for mo := 1; mo <= 12 && f.Path == ""; mo++ {
+		month = flexemp.Month{Year: 2024, Month: time.Month(mo)}
+		if g := s.files["210100"]["registrations "+month.String()]; g.Format == gen.FormatCSVUTF8 {
+			f = g
+		}
+	}
 	path := filepath.Join(s.data, f.Path)
 	before := s.count(`SELECT count(*) FROM uploads`)
 	if code, _ := b.postUpload("", "registrations", "2024-02", path); code != 403 {
@@ -1302,7 +1310,15 @@ func TestUploadFormMonths(t *testing.T) {
 	if _, home := b.get("/"); strings.Contains(home, `id="month" value=`) || !strings.Contains(home, `id="month" max="`) {
 		t.Error("the month field is filled in, or takes any month")
 	}
-	f := s.files["210100"]["registrations 2024-02"]
+	// A month of 沈阳's registrations sent as a UTF-8 CSV.
+	var f gen.File
+	var month flexemp.Month
+	for mo := 1; mo <= 12 && f.Path == ""; mo++ {
+		month = flexemp.Month{Year: 2024, Month: time.Month(mo)}
+		if g := s.files["210100"]["registrations "+month.String()]; g.Format == gen.FormatCSVUTF8 {
+			f = g
+		}
+	}
 	path := filepath.Join(s.data, f.Path)
 	next := flexemp.MonthOf(time.Now().In(flexemp.Shanghai)).Next().String()
 	if code, page := b.postUpload(b.csrf(), "registrations", next, path); code != http.StatusUnprocessableEntity || !strings.Contains(page, "尚未到来") {
@@ -1310,7 +1326,7 @@ func TestUploadFormMonths(t *testing.T) {
 	}
 	at, _ := time.Parse(time.RFC3339, f.ReceivedAt)
 	if _, err := s.g.Ingest(context.Background(), ingest.Request{Path: path, City: "210100", Kind: flexemp.Registrations,
-		Month: flexemp.Month{Year: 2024, Month: time.February}, ReceivedAt: at}); err != nil {
+		Month: month, ReceivedAt: at}); err != nil {
 		t.Fatal(err)
 	}
 	if f.Format != gen.FormatCSVUTF8 {
@@ -1320,7 +1336,7 @@ func TestUploadFormMonths(t *testing.T) {
 	lines := strings.SplitAfter(strings.TrimRight(string(raw), "\n"), "\n")
 	late := filepath.Join(t.TempDir(), "late.csv")
 	os.WriteFile(late, []byte(strings.Join(lines[:len(lines)-1], "")), 0o600)
-	code, page := b.postUpload(b.csrf(), "registrations", "2024-02", late)
+	code, page := b.postUpload(b.csrf(), "registrations", month.String(), late)
 	counts := fmt.Sprintf("以 %s 报送的第 1 版", at.In(flexemp.Shanghai).Format("2006-01-02 15:04"))
 	if code != http.StatusOK || !strings.Contains(page, "已入库") || !strings.Contains(page, counts) || !strings.Contains(page, "本次上传不计入考核") {
 		t.Errorf("a late version: %d\n%s", code, page)
@@ -1328,7 +1344,7 @@ func TestUploadFormMonths(t *testing.T) {
 	// The API answers the same, in the result's notice.
 	lines[1], lines[2] = lines[2], lines[1]
 	os.WriteFile(late, []byte(strings.Join(lines, "")), 0o600)
-	if code, res := s.upload(s.city["210100"], "registrations", "2024-02", late, "late.csv"); code != http.StatusOK ||
+	if code, res := s.upload(s.city["210100"], "registrations", month.String(), late, "late.csv"); code != http.StatusOK ||
 		!strings.Contains(fmt.Sprint(res["notice"]), counts) {
 		t.Errorf("a late version through the API: %d %v", code, res)
 	}
