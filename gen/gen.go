@@ -51,7 +51,8 @@ type Plant struct {
 	Month   flexemp.Month `json:"month"`
 	Kind    flexemp.Kind  `json:"kind"`
 	Count   int           `json:"count,omitempty"` // K1: persons
-	// Quarter: planted in every month of Month's quarter.
+	// Quarter: the case needs every month of Month's quarter sent (K5
+	// bunches Month itself; the others are planted in all three).
 	Quarter bool `json:"quarter,omitempty"`
 	// Periods are the assessment periods it shows in: the month's quarter
 	// and year, unless the case shows in its quarter only.
@@ -93,7 +94,7 @@ type Sign struct {
 var Plants = []Plant{
 	{Check: "K1", City: "210100", Other: "210200", Month: flexemp.Month{Year: 2025, Month: time.March}, Kind: flexemp.Registrations, Count: 3},
 	{Check: "K4", City: "210900", Month: flexemp.Month{Year: 2025, Month: time.September}, Kind: flexemp.Services},
-	{Check: "K5", City: "211000", Month: flexemp.Month{Year: 2025, Month: time.December}, Kind: flexemp.Registrations,
+	{Check: "K5", City: "211000", Month: flexemp.Month{Year: 2025, Month: time.December}, Kind: flexemp.Registrations, Quarter: true,
 		Also: []Sign{{flexemp.Period{Year: 2025, Quarter: 4}, "K4"}, {flexemp.Period{Year: 2025}, "K4"}}},
 	{Check: "K6", City: "210300", Month: flexemp.Month{Year: 2025, Month: time.August}, Kind: flexemp.Subsidies},
 	{Check: "K7", City: "210800", Month: flexemp.Month{Year: 2025, Month: time.May}, Kind: flexemp.Services},
@@ -196,7 +197,7 @@ const FundsFile = "funds.csv"
 // always sent.
 func (man *Manifest) plantsIn(city string, kind flexemp.Kind, m flexemp.Month) bool {
 	for _, p := range man.Planted {
-		sameMonth := p.Month == m || (p.Check == "K5" || p.Quarter) && quarter(p.Month) == quarter(m) // K5 and the quarter's plants need their whole quarter
+		sameMonth := p.Month == m || p.Quarter && quarter(p.Month) == quarter(m)
 		if p.Kind == kind && sameMonth && (p.City == city || p.Other == city) {
 			return true
 		}
@@ -245,8 +246,8 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 	for _, p := range man.Cities {
 		c := newCityGen(p, opt)
 		c.bunch = func(m flexemp.Month) bool { _, ok := man.plant("K5", p.Code, flexemp.Registrations, m); return ok }
-		c.atLimit = func(m flexemp.Month) bool { return man.inQuarterOf("K8", "limit", p.Code, m) }
-		c.quick = func(m flexemp.Month) bool { return man.inQuarterOf("K8", "", p.Code, m) }
+		c.atLimit = func(m flexemp.Month) bool { return man.has("K8", "limit", p.Code, m) }
+		c.quick = func(m flexemp.Month) bool { return man.has("K8", "", p.Code, m) }
 		c.mustSend = func(kind flexemp.Kind, m flexemp.Month) bool { return man.plantsIn(p.Code, kind, m) }
 		c.plants = man
 		c.warmUp()
@@ -302,22 +303,11 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 	return man, os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644)
 }
 
-// inQuarterOf tells whether a check (with its subject) is planted in the
-// city in m's quarter.
-func (man *Manifest) inQuarterOf(check, subject, city string, m flexemp.Month) bool {
+// has tells whether a check (with its subject) is planted in the city's
+// month m (in any month of its quarter for a quarter's plant).
+func (man *Manifest) has(check, subject, city string, m flexemp.Month) bool {
 	for _, p := range man.Planted {
-		if p.Check == check && p.Subject == subject && p.City == city && quarter(p.Month) == quarter(m) {
-			return true
-		}
-	}
-	return false
-}
-
-// has tells whether a check is planted in the city's month m (in any month
-// of its quarter for a quarter's plant).
-func (man *Manifest) has(check, city string, m flexemp.Month) bool {
-	for _, p := range man.Planted {
-		if p.Check == check && p.City == city && (p.Month == m || p.Quarter && quarter(p.Month) == quarter(m)) {
+		if p.Check == check && p.Subject == subject && p.City == city && (p.Month == m || p.Quarter && quarter(p.Month) == quarter(m)) {
 			return true
 		}
 	}
@@ -618,13 +608,13 @@ func (c *cityGen) registerAgain(rows [][]any, others []person, n int, m flexemp.
 // K12's uncertified trainees marked not flexible.
 func (c *cityGen) planted(f *File, kind flexemp.Kind, m flexemp.Month, rows [][]any) [][]any {
 	switch {
-	case kind == flexemp.Services && c.plants.has("K4", c.p.Code, m):
+	case kind == flexemp.Services && c.plants.has("K4", "", c.p.Code, m):
 		_, j, _ := flexemp.ContractOf(kind).Column("hr_served_flex")
 		rows[0][j] = rows[0][j].(int64) * 5 / 2
-	case kind == flexemp.Trainings && c.plants.has("K9", c.p.Code, m):
+	case kind == flexemp.Trainings && c.plants.has("K9", "", c.p.Code, m):
 		rows = nil
 		f.Rows, f.Accepted, f.Rejected, f.Bad = 0, 0, 0, nil
-	case kind == flexemp.Registrations && c.plants.has("K11", c.p.Code, m):
+	case kind == flexemp.Registrations && c.plants.has("K11", "", c.p.Code, m):
 		// A third of 35% of the quarter before's persons each month.
 		var before []person
 		first := flexemp.MonthOf(m.First().AddDate(0, -(int(m.Month)-1)%3, 0)) // the quarter's first month
@@ -637,7 +627,7 @@ func (c *cityGen) planted(f *File, kind flexemp.Kind, m flexemp.Month, rows [][]
 			rows = append(rows, []any{p.id, c.cityCell(), flexemp.RegFlexible, "其他灵活就业", p.group, applied, applied, "线下"})
 		}
 		f.Rows, f.Accepted = len(rows), len(rows)-f.Rejected
-	case kind == flexemp.Trainings && c.plants.has("K12", c.p.Code, m):
+	case kind == flexemp.Trainings && c.plants.has("K12", "", c.p.Code, m):
 		for _, r := range rows {
 			if r[8] == "否" {
 				r[4] = "否"
@@ -788,7 +778,7 @@ func (c *cityGen) subsidies(m flexemp.Month) [][]any {
 		switch {
 		case p.kind != flexemp.Subsidies:
 		case p.subsidy == flexemp.SubsidyTraining:
-			if h := c.history(p.who, flexemp.SubsidyTraining, m, 1); h != nil {
+			if h, _ := c.history(p.who, flexemp.SubsidyTraining, m, 1); h != nil {
 				rows = append(rows, []any{p.who.id, c.cityCell(), flexemp.SubsidyTraining, h.group, fen(80000 + 1000*c.rng.Int64N(120)), nil, h.months, nil, c.dayIn(m)})
 			}
 		default:
@@ -816,7 +806,7 @@ func (c *cityGen) subsidies(m flexemp.Month) [][]any {
 			if c.chance(breach) {
 				start = 25 + c.rng.IntN(6)
 			}
-			if h := c.history(p, flexemp.SubsidyVenue, m, start); h != nil {
+			if h, _ := c.history(p, flexemp.SubsidyVenue, m, start); h != nil {
 				rows = append(rows, []any{p.id, c.cityCell(), flexemp.SubsidyVenue, h.group, fen(50000 + 1000*c.rng.Int64N(250)), nil, h.months, nil, paid})
 			}
 		case r < 0.7:
@@ -826,17 +816,17 @@ func (c *cityGen) subsidies(m flexemp.Month) [][]any {
 			if c.chance(breach) {
 				amount = limit + 100 + c.rng.Int64N(5000)
 			}
-			if h := c.history(p, flexemp.SubsidyPublicPost, m, 1+c.rng.IntN(12)); h != nil {
+			if h, _ := c.history(p, flexemp.SubsidyPublicPost, m, 1+c.rng.IntN(12)); h != nil {
 				rows = append(rows, []any{p.id, c.cityCell(), flexemp.SubsidyPublicPost, h.group, fen(amount), nil, h.months, hours100(hours), paid})
 			}
 		default:
 			typ := c.pick(otherSubsidy)
-			if h := c.history(p, typ, m, 1+c.rng.IntN(12)); h != nil {
+			if h, _ := c.history(p, typ, m, 1+c.rng.IntN(12)); h != nil {
 				rows = append(rows, []any{p.id, c.cityCell(), typ, h.group, fen(20000 + 100*c.rng.Int64N(3000)), nil, h.months, nil, paid})
 			}
 		}
 	}
-	if c.plants.has("K10", c.p.Code, m) { // K10: five recipients paid again with months_received not risen
+	if c.plants.has("K10", "", c.p.Code, m) { // K10: five recipients paid again with months_received not risen
 		for _, p := range c.insured[max(0, len(c.insured)-5):] {
 			h := c.paid[p.id+" "+flexemp.SubsidySocialInsurance]
 			rows = append(rows, []any{p.id, c.cityCell(), flexemp.SubsidySocialInsurance, h.group, fen(h.contribution * 2 / 3), fen(h.contribution), h.months, nil, c.dayIn(m)})
@@ -846,28 +836,28 @@ func (c *cityGen) subsidies(m flexemp.Month) [][]any {
 }
 
 // history is the person's payment of a subsidy type in month m: the next in
-// their history (months_received one more, the same group), or the first,
-// starting at start months. nil when they were already paid that type this
-// month (a second payment would have no order of its own).
-func (c *cityGen) history(p person, typ string, m flexemp.Month, start int) *history {
+// their history (months_received one more, the same group), or the first
+// (first), starting at start months. nil when they were already paid that
+// type this month (a second payment would have no order of its own).
+func (c *cityGen) history(p person, typ string, m flexemp.Month, start int) (h *history, first bool) {
 	key := p.id + " " + typ
-	h := c.paid[key]
+	h = c.paid[key]
 	switch {
 	case h == nil:
-		h = &history{months: int64(start), group: p.group}
+		h, first = &history{months: int64(start), group: p.group}, true
 		c.paid[key] = h
 	case h.last == m:
-		return nil
+		return nil, false
 	default:
 		h.months++
 	}
 	h.last = m
-	return h
+	return h, first
 }
 
 // socialInsurance is a 社会保险补贴 payment: at most ⅔ of the contribution
 // (exactly ⅔ for some), within the month caps, unless made a breach. The
-// person's history holds the contribution (within 5% from one payment to
+// person's history holds the contribution (within 3% from one payment to
 // the next), the months and the group paid under; nil when they were paid
 // one this month already.
 func (c *cityGen) socialInsurance(m flexemp.Month, p person, breach float64) []any {
@@ -875,12 +865,11 @@ func (c *cityGen) socialInsurance(m flexemp.Month, p person, breach float64) []a
 	if p.group == flexemp.GroupHardToEmp {
 		maxMonths = 36
 	}
-	first := c.paid[p.id+" "+flexemp.SubsidySocialInsurance] == nil
 	start := 1 + c.rng.IntN(maxMonths)
-	if first && c.chance(breach/3) {
-		start = maxMonths + 1 + c.rng.IntN(4) // a breach of the month cap
+	if c.chance(breach / 3) {
+		start = maxMonths + 1 + c.rng.IntN(4) // a breach of the month cap, from a first payment on
 	}
-	h := c.history(p, flexemp.SubsidySocialInsurance, m, start)
+	h, first := c.history(p, flexemp.SubsidySocialInsurance, m, start)
 	if h == nil {
 		return nil
 	}

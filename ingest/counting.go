@@ -95,9 +95,14 @@ func (g *Ingester) lateNotice(ctx context.Context, city string, kind flexemp.Kin
 	if received.Before(deadline) {
 		return nil
 	}
-	c, ok, err := CountingVersion(ctx, g.DB, city, kind, res.Month)
-	if err != nil || !ok {
-		return err
+	// The month's first version is its only one: it counts. Only a later
+	// one needs the ledger read (most of a backfill's late files are firsts).
+	c, ok := Counting{UploadID: res.UploadID}, true
+	if res.Version > 1 {
+		var err error
+		if c, ok, err = CountingVersion(ctx, g.DB, city, kind, res.Month); err != nil || !ok {
+			return err
+		}
 	}
 	closed := fmt.Sprintf("%s %s的报送截止时间 %s 已过", res.Month, kind.Title(), deadline.Add(-time.Minute).In(flexemp.Shanghai).Format("2006年1月2日 15:04"))
 	if c.UploadID == res.UploadID {

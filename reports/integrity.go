@@ -120,7 +120,7 @@ func FindingText(f metrics.Finding) string {
 	case metrics.CheckAgain:
 		return fmt.Sprintf("%d 名本期灵活就业登记人员在上一同长度考核期已在本市登记，占比高出全省各市中位数（%s）%s，超过 %s", f.Cases, Percent(ref), Percent(f.Figure), Percent(f.Threshold))
 	case metrics.CheckLabelling:
-		return fmt.Sprintf("取得证书的培训中标注为灵活就业人员的比例比未取得证书的高 %s（全省各市中位数 %s），超过 %s：未取证人员可能被标注为非灵活就业人员（%d 条）", Percent(f.Figure),
+		return fmt.Sprintf("取得证书的培训中标注为灵活就业人员的比例比未取得证书的高 %s（全省其他城市合计 %s），超过 %s：未取证人员可能被标注为非灵活就业人员（%d 条）", Percent(f.Figure),
 			Percent(ref), Percent(f.Threshold), f.Cases)
 	}
 	return f.Check

@@ -464,7 +464,6 @@ type resultView struct {
 	Samples     []flexemp.Reject // the first 20
 	Problems    int              // all the rejects, a row counted once per bad cell
 	RejectsHref string           // the full list, accepted or refused
-	Notice      string           // a version received after the month's deadline: what it will and will not change
 }
 
 // POST /upload: the form's file, answered with the validation result.
@@ -479,7 +478,7 @@ func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.internal(w, r, err)
 		return
 	}
-	v := resultView{view: s.viewFor(sess, "上传结果"), Result: res, Samples: res.Samples, Notice: res.Notice}
+	v := resultView{view: s.viewFor(sess, "上传结果"), Result: res, Samples: res.Samples}
 	switch {
 	case res.Status == ingest.StatusAccepted && res.Rejected > 0:
 		v.RejectsHref = fmt.Sprintf("/uploads/%d/rejects.xlsx", res.UploadID)

@@ -473,15 +473,7 @@ func TestSessionsAndCSRF(t *testing.T) {
 		t.Errorf("bad login: %d", resp.StatusCode)
 	}
 	b := s.login(s.city["210100"])
-	// A month of 沈阳's registrations sent as a UTF-8 CSV.
-	var f gen.File
-	var month flexemp.Month
-	for mo := 1; mo <= 12 && f.Path == ""; mo++ {
-		month = flexemp.Month{Year: 2024, Month: time.Month(mo)}
-		if g := s.files["210100"]["registrations "+month.String()]; g.Format == gen.FormatCSVUTF8 {
-			f = g
-		}
-	}
+	f := s.files["210100"]["registrations 2024-02"]
 	path := filepath.Join(s.data, f.Path)
 	before := s.count(`SELECT count(*) FROM uploads`)
 	if code, _ := b.postUpload("", "registrations", "2024-02", path); code != 403 {

@@ -209,34 +209,24 @@ type Integrity struct {
 	// default 0.2.
 	RegisteredAgain float64 `toml:"registered_again"`
 	LabelGap        float64 `toml:"label_gap"`    // K12: the flexible-worker share of certified above uncertified trainings by more than this…; default 0.3
-	LabelMedian     float64 `toml:"label_median"` // K12: …while the province's median city's difference is below this; default 0.1
+	LabelMedian     float64 `toml:"label_median"` // K12: …while the rest of the province's difference (its other cities' trainings together) is below this; default 0.1
 	LabelCases      int     `toml:"label_cases"`  // K12: trainings needed in each group; default 30
 }
 
 // WithDefaults fills the thresholds left zero with SPEC's defaults.
 func (t Integrity) WithDefaults() Integrity {
-	def := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	defInt := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
-	}
 	def(&t.InstantShare, 0.9)
 	def(&t.InstantMedian, 0.5)
 	def(&t.SpikeFactor, 1.5)
 	def(&t.DropFactor, 2.0/3)
-	defInt(&t.SpikeHistory, 3)
+	def(&t.SpikeHistory, 3)
 	def(&t.SpikeProvince, 0.5)
 	def(&t.SpikeAbove, 2.5)
 	def(&t.SpikeBelow, 0.4)
-	defInt(&t.SpikeMinimum, 20)
+	def(&t.SpikeMinimum, 20)
 	def(&t.SpikeNoise, 4)
 	def(&t.BunchingShare, 0.4)
-	defInt(&t.BunchingDays, 10)
+	def(&t.BunchingDays, 10)
 	def(&t.FundFactor, 1.2)
 	def(&t.LedgerGap, 0.02)
 	def(&t.AllocationGap, 0.01)
@@ -244,17 +234,24 @@ func (t Integrity) WithDefaults() Integrity {
 	def(&t.LateChange, 0.1)
 	t.LateIncrease = t.LateChange
 	def(&t.ShiftRise, 0.3)
-	defInt(&t.ShiftCases, 30)
+	def(&t.ShiftCases, 30)
 	def(&t.ShiftLimit, 2)
-	defInt(&t.EmptyMedian, 20)
+	def(&t.EmptyMedian, 20)
 	def(&t.HistoryChange, 0.2)
 	def(&t.UnruledRise, 0.2)
-	defInt(&t.UnruledCases, 20)
+	def(&t.UnruledCases, 20)
 	def(&t.RegisteredAgain, 0.2)
 	def(&t.LabelGap, 0.3)
 	def(&t.LabelMedian, 0.1)
-	defInt(&t.LabelCases, 30)
+	def(&t.LabelCases, 30)
 	return t
+}
+
+// def sets a threshold left zero to its default.
+func def[T float64 | int](v *T, d T) {
+	if *v == 0 {
+		*v = d
+	}
 }
 
 // columns are the thresholds as scratch.integrity_params has them: each

@@ -20,18 +20,14 @@ WITH known AS (
     FROM scratch.src_uploads u JOIN scratch.ref_deadlines d USING (month)
     WHERE u.received_at < getvariable('as_of_end') AND u.upload_id <= getvariable('last_upload')
 ),
--- Services versions whose row is all zeros. Every count is ≥ 0, so a zero
--- sum is a row of zeros.
+-- Services versions whose row is all zeros: every count is ≥ 0, so the
+-- greatest is 0 (greatest passes over the version-2 counts a version-1
+-- row leaves empty). ingest.CountingVersion asks the same.
 zero_services AS (
     SELECT s.upload_id
     FROM scratch.src_services s SEMI JOIN known k ON k.upload_id = s.upload_id
     WHERE s.month BETWEEN getvariable('history_start') AND getvariable('period_end')
-    GROUP BY s.upload_id
-    HAVING sum(s.gig_markets + s.gig_postings + s.gig_matches + s.loans_applied + s.loans_online + s.pension_enrolled
-               + s.complaints_received + s.complaints_closed + coalesce(s.flex_registered, 0) + coalesce(s.hr_agencies_flex, 0)
-               + coalesce(s.hr_served_flex, 0) + coalesce(s.title_applied_flex, 0) + coalesce(s.title_passed_flex, 0)
-               + coalesce(s.parttime_checked, 0) + coalesce(s.parttime_written, 0) + coalesce(s.publicity_events, 0)
-               + coalesce(s.fund_allocated_fen, 0)) = 0
+      AND greatest(*COLUMNS(* EXCLUDE (upload_id, row_no, city_code, area_code, month))) = 0
 ),
 marked AS (
     SELECT k.*, k.received_at < k.deadline AS on_time,

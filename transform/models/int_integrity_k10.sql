@@ -13,8 +13,7 @@
 -- payments in them), with at least unruled_cases (default 20) payments of
 -- the type in the period. Subject: the type; reference: the share before;
 -- evidence: the period's months and their uploads.
-WITH p AS (SELECT * FROM scratch.params),
-t AS (SELECT * FROM scratch.integrity_params),
+WITH t AS (SELECT * FROM scratch.integrity_params),
 versions AS (
     SELECT upload_id, month FROM scratch.int_counting_versions
     WHERE kind = 'subsidies' AND month BETWEEN getvariable('history_start') AND getvariable('period_end')
@@ -32,17 +31,18 @@ ordered AS (
     WINDOW w AS (PARTITION BY city_code, person_id, subsidy_type ORDER BY paid_on, months_received, upload_id, row_no)
 ),
 judged AS (
-    SELECT o.*,
-           o.prev_months IS NOT NULL AND (o.months_received <= o.prev_months
-               OR abs(o.contribution_fen - o.prev_contribution) > t.history_change * o.prev_contribution
-               OR o.person_group <> o.prev_group)
-           OR o.subsidy_type <> '社会保险补贴' AND o.contribution_fen IS NOT NULL AS broken
-    FROM ordered o, t
-    WHERE o.paid_on BETWEEN getvariable('period_start') AND getvariable('period_end')
+    SELECT *, prev_months IS NOT NULL AND (months_received <= prev_months
+               OR abs(contribution_fen - prev_contribution) > history_change * prev_contribution
+               OR person_group <> prev_group)
+           OR relabelled AS broken
+    FROM (
+        SELECT o.*, t.history_change, o.subsidy_type <> '社会保险补贴' AND o.contribution_fen IS NOT NULL AS relabelled
+        FROM ordered o, t
+        WHERE o.paid_on BETWEEN getvariable('period_start') AND getvariable('period_end')
+    )
 ),
 histories AS (
-    SELECT city_code, count(*) FILTER (broken) AS n,
-           count(*) FILTER (prev_months IS NOT NULL OR subsidy_type <> '社会保险补贴' AND contribution_fen IS NOT NULL) AS base
+    SELECT city_code, count(*) FILTER (broken) AS n, count(*) FILTER (prev_months IS NOT NULL OR relabelled) AS base
     FROM judged GROUP BY city_code HAVING count(*) FILTER (broken) > 0
 ),
 -- The amount of each type, in the period (back 0) and the four periods
