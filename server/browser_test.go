@@ -115,7 +115,6 @@ func TestPagesInBrowser(t *testing.T) {
 // page, removes those rows and uploads again, accepted. A reviewer then sees
 // the ranking is stale, reassesses, and downloads the report as a PDF.
 func TestWalkthroughInBrowser(t *testing.T) {
-	t.Skip("issue 31: the regenerated province's bad file is no longer refused; to be mended with the generator's new data")
 	s := newSite(t, server.Options{})
 	for _, c := range []string{"210100", "210200"} {
 		s.sendCity(c, "registrations", "2024-01")
