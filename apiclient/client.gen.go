@@ -170,6 +170,14 @@ type IngestResult struct {
 	Version   int             `json:"version"`
 }
 
+// IssuingCountChange defines model for IssuingCountChange.
+type IssuingCountChange struct {
+	After  *int64 `json:"after"`
+	Before *int64 `json:"before"`
+	Column string `json:"column"`
+	Header string `json:"header"`
+}
+
 // IssuingDocumentInfo defines model for IssuingDocumentInfo.
 type IssuingDocumentInfo struct {
 	MediaType string `json:"media_type"`
@@ -198,6 +206,26 @@ type IssuingObjection struct {
 	Statement   string                 `json:"statement"`
 	Subjects    *[]string              `json:"subjects"`
 	UploadId    *int64                 `json:"upload_id,omitempty"`
+}
+
+// IssuingPreview defines model for IssuingPreview.
+type IssuingPreview struct {
+	Corrects  *int64                `json:"corrects,omitempty"`
+	Counts    *[]IssuingCountChange `json:"counts,omitempty"`
+	Objection int64                 `json:"objection"`
+	Rows      *IssuingRowChanges    `json:"rows,omitempty"`
+	Upload    int64                 `json:"upload"`
+	With      *MetricsRankingCity   `json:"with"`
+	Without   *MetricsRankingCity   `json:"without"`
+}
+
+// IssuingRowChanges defines model for IssuingRowChanges.
+type IssuingRowChanges struct {
+	Added   int `json:"added"`
+	After   int `json:"after"`
+	Before  int `json:"before"`
+	Changed int `json:"changed"`
+	Removed int `json:"removed"`
 }
 
 // MetricsBreach defines model for MetricsBreach.
@@ -971,6 +999,13 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/objections/{id}/documents/{n} (the `Document` operationId).
 	Document(ctx context.Context, id string, n string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PreviewObjection 预览异议更正数据的影响（审核令牌）
+	//
+	// 处理前查看更正数据与其所更正版本相比新增、删除、改动的行（月报为各项统计数的前后值），以及按定稿口径计算的该市指标与指数（不含与含该更正）；不保存任何结果。403：城市令牌；404：没有该异议或异议未附更正数据。.
+	//
+	// Corresponds with GET /api/v1/objections/{id}/preview (the `PreviewObjection` operationId).
+	PreviewObjection(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Openapi 本接口的 OpenAPI 3 文档（无需令牌）
 	//
 	// Corresponds with GET /api/v1/openapi.json (the `Openapi` operationId).
@@ -1220,6 +1255,23 @@ func (c *Client) DecideWithFormdataBody(ctx context.Context, id string, body Dec
 // Corresponds with GET /api/v1/objections/{id}/documents/{n} (the `Document` operationId).
 func (c *Client) Document(ctx context.Context, id string, n string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDocumentRequest(c.Server, id, n)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewObjection 预览异议更正数据的影响（审核令牌）
+//
+// 处理前查看更正数据与其所更正版本相比新增、删除、改动的行（月报为各项统计数的前后值），以及按定稿口径计算的该市指标与指数（不含与含该更正）；不保存任何结果。403：城市令牌；404：没有该异议或异议未附更正数据。.
+//
+// Corresponds with GET /api/v1/objections/{id}/preview (the `PreviewObjection` operationId).
+func (c *Client) PreviewObjection(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewObjectionRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -1765,6 +1817,40 @@ func NewDocumentRequest(server string, id string, n string) (*http.Request, erro
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/objections/%s/documents/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPreviewObjectionRequest constructs an http.Request for the PreviewObjection method
+func NewPreviewObjectionRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/objections/%s/preview", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2331,6 +2417,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/objections/{id}/documents/{n} (the `Document` operationId).
 	DocumentWithResponse(ctx context.Context, id string, n string, reqEditors ...RequestEditorFn) (*DocumentResponse, error)
+
+	// PreviewObjectionWithResponse 预览异议更正数据的影响（审核令牌）
+	//
+	// 处理前查看更正数据与其所更正版本相比新增、删除、改动的行（月报为各项统计数的前后值），以及按定稿口径计算的该市指标与指数（不含与含该更正）；不保存任何结果。403：城市令牌；404：没有该异议或异议未附更正数据。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/objections/{id}/preview (the `PreviewObjection` operationId).
+	PreviewObjectionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PreviewObjectionResponse, error)
 
 	// OpenapiWithResponse 本接口的 OpenAPI 3 文档（无需令牌）
 	//
@@ -3113,6 +3208,75 @@ func (r DocumentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DocumentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PreviewObjectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IssuingPreview
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ServerApiError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ServerApiError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ServerApiError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerApiError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PreviewObjectionResponse) GetJSON200() *IssuingPreview {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PreviewObjectionResponse) GetJSON401() *ServerApiError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PreviewObjectionResponse) GetJSON403() *ServerApiError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PreviewObjectionResponse) GetJSON404() *ServerApiError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PreviewObjectionResponse) GetJSON500() *ServerApiError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PreviewObjectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PreviewObjectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PreviewObjectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PreviewObjectionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4002,6 +4166,21 @@ func (c *ClientWithResponses) DocumentWithResponse(ctx context.Context, id strin
 	return ParseDocumentResponse(rsp)
 }
 
+// PreviewObjectionWithResponse 预览异议更正数据的影响（审核令牌）
+//
+// 处理前查看更正数据与其所更正版本相比新增、删除、改动的行（月报为各项统计数的前后值），以及按定稿口径计算的该市指标与指数（不含与含该更正）；不保存任何结果。403：城市令牌；404：没有该异议或异议未附更正数据。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/objections/{id}/preview (the `PreviewObjection` operationId).
+func (c *ClientWithResponses) PreviewObjectionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PreviewObjectionResponse, error) {
+	rsp, err := c.PreviewObjection(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewObjectionResponse(rsp)
+}
+
 // OpenapiWithResponse 本接口的 OpenAPI 3 文档（无需令牌）
 //
 // Returns a wrapper object for the known response body format(s).
@@ -4705,6 +4884,60 @@ func ParseDocumentResponse(rsp *http.Response) (*DocumentResponse, error) {
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePreviewObjectionResponse parses an HTTP response from a PreviewObjectionWithResponse call
+func ParsePreviewObjectionResponse(rsp *http.Response) (*PreviewObjectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PreviewObjectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IssuingPreview
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest ServerApiError

@@ -367,6 +367,93 @@ func (s *Server) decide(r *http.Request) (*issuing.Objection, error) {
 	return o, stepDone(err)
 }
 
+// GET /api/v1/objections/{id}/preview: what the corrected extract would
+// change (reviewers).
+func (s *Server) apiPreview(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
+	if p.Role != flexemp.RoleReviewer {
+		writeAPIError(w, http.StatusForbidden, "forbidden", "只有审核账号可以预览异议的影响")
+		return
+	}
+	pv, err := s.preview(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pv)
+}
+
+func (s *Server) preview(r *http.Request) (*issuing.Preview, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有这个异议")
+	}
+	return s.opt.Issuer.Preview(r.Context(), id)
+}
+
+// previewView is the preview page of an objection.
+type previewView struct {
+	view
+	Objection *issuing.Objection
+	CityName  string
+	Preview   *issuing.Preview
+	Counts    []previewRow // services: each count before → after
+	Rows      []previewRow // the city's index, rank and indicators without → with
+}
+
+// previewRow is one value before → after.
+type previewRow struct{ Label, Before, After string }
+
+// GET /objections/{id}/preview: the preview as a page, from the review page.
+func (s *Server) previewPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	if !s.reviewerOnly(w, r, sess) {
+		return
+	}
+	pv, err := s.preview(r)
+	if err != nil {
+		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
+		return
+	}
+	o, err := issuing.ObjectionByID(r.Context(), s.db, pv.Objection)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	v := previewView{view: s.viewFor(sess, fmt.Sprintf("异议 %d 的更正影响（预览）", o.ID)), Objection: o, CityName: cityName(o.City), Preview: pv}
+	num := func(p *float64, digits int) string {
+		if p == nil {
+			return "—"
+		}
+		return strconv.FormatFloat(*p, 'f', digits, 64)
+	}
+	rank := func(c *metrics.RankingCity) string {
+		if c == nil || c.Rank == nil {
+			return "—"
+		}
+		return strconv.Itoa(*c.Rank)
+	}
+	count := func(c issuing.CountChange, p *int64) string {
+		switch {
+		case p == nil:
+			return "—"
+		case strings.HasSuffix(c.Column, "_fen"): // money: yuan with its fen
+			return fmt.Sprintf("%d.%02d", *p/100, *p%100)
+		}
+		return strconv.FormatInt(*p, 10)
+	}
+	for _, c := range pv.Counts {
+		v.Counts = append(v.Counts, previewRow{c.Header, count(c, c.Before), count(c, c.After)})
+	}
+	v.Rows = append(v.Rows, previewRow{"指数", num(pv.Without.Index, 2), num(pv.With.Index, 2)}, previewRow{"名次", rank(pv.Without), rank(pv.With)})
+	for _, ind := range flexemp.Indicators {
+		b, a := pv.Without.Indicators[ind.ID], pv.With.Indicators[ind.ID]
+		if b == nil && a == nil {
+			continue
+		}
+		v.Rows = append(v.Rows, previewRow{ind.ID + " " + ind.Title, num(b, 4), num(a, 4)})
+	}
+	s.render(w, r, http.StatusOK, "preview", v)
+}
+
 // document is an objection's document when p may read it: the city's own
 // or a reviewer's; another city's is not found.
 func (s *Server) document(r *http.Request, p flexemp.Principal) (issuing.DocumentInfo, []byte, error) {
@@ -440,6 +527,7 @@ type objectionView struct {
 	*issuing.Objection
 	CityName, SubjectsText, Fix, Filed, Decided string
 	Decidable                                   bool
+	Preview                                     bool // a reviewer may preview the corrected extract's effect
 }
 
 type editionView struct {
@@ -496,6 +584,7 @@ func (s *Server) issueOf(ctx context.Context, period flexemp.Period, sess *sessi
 			Filed: o.FiledAt.Format("2006-01-02 15:04"), Decidable: reviewer && v.CanWithdraw && o.Publication == cur.ID && o.Decision == ""}
 		if o.UploadID != 0 {
 			ov.Fix = fmt.Sprintf("%s %s（上传编号 %d）", o.Kind.Title(), o.Month, o.UploadID)
+			ov.Preview = reviewer
 		}
 		if o.Decision != "" {
 			ov.Decided = o.DecidedAt.Format("2006-01-02 15:04")

@@ -204,8 +204,41 @@ func TestIssuingInBrowser(t *testing.T) {
 	}
 
 	// The reviewer, in a new session (a week on, the old one has expired),
-	// accepts and finalises.
+	// first sees what the correction would change, from the review page:
+	// the rows the ledger says each version has, all of the difference
+	// removed, and the city's I1 lower with it than the published one.
 	login(s.reviewer)
+	var corrected, rowsBefore, rowsAfter int
+	s.db.QueryRow(`SELECT upload_id, accepted FROM uploads WHERE upload_id = (SELECT upload_id FROM objections WHERE objection_id = 1)`).Scan(&corrected, &rowsAfter)
+	s.db.QueryRow(`SELECT accepted FROM uploads WHERE city_code = ? AND kind = 'registrations' AND month = DATE '2024-02-01' AND upload_id <> ?
+		ORDER BY version DESC LIMIT 1`, objector, corrected).Scan(&rowsBefore)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.ts.URL+"/review?period=2024Q1"),
+		chromedp.WaitVisible(chromedp.CSS("#objection-1 .preview-link")),
+		chromedp.Click(chromedp.CSS("#objection-1 .preview-link")),
+		chromedp.WaitVisible(chromedp.CSS("#preview-standing")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	wantRows := fmt.Sprintf("%d%d0%d0", rowsBefore, rowsAfter, rowsBefore-rowsAfter)
+	if got := strings.Join(strings.Fields(text(t, ctx, "#preview-rows tr:nth-child(2)")), ""); got != wantRows || rowsBefore <= rowsAfter {
+		t.Errorf("the preview's rows %q, want before, after, added, removed, changed %q", got, wantRows)
+	}
+	open, err := issuing.Current(context.Background(), s.db, flexemp.Period{Year: 2024, Quarter: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publishedRanking, _ := issuing.Ranking(context.Background(), s.db, open, false)
+	var pv issuing.Preview
+	_, body = s.get(s.reviewer, "/api/v1/objections/1/preview")
+	if err := json.Unmarshal([]byte(body), &pv); err != nil || pv.Rows == nil || pv.Rows.Removed != rowsBefore-rowsAfter || pv.Without == nil || pv.With == nil ||
+		pv.Without.Indicators["I1"] == nil || *pv.Without.Indicators["I1"] != i1Of(publishedRanking, objector) || !(*pv.With.Indicators["I1"] < *pv.Without.Indicators["I1"]) {
+		t.Errorf("the preview through the API: %v %s", err, body)
+	}
+	if code, _ := s.get(s.city[objector], "/api/v1/objections/1/preview"); code != http.StatusForbidden {
+		t.Errorf("a city previews: %d", code)
+	}
+	// Then accepts and finalises.
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(s.ts.URL+"/review?period=2024Q1"),
 		chromedp.WaitVisible(chromedp.CSS("#objection-1 form")),

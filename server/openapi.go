@@ -161,6 +161,11 @@ var apiRoutes = []apiRoute{
 			{name: "reason", desc: "处理理由", required: true}},
 		status: 200, answer: issuing.Objection{}, fails: []int{400, 403, 404, 409, 422},
 		serve: (*Server).apiDecide},
+	{method: "GET", path: "/api/v1/objections/{id}/preview", id: "previewObjection", summary: "预览异议更正数据的影响（审核令牌）",
+		description: "处理前查看更正数据与其所更正版本相比新增、删除、改动的行（月报为各项统计数的前后值），以及按定稿口径计算的该市指标与指数（不含与含该更正）；不保存任何结果。" +
+			"403：城市令牌；404：没有该异议或异议未附更正数据。",
+		status: 200, answer: issuing.Preview{}, fails: []int{403, 404},
+		serve: (*Server).apiPreview},
 	{method: "GET", path: "/api/v1/objections/{id}/documents/{n}", id: "document", summary: "下载异议的证明材料",
 		description: "只有提出异议的城市和审核人员可以下载（其他城市 404）。", status: 200, fails: []int{404},
 		serve: (*Server).apiDocument},

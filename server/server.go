@@ -243,6 +243,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /objections", s.page(s.objectForm, true))
 	handle("POST /objections/{id}/decision", s.page(s.decideForm))
 	handle("GET /objections/{id}/documents/{n}", s.page(s.documentDownload))
+	handle("GET /objections/{id}/preview", s.page(s.previewPage))
 	handle("GET /issued/{id}/{stage}/{name}", s.page(s.issuedDownload))
 	handle("GET /scorecard/{period}/{file}", s.page(s.scorecardDownload))
 	handle("/", s.notFound)

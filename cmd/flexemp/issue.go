@@ -155,10 +155,24 @@ func runObjections(c *call) error {
 	switch {
 	case err != nil:
 		return err
-	case *format == "json" && list == nil:
-		return c.json([]*issuing.Objection{})
 	case *format == "json":
-		return c.json(list)
+		// An undecided objection with a corrected extract carries its
+		// preview: what accepting it would change.
+		out := []issuing.ObjectionPreview{}
+		for _, o := range list {
+			op := issuing.ObjectionPreview{Objection: o}
+			if o.UploadID != 0 && o.Decision == "" {
+				is, err := c.issuer()
+				if err != nil {
+					return err
+				}
+				if op.Preview, err = is.Preview(c.ctx, o.ID); err != nil {
+					return err
+				}
+			}
+			out = append(out, op)
+		}
+		return c.json(out)
 	}
 	return issuing.WriteObjections(c.stdout, list)
 }

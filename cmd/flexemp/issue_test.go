@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
@@ -123,8 +124,20 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 	step(0, "object", "--db", db, "--period", "2025Q2", "--city", "大连", "--subject", "I1", "--subject", "其他",
 		"--statement", "4月登记数据含重复行（如 210202199001011234），现报送更正数据", "--upload", fix, "--kind", "registrations", "--month", "2025-04",
 		"--doc", pdf, "--at", "2025-07-22T09:00:00+08:00")
-	if out := step(0, "objections", "--db", db, "--period", "2025Q2", "--format", "json"); strings.Contains(out, "210202199001011234") || !strings.Contains(out, "现报送更正数据") {
+	out = step(0, "objections", "--db", db, "--period", "2025Q2", "--format", "json")
+	if strings.Contains(out, "210202199001011234") || !strings.Contains(out, "现报送更正数据") {
 		t.Errorf("an ID number in a statement is kept: %s", out)
+	}
+	// The undecided objection carries its preview: the rows it removes, and
+	// 大连's I1 as published without it, lower with it.
+	var listed []issuing.ObjectionPreview
+	if err := json.Unmarshal([]byte(out), &listed); err != nil || len(listed) != 1 || listed[0].Preview == nil {
+		t.Fatalf("objections --format json: %v %s", err, out)
+	}
+	if pv := listed[0].Preview; pv.Rows == nil || pv.Rows.Added != 0 || pv.Rows.Changed != 0 || pv.Rows.Removed == 0 ||
+		pv.Rows.Before-pv.Rows.After != pv.Rows.Removed || *pv.Without.Indicators["I1"] != published.i1(t, "210200") ||
+		!(*pv.With.Indicators["I1"] < *pv.Without.Indicators["I1"]) {
+		t.Errorf("the preview: %+v %+v", pv.Rows, pv.With.Indicators["I1"])
 	}
 	if out := step(1, "object", "--db", db, "--period", "2025Q2", "--city", "210300", "--subject", "I2", "--statement", "逾期",
 		"--at", "2025-07-29T00:00:01+08:00"); !strings.Contains(out, "异议期已于 2025年7月28日 24:00 截止") {
