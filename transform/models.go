@@ -519,9 +519,9 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 	// scratch.params cannot). spike_start opens the 12 months K4 needs,
 	// previous_start the previous period of the same length (K11),
 	// history_start everything any model reads.
+	previousStart := p.Period.Start().AddDate(0, -len(p.Period.Months()), 0)
 	for name, day := range map[string]time.Time{"period_start": p.Period.Start(), "period_end": end, "spike_start": spikeStart,
-		"previous_start": p.Period.Start().AddDate(0, -len(p.Period.Months()), 0),
-		"lag_start": lagStart, "lag_end": lagEnd, "shift_start": shiftStart, "history_start": historyStart} {
+		"previous_start": previousStart, "lag_start": lagStart, "lag_end": lagEnd, "shift_start": shiftStart, "history_start": historyStart} {
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`SET VARIABLE %s = DATE '%s'`, name, day.Format("2006-01-02"))); err != nil {
 			return err
 		}
