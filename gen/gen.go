@@ -865,9 +865,12 @@ func (c *cityGen) socialInsurance(m flexemp.Month, p person, breach float64) []a
 	if p.group == flexemp.GroupHardToEmp {
 		maxMonths = 36
 	}
+	// A breach of the month cap is drawn for a first payment only (and
+	// kept by the history from then on).
+	_, paidBefore := c.paid[p.id+" "+flexemp.SubsidySocialInsurance]
 	start := 1 + c.rng.IntN(maxMonths)
-	if c.chance(breach / 3) {
-		start = maxMonths + 1 + c.rng.IntN(4) // a breach of the month cap, from a first payment on
+	if !paidBefore && c.chance(breach/3) {
+		start = maxMonths + 1 + c.rng.IntN(4)
 	}
 	h, first := c.history(p, flexemp.SubsidySocialInsurance, m, start)
 	if h == nil {
