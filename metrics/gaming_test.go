@@ -279,6 +279,7 @@ func standingOf(t *testing.T, a *metrics.Assessment, city string) standing {
 // try either leaves its index and rank no better, or raises them only with
 // an integrity finding that names the city and was not there before.
 func TestGamingNeverPaysUnseen(t *testing.T) {
+	t.Parallel() // each test plays on its own copy of the province's database
 	g := newGamed(t)
 	type period struct {
 		p    flexemp.Period
@@ -515,6 +516,7 @@ func TestGamingNeverPaysUnseen(t *testing.T) {
 // date — a late replacement, a month sent for the first time — change
 // nothing in it, byte for byte.
 func TestAssessmentIsASnapshot(t *testing.T) {
+	t.Parallel() // each test plays on its own copy of the province's database
 	g := newGamed(t)
 	p, asOf := flexemp.Period{Year: 2025, Quarter: 2}, time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)
 	ranking := func() string {
@@ -550,6 +552,7 @@ func TestAssessmentIsASnapshot(t *testing.T) {
 // month of every kind, the other 13 tie at the floor and are graded by the
 // place their tie reaches: 一般, none 优秀 or recommended.
 func TestEmptyPeriodAndTies(t *testing.T) {
+	t.Parallel() // each test plays on its own copy of the province's database
 	g := newGamed(t)
 	p, asOf := flexemp.Period{Year: 2026, Quarter: 1}, time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC)
 	o := g.opt

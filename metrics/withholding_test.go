@@ -19,6 +19,7 @@ import (
 // quarter out of the ledger never raises its index, never lifts its rank,
 // and never makes it unranked.
 func TestWithholdingNeverPays(t *testing.T) {
+	t.Parallel() // each test plays on its own copy of the province's database
 	ctx := context.Background()
 	dir := t.TempDir()
 	man, err := gen.Generate(filepath.Join(dir, "data"), gen.Options{Seed: 5, Scale: 0.003,

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,12 +46,12 @@ func flexRows(n int, applied func(i int) string) [][]string {
 
 // crowd is the next of many distinct persons: a birth date of its own for
 // each hundred (gen.ID tells a hundred apart), so that their IDs never
-// repeat.
-var crowd int
+// repeat (tests running at once included).
+var crowd atomic.Int64
 
 func crowdPerson() string {
-	crowd++
-	return gen.ID("210102", day("1970-01-01").AddDate(0, 0, crowd/100), crowd%100, true)
+	n := int(crowd.Add(1))
+	return gen.ID("210102", day("1970-01-01").AddDate(0, 0, n/100), n%100, true)
 }
 
 // crowdRows are n 灵活就业登记 of the city applied on the day, each its own
@@ -128,12 +129,13 @@ func TestIntegrityInstantCompletion(t *testing.T) {
 	}
 }
 
-// K4 at its edges, judged against the city's own history: with six months
-// of 200 rows in three cities, a July of 300 (1.5×) is nothing and 301 is a
+// K4 at its edges, judged against the city's own history: with three months
+// of 200 rows in three cities (the history K4 needs), a July of 300 (1.5×) is nothing and 301 is a
 // spike; 140 (0.7×) is nothing and 133 (0.665×) a drop; when every city rose
 // alike it is the province's July, not a spike; a month under 20 against a
 // median under 20 is never one, nor a rise within counting noise (4 √median).
 func TestIntegritySpikes(t *testing.T) {
+	t.Parallel() // its own databases and persons
 	for _, c := range []struct {
 		name               string
 		base, july, others int // rows a month; 210100's July; the two other cities' July
@@ -149,7 +151,7 @@ func TestIntegritySpikes(t *testing.T) {
 	} {
 		p := newProvince(t)
 		for _, city := range []string{"210100", "210200", "210300"} {
-			for m := 1; m <= 7; m++ {
+			for m := 4; m <= 7; m++ {
 				month := fmt.Sprintf("2024-%02d", m)
 				n := c.base
 				switch {
@@ -173,6 +175,7 @@ func TestIntegritySpikes(t *testing.T) {
 // the same per head elsewhere): 2.4× it is nothing, 2.6× a spike; 0.45×
 // nothing, 0.35× a drop.
 func TestIntegritySpikesFromTheFirstMonth(t *testing.T) {
+	t.Parallel() // its own databases and persons
 	pop := map[string]float64{}
 	for _, c := range flexemp.Cities {
 		pop[c.Code] = float64(c.Population)
@@ -426,6 +429,7 @@ func TestIntegrityCompletionShift(t *testing.T) {
 // 失业登记 completed on the 5th working day (0.1); then in 2025Q1, 6 of 30
 // (0.2, exactly twice) is nothing and 7 of 30 is a finding.
 func TestIntegrityCompletionAtTheLimit(t *testing.T) {
+	t.Parallel() // its own databases and persons
 	for _, limit := range []int{6, 7} {
 		p := newProvince(t)
 		for q, month := range []string{"2024-01", "2024-04", "2024-07", "2024-10", "2025-01"} {
@@ -456,6 +460,7 @@ func trainingRow(flexible, certified bool, ended string) []string {
 // empty month (空报); six months of 19 are not. An all-zero services row
 // after months with counts of 20 is one too.
 func TestIntegrityEmptyMonths(t *testing.T) {
+	t.Parallel() // its own databases and persons
 	for _, n := range []int{19, 20} {
 		p := newProvince(t)
 		for m := 1; m <= 7; m++ {
@@ -495,6 +500,7 @@ func TestIntegrityEmptyMonths(t *testing.T) {
 // 4, or 1000.00 then 1200.01, or 高校毕业生 then 就业困难人员 is a finding;
 // so is a 创业担保贷款贴息 carrying a contribution.
 func TestIntegritySubsidyHistories(t *testing.T) {
+	t.Parallel() // its own databases and persons
 	type pay struct{ typ, group, contribution, months string }
 	for _, c := range []struct {
 		name      string
@@ -524,6 +530,7 @@ func TestIntegritySubsidyHistories(t *testing.T) {
 // city's payment amount in 2024Q1 and is 30% (a rise of 0.2) in 2024Q2:
 // nothing; 31%: a finding; 31% in 19 payments: not judged.
 func TestIntegrityUnruledShare(t *testing.T) {
+	t.Parallel() // its own databases and persons
 	for _, c := range []struct {
 		unruled  float64 // yuan of 100.00 paid in 2024Q2
 		payments int
@@ -550,6 +557,7 @@ func TestIntegrityUnruledShare(t *testing.T) {
 // 210100, 3 of them (0.3) had a 灵活就业登记 in 2024Q1 against a province
 // median of 0.1 (a rise of 0.2): nothing; 4 of them: a finding.
 func TestIntegrityRegisteredAgain(t *testing.T) {
+	t.Parallel() // its own databases and persons
 	for _, again := range []int{3, 4} {
 		p := newProvince(t)
 		for _, city := range []string{"210100", "210200", "210300"} {
@@ -578,6 +586,7 @@ func TestIntegrityRegisteredAgain(t *testing.T) {
 // flexible: a finding. Two other cities keep the province's median gap 0.
 // With 29 uncertified it is not judged.
 func TestIntegritySelectiveLabelling(t *testing.T) {
+	t.Parallel() // its own databases and persons
 	for _, c := range []struct {
 		uncertified, flexible int
 		found                 bool
@@ -613,6 +622,7 @@ func TestIntegritySelectiveLabelling(t *testing.T) {
 // counts. Versions: r real, e empty; received on time (before the end of
 // 10 March) or late.
 func TestCountingVersionAgrees(t *testing.T) {
+	t.Parallel() // its own databases and persons
 	const onTime, late = "2024-03-05T09:00:00+08:00", "2024-03-1%dT09:00:00+08:00"
 	type version struct {
 		real bool
