@@ -338,22 +338,44 @@ func (s *Server) apiObjections(w http.ResponseWriter, r *http.Request, p flexemp
 
 // POST /api/v1/objections/{id}/decision: decision=accept|reject, reason.
 func (s *Server) apiDecide(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
+	reviewerAnswer(s, w, r, p, "处理异议", s.decide)
+}
+
+// GET /api/v1/objections/{id}/preview: what the corrected extract would
+// change (reviewers).
+func (s *Server) apiPreview(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
+	reviewerAnswer(s, w, r, p, "预览异议的影响", s.preview)
+}
+
+// reviewerAnswer answers a reviewer's request about an objection with what
+// answer gives, 200; anyone else is refused 403, saying what only
+// reviewers may do.
+func reviewerAnswer[T any](s *Server, w http.ResponseWriter, r *http.Request, p flexemp.Principal, what string, answer func(*http.Request) (T, error)) {
 	if p.Role != flexemp.RoleReviewer {
-		writeAPIError(w, http.StatusForbidden, "forbidden", "只有审核账号可以处理异议")
+		writeAPIError(w, http.StatusForbidden, "forbidden", "只有审核账号可以"+what)
 		return
 	}
-	o, err := s.decide(r)
+	v, err := answer(r)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, o)
+	writeJSON(w, http.StatusOK, v)
+}
+
+// objectionID is the objection the path names.
+func objectionID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return 0, flexemp.Errorf(flexemp.ENOTFOUND, "没有这个异议")
+	}
+	return id, nil
 }
 
 func (s *Server) decide(r *http.Request) (*issuing.Objection, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := objectionID(r)
 	if err != nil {
-		return nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有这个异议")
+		return nil, err
 	}
 	var accept bool
 	switch r.FormValue("decision") {
@@ -367,25 +389,10 @@ func (s *Server) decide(r *http.Request) (*issuing.Objection, error) {
 	return o, stepDone(err)
 }
 
-// GET /api/v1/objections/{id}/preview: what the corrected extract would
-// change (reviewers).
-func (s *Server) apiPreview(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
-	if p.Role != flexemp.RoleReviewer {
-		writeAPIError(w, http.StatusForbidden, "forbidden", "只有审核账号可以预览异议的影响")
-		return
-	}
-	pv, err := s.preview(r)
-	if err != nil {
-		s.apiFail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, pv)
-}
-
 func (s *Server) preview(r *http.Request) (*issuing.Preview, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := objectionID(r)
 	if err != nil {
-		return nil, flexemp.Errorf(flexemp.ENOTFOUND, "没有这个异议")
+		return nil, err
 	}
 	return s.opt.Issuer.Preview(r.Context(), id)
 }
