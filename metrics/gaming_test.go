@@ -206,6 +206,17 @@ func zeroed(cols ...string) func(record) bool {
 	}
 }
 
+// reorder puts a row of extract from in the columns of extract to.
+func reorder(from, to *ingest.Extract, cells []string) []string {
+	out := make([]string, len(to.Columns))
+	for i, c := range to.Columns {
+		if j := slices.Index(from.Columns, c); j >= 0 {
+			out[i] = cells[j]
+		}
+	}
+	return out
+}
+
 // every edits no row: the extract sent again as it was.
 func every(record) bool { return true }
 
@@ -224,19 +235,14 @@ func none(record) bool { return false }
 // puts it back) and the new version takes its time unless one is given.
 func (g *gamed) version(city string, kind flexemp.Kind, m flexemp.Month, at time.Time, edit func(record) bool, instead bool) {
 	g.t.Helper()
-	var orig int64
-	var received time.Time
-	var file string
-	// The city's own version that counted: its latest on time, else its first late.
-	if err := g.db.QueryRow(`SELECT upload_id, received_at, file_name FROM uploads WHERE city_code = ? AND kind = ? AND month = ? AND upload_id <= ?
-		ORDER BY received_at < ? DESC, CASE WHEN received_at < ? THEN -version ELSE version END LIMIT 1`,
-		city, string(kind), m.First(), g.base, m.Deadline(), m.Deadline()).Scan(&orig, &received, &file); err != nil {
-		g.t.Fatalf("%s %s %s: %v", city, kind, m, err)
-	}
-	x, err := ingest.ReadExtract(filepath.Join(province.dir, "data", city, string(kind), file), kind, m)
-	if err != nil {
-		g.t.Fatalf("reading %s: %v", file, err)
-	}
+	x, orig, received := g.extract(city, kind, m)
+	g.revise(city, kind, m, at, instead, x, orig, received, edit)
+}
+
+// revise sends x, read from upload orig received at the given time, as
+// version does.
+func (g *gamed) revise(city string, kind flexemp.Kind, m flexemp.Month, at time.Time, instead bool, x *ingest.Extract, orig int64, received time.Time, edit func(record) bool) {
+	g.t.Helper()
 	switch onTime := received.Before(m.Deadline()); {
 	case instead && onTime && at.IsZero():
 		at = received.Add(time.Minute)
@@ -252,6 +258,24 @@ func (g *gamed) version(city string, kind flexemp.Kind, m flexemp.Month, at time
 		r.orig = orig
 		return edit(r)
 	})
+}
+
+// extract reads back the file of the city's own version of a kind and
+// month that counted of those the generator made (its latest on time, else
+// its first late): its rows, its upload and when it was received.
+func (g *gamed) extract(city string, kind flexemp.Kind, m flexemp.Month) (x *ingest.Extract, orig int64, received time.Time) {
+	g.t.Helper()
+	var file string
+	if err := g.db.QueryRow(`SELECT upload_id, received_at, file_name FROM uploads WHERE city_code = ? AND kind = ? AND month = ? AND upload_id <= ?
+		ORDER BY received_at < ? DESC, CASE WHEN received_at < ? THEN -version ELSE version END LIMIT 1`,
+		city, string(kind), m.First(), g.base, m.Deadline(), m.Deadline()).Scan(&orig, &received, &file); err != nil {
+		g.t.Fatalf("%s %s %s: %v", city, kind, m, err)
+	}
+	x, err := ingest.ReadExtract(filepath.Join(province.dir, "data", city, string(kind), file), kind, m)
+	if err != nil {
+		g.t.Fatalf("reading %s: %v", file, err)
+	}
+	return x, orig, received
 }
 
 // send ingests the extract x, its rows passed through edit, as the city's
@@ -295,28 +319,26 @@ func (g *gamed) withhold(cond string, args ...any) {
 // every date moved by the months between them, received at the given time.
 func (g *gamed) shifted(city string, kind flexemp.Kind, from, to flexemp.Month, at time.Time) {
 	g.t.Helper()
-	var file string
-	if err := g.db.QueryRow(`SELECT file_name FROM uploads WHERE city_code = ? AND kind = ? AND month = ? ORDER BY version DESC LIMIT 1`,
-		city, string(kind), from.First()).Scan(&file); err != nil {
-		g.t.Fatalf("%s %s %s: %v", city, kind, from, err)
-	}
-	x, err := ingest.ReadExtract(filepath.Join(province.dir, "data", city, string(kind), file), kind, from)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	months := (to.Year-from.Year)*12 + int(to.Month) - int(from.Month)
+	x, _, _ := g.extract(city, kind, from)
 	g.send(city, kind, to, at, x, func(r record) bool {
-		for _, c := range []string{"applied_on", "completed_on", "paid_on", "started_on", "ended_on"} {
-			if d, ok := r.date(c); ok {
-				first := time.Date(d.Year(), d.Month()+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
-				r.setDate(c, first.AddDate(0, 0, min(d.Day(), flexemp.DaysIn(first.Year(), first.Month()))-1))
-			}
-		}
-		if r.get("month") != "" {
-			r.set("month", to.String())
-		}
+		r.shift(from, to)
 		return true
 	})
+}
+
+// shift moves the row's dates from one month to another, a day past the
+// end of the new month taken back to its last.
+func (r record) shift(from, to flexemp.Month) {
+	months := (to.Year-from.Year)*12 + int(to.Month) - int(from.Month)
+	for _, c := range []string{"applied_on", "completed_on", "paid_on", "started_on", "ended_on"} {
+		if d, ok := r.date(c); ok {
+			first := time.Date(d.Year(), d.Month()+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
+			r.setDate(c, first.AddDate(0, 0, min(d.Day(), flexemp.DaysIn(first.Year(), first.Month()))-1))
+		}
+	}
+	if r.get("month") != "" {
+		r.set("month", to.String())
+	}
 }
 
 // allOnTime tells whether the city's own versions of a kind for the months
@@ -562,6 +584,36 @@ func TestGamingNeverPaysUnseen(t *testing.T) {
 				}, false)
 				// The versions it sent on time were never sent.
 				g.withhold(`city_code = ? AND kind = 'registrations' AND month = ? AND received_at < ?`, city, m.First(), m.Deadline())
+			})
+		}, "", nil},
+		{"denominators reported 40% low, on time", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
+			each(ms, func(m flexemp.Month) {
+				g.version(city, flexemp.Services, m, time.Time{}, func(r record) bool {
+					for den, part := range map[string]string{"loans_applied": "loans_online", "parttime_checked": "parttime_written",
+						"complaints_received": "complaints_closed", "title_applied_flex": "title_passed_flex", "gig_postings": ""} {
+						if r.get(den) != "" {
+							r.setCount(den, max(r.count(den)*6/10, r.count(part)))
+						}
+					}
+					return true
+				}, true)
+			})
+		}, "", nil},
+		{"the previous period's persons registered again (+35% rows)", true, func(city string, p flexemp.Period, ms []flexemp.Month) {
+			back := 3
+			if p.Quarter == 0 {
+				back = 12
+			}
+			each(ms, func(m flexemp.Month) {
+				x, orig, received := g.extract(city, flexemp.Registrations, m)
+				from := flexemp.MonthOf(m.First().AddDate(0, -back, 0))
+				prev, _, _ := g.extract(city, flexemp.Registrations, from)
+				for _, row := range prev.Rows[:len(x.Rows)*35/100] {
+					r := record{x: prev, cell: slices.Clone(row.Cells)}
+					r.shift(from, m)
+					x.Rows = append(x.Rows, ingest.ExtractRow{Cells: reorder(prev, x, r.cell)})
+				}
+				g.revise(city, flexemp.Registrations, m, time.Time{}, true, x, orig, received, every)
 			})
 		}, "", nil},
 		{"services counts inflated 2.5× on time", true, func(city string, _ flexemp.Period, ms []flexemp.Month) {
