@@ -315,17 +315,6 @@ type MetricsEvidence struct {
 	UploadId    *int64     `json:"upload_id"`
 }
 
-// MetricsExplanation defines model for MetricsExplanation.
-type MetricsExplanation struct {
-	Breaches *[]MetricsBreach     `json:"breaches"`
-	Change   MetricsChange        `json:"change"`
-	City     MetricsCityResult    `json:"city"`
-	Gaps     *map[string]*float64 `json:"gaps"`
-	Leader   *MetricsCityResult   `json:"leader"`
-	Period   Period               `json:"period"`
-	Run      MetricsStamp         `json:"run"`
-}
-
 // MetricsFinding defines model for MetricsFinding.
 type MetricsFinding struct {
 	Cases     int                `json:"cases"`
@@ -440,6 +429,14 @@ type ServerIndicatorJSON struct {
 	Weight    float64   `json:"weight"`
 }
 
+// ServerIssuedScorecard defines model for ServerIssuedScorecard.
+type ServerIssuedScorecard struct {
+	City    MetricsRankingCity `json:"city"`
+	Edition int                `json:"edition"`
+	Sha256  string             `json:"sha256"`
+	State   string             `json:"state"`
+}
+
 // ServerObjectionCounts defines model for ServerObjectionCounts.
 type ServerObjectionCounts struct {
 	Accepted  int `json:"accepted"`
@@ -470,6 +467,18 @@ type ServerRejectJSON struct {
 	Reason string `json:"reason"`
 	Row    int    `json:"row"`
 	Value  string `json:"value"`
+}
+
+// ServerScorecardAnswer defines model for ServerScorecardAnswer.
+type ServerScorecardAnswer struct {
+	Breaches *[]MetricsBreach       `json:"breaches"`
+	Change   MetricsChange          `json:"change"`
+	City     MetricsCityResult      `json:"city"`
+	Gaps     *map[string]*float64   `json:"gaps"`
+	Issued   *ServerIssuedScorecard `json:"issued"`
+	Leader   MetricsCityResult      `json:"leader"`
+	Period   Period                 `json:"period"`
+	Run      MetricsStamp           `json:"run"`
 }
 
 // Upload defines model for Upload.
@@ -945,7 +954,7 @@ type ClientInterface interface {
 
 	// Scorecard 某城市某一期的逐步说明
 	//
-	// 城市令牌只能查看本市（403），且不含第1名及差距。404：尚未考核或未知的城市代码。.
+	// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时为 null；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
 	//
 	// Corresponds with GET /api/v1/cities/{code}/scorecard/{period} (the `Scorecard` operationId).
 	Scorecard(ctx context.Context, code string, period string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1035,6 +1044,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/publications/{period} (the `Publish` operationId).
 	PublishWithFormdataBody(ctx context.Context, period string, body PublishFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IssuedFile 下载已发布的文件（与所存逐字节相同）
+	//
+	// 任何令牌都可下载本期现行公示稿（state=published）或其定稿（state=final）的文件，公示期内和之后均可；name 为 GET /api/v1/publications/{period} 中 hashes[state] 的键。下载后可用 sha256sum 文件名 与该处及通知邮件中的 SHA-256 核对。404：没有公示或定稿，或没有该文件。.
+	//
+	// Corresponds with GET /api/v1/publications/{period}/files/{state}/{name} (the `IssuedFile` operationId).
+	IssuedFile(ctx context.Context, period string, state string, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Finalise 定稿（审核令牌）
 	//
@@ -1131,7 +1147,7 @@ func (c *Client) Counties(ctx context.Context, code string, period string, reqEd
 
 // Scorecard 某城市某一期的逐步说明
 //
-// 城市令牌只能查看本市（403），且不含第1名及差距。404：尚未考核或未知的城市代码。.
+// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时为 null；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
 //
 // Corresponds with GET /api/v1/cities/{code}/scorecard/{period} (the `Scorecard` operationId).
 func (c *Client) Scorecard(ctx context.Context, code string, period string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1342,6 +1358,23 @@ func (c *Client) PublishWithBody(ctx context.Context, period string, contentType
 // Corresponds with POST /api/v1/publications/{period} (the `Publish` operationId).
 func (c *Client) PublishWithFormdataBody(ctx context.Context, period string, body PublishFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPublishRequestWithFormdataBody(c.Server, period, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssuedFile 下载已发布的文件（与所存逐字节相同）
+//
+// 任何令牌都可下载本期现行公示稿（state=published）或其定稿（state=final）的文件，公示期内和之后均可；name 为 GET /api/v1/publications/{period} 中 hashes[state] 的键。下载后可用 sha256sum 文件名 与该处及通知邮件中的 SHA-256 核对。404：没有公示或定稿，或没有该文件。.
+//
+// Corresponds with GET /api/v1/publications/{period}/files/{state}/{name} (the `IssuedFile` operationId).
+func (c *Client) IssuedFile(ctx context.Context, period string, state string, name string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssuedFileRequest(c.Server, period, state, name)
 	if err != nil {
 		return nil, err
 	}
@@ -1976,6 +2009,54 @@ func NewPublishRequestWithBody(server string, period string, contentType string,
 	return req, nil
 }
 
+// NewIssuedFileRequest constructs an http.Request for the IssuedFile method
+func NewIssuedFileRequest(server string, period string, state string, name string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "period", period, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "state", state, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/publications/%s/files/%s/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewFinaliseRequest constructs an http.Request for the Finalise method
 func NewFinaliseRequest(server string, period string) (*http.Request, error) {
 	var err error
@@ -2354,7 +2435,7 @@ type ClientWithResponsesInterface interface {
 
 	// ScorecardWithResponse 某城市某一期的逐步说明
 	//
-	// 城市令牌只能查看本市（403），且不含第1名及差距。404：尚未考核或未知的城市代码。.
+	// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时为 null；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2460,6 +2541,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/publications/{period} (the `Publish` operationId).
 	PublishWithFormdataBodyWithResponse(ctx context.Context, period string, body PublishFormdataRequestBody, reqEditors ...RequestEditorFn) (*PublishResponse, error)
+
+	// IssuedFileWithResponse 下载已发布的文件（与所存逐字节相同）
+	//
+	// 任何令牌都可下载本期现行公示稿（state=published）或其定稿（state=final）的文件，公示期内和之后均可；name 为 GET /api/v1/publications/{period} 中 hashes[state] 的键。下载后可用 sha256sum 文件名 与该处及通知邮件中的 SHA-256 核对。404：没有公示或定稿，或没有该文件。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/publications/{period}/files/{state}/{name} (the `IssuedFile` operationId).
+	IssuedFileWithResponse(ctx context.Context, period string, state string, name string, reqEditors ...RequestEditorFn) (*IssuedFileResponse, error)
 
 	// FinaliseWithResponse 定稿（审核令牌）
 	//
@@ -2700,7 +2790,7 @@ type ScorecardResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *MetricsExplanation
+	JSON200 *ServerScorecardAnswer
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *ServerApiError
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -2714,7 +2804,7 @@ type ScorecardResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ScorecardResponse) GetJSON200() *MetricsExplanation {
+func (r ScorecardResponse) GetJSON200() *ServerScorecardAnswer {
 	return r.JSON200
 }
 
@@ -3476,6 +3566,68 @@ func (r PublishResponse) ContentType() string {
 	return ""
 }
 
+type IssuedFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ServerApiError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ServerApiError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ServerApiError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerApiError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IssuedFileResponse) GetJSON400() *ServerApiError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IssuedFileResponse) GetJSON401() *ServerApiError {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r IssuedFileResponse) GetJSON404() *ServerApiError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IssuedFileResponse) GetJSON500() *ServerApiError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r IssuedFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IssuedFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IssuedFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IssuedFileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type FinaliseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4054,7 +4206,7 @@ func (c *ClientWithResponses) CountiesWithResponse(ctx context.Context, code str
 
 // ScorecardWithResponse 某城市某一期的逐步说明
 //
-// 城市令牌只能查看本市（403），且不含第1名及差距。404：尚未考核或未知的城市代码。.
+// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时为 null；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4237,6 +4389,21 @@ func (c *ClientWithResponses) PublishWithFormdataBodyWithResponse(ctx context.Co
 		return nil, err
 	}
 	return ParsePublishResponse(rsp)
+}
+
+// IssuedFileWithResponse 下载已发布的文件（与所存逐字节相同）
+//
+// 任何令牌都可下载本期现行公示稿（state=published）或其定稿（state=final）的文件，公示期内和之后均可；name 为 GET /api/v1/publications/{period} 中 hashes[state] 的键。下载后可用 sha256sum 文件名 与该处及通知邮件中的 SHA-256 核对。404：没有公示或定稿，或没有该文件。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/publications/{period}/files/{state}/{name} (the `IssuedFile` operationId).
+func (c *ClientWithResponses) IssuedFileWithResponse(ctx context.Context, period string, state string, name string, reqEditors ...RequestEditorFn) (*IssuedFileResponse, error) {
+	rsp, err := c.IssuedFile(ctx, period, state, name, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssuedFileResponse(rsp)
 }
 
 // FinaliseWithResponse 定稿（审核令牌）
@@ -4506,7 +4673,7 @@ func ParseScorecardResponse(rsp *http.Response) (*ScorecardResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest MetricsExplanation
+		var dest ServerScorecardAnswer
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5093,6 +5260,53 @@ func ParsePublishResponse(rsp *http.Response) (*PublishResponse, error) {
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseIssuedFileResponse parses an HTTP response from a IssuedFileWithResponse call
+func ParseIssuedFileResponse(rsp *http.Response) (*IssuedFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IssuedFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ServerApiError

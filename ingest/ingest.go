@@ -238,7 +238,7 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 	if contract == nil {
 		return fail(flexemp.Errorf(flexemp.EINVALID, "未知的数据类型：%q", req.Kind))
 	}
-	sum, size, err := fileSHA256(req.Path)
+	sum, size, err := FileSHA256(req.Path)
 	if err != nil {
 		return fail(&flexemp.Error{Code: flexemp.EINVALID, Message: "无法读取文件", Err: err})
 	}
@@ -807,8 +807,8 @@ func zoneName(t time.Time) string {
 	return t.Format("-07:00")
 }
 
-// fileSHA256 returns the file's SHA-256 and its size.
-func fileSHA256(path string) (string, int64, error) {
+// FileSHA256 is a file's SHA-256 in hex, as the ledger keeps it, and its size.
+func FileSHA256(path string) (string, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", 0, err

@@ -16,10 +16,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/store"
 )
 
@@ -44,22 +46,41 @@ const (
 	ReportPDF   = "report.pdf"
 )
 
-// Decisions on an objection.
+// MediaType is the media type of an issued file by its name.
+func MediaType(name string) string {
+	switch path.Ext(name) {
+	case ".html":
+		return "text/html; charset=utf-8"
+	case ".xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case ".pdf":
+		return "application/pdf"
+	case ".json":
+		return "application/json"
+	}
+	return "application/octet-stream"
+}
+
+// Decisions on an objection, and how one left undecided closes when its
+// publication is withdrawn.
 const (
-	Accept = "采纳"
-	Reject = "不予采纳"
+	Accept    = "采纳"
+	Reject    = "不予采纳"
+	Withdrawn = "随公示撤回"
 )
 
 // DefaultObjectionDays is the objection window in working days.
 const DefaultObjectionDays = 5
 
 // Notifier mails what an issued ranking's readers must learn: each city at
-// publication, the city concerned at a decision, everyone at 定稿. The
+// publication, the city concerned at a decision, everyone at 定稿 and at a
+// withdrawal. The
 // scheduler's mailer is one; nil sends nothing.
 type Notifier interface {
 	Published(ctx context.Context, pub *Publication) error
 	Decided(ctx context.Context, pub *Publication, o *Objection) error
 	Finalised(ctx context.Context, pub *Publication) error
+	Withdrawn(ctx context.Context, pub *Publication) error
 }
 
 // Issuer issues rankings over one store.
@@ -132,6 +153,20 @@ func (p *Publication) State() string {
 	}
 	return Published
 }
+
+// Stamp labels what a standing publication shows: 公示稿 with its window
+// and hash, or 定稿 with its hash.
+func (p *Publication) Stamp() string {
+	if p.Final != nil {
+		return fmt.Sprintf("定稿（第%d版）：%s 定稿，排名数据 SHA-256 %s", p.Edition, p.Final.At.In(flexemp.Shanghai).Format("2006年1月2日"), p.Final.SHA256)
+	}
+	return fmt.Sprintf("公示稿（第%d版）：%s 公示，异议期至 %s 截止，排名数据 SHA-256 %s", p.Edition, p.PublishedAt.In(flexemp.Shanghai).Format("2006年1月2日"),
+		reports.WindowText(p.WindowEnd), p.SHA256)
+}
+
+// DraftLabel is what stored results shown beside an issued ranking say of
+// themselves.
+const DraftLabel = "草稿（未公示，不作为考核结果）"
 
 // StateText is the state in Chinese.
 func (p *Publication) StateText() string {
@@ -241,6 +276,30 @@ func File(ctx context.Context, db *sql.DB, publication int64, final bool, name s
 	return b, h, err
 }
 
+// Files are a publication's stored files of a stage (final: its final's),
+// by name, as issued.
+func Files(ctx context.Context, db *sql.DB, publication int64, final bool) (map[string][]byte, error) {
+	stage := stagePublished
+	if final {
+		stage = stageFinal
+	}
+	rows, err := db.QueryContext(ctx, `SELECT name, content FROM issued_files WHERE publication_id = ? AND stage = ?`, publication, stage)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]byte{}
+	for rows.Next() {
+		var name string
+		var b []byte
+		if err := rows.Scan(&name, &b); err != nil {
+			return nil, err
+		}
+		out[name] = b
+	}
+	return out, rows.Err()
+}
+
 // Hashes are the SHA-256 of a publication's stored files by stage
 // (published, final) and name.
 func Hashes(ctx context.Context, db *sql.DB, publication int64) (map[string]map[string]string, error) {
@@ -320,11 +379,20 @@ func StateText(r *metrics.Ranking) string {
 	return "草稿（未公示）"
 }
 
-func atOrNow(at time.Time) time.Time {
+// stepAt is when a step is taken: now, or the time an operator states for a
+// step taken on paper, which cannot be later than now (a finalise dated
+// ahead would close the window for everyone early). A refusal is recorded.
+func (is *Issuer) stepAt(ctx context.Context, action, object string, at time.Time) (time.Time, error) {
+	now := time.Now().In(flexemp.Shanghai) // people read it, and the evidence upload is stamped with it
 	if at.IsZero() {
-		return time.Now()
+		return now, nil
 	}
-	return at
+	if at.After(now.Add(time.Minute)) {
+		err := flexemp.Errorf(flexemp.EINVALID, "办理时间 %s 晚于当前时间 %s：--at 只能补录已经办理的步骤，不能预先办理",
+			at.In(flexemp.Shanghai).Format("2006-01-02 15:04"), now.In(flexemp.Shanghai).Format("2006-01-02 15:04"))
+		return at, errors.Join(err, is.Store.Audit(ctx, action, object, err))
+	}
+	return at, nil
 }
 
 // actorName is who takes a step, as the audit trail names them.

@@ -153,8 +153,11 @@ func (r *ObjectionRequest) check() error {
 // corrected extract is ingested first, like any upload (its result is
 // returned, refused or not); a refused one refuses the objection.
 func (is *Issuer) Object(ctx context.Context, r ObjectionRequest) (*Objection, *ingest.Result, error) {
-	at := atOrNow(r.At)
 	object := fmt.Sprintf("%s %s", r.Period, r.City)
+	at, err := is.stepAt(ctx, "object", object, r.At)
+	if err != nil {
+		return nil, nil, err
+	}
 	pubs, err := Publications(ctx, is.Store.DB(), r.Period)
 	if err != nil {
 		return nil, nil, err
@@ -177,13 +180,25 @@ func (is *Issuer) Object(ctx context.Context, r ObjectionRequest) (*Objection, *
 	o := &Objection{Publication: pub.ID, Edition: pub.Edition, Period: r.Period, City: r.City, Subjects: r.Subjects,
 		Statement: flexemp.MaskIDs(strings.TrimSpace(r.Statement)), FiledAt: at, FiledBy: actorName(ctx)}
 	if c := r.Correction; c != nil {
+		same, err := sameAsInForce(ctx, is.Store.DB(), r.City, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		if same {
+			return nil, nil, errors.Join(errSameCorrection, is.Store.Audit(ctx, "object", object, errSameCorrection))
+		}
 		req := *c
 		req.City, req.ReceivedAt = r.City, at
 		if res, err = is.Store.Ingest(ctx, req); err != nil {
 			return nil, nil, err
 		}
-		if res.Status == ingest.StatusRefused {
-			err := flexemp.Errorf(flexemp.EINVALID, "更正数据未通过校验，异议未提交：%s", res.Error)
+		switch res.Status {
+		case ingest.StatusRefused:
+			err = flexemp.Errorf(flexemp.EINVALID, "更正数据未通过校验，异议未提交：%s", res.Error)
+		case ingest.StatusUnchanged:
+			err = errSameCorrection
+		}
+		if err != nil {
 			return nil, res, errors.Join(err, is.Store.Audit(ctx, "object", object, err))
 		}
 		o.UploadID, o.Kind, o.Month = res.UploadID, c.Kind, c.Month
@@ -222,13 +237,36 @@ func (is *Issuer) Object(ctx context.Context, r ObjectionRequest) (*Objection, *
 	return o, res, nil
 }
 
+var errSameCorrection = flexemp.Errorf(flexemp.EINVALID, "更正数据与现行版本相同，不是更正，异议未提交：请上传更正后的数据，或不附更正数据提出异议")
+
+// sameAsInForce tells whether a corrected extract is byte for byte the
+// version of its month that counts.
+func sameAsInForce(ctx context.Context, db *sql.DB, city string, c *ingest.Request) (bool, error) {
+	cv, ok, err := ingest.CountingVersion(ctx, db, city, c.Kind, c.Month)
+	if err != nil || !ok {
+		return false, err
+	}
+	sum, _, err := ingest.FileSHA256(c.Path)
+	if err != nil {
+		return false, nil // ingest says what is wrong with the file
+	}
+	var stored string
+	if err := db.QueryRowContext(ctx, `SELECT sha256 FROM uploads WHERE upload_id = ?`, cv.UploadID).Scan(&stored); err != nil {
+		return false, err
+	}
+	return stored == sum, nil
+}
+
 // Decide records a reviewer's decision on an objection: accept (采纳) or
 // not (不予采纳), with a reason.
 func (is *Issuer) Decide(ctx context.Context, id int64, accept bool, reason string, at time.Time) (*Objection, error) {
-	at = atOrNow(at)
+	at, err := is.stepAt(ctx, "decide", fmt.Sprintf("objection %d", id), at)
+	if err != nil {
+		return nil, err
+	}
 	var o *Objection
 	var pub *Publication
-	err := is.Store.Write(func() error {
+	err = is.Store.Write(func() error {
 		db := is.Store.DB()
 		object := fmt.Sprintf("objection %d", id)
 		os, err := listObjections(ctx, db, "o.objection_id = ?", id)
@@ -351,8 +389,8 @@ func EvidenceMark(id int64, decision string) string {
 	switch decision {
 	case Accept:
 		return fmt.Sprintf("异议 %d 的更正数据·经异议采纳", id)
-	case Reject:
-		return fmt.Sprintf("异议 %d 的更正数据·不予采纳", id)
+	case Reject, Withdrawn:
+		return fmt.Sprintf("异议 %d 的更正数据·%s", id, decision)
 	}
 	return fmt.Sprintf("异议 %d 的更正数据·待处理", id)
 }

@@ -78,7 +78,10 @@ func latestDraft(ctx context.Context, db *sql.DB, p flexemp.Period) (*draft, err
 
 // Publish freezes the period's latest draft for objections (公示).
 func (is *Issuer) Publish(ctx context.Context, p flexemp.Period, o PublishOptions) (*Publication, error) {
-	at := atOrNow(o.At)
+	at, err := is.stepAt(ctx, "publish", p.String(), o.At)
+	if err != nil {
+		return nil, err
+	}
 	days := o.Days
 	if days <= 0 {
 		days = is.ObjectionDays
@@ -87,7 +90,7 @@ func (is *Issuer) Publish(ctx context.Context, p flexemp.Period, o PublishOption
 		days = DefaultObjectionDays
 	}
 	var pub *Publication
-	err := is.Store.Write(func() error {
+	err = is.Store.Write(func() error {
 		db := is.Store.DB()
 		pubs, err := Publications(ctx, db, p)
 		if err != nil {
@@ -146,9 +149,12 @@ func (is *Issuer) Publish(ctx context.Context, p flexemp.Period, o PublishOption
 
 // Withdraw withdraws the period's open publication (撤回), with a reason.
 func (is *Issuer) Withdraw(ctx context.Context, p flexemp.Period, reason string, at time.Time) (*Publication, error) {
-	at = atOrNow(at)
+	at, err := is.stepAt(ctx, "withdraw", p.String(), at)
+	if err != nil {
+		return nil, err
+	}
 	var pub *Publication
-	err := is.Store.Write(func() error {
+	err = is.Store.Write(func() error {
 		pubs, err := Publications(ctx, is.Store.DB(), p)
 		if err != nil {
 			return err
@@ -169,23 +175,31 @@ func (is *Issuer) Withdraw(ctx context.Context, p flexemp.Period, reason string,
 		}
 		pub.Withdrawn = &Withdrawal{At: at, By: actorName(ctx), Reason: flexemp.MaskIDs(strings.TrimSpace(reason))}
 		return is.Store.Commit(ctx, "withdraw", object, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE publications SET withdrawn_at = ?, withdrawn_by = ?, withdraw_reason = ? WHERE publication_id = ?`,
-				at, pub.Withdrawn.By, pub.Withdrawn.Reason, pub.ID)
+			if _, err := tx.ExecContext(ctx, `UPDATE publications SET withdrawn_at = ?, withdrawn_by = ?, withdraw_reason = ? WHERE publication_id = ?`,
+				at, pub.Withdrawn.By, pub.Withdrawn.Reason, pub.ID); err != nil {
+				return err
+			}
+			// Objections still undecided close with it, stating its time and reason.
+			_, err := tx.ExecContext(ctx, `UPDATE objections SET decision = ?, reason = ?, decided_at = ?, decided_by = ?
+				WHERE publication_id = ? AND decision IS NULL`, Withdrawn, pub.Withdrawn.Reason, at, pub.Withdrawn.By, pub.ID)
 			return err
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return pub, nil
+	return pub, is.notify(func(n Notifier) error { return n.Withdrawn(ctx, pub) })
 }
 
 // Finalise computes and stores the final (定稿) of the period's open
 // publication once its window has closed and every objection is decided.
 func (is *Issuer) Finalise(ctx context.Context, p flexemp.Period, at time.Time) (*Publication, error) {
-	at = atOrNow(at)
+	at, err := is.stepAt(ctx, "finalise", p.String(), at)
+	if err != nil {
+		return nil, err
+	}
 	var pub *Publication
-	err := is.Store.Write(func() error {
+	err = is.Store.Write(func() error {
 		db := is.Store.DB()
 		pubs, err := Publications(ctx, db, p)
 		if err != nil {

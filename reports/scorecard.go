@@ -17,12 +17,37 @@ import (
 // its downloads carry: its indicators through the steps, its own findings,
 // and nothing of another city — not the leader, not the gaps to it.
 type Scorecard struct {
-	Title    string
+	Title string
+	// Issued is the city's entry in the issued ranking that stands, shown
+	// first; nil when none does.
+	Issued   *IssuedEntry
 	Headline string
-	State    string // 草稿（未公示）, or the issued state
+	State    string // the stored results' label: 草稿（未公示…）
 	Rows     []ScorecardRow
 	Findings []string
 	Made     string
+}
+
+// IssuedEntry is a city's entry in an issued ranking (公示稿 or 定稿): its
+// label, standing and indicator values as issued.
+type IssuedEntry struct {
+	Stamp, Headline string
+	Rows            []IssuedRow
+}
+
+// IssuedRow is one indicator of an IssuedEntry.
+type IssuedRow struct{ ID, Title, Value string }
+
+// NewIssuedEntry is the entry of city c in an issued ranking labelled
+// stamp.
+func NewIssuedEntry(stamp string, c *metrics.RankingCity) *IssuedEntry {
+	e := &IssuedEntry{Stamp: stamp, Headline: IssuedHeadline(c)}
+	for _, ind := range flexemp.Indicators {
+		if _, ok := c.Indicators[ind.ID]; ok {
+			e.Rows = append(e.Rows, IssuedRow{ind.ID, ind.Title, IssuedCell(c, ind.ID)})
+		}
+	}
+	return e
 }
 
 // ScorecardRow is one indicator of a city's scorecard.
@@ -55,7 +80,15 @@ func (sc *Scorecard) XLSX(w io.Writer) error {
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
-	rows := [][]any{{sc.Title}, {sc.State + " · " + sc.Headline}, {}}
+	rows := [][]any{{sc.Title}}
+	if e := sc.Issued; e != nil {
+		rows = append(rows, []any{e.Stamp}, []any{e.Headline}, []any{"指标", "名称", "原值"})
+		for _, r := range e.Rows {
+			rows = append(rows, []any{r.ID, r.Title, r.Value})
+		}
+		rows = append(rows, []any{})
+	}
+	rows = append(rows, []any{sc.State + " · " + sc.Headline}, []any{})
 	head := make([]any, len(scorecardHead))
 	for i, h := range scorecardHead {
 		head[i] = h
@@ -103,6 +136,10 @@ th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; } th { bac
 td.t, th.t { text-align: left; } thead { display: table-header-group; } tr { page-break-inside: avoid; }
 </style></head><body>
 <h1>{{.Title}}</h1>
+{{with .Issued}}<p class="state">{{.Stamp}}</p>
+<p><strong>{{.Headline}}</strong></p>
+<table><thead><tr><th class="t">指标</th><th class="t">名称</th><th>原值</th></tr></thead>
+<tbody>{{range .Rows}}<tr><td class="t">{{.ID}}</td><td class="t">{{.Title}}</td><td>{{.Value}}</td></tr>{{end}}</tbody></table>{{end}}
 <p class="state">{{.State}}</p>
 <p><strong>{{.Headline}}</strong></p>
 <table><thead><tr>{{range $i, $h := .Head}}<th{{if lt $i 2}} class="t"{{end}}>{{$h}}</th>{{end}}</tr></thead>

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -96,6 +97,50 @@ func IndicatorCell(ind metrics.IndicatorResult) string {
 		return ZeroFloor
 	}
 	return Indicator(ind.ID, ind.Value)
+}
+
+// IssuedCell is an indicator's value in an issued ranking, as IndicatorCell
+// writes a stored one.
+func IssuedCell(c *metrics.RankingCity, id string) string {
+	switch {
+	case slices.Contains(c.Flags, id+metrics.FlagWithheld):
+		return Withheld
+	case slices.Contains(c.Flags, id+metrics.FlagZeroFloor):
+		return ZeroFloor
+	}
+	return Indicator(id, c.Indicators[id])
+}
+
+// IssuedTableRow is a city's line of an issued province table: rank, name,
+// index, rank interval, grade and 推荐.
+func IssuedTableRow(c *metrics.RankingCity) []string {
+	row := []string{dash, c.Name, dash, dash, c.Grade, ""}
+	if c.Rank != nil {
+		row[0] = strconv.Itoa(*c.Rank)
+	}
+	if c.Index != nil {
+		row[2] = Fixed(c.Index, 2)
+	}
+	if c.RankInterval != nil {
+		row[3] = fmt.Sprintf("%d–%d", c.RankInterval[0], c.RankInterval[1])
+	}
+	if c.Priority {
+		row[5] = "推荐"
+	}
+	return row
+}
+
+// IssuedHeadline is a city's standing in an issued ranking, as Headline
+// writes a stored one's.
+func IssuedHeadline(c *metrics.RankingCity) string {
+	if c.Rank == nil || c.Index == nil || c.RankInterval == nil {
+		return "数据不足，未参与排名"
+	}
+	s := fmt.Sprintf("第 %d 名（90%%名次区间 %d–%d），综合指数 %.2f，等次 %s", *c.Rank, c.RankInterval[0], c.RankInterval[1], *c.Index, c.Grade)
+	if c.Priority {
+		s += "，" + Priority
+	}
+	return s
 }
 
 // Note marks a city recommended for priority, or says why a 优秀 city is

@@ -124,6 +124,30 @@ func (e *Env) Decided(ctx context.Context, pub *issuing.Publication, o *issuing.
 	return e.deliver(ctx, msgs)
 }
 
+// Withdrawn mails every city and the province that a publication was
+// withdrawn, when and why; objections still undecided closed with it.
+func (e *Env) Withdrawn(ctx context.Context, pub *issuing.Publication) error {
+	if !e.mailOn() {
+		return nil
+	}
+	w := pub.Withdrawn
+	title := fmt.Sprintf("辽宁省支持灵活就业政策落实考核排名公示撤回（%s，第%d版）", pub.Period.Label(), pub.Edition)
+	lead := fmt.Sprintf("%s 第%d版公示已于 %s 撤回。撤回理由：%s", pub.Period.Label(), pub.Edition, w.At.In(flexemp.Shanghai).Format("2006-01-02 15:04"), w.Reason)
+	foot := fmt.Sprintf("该版公示稿（SHA-256 %s）不再有效；已提出而未处理的异议随公示撤回（%s），重新公示后可再次提出。", pub.SHA256, issuing.Withdrawn)
+	h, t := e.render(mailView{Title: title, Lead: lead, Foot: foot})
+	key := fmt.Sprintf("withdraw-%d", pub.ID)
+	var msgs []Outgoing
+	for _, to := range e.Mailer.Config.Province {
+		msgs = append(msgs, Outgoing{Key: key, To: to, Subject: title, Text: t, HTML: h})
+	}
+	for _, c := range flexemp.Cities {
+		for _, to := range e.Mailer.Config.Cities[c.Code] {
+			msgs = append(msgs, Outgoing{Key: key, To: to, Subject: title, Text: t, HTML: h})
+		}
+	}
+	return e.deliver(ctx, msgs)
+}
+
 // Finalised mails the final (定稿): the province list with the final
 // report and workbook attached and the audit trail's head, every city its
 // entry and the table.

@@ -3,7 +3,9 @@ package schedules
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -54,27 +56,67 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 		res.Warning = "未配置邮件服务器（[mail] host），报告未发送"
 		return res, nil
 	}
-	pick := reports.MailCharts(d)
-	images := e.Images
-	if images == nil {
-		images = reports.ChartImages
+	is, err := issuedOf(ctx, e.Store.DB(), p)
+	if err != nil {
+		return res, err
 	}
-	pngs, imgErr := images(ctx, pick)
-	if imgErr != nil {
-		pngs = nil
-		res.Warning = fmt.Sprintf("无法生成图表图片（%v），邮件只含表格", imgErr)
+	var pngs map[string][]byte
+	state := "本邮件所示为草稿（未公示），排名随数据与考核变化。"
+	if is != nil {
+		// What stands is what the mail shows; the draft's charts are left out.
+		state = ""
+	} else {
+		images := e.Images
+		if images == nil {
+			images = reports.ChartImages
+		}
+		var imgErr error
+		if pngs, imgErr = images(ctx, reports.MailCharts(d)); imgErr != nil {
+			pngs = nil
+			res.Warning = fmt.Sprintf("无法生成图表图片（%v），邮件只含表格", imgErr)
+		}
 	}
 	key := fmt.Sprintf("report:%s:%s", p, lm)
 	if e.Resend {
 		key += ":resend:" + e.Now().Format(time.RFC3339)
 	}
-	state, err := draftState(ctx, e.Store.DB(), p)
-	if err != nil {
-		return res, err
-	}
-	msgs := e.provinceMail(d, key, pngs, written.HTML, written.XLSX, state+auditHead(ctx, e.Store))
-	msgs = append(msgs, e.cityMail(d, key, pngs, state)...)
+	msgs := e.provinceMail(d, key, pngs, written.HTML, written.XLSX, state+auditHead(ctx, e.Store), is)
+	msgs = append(msgs, e.cityMail(d, key, pngs, state, is)...)
 	return e.send(ctx, msgs, res, "邮件")
+}
+
+// issued is a period's issued ranking that stands: the publication or its
+// final, its rank JSON and its stored files.
+type issued struct {
+	pub     *issuing.Publication
+	ranking *metrics.Ranking
+	files   map[string][]byte
+}
+
+// issuedOf is the period's standing publication or final; nil when none.
+func issuedOf(ctx context.Context, db *sql.DB, p flexemp.Period) (*issued, error) {
+	pub, err := issuing.Current(ctx, db, p)
+	if err != nil || pub == nil {
+		return nil, err
+	}
+	final := pub.Final != nil
+	rk, err := issuing.Ranking(ctx, db, pub, final)
+	if err != nil {
+		return nil, err
+	}
+	files, err := issuing.Files(ctx, db, pub.ID, final)
+	if err != nil {
+		return nil, err
+	}
+	return &issued{pub: pub, ranking: rk, files: files}, nil
+}
+
+// stateWord is 公示稿 or 定稿.
+func (is *issued) stateWord() string {
+	if is.pub.Final != nil {
+		return "定稿"
+	}
+	return "公示稿"
 }
 
 // send mails msgs and adds the account to res; a failed delivery fails the
@@ -144,7 +186,7 @@ func png(name string, pngs map[string][]byte, id string) []Part {
 	return nil
 }
 
-func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, html, xlsx []byte, head string) []Outgoing {
+func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, html, xlsx []byte, head string, is *issued) []Outgoing {
 	r := d.Result
 	v := mailView{
 		Title: fmt.Sprintf("辽宁省支持灵活就业政策落实考核%s（%s）", reportKind(d.Period, r.Run), reports.PeriodText(d.Period, r.Run)),
@@ -152,15 +194,30 @@ func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, 
 		Foot:  fmt.Sprintf("考核批次 %d，配置摘要 %s。完整报告与排名表见附件（报告可离线打开）。%s", r.Run.ID, r.Run.ConfigHash, head),
 	}
 	var priority []string
-	for _, row := range reports.RankRows(r) {
-		mark := ""
-		if row.Priority {
-			mark = "推荐"
-			priority = append(priority, row.Name)
+	if is != nil {
+		// The issued ranking that stands, and its files as issued.
+		for _, c := range is.ranking.Cities {
+			row := reports.IssuedTableRow(&c)
+			if c.Priority {
+				priority = append(priority, c.Name)
+			}
+			v.Table = append(v.Table, row)
 		}
-		v.Table = append(v.Table, []string{row.Rank, row.Name, row.Index, row.Band, row.Grade, mark})
+		v.Title += "（" + is.stateWord() + "）"
+		v.Foot = fmt.Sprintf("附件为%s所发布的报告与排名表，可用 sha256sum 与上列 SHA-256 核对。最新草稿（考核批次 %d）%s，可在考核系统中查看。%s",
+			is.stateWord(), r.Run.ID, issuing.DraftLabel, head)
+		v.Lead = is.pub.Stamp() + "。" + reports.Priority + "：" + orNone(strings.Join(priority, "、")) + "。"
+	} else {
+		for _, row := range reports.RankRows(r) {
+			mark := ""
+			if row.Priority {
+				mark = "推荐"
+				priority = append(priority, row.Name)
+			}
+			v.Table = append(v.Table, []string{row.Rank, row.Name, row.Index, row.Band, row.Grade, mark})
+		}
+		v.Lead = reports.Priority + "：" + orNone(strings.Join(priority, "、")) + "。" + reports.FindingsLine(d.Findings)
 	}
-	v.Lead = reports.Priority + "：" + orNone(strings.Join(priority, "、")) + "。" + reports.FindingsLine(d.Findings)
 	var inline []Part
 	inline = append(inline, png("ranking.png", pngs, "chart_ranking")...)
 	inline = append(inline, png("bands.png", pngs, "chart_bands")...)
@@ -171,6 +228,17 @@ func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, 
 	attach := []Part{
 		{Name: fmt.Sprintf("考核报告-%s.html", d.Period), ContentType: "text/html", Data: html},
 		{Name: fmt.Sprintf("考核排名-%s.xlsx", d.Period), ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: xlsx},
+	}
+	if is != nil {
+		attach = nil
+		for _, name := range []string{issuing.ReportHTML, issuing.RankingXLSX} {
+			if b, ok := is.files[name]; ok {
+				sum := sha256.Sum256(b)
+				v.Lead += fmt.Sprintf(" %s SHA-256 %s。", name, hex.EncodeToString(sum[:]))
+				attach = append(attach, Part{Name: fmt.Sprintf("%s-%s-%s", is.stateWord(), d.Period, name), ContentType: issuing.MediaType(name), Data: b})
+			}
+		}
+		h, t = e.render(v)
 	}
 	var out []Outgoing
 	for _, to := range e.Mailer.Config.Province {
@@ -189,22 +257,6 @@ func reportKind(p flexemp.Period, run metrics.Stamp) string {
 		return "季度报告"
 	}
 	return "年度报告"
-}
-
-// draftState says in a scheduled mail that what it shows is a draft, and
-// which issued ranking of the period stands, if one does.
-func draftState(ctx context.Context, db *sql.DB, p flexemp.Period) (string, error) {
-	pub, err := issuing.Current(ctx, db, p)
-	switch {
-	case err != nil:
-		return "", err
-	case pub == nil:
-		return "本邮件所示为草稿（未公示），排名随数据与考核变化。", nil
-	case pub.Final != nil:
-		return fmt.Sprintf("本邮件所示为草稿（未公示）；本期排名已于 %s 定稿（第%d版），以定稿为准。", pub.Final.At.Format("2006年1月2日"), pub.Edition), nil
-	}
-	return fmt.Sprintf("本邮件所示为草稿（未公示）；本期排名已于 %s 公示（第%d版，异议期至 %s），以公示稿为准。",
-		pub.PublishedAt.Format("2006年1月2日"), pub.Edition, reports.WindowText(pub.WindowEnd)), nil
 }
 
 // auditHead is the audit trail's head, verified, in the words of the
@@ -231,7 +283,7 @@ func orNone(s string) string {
 
 // cityMail gives each city's contacts their own scorecard, nothing of the
 // other cities.
-func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte, state string) []Outgoing {
+func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte, state string, is *issued) []Outgoing {
 	var out []Outgoing
 	for i := range d.Result.Cities {
 		c := &d.Result.Cities[i]
@@ -246,9 +298,28 @@ func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte, stat
 		}
 		ch := d.Changes[c.Code]
 		v.Lead = reports.Headline(c) + "。" + reports.ChangeText(ch, c)
-		for _, ind := range c.Indicators {
-			v.Table = append(v.Table, []string{ind.ID, ind.Title, reports.IndicatorCell(ind), reports.Fixed(ind.Normalised, 1),
-				reports.Fixed(ind.Contribution, 2), reports.Signed(ind.ID, ch.Indicators[ind.ID])})
+		var entry *reports.IssuedEntry
+		if is != nil {
+			for i := range is.ranking.Cities {
+				if is.ranking.Cities[i].Code == c.Code {
+					entry = reports.NewIssuedEntry(is.pub.Stamp(), &is.ranking.Cities[i])
+				}
+			}
+		}
+		if entry != nil {
+			// The city's entry as issued; the draft in one line below it.
+			v.Title += "（" + is.stateWord() + "）"
+			v.Lead = entry.Stamp + "。" + entry.Headline + "。"
+			v.Head = []string{"指标", "名称", "原值"}
+			for _, r := range entry.Rows {
+				v.Table = append(v.Table, []string{r.ID, r.Title, r.Value})
+			}
+			v.Foot = "最新" + issuing.DraftLabel + "：" + reports.Headline(c) + "。" + v.Foot
+		} else {
+			for _, ind := range c.Indicators {
+				v.Table = append(v.Table, []string{ind.ID, ind.Title, reports.IndicatorCell(ind), reports.Fixed(ind.Normalised, 1),
+					reports.Fixed(ind.Contribution, 2), reports.Signed(ind.ID, ch.Indicators[ind.ID])})
+			}
 		}
 		inline := png("contributions.png", pngs, "chart_mail_"+c.Code)
 		for _, p := range inline {

@@ -42,7 +42,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *session
 			s.pageError(w, r, sess, http.StatusBadRequest, flexemp.ErrorMessage(err))
 			return
 		}
-		f.Since = d.In(flexemp.Shanghai)
+		f.Since = d
 	}
 	v.Page, _ = strconv.Atoi(r.FormValue("page"))
 	v.Page = max(1, v.Page)

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -236,7 +238,7 @@ func (s *Server) readObjection(w http.ResponseWriter, r *http.Request, p flexemp
 		field := part.FormName()
 		switch {
 		case csrf != nil && first:
-			if v, err := readField(part); err != nil || field != "csrf" || !validCSRF(csrf, v) {
+			if v, err := readField(part, 4<<10); err != nil || field != "csrf" || !validCSRF(csrf, v) {
 				return req, done, &uploadRefusal{http.StatusForbidden, "forbidden", csrfMessage}
 			}
 		case field == "file" && part.FileName() != "":
@@ -252,7 +254,10 @@ func (s *Server) readObjection(w http.ResponseWriter, r *http.Request, p flexemp
 				return req, done, err
 			}
 		default:
-			v, err := readField(io.LimitReader(part, 3*issuing.MaxStatement+1))
+			// A statement of MaxStatement characters is kept whole; one byte
+			// more than they can take is more characters than allowed, and
+			// is refused by the count.
+			v, err := readField(part, 4*issuing.MaxStatement+1)
 			if err != nil {
 				return req, done, s.readRefusal(err)
 			}
@@ -520,8 +525,9 @@ type issueView struct {
 	Table       []issueRow
 	Objections  []objectionView
 	Editions    []editionView
-	CanPublish  bool // reviewers: no publication open
-	NeedsReason bool // a revision after 定稿
+	Files       []labelled // the standing publication's (or its final's) files
+	CanPublish  bool       // reviewers: no publication open
+	NeedsReason bool       // a revision after 定稿
 	CanFinalise bool
 	CanWithdraw bool
 	Subjects    []string
@@ -557,11 +563,9 @@ func (s *Server) issueOf(ctx context.Context, period flexemp.Period, sess *sessi
 	now := s.opt.Now()
 	if cur != nil {
 		v.WindowEnd, v.Open = reports.WindowText(cur.WindowEnd), cur.Open(now)
-		v.State = "公示"
-		v.Stamp = fmt.Sprintf("公示稿（第%d版）：%s 公示，异议期至 %s 截止", cur.Edition, cur.PublishedAt.Format("2006年1月2日"), v.WindowEnd)
+		v.State, v.Stamp = "公示", cur.Stamp()
 		if cur.Final != nil {
 			v.State = "定稿"
-			v.Stamp = fmt.Sprintf("定稿（第%d版）：%s 定稿，排名数据 SHA-256 %s", cur.Edition, cur.Final.At.Format("2006年1月2日"), cur.Final.SHA256)
 		}
 		rk, err := s.shownRanking(ctx, period, p)
 		if err != nil {
@@ -598,22 +602,37 @@ func (s *Server) issueOf(ctx context.Context, period flexemp.Period, sess *sessi
 		}
 		v.Objections = append(v.Objections, ov)
 	}
-	if reviewer {
-		for _, pub := range pubs {
-			e := editionView{ID: pub.ID, Edition: pub.Edition, State: pub.StateText(), Published: pub.PublishedAt.Format("2006-01-02 15:04"), SHA256: pub.SHA256}
-			stages := []string{"published"}
-			if pub.Final != nil {
-				e.FinalSHA256 = pub.Final.SHA256
-				stages = append(stages, "final")
-			}
-			for _, stage := range stages {
-				for _, f := range []struct{ name, label string }{{issuing.ReportHTML, "报告"}, {issuing.RankingXLSX, "排名表"}, {issuing.ReportPDF, "PDF"}, {issuing.RankJSON, "排名数据"}} {
-					e.Files = append(e.Files, labelled{Label: map[string]string{"published": "公示稿", "final": "定稿"}[stage] + f.label,
-						Value: fmt.Sprintf("/issued/%d/%s/%s", pub.ID, stage, f.name)})
-				}
-			}
-			v.Editions = append(v.Editions, e)
+	// Every edition's files, for everyone: an issued ranking is published
+	// to every city, and anyone may check its bytes against the mail.
+	hashes := map[int64]map[string]map[string]string{}
+	for _, pub := range pubs {
+		if hashes[pub.ID], err = issuing.Hashes(ctx, s.db, pub.ID); err != nil {
+			return nil, err
 		}
+	}
+	files := func(pub *issuing.Publication, stage string) []labelled {
+		var out []labelled
+		for _, name := range slices.Sorted(maps.Keys(hashes[pub.ID][stage])) {
+			out = append(out, labelled{Label: map[string]string{"published": "公示稿", "final": "定稿"}[stage] + issuedLabel(name),
+				Value: fmt.Sprintf("/issued/%d/%s/%s", pub.ID, stage, name)})
+		}
+		return out
+	}
+	for _, pub := range pubs {
+		e := editionView{ID: pub.ID, Edition: pub.Edition, State: pub.StateText(), Published: pub.PublishedAt.Format("2006-01-02 15:04"), SHA256: pub.SHA256,
+			Files: files(pub, "published")}
+		if pub.Final != nil {
+			e.FinalSHA256 = pub.Final.SHA256
+			e.Files = append(e.Files, files(pub, "final")...)
+		}
+		v.Editions = append(v.Editions, e)
+	}
+	if cur != nil {
+		stage := "published"
+		if cur.Final != nil {
+			stage = "final"
+		}
+		v.Files = files(cur, stage)
 	}
 	if !reviewer && v.Open {
 		v.Subjects = append(append(flexemp.IndicatorIDs(), metrics.Checks...), issuing.Other)
@@ -625,6 +644,18 @@ func (s *Server) issueOf(ctx context.Context, period flexemp.Period, sess *sessi
 		}
 	}
 	return v, nil
+}
+
+// draftLabel is what a draft shown below an issued ranking says of itself.
+const draftLabel = issuing.DraftLabel
+
+// issuedLabel names an issued file for a link.
+func issuedLabel(name string) string {
+	if l, ok := map[string]string{issuing.ReportHTML: "报告（HTML）", issuing.RankingXLSX: "排名表（Excel）", issuing.ReportPDF: "报告（PDF）",
+		issuing.RankJSON: "排名数据（JSON）"}[name]; ok {
+		return l
+	}
+	return name
 }
 
 func cityName(code string) string {
@@ -695,23 +726,47 @@ func (s *Server) documentDownload(w http.ResponseWriter, r *http.Request, sess *
 }
 
 // GET /issued/{id}/{stage}/{name}: an issued ranking's stored file, for
-// reviewers, as a download.
+// everyone signed in (an issued ranking is the province's, published to
+// every city), as a download.
 func (s *Server) issuedDownload(w http.ResponseWriter, r *http.Request, sess *session) {
-	if !s.reviewerOnly(w, r, sess) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.sendIssued(w, r, id, r.PathValue("stage"), r.PathValue("name")); err != nil {
+		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
+	}
+}
+
+// GET /api/v1/publications/{period}/files/{state}/{name}: a file of the
+// period's standing publication (state published) or its final, byte for
+// byte as stored, for every token: anyone holding an issued file checks it
+// against the hash in the mail without the database.
+func (s *Server) apiIssuedFile(w http.ResponseWriter, r *http.Request, p flexemp.Principal) {
+	period, ok := periodOf(w, r)
+	if !ok {
 		return
 	}
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	stage, name := r.PathValue("stage"), r.PathValue("name")
-	b, _, err := issuing.File(r.Context(), s.db, id, stage == "final", name)
-	if err == nil && stage != "final" && stage != "published" {
-		err = flexemp.Errorf(flexemp.ENOTFOUND, "没有该文件")
+	pub, err := issuing.Current(r.Context(), s.db, period)
+	if err == nil && pub == nil {
+		err = flexemp.Errorf(flexemp.ENOTFOUND, "%s 没有公示或定稿的排名", period)
+	}
+	if err == nil {
+		err = s.sendIssued(w, r, pub.ID, r.PathValue("state"), r.PathValue("name"))
 	}
 	if err != nil {
-		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
-		return
+		s.apiFail(w, r, err)
+	}
+}
+
+// sendIssued sends a stored file of a publication, recording the download;
+// nothing is written when it returns an error.
+func (s *Server) sendIssued(w http.ResponseWriter, r *http.Request, id int64, stage, name string) error {
+	if stage != issuing.Final && stage != issuing.Published {
+		return flexemp.Errorf(flexemp.ENOTFOUND, "没有该文件：状态应为 published 或 final")
+	}
+	b, _, err := issuing.File(r.Context(), s.db, id, stage == issuing.Final, name)
+	if err != nil {
+		return err
 	}
 	s.store.Audit(r.Context(), "download", fmt.Sprintf("publication %d %s %s", id, stage, name), nil)
-	types := map[string]string{issuing.ReportHTML: "text/html; charset=utf-8", issuing.RankingXLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-		issuing.ReportPDF: "application/pdf", issuing.RankJSON: "application/json"}
-	sendAttachment(w, types[name], fmt.Sprintf("%s-%d-%s", stage, id, name), b)
+	sendAttachment(w, issuing.MediaType(name), fmt.Sprintf("%s-%d-%s", stage, id, name), b)
+	return nil
 }

@@ -3,8 +3,11 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -45,8 +48,9 @@ func TestIssuingInBrowser(t *testing.T) {
 	for _, c := range flexemp.Cities {
 		mailCfg.Cities[c.Code] = []string{cityMail(c.Code)}
 	}
+	var env *schedules.Env
 	s := newSite(t, server.Options{Now: clock.Now}, func(st *store.Store, o *server.Options) {
-		env := &schedules.Env{Store: st, Now: clock.Now, Mailer: &schedules.Mailer{Config: mailCfg, Store: st, Now: clock.Now,
+		env = &schedules.Env{Store: st, Now: clock.Now, Mailer: &schedules.Mailer{Config: mailCfg, Store: st, Now: clock.Now,
 			Sleep: func(time.Duration) {}}}
 		o.Issuer = &issuing.Issuer{Store: st, Notify: env}
 	})
@@ -277,6 +281,24 @@ func TestIssuingInBrowser(t *testing.T) {
 	if err != nil || pub.Final == nil {
 		t.Fatalf("no final: %v", err)
 	}
+	// After 定稿 the final is what every page shows first, labelled; the
+	// draft only below it, labelled as one.
+	if text(t, ctx, "#issued-title") == "" || !strings.Contains(text(t, ctx, "#draft-title"), "草稿（未公示，不作为考核结果）") {
+		t.Errorf("the review page after 定稿: %q above %q", text(t, ctx, "#issued-title"), text(t, ctx, "#draft-title"))
+	}
+	finalRanking, _ := issuing.Ranking(context.Background(), s.db, pub, true)
+	var objectorIndex string
+	for _, c := range finalRanking.Cities {
+		if c.Code == objector {
+			objectorIndex = fmt.Sprintf("综合指数 %.2f", *c.Index)
+		}
+	}
+	_, home := s.login(s.city[objector]).get("/?period=2024Q1")
+	stamp, draft := strings.Index(home, `id="issued-stamp"`), strings.Index(home, `id="draft-scorecard"`)
+	if stamp < 0 || draft < stamp || !strings.Contains(home[stamp:draft], "定稿（第1版）") || !strings.Contains(home[stamp:draft], objectorIndex) {
+		t.Errorf("the city's page after 定稿 does not show the final (%s) first", objectorIndex)
+	}
+
 	published, _ := issuing.Ranking(context.Background(), s.db, pub, false)
 	final, _ := issuing.Ranking(context.Background(), s.db, pub, true)
 	before, after := i1Of(published, objector), i1Of(final, objector)
@@ -294,6 +316,26 @@ func TestIssuingInBrowser(t *testing.T) {
 		if code != 200 || got["state"] != "final" || counts["total"] != total || finals["rank.json"] != pub.Final.SHA256 {
 			t.Errorf("GET publication: %d %v", code, got)
 		}
+	}
+
+	// Every city downloads the issued files byte for byte: their SHA-256 is
+	// the one published.
+	hashes, _ := issuing.Hashes(context.Background(), s.db, pub.ID)
+	for _, stage := range []string{"published", "final"} {
+		for name, want := range hashes[stage] {
+			resp, err := http.DefaultClient.Do(mustReq("GET", s.ts.URL+"/api/v1/publications/2024Q1/files/"+stage+"/"+name, s.city[other]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if sum := sha256.Sum256(b); resp.StatusCode != 200 || hex.EncodeToString(sum[:]) != want {
+				t.Errorf("%s %s for another city: %d, not the issued bytes", stage, name, resp.StatusCode)
+			}
+		}
+	}
+	if code, _ := s.do(mustReq("GET", s.ts.URL+"/api/v1/publications/2024Q1/files/draft/rank.json", s.city[other])); code != 404 {
+		t.Errorf("a draft's file: %d", code)
 	}
 
 	// The mail: every city at publication and at 定稿, the objector at the
@@ -317,6 +359,30 @@ func TestIssuingInBrowser(t *testing.T) {
 	}
 	if subjects := strings.Join(got["province@hrss.example"], "|"); !strings.Contains(subjects, "公示") || !strings.Contains(subjects, "定稿") {
 		t.Errorf("the province received %v", subjects)
+	}
+	// The monthly report mails the final: every city its own entry as
+	// issued, the province the final's files.
+	mailed := len(mb.Messages())
+	period := flexemp.Period{Year: 2024, Quarter: 1}
+	env.ReportPeriod, env.ReportsDir = &period, t.TempDir()
+	for _, j := range env.Jobs(schedules.Specs{}) {
+		if j.Name == schedules.JobReport {
+			if _, err := j.Run(context.Background(), clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, m := range mb.Messages()[mailed:] {
+		p := smtptest.Parse(t, m.Raw)
+		switch {
+		case m.To[0] == cityMail(objector) && (!strings.Contains(p.Subject, "定稿") || !strings.Contains(p.HTML, "定稿（第1版）") || !strings.Contains(p.HTML, objectorIndex)):
+			t.Errorf("the objector's report mail after 定稿: %s", p.Subject)
+		case m.To[0] == "province@hrss.example" && (!strings.Contains(p.Subject, "定稿") || !strings.Contains(p.HTML, pub.Final.SHA256)):
+			t.Errorf("the province's report mail after 定稿: %s", p.Subject)
+		}
+	}
+	if len(mb.Messages()) == mailed {
+		t.Error("the report job mailed no one")
 	}
 }
 

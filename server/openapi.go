@@ -120,8 +120,8 @@ var apiRoutes = []apiRoute{
 		status:      200, answer: reports.PeriodFindings{}, fails: []int{400, 404},
 		serve: (*Server).apiIntegrity},
 	{method: "GET", path: "/api/v1/cities/{code}/scorecard/{period}", id: "scorecard", summary: "某城市某一期的逐步说明",
-		description: "城市令牌只能查看本市（403），且不含第1名及差距。404：尚未考核或未知的城市代码。",
-		status:      200, answer: metrics.Explanation{}, fails: []int{400, 403, 404},
+		description: "城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时为 null；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。",
+		status:      200, answer: scorecardAnswer{}, fails: []int{400, 403, 404},
 		serve: (*Server).apiScorecard},
 	{method: "GET", path: "/api/v1/cities/{code}/counties/{period}", id: "counties", summary: "某城市各区县的指标（不参与排名）",
 		description: "城市令牌只能查看本市（403）。404：尚未考核或未知的城市代码。",
@@ -134,6 +134,11 @@ var apiRoutes = []apiRoute{
 		description: "草稿、公示（含异议期）或定稿，各版次及文件的 SHA-256；城市令牌看到的异议计数只含本市。",
 		status:      200, answer: publicationJSON{}, fails: []int{400},
 		serve: (*Server).apiPublication},
+	{method: "GET", path: "/api/v1/publications/{period}/files/{state}/{name}", id: "issuedFile", summary: "下载已发布的文件（与所存逐字节相同）",
+		description: "任何令牌都可下载本期现行公示稿（state=published）或其定稿（state=final）的文件，公示期内和之后均可；name 为 GET /api/v1/publications/{period} 中 hashes[state] 的键。" +
+			"下载后可用 sha256sum 文件名 与该处及通知邮件中的 SHA-256 核对。404：没有公示或定稿，或没有该文件。",
+		status: 200, fails: []int{400, 404},
+		serve: (*Server).apiIssuedFile},
 	{method: "POST", path: "/api/v1/publications/{period}", id: "publish", summary: "公示最新草稿（审核令牌）",
 		description: "409：已有公示中的排名、草稿已过时或考核期尚未结束；定稿后重新公示须给出 reason。",
 		form:        []apiField{{name: "days", desc: "异议期工作日数（默认 5）"}, {name: "reason", desc: "修订理由（定稿后重新公示时必填）"}},
@@ -399,7 +404,8 @@ var statusText = map[int]string{
 	429: "本市同时上传的文件过多，请稍后再试", 500: "服务器内部错误，请稍后重试或联系管理员",
 }
 
-var pathParamDesc = map[string]string{"period": "考核期：年度 2025 或季度 2025Q2", "code": "城市代码，如 210100", "id": "编号", "n": "证明材料序号，从 1 起"}
+var pathParamDesc = map[string]string{"period": "考核期：年度 2025 或季度 2025Q2", "code": "城市代码，如 210100", "id": "编号", "n": "证明材料序号，从 1 起",
+	"state": "published（公示稿）或 final（定稿）", "name": "文件名：rank.json、report.html、ranking.xlsx、report.pdf 等"}
 
 func fieldSchema(f apiField) *openapi3.Schema {
 	s := openapi3.NewStringSchema()

@@ -212,6 +212,10 @@ type cityView struct {
 }
 
 type scorecardView struct {
+	// Issued is the city's entry in the standing publication or final,
+	// shown first; the stored draft follows, labelled as one.
+	Issued           *reports.IssuedEntry
+	Draft            string // the draft's label when an issued ranking stands
 	Period, Headline string
 	Code             string // the period's, for the downloads
 	Stale            string // the city's own uploads since the assessment
@@ -269,6 +273,25 @@ func (s *Server) latestPeriod(ctx context.Context) (latest flexemp.Period, all [
 	return latest, all, err
 }
 
+// issuedEntryOf is the city's entry in the period's standing publication
+// (or its final); nil when none stands.
+func (s *Server) issuedEntryOf(ctx context.Context, city string, p flexemp.Period) (*reports.IssuedEntry, error) {
+	cur, err := issuing.Current(ctx, s.db, p)
+	if err != nil || cur == nil {
+		return nil, err
+	}
+	rk, err := issuing.Ranking(ctx, s.db, cur, cur.Final != nil)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rk.Cities {
+		if rk.Cities[i].Code == city {
+			return reports.NewIssuedEntry(cur.Stamp(), &rk.Cities[i]), nil
+		}
+	}
+	return nil, nil
+}
+
 // scorecard is a city's result for p; nil when p was never assessed.
 func (s *Server) scorecard(ctx context.Context, city string, p flexemp.Period) (*scorecardView, error) {
 	e, err := metrics.Explain(ctx, s.db, p, city)
@@ -281,6 +304,12 @@ func (s *Server) scorecard(ctx context.Context, city string, p flexemp.Period) (
 	sc := &scorecardView{Period: reports.PeriodText(p, e.Run), Headline: reports.Headline(&e.City), Code: p.String()}
 	if sc.Stale, err = s.staleNote(ctx, city, e.Run); err != nil {
 		return nil, err
+	}
+	if sc.Issued, err = s.issuedEntryOf(ctx, city, p); err != nil {
+		return nil, err
+	}
+	if sc.Issued != nil {
+		sc.Draft = draftLabel
 	}
 	fs, err := metrics.Integrity(ctx, s.db, p, city)
 	if err != nil {

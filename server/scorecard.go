@@ -8,7 +8,6 @@ import (
 	"net/http"
 
 	"github.com/liaoning-hrss/flexemp"
-	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
 )
@@ -44,12 +43,17 @@ func (s *Server) scorecardDownload(w http.ResponseWriter, r *http.Request, sess 
 		s.internal(w, r, err)
 		return
 	}
-	state, err := s.draftState(r.Context(), period)
+	issued, err := s.issuedEntryOf(r.Context(), city, period)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
+	state := "草稿（未公示）"
+	if issued != nil {
+		state = draftLabel
+	}
 	sc := reports.NewScorecard(e, own, state, s.opt.Now())
+	sc.Issued = issued
 	var b bytes.Buffer
 	file := r.PathValue("file")
 	var mediaType string
@@ -76,21 +80,6 @@ func (s *Server) scorecardDownload(w http.ResponseWriter, r *http.Request, sess 
 		return
 	}
 	sendAttachment(w, mediaType, fmt.Sprintf("记分卡-%s-%s%s", cityName(city), period, file[len("scorecard"):]), b.Bytes())
-}
-
-// draftState is what a page or download of the stored (draft) results says
-// of itself, and which issued ranking of the period stands.
-func (s *Server) draftState(ctx context.Context, p flexemp.Period) (string, error) {
-	pub, err := issuing.Current(ctx, s.db, p)
-	switch {
-	case err != nil:
-		return "", err
-	case pub == nil:
-		return "草稿（未公示）", nil
-	case pub.Final != nil:
-		return fmt.Sprintf("草稿（未公示）；本期排名已于 %s 定稿，以定稿为准", pub.Final.At.Format("2006年1月2日")), nil
-	}
-	return fmt.Sprintf("草稿（未公示）；本期排名已于 %s 公示，以公示稿为准", pub.PublishedAt.Format("2006年1月2日")), nil
 }
 
 // staleNote tells a city its scorecard predates its own later uploads.

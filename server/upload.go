@@ -55,7 +55,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p flexemp.Princ
 		field := part.FormName()
 		if csrf != nil && first {
 			first = false
-			if v, err := readField(part); err != nil || field != "csrf" || !validCSRF(csrf, v) {
+			if v, err := readField(part, 4<<10); err != nil || field != "csrf" || !validCSRF(csrf, v) {
 				return nil, &uploadRefusal{http.StatusForbidden, "forbidden", csrfMessage}
 			}
 			continue
@@ -73,7 +73,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p flexemp.Princ
 				return nil, err
 			}
 		default:
-			v, err := readField(part)
+			v, err := readField(part, 4<<10)
 			if err != nil {
 				return nil, s.readRefusal(err)
 			}
@@ -127,8 +127,8 @@ func (s *Server) spoolFile(part io.Reader, city string) (path string, release fu
 }
 
 // readField reads a small form field's value.
-func readField(r io.Reader) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 4<<10))
+func readField(r io.Reader, limit int64) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit))
 	return strings.TrimSpace(string(b)), err
 }
 

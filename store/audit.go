@@ -250,8 +250,9 @@ func appendAudit(ctx context.Context, head *chainHead, read, w execer, action, o
 	return r, err
 }
 
-// AuditFilter chooses records: since a time, by actor and action (empty:
-// any), Offset and Limit (0: all) paging.
+// AuditFilter chooses records: since a day (its date; the day begins at
+// midnight in Asia/Shanghai), by actor and action (empty: any), Offset and
+// Limit (0: all) paging.
 type AuditFilter struct {
 	Since         time.Time
 	Actor, Action string
@@ -262,7 +263,12 @@ type AuditFilter struct {
 // many it chooses in all.
 func FindAudit(ctx context.Context, db *sql.DB, f AuditFilter) ([]AuditRecord, int, error) {
 	where := `WHERE recorded_at >= ? AND (? = '' OR actor = ? OR actor LIKE ? || ' %') AND (? = '' OR action = ?)`
-	args := []any{f.Since, f.Actor, f.Actor, f.Actor, f.Action, f.Action}
+	var since time.Time
+	if !f.Since.IsZero() {
+		y, m, d := f.Since.Date()
+		since = time.Date(y, m, d, 0, 0, 0, 0, flexemp.Shanghai)
+	}
+	args := []any{since, f.Actor, f.Actor, f.Actor, f.Action, f.Action}
 	var total int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM audit_log `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err

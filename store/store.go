@@ -177,7 +177,19 @@ func (s *Store) Assess(ctx context.Context, period flexemp.Period, asOf time.Tim
 // (an operator's --seed, --draws).
 func (s *Store) AssessWith(ctx context.Context, period flexemp.Period, o metrics.AssessOptions) (*metrics.Assessment, error) {
 	var a *metrics.Assessment
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	today := flexemp.DateOf(now())
+	if o.AsOf.IsZero() {
+		o.AsOf = today // the record names the real date
+	}
 	err := s.Write(func() error {
+		if o.AsOf.After(today) {
+			err := flexemp.Errorf(flexemp.EINVALID, "考核截至日期 %s 晚于今天 %s：只能考核已经到来的日期", o.AsOf.Format("2006-01-02"), today.Format("2006-01-02"))
+			return errors.Join(err, s.audit(ctx, "assess", period.String()+" as of "+o.AsOf.Format("2006-01-02"), err))
+		}
 		if o.Lake != "" {
 			// A database with uploads of its own would have its assessment
 			// of the period replaced by one of other data.

@@ -532,7 +532,30 @@ func loadReference(ctx context.Context, conn *sql.Conn, p Params) error {
 	lastUpload := int64(math.MaxInt64)
 	var corrections []Correction
 	if p.Issued != nil {
-		lastUpload, corrections = p.Issued.LastUpload, p.Issued.Corrections
+		lastUpload, corrections = p.Issued.LastUpload, slices.Clone(p.Issued.Corrections)
+	}
+	// Every run reads the corrections admitted through objections by its
+	// as-of date, among the uploads it reads, as a final does: an admitted
+	// correction counts (the latest of a month's, int_counting_versions), in
+	// a later draft as much as in the final, and is no K7 finding.
+	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT upload_id FROM objections
+		WHERE decision = '采纳' AND upload_id IS NOT NULL AND decided_at < ? AND upload_id <= ?`, asOfEnd, lastUpload)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var c Correction
+		if err := rows.Scan(&c.Upload); err != nil {
+			rows.Close()
+			return err
+		}
+		if !slices.ContainsFunc(corrections, func(x Correction) bool { return x.Upload == c.Upload }) {
+			corrections = append(corrections, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`SET VARIABLE last_upload = %d::BIGINT`, lastUpload)); err != nil {
 		return err

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/liaoning-hrss/flexemp"
 )
 
 // While serve holds the database, the operator's commands go through its
@@ -61,6 +64,15 @@ func TestAdminCommandsWhileServing(t *testing.T) {
 	}
 	if code, _, e := runCmd(t, "rank", "--db", rel, "--period", "2019"); code != 1 || !strings.Contains(e, "尚未考核") {
 		t.Errorf("an error through serve: exit %d %s", code, e)
+	}
+	// The audit trail is read and verified through serve too; --since is a
+	// day in Asia/Shanghai, so today's records are all listed.
+	if code, out, e := runCmd(t, "audit", "verify", "--db", rel); code != 0 || !strings.Contains(out, "审计日志完整") {
+		t.Errorf("audit verify while serving: exit %d %q %s", code, out, e)
+	}
+	today := time.Now().In(flexemp.Shanghai).Format("2006-01-02")
+	if code, out, e := runCmd(t, "audit", "--db", rel, "--since", today, "--action", "token.add", "--format", "csv"); code != 0 || !strings.Contains(out, "token.add") {
+		t.Errorf("audit --since today while serving: exit %d %q %s", code, out, e)
 	}
 	// Reassessing, explaining, checking and reporting need no downtime
 	// either; the report lands in the operator's folder.

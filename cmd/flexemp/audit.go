@@ -1,11 +1,13 @@
 package main
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/app"
 	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/store"
 	"github.com/liaoning-hrss/flexemp/transform"
@@ -28,18 +30,11 @@ func runAudit(c *call) error {
 	if err := c.parse(); err != nil {
 		return err
 	}
-	cfg, err := c.load()
+	db, done, err := c.auditDB()
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(cfg.DB); err != nil {
-		return flexemp.Errorf(flexemp.ENOTFOUND, "数据库 %s 不存在", cfg.DB)
-	}
-	db, err := transform.Open(c.ctx, cfg.DB, cfg.DuckDB)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer done()
 	if !verify {
 		rs, total, err := store.FindAudit(c.ctx, db, store.AuditFilter{Actor: *actor, Action: *action, Since: *since})
 		if err != nil {
@@ -57,4 +52,25 @@ func runAudit(c *call) error {
 		fmt.Fprintf(c.stdout, "审计日志完整：共 %d 条，链头 %d:%s\n", seq, seq, hash)
 	}
 	return err
+}
+
+// auditDB is the database the audit trail is read from, without the
+// pseudonym key: serve's while it holds the file (the command runs inside
+// it, so a head from a mail is checked without stopping the service), else
+// the file opened alone. done closes what auditDB opened.
+func (c *call) auditDB() (db *sql.DB, done func(), err error) {
+	if svc := app.Held(c.ctx); svc != nil {
+		return svc.Store.DB(), func() {}, nil
+	}
+	cfg, err := c.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := os.Stat(cfg.DB); err != nil {
+		return nil, nil, flexemp.Errorf(flexemp.ENOTFOUND, "数据库 %s 不存在", cfg.DB)
+	}
+	if db, err = transform.Open(c.ctx, cfg.DB, cfg.DuckDB); err != nil {
+		return nil, nil, err
+	}
+	return db, func() { db.Close() }, nil
 }

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -238,4 +243,46 @@ func runVerify(c *call) error {
 		return exitError(1)
 	}
 	return err
+}
+
+// runPublication writes a period's issued files as stored: the standing
+// publication's, or with --final its final's, each named as issued, with
+// the SHA-256 the mail and the API state for it.
+func runPublication(c *call) error {
+	c.dbFlags()
+	p, out := c.flags.Period(), c.flags.Out("输出目录：写出所发布的文件（与库中所存逐字节相同）")
+	final := c.flags.Bool("final", false, "写出定稿的文件（默认：公示稿的文件）")
+	if err := c.parse(); err != nil {
+		return err
+	}
+	db, err := c.open()
+	if err != nil {
+		return err
+	}
+	pub, err := issuing.Current(c.ctx, db, *p)
+	switch {
+	case err != nil:
+		return err
+	case pub == nil:
+		return flexemp.Errorf(flexemp.ENOTFOUND, "%s 没有公示或定稿的排名", p)
+	case *final && pub.Final == nil:
+		return flexemp.Errorf(flexemp.ENOTFOUND, "%s 第%d版尚未定稿", p, pub.Edition)
+	}
+	files, err := issuing.Files(c.ctx, db, pub.ID, *final)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o700); err != nil {
+		return err
+	}
+	names := slices.Sorted(maps.Keys(files))
+	for _, name := range names {
+		path := filepath.Join(*out, name)
+		if err := os.WriteFile(path, files[name], 0o600); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(files[name])
+		fmt.Fprintf(c.stdout, "%s  %s\n", hex.EncodeToString(sum[:]), path)
+	}
+	return nil
 }

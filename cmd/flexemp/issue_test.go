@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/transform"
@@ -121,6 +122,11 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 		"--doc", fake, "--at", "2025-07-22T09:00:00+08:00"); !strings.Contains(out, "不是 PDF、JPG、PNG 或 XLSX") {
 		t.Errorf("a document that is no picture: %s", out)
 	}
+	// The version in force sent again is no correction.
+	if out := step(1, "object", "--db", db, "--period", "2025Q2", "--city", "大连", "--subject", "I1", "--statement", "更正",
+		"--upload", backfill, "--kind", "registrations", "--month", "2025-04", "--at", "2025-07-22T08:00:00+08:00"); !strings.Contains(out, "与现行版本相同") {
+		t.Errorf("a correction the same as the version in force: %s", out)
+	}
 	step(0, "object", "--db", db, "--period", "2025Q2", "--city", "大连", "--subject", "I1", "--subject", "其他",
 		"--statement", "4月登记数据含重复行（如 210202199001011234），现报送更正数据", "--upload", fix, "--kind", "registrations", "--month", "2025-04",
 		"--doc", pdf, "--at", "2025-07-22T09:00:00+08:00")
@@ -148,6 +154,14 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 	}
 	if out := step(1, "finalise", "--db", db, "--period", "2025Q2", "--at", "2025-07-30T10:00:00+08:00"); !strings.Contains(out, "1 件异议未处理") {
 		t.Errorf("finalised with an objection undecided: %s", out)
+	}
+	// A step cannot be dated ahead of the clock, nor an assessment.
+	ahead := time.Now().Add(6 * 24 * time.Hour).Format(time.RFC3339)
+	if out := step(1, "finalise", "--db", db, "--period", "2025Q2", "--at", ahead); !strings.Contains(out, "晚于当前时间") {
+		t.Errorf("finalise dated ahead: %s", out)
+	}
+	if out := step(1, "assess", "--config", config, "--db", db, "--period", "2025Q2", "--as-of", time.Now().AddDate(0, 0, 3).Format("2006-01-02")); !strings.Contains(out, "晚于今天") {
+		t.Errorf("assess as of a day to come: %s", out)
 	}
 	step(2, "decide", "--db", db, "--objection", "1", "--accept", "--reject", "--reason", "x")
 	if out := step(1, "decide", "--db", db, "--objection", "1", "--accept", "--reason", " "); !strings.Contains(out, "须说明理由") {
@@ -203,6 +217,19 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 	if len(before) != 8 || before["published/rank.json"] != published.SHA256 || before["final/rank.json"] != final.SHA256 {
 		t.Fatalf("stored files %v", before)
 	}
+	// The issued files are written as stored, each with the hash a reader
+	// checks it against with sha256sum.
+	for stage, flags := range map[string][]string{"final": {"--final"}, "published": nil} {
+		out := filepath.Join(dir, "issued-"+stage)
+		listed := step(0, append([]string{"publication", "--db", db, "--period", "2025Q2", "--out", out}, flags...)...)
+		for _, name := range []string{"rank.json", "report.html", "ranking.xlsx", "report.pdf"} {
+			b, err := os.ReadFile(filepath.Join(out, name))
+			sum := sha256.Sum256(b)
+			if err != nil || hex.EncodeToString(sum[:]) != before[stage+"/"+name] || !strings.Contains(listed, before[stage+"/"+name]+"  ") {
+				t.Errorf("publication %s: %s: %v, listed %s", stage, name, err, listed)
+			}
+		}
+	}
 	step(0, "ingest", "--db", db, "--city", "210200", "--kind", "registrations", "--month", "2025-04", src)
 	step(0, "assess", "--config", config, "--db", db, "--period", "2025Q2", "--draws", "300")
 	after := stored()
@@ -214,8 +241,10 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 	if r, raw, _ := rankOf(t, db, "2025Q2", ""); r.SHA256 != final.SHA256 || raw != finalJSON {
 		t.Error("rank shows another final after a later assessment")
 	}
-	if r, _, _ := rankOf(t, db, "2025Q2", "draft"); r.State != "draft" {
-		t.Errorf("rank --state draft: %q", r.State)
+	if r, _, _ := rankOf(t, db, "2025Q2", "draft"); r.State != "draft" || r.i1(t, "210200") != final.i1(t, "210200") {
+		// The admitted correction counts in a later draft as in the final;
+		// the city's later upload of the old extract does not.
+		t.Errorf("rank --state draft: %q, 大连 I1 %v against the final's %v", r.State, r.i1(t, "210200"), final.i1(t, "210200"))
 	}
 
 	// A revision after 定稿 needs a reason; while it stands the final is
@@ -233,7 +262,15 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 		t.Errorf("rank --state final while the final is revised: exit %d", code)
 	}
 	step(1, "withdraw", "--db", db, "--period", "2025Q2")
+	step(0, "object", "--db", db, "--period", "2025Q2", "--city", "鞍山", "--subject", "I2", "--statement", "对修订稿有异议")
 	step(0, "withdraw", "--db", db, "--period", "2025Q2", "--reason", "修订稿有误，撤回")
+	// The objection left undecided closed with the withdrawal, its time and reason stated.
+	var closed []issuing.ObjectionPreview
+	out = step(0, "objections", "--db", db, "--period", "2025Q2", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &closed); err != nil || len(closed) != 2 || closed[1].Decision != issuing.Withdrawn ||
+		closed[1].Reason != "修订稿有误，撤回" || closed[1].DecidedAt.IsZero() {
+		t.Errorf("an objection after its publication's withdrawal: %v %s", err, out)
+	}
 	if r, _, _ := rankOf(t, db, "2025Q2", ""); r.SHA256 != final.SHA256 {
 		t.Errorf("after the revision's withdrawal rank shows %q %s", r.State, r.SHA256)
 	}

@@ -60,6 +60,8 @@ counted AS (
 admitted AS (
     SELECT u.upload_id, u.city_code, u.kind, u.month, u.version, u.received_at, d.deadline, u.accepted
     FROM scratch.corrections x JOIN scratch.src_uploads u USING (upload_id) JOIN scratch.ref_deadlines d USING (month)
+    -- Two admitted for one month: the later counts.
+    QUALIFY row_number() OVER (PARTITION BY u.city_code, u.kind, u.month ORDER BY u.upload_id DESC) = 1
 )
 SELECT c.*, false AS admitted
 FROM counted c ANTI JOIN admitted a USING (city_code, kind, month)
