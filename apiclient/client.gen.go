@@ -315,6 +315,18 @@ type MetricsEvidence struct {
 	UploadId    *int64     `json:"upload_id"`
 }
 
+// MetricsExplanation defines model for MetricsExplanation.
+type MetricsExplanation struct {
+	Breaches *[]MetricsBreach     `json:"breaches"`
+	Change   MetricsChange        `json:"change"`
+	City     MetricsCityResult    `json:"city"`
+	Gaps     *map[string]*float64 `json:"gaps"`
+	Issued   *MetricsIssuedCity   `json:"issued,omitempty"`
+	Leader   *MetricsCityResult   `json:"leader"`
+	Period   Period               `json:"period"`
+	Run      MetricsStamp         `json:"run"`
+}
+
 // MetricsFinding defines model for MetricsFinding.
 type MetricsFinding struct {
 	Cases     int                `json:"cases"`
@@ -342,6 +354,14 @@ type MetricsIndicatorResult struct {
 	Value        *float64 `json:"value"`
 	Withheld     bool     `json:"withheld"`
 	ZeroFloor    bool     `json:"zero_floor"`
+}
+
+// MetricsIssuedCity defines model for MetricsIssuedCity.
+type MetricsIssuedCity struct {
+	City    MetricsRankingCity `json:"city"`
+	Edition int                `json:"edition"`
+	Sha256  string             `json:"sha256"`
+	State   string             `json:"state"`
 }
 
 // MetricsRanking defines model for MetricsRanking.
@@ -429,14 +449,6 @@ type ServerIndicatorJSON struct {
 	Weight    float64   `json:"weight"`
 }
 
-// ServerIssuedScorecard defines model for ServerIssuedScorecard.
-type ServerIssuedScorecard struct {
-	City    MetricsRankingCity `json:"city"`
-	Edition int                `json:"edition"`
-	Sha256  string             `json:"sha256"`
-	State   string             `json:"state"`
-}
-
 // ServerObjectionCounts defines model for ServerObjectionCounts.
 type ServerObjectionCounts struct {
 	Accepted  int `json:"accepted"`
@@ -467,18 +479,6 @@ type ServerRejectJSON struct {
 	Reason string `json:"reason"`
 	Row    int    `json:"row"`
 	Value  string `json:"value"`
-}
-
-// ServerScorecardAnswer defines model for ServerScorecardAnswer.
-type ServerScorecardAnswer struct {
-	Breaches *[]MetricsBreach       `json:"breaches"`
-	Change   MetricsChange          `json:"change"`
-	City     MetricsCityResult      `json:"city"`
-	Gaps     *map[string]*float64   `json:"gaps"`
-	Issued   *ServerIssuedScorecard `json:"issued"`
-	Leader   MetricsCityResult      `json:"leader"`
-	Period   Period                 `json:"period"`
-	Run      MetricsStamp           `json:"run"`
 }
 
 // Upload defines model for Upload.
@@ -954,7 +954,7 @@ type ClientInterface interface {
 
 	// Scorecard 某城市某一期的逐步说明
 	//
-	// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时为 null；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
+	// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时没有该项；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
 	//
 	// Corresponds with GET /api/v1/cities/{code}/scorecard/{period} (the `Scorecard` operationId).
 	Scorecard(ctx context.Context, code string, period string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1147,7 +1147,7 @@ func (c *Client) Counties(ctx context.Context, code string, period string, reqEd
 
 // Scorecard 某城市某一期的逐步说明
 //
-// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时为 null；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
+// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时没有该项；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
 //
 // Corresponds with GET /api/v1/cities/{code}/scorecard/{period} (the `Scorecard` operationId).
 func (c *Client) Scorecard(ctx context.Context, code string, period string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2435,7 +2435,7 @@ type ClientWithResponsesInterface interface {
 
 	// ScorecardWithResponse 某城市某一期的逐步说明
 	//
-	// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时为 null；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
+	// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时没有该项；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2790,7 +2790,7 @@ type ScorecardResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ServerScorecardAnswer
+	JSON200 *MetricsExplanation
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *ServerApiError
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -2804,7 +2804,7 @@ type ScorecardResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ScorecardResponse) GetJSON200() *ServerScorecardAnswer {
+func (r ScorecardResponse) GetJSON200() *MetricsExplanation {
 	return r.JSON200
 }
 
@@ -4206,7 +4206,7 @@ func (c *ClientWithResponses) CountiesWithResponse(ctx context.Context, code str
 
 // ScorecardWithResponse 某城市某一期的逐步说明
 //
-// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时为 null；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
+// 城市令牌只能查看本市（403），且不含第1名及差距。issued 为现行公示稿或定稿中该市的结果（以此为准），尚未公示时没有该项；其余为最新草稿的逐步说明。404：尚未考核或未知的城市代码。.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4673,7 +4673,7 @@ func ParseScorecardResponse(rsp *http.Response) (*ScorecardResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ServerScorecardAnswer
+		var dest MetricsExplanation
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -44,6 +44,9 @@ const (
 	ReportHTML  = "report.html"
 	RankingXLSX = "ranking.xlsx"
 	ReportPDF   = "report.pdf"
+	// The one-page 公示通知, issued with a publication (not with its final).
+	NoticeHTML = "notice.html"
+	NoticePDF  = "notice.pdf"
 )
 
 // MediaType is the media type of an issued file by its name.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -128,6 +129,9 @@ func (is *Issuer) Publish(ctx context.Context, p flexemp.Period, o PublishOption
 			return err
 		}
 		pub.SHA256 = sum(files[RankJSON])
+		if err := is.notice(ctx, pub, files); err != nil {
+			return err
+		}
 		return is.Store.Commit(ctx, "publish", object, func(tx *sql.Tx) error {
 			if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(publication_id), 0) + 1 FROM publications`).Scan(&pub.ID); err != nil {
 				return err
@@ -419,15 +423,45 @@ func (is *Issuer) render(ctx context.Context, p flexemp.Period, state string, is
 	if err := reports.XLSX(&x, d); err != nil {
 		return nil, err
 	}
+	pdf, err := is.print(ctx, h.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{RankJSON: rank, ReportHTML: h.Bytes(), RankingXLSX: x.Bytes(), ReportPDF: pdf}, nil
+}
+
+// notice adds the publication's one-page 公示通知, HTML and PDF, to its
+// files.
+func (is *Issuer) notice(ctx context.Context, pub *Publication, files map[string][]byte) error {
+	var r metrics.Ranking
+	if err := json.Unmarshal(files[RankJSON], &r); err != nil {
+		return err
+	}
+	n := reports.Notice{Period: pub.Period, Edition: pub.Edition, AsOf: pub.AsOf.Format("2006-01-02"), Published: pub.PublishedAt,
+		WindowEnd: pub.WindowEnd, SHA256: pub.SHA256, Ranking: &r}
+	var h bytes.Buffer
+	if err := n.HTML(&h); err != nil {
+		return err
+	}
+	pdf, err := is.print(ctx, h.Bytes())
+	if err != nil {
+		return err
+	}
+	files[NoticeHTML], files[NoticePDF] = h.Bytes(), pdf
+	return nil
+}
+
+// print prints a page to A4 PDF with the issuer's printer.
+func (is *Issuer) print(ctx context.Context, html []byte) ([]byte, error) {
 	print := is.PDF
 	if print == nil {
 		print = reports.PDF
 	}
-	pdf, err := print(ctx, h.Bytes())
+	pdf, err := print(ctx, html)
 	if err != nil {
 		return nil, fmt.Errorf("打印 PDF 失败（需要 chromium）：%w", err)
 	}
-	return map[string][]byte{RankJSON: rank, ReportHTML: h.Bytes(), RankingXLSX: x.Bytes(), ReportPDF: pdf}, nil
+	return pdf, nil
 }
 
 // rankJSON is the issued rank JSON of stored results: SPEC's ranking in
@@ -441,7 +475,7 @@ func rankJSON(pr *metrics.PeriodResult, state string) []byte {
 
 // keep stores an issued ranking's files and the versions it read.
 func keep(ctx context.Context, tx *sql.Tx, id int64, stage string, p flexemp.Period, files map[string][]byte) error {
-	for _, name := range []string{RankJSON, ReportHTML, RankingXLSX, ReportPDF} {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO issued_files VALUES (?, ?, ?, ?, ?)`, id, stage, name, sum(files[name]), files[name]); err != nil {
 			return err
 		}

@@ -56,6 +56,19 @@ type Explanation struct {
 	Gaps     map[string]*float64 `json:"gaps"`   // leader's contribution − the city's, per indicator
 	Breaches []Breach            `json:"breaches"`
 	Change   Change              `json:"change"`
+	// Issued is the city's entry in the period's issued ranking that
+	// stands (公示稿 or 定稿), which is what counts; absent while none
+	// stands. The rest explains the stored draft. Filled by who knows the
+	// issued state (the server's scorecard).
+	Issued *IssuedCity `json:"issued,omitempty"`
+}
+
+// IssuedCity is a city's entry in an issued ranking.
+type IssuedCity struct {
+	State   string      `json:"state"` // published or final
+	Edition int         `json:"edition"`
+	SHA256  string      `json:"sha256"` // of the issued rank JSON
+	City    RankingCity `json:"city"`
 }
 
 // Explain reads what is stored for a city and period, and the previous

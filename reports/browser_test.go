@@ -157,6 +157,15 @@ func TestChartImages(t *testing.T) {
 // and table rows are not split, and each city starts a page.
 func TestReportPDF(t *testing.T) {
 	d := load(t, "2024Q2")
+	// A final with several long objections: the appendix wraps within the
+	// page, every column of it printed.
+	long := strings.Repeat("本市四月登记数据中有重复登记与错报的行，现报送更正数据并附证明材料，请予复核。", 12)
+	d.Issue = &reports.Issue{Final: true, Edition: 1, SHA256: strings.Repeat("ab", 32)}
+	for i := range 4 {
+		d.Issue.Objections = append(d.Issue.Objections, reports.ObjectionLine{ID: int64(i + 1), City: "大连市", Subjects: "I1、I2、I4、K7、其他",
+			Statement: long, Decision: "不予采纳", Reason: long[:300], Evidence: "灵活就业等登记 2024-04（上传编号 1234，异议 1 的更正数据·经异议采纳）",
+			Changes: []string{"I1 0.4818 → 0.4832", "综合指数 86.90 → 87.01", "名次区间 6–6 → 5–6（铁岭市）"}})
+	}
 	html := render(t, d)
 	pdf, err := reports.PDF(context.Background(), []byte(html))
 	if err != nil {
@@ -183,6 +192,8 @@ func TestReportPDF(t *testing.T) {
 	}
 	type layout struct {
 		HeatRight, PageRight float64
+		AppendixRight        float64
+		AppendixColumns      int
 		HeatColumns          int
 		HalfBreak, RowBreak  string
 		CityBreak            []string
@@ -193,6 +204,8 @@ func TestReportPDF(t *testing.T) {
 		return {
 			heatRight: heat.getBoundingClientRect().right, pageRight: main.getBoundingClientRect().right,
 			heatColumns: heat.rows[0].cells.length,
+			appendixRight: document.querySelector("#objections table").getBoundingClientRect().right,
+			appendixColumns: [...document.querySelector("#objections table").rows[1].cells].filter(c => c.getBoundingClientRect().right <= main.getBoundingClientRect().right + 0.5).length,
 			halfBreak: style(document.querySelector(".row > .half"), "break-inside"),
 			rowBreak: style(heat.rows[1], "break-inside"),
 			cityBreak: [...document.querySelectorAll("section.city")].map(s => style(s, "break-before")),
@@ -203,6 +216,9 @@ func TestReportPDF(t *testing.T) {
 	}
 	if got.HeatColumns != 2+len(d.Result.Cities[0].Indicators) || got.HeatRight > got.PageRight+0.5 {
 		t.Errorf("the heat table's %d columns end at %.0f px, past the page at %.0f px", got.HeatColumns, got.HeatRight, got.PageRight)
+	}
+	if got.AppendixRight > got.PageRight+0.5 || got.AppendixColumns != 8 {
+		t.Errorf("the appendix ends at %.0f px, past the page at %.0f px; %d of its 8 columns within it", got.AppendixRight, got.PageRight, got.AppendixColumns)
 	}
 	if got.HalfBreak != "avoid" || got.RowBreak != "avoid" {
 		t.Errorf("charts and rows may split across pages: %q %q", got.HalfBreak, got.RowBreak)

@@ -253,33 +253,16 @@ func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request, p flexemp.
 		// A city sees nothing of another: not the leader, not the gaps to it.
 		e.Leader, e.Gaps = nil, nil
 	}
-	out := scorecardAnswer{Explanation: *e}
-	if out.Issued, err = s.issuedScorecard(r.Context(), period, code); err != nil {
+	if e.Issued, err = s.issuedScorecard(r.Context(), period, code); err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, e)
 }
 
-// scorecardAnswer is a city's scorecard over the API: the stored draft's
-// step-by-step explanation, and the city's entry in the issued ranking
-// that stands, which is what counts.
-type scorecardAnswer struct {
-	metrics.Explanation
-	// Issued is the city's entry in the standing publication or its final;
-	// null while none stands (the explanation is then all there is).
-	Issued *issuedScorecard `json:"issued"`
-}
-
-// issuedScorecard is a city's entry in an issued ranking.
-type issuedScorecard struct {
-	State   string              `json:"state"` // published or final
-	Edition int                 `json:"edition"`
-	SHA256  string              `json:"sha256"` // of the issued rank JSON
-	City    metrics.RankingCity `json:"city"`
-}
-
-func (s *Server) issuedScorecard(ctx context.Context, period flexemp.Period, city string) (*issuedScorecard, error) {
+// issuedScorecard is the city's entry in the period's standing
+// publication or final; nil when none stands.
+func (s *Server) issuedScorecard(ctx context.Context, period flexemp.Period, city string) (*metrics.IssuedCity, error) {
 	cur, err := issuing.Current(ctx, s.db, period)
 	if err != nil || cur == nil {
 		return nil, err
@@ -290,7 +273,7 @@ func (s *Server) issuedScorecard(ctx context.Context, period flexemp.Period, cit
 	}
 	for _, c := range rk.Cities {
 		if c.Code == city {
-			return &issuedScorecard{State: rk.State, Edition: cur.Edition, SHA256: rk.SHA256, City: c}, nil
+			return &metrics.IssuedCity{State: rk.State, Edition: cur.Edition, SHA256: rk.SHA256, City: c}, nil
 		}
 	}
 	return nil, nil

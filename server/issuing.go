@@ -652,7 +652,7 @@ const draftLabel = issuing.DraftLabel
 // issuedLabel names an issued file for a link.
 func issuedLabel(name string) string {
 	if l, ok := map[string]string{issuing.ReportHTML: "报告（HTML）", issuing.RankingXLSX: "排名表（Excel）", issuing.ReportPDF: "报告（PDF）",
-		issuing.RankJSON: "排名数据（JSON）"}[name]; ok {
+		issuing.RankJSON: "排名数据（JSON）", issuing.NoticeHTML: "公示通知（HTML）", issuing.NoticePDF: "公示通知（PDF）"}[name]; ok {
 		return l
 	}
 	return name

@@ -360,6 +360,11 @@ func TestIssuingInBrowser(t *testing.T) {
 	if subjects := strings.Join(got["province@hrss.example"], "|"); !strings.Contains(subjects, "公示") || !strings.Contains(subjects, "定稿") {
 		t.Errorf("the province received %v", subjects)
 	}
+	// The API's scorecard carries the city's entry in the final beside the draft's explanation.
+	if code, got := s.do(mustReq("GET", s.ts.URL+"/api/v1/cities/"+objector+"/scorecard/2024Q1", s.city[objector])); code != 200 ||
+		got["issued"] == nil || got["issued"].(map[string]any)["state"] != "final" || got["issued"].(map[string]any)["sha256"] != pub.Final.SHA256 {
+		t.Errorf("the API scorecard after 定稿: %d %v", code, got["issued"])
+	}
 	// The monthly report mails the final: every city its own entry as
 	// issued, the province the final's files.
 	mailed := len(mb.Messages())

@@ -209,12 +209,19 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 			if name == "published/report.html" && !strings.Contains(string(content), "公示稿（第1版）") {
 				t.Error("the published report does not say 公示稿")
 			}
+			if name == "published/notice.html" && (!strings.Contains(string(content), "2025年7月28日 24:00") || !strings.Contains(string(content), "辽宁省人力资源和社会保障厅") ||
+				strings.Count(string(content), "<tr>") != 15) {
+				t.Error("the 公示通知 lacks the window's end, the office or the table of 14 cities")
+			}
+			if name == "published/notice.pdf" && len(regexp.MustCompile(`/Type\s*/Page\b[^s]`).FindAll(content, -1)) != 1 {
+				t.Error("the 公示通知 prints on more than one page")
+			}
 			out[name] = h
 		}
 		return out
 	}
 	before := stored()
-	if len(before) != 8 || before["published/rank.json"] != published.SHA256 || before["final/rank.json"] != final.SHA256 {
+	if len(before) != 10 || before["published/rank.json"] != published.SHA256 || before["final/rank.json"] != final.SHA256 {
 		t.Fatalf("stored files %v", before)
 	}
 	// The issued files are written as stored, each with the hash a reader
