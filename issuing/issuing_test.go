@@ -2,6 +2,7 @@ package issuing
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,5 +62,26 @@ func TestAdmitted(t *testing.T) {
 	}
 	if len(zeros) != 1 || zeros[0] != (transform.CityIndicator{City: "210100", Indicator: "I12"}) {
 		t.Errorf("accepted zeros %v, want 沈阳's I12 alone", zeros)
+	}
+}
+
+// The appendix names every other city whose values the corrected data
+// moved: 铁岭's interval 6–6 → 5–6 beside the objector's own changes, and
+// not a city nothing moved for.
+func TestOthersMoved(t *testing.T) {
+	rank := func(n int) *int { return &n }
+	index := func(v float64) *float64 { return &v }
+	city := func(code string, r int, idx float64, lo, hi int) metrics.RankingCity {
+		return metrics.RankingCity{Code: code, Name: cityName(code), Rank: rank(r), Index: index(idx), RankInterval: &[2]int{lo, hi}, Grade: "良好"}
+	}
+	published := &metrics.Ranking{Cities: []metrics.RankingCity{city("210200", 5, 70.1, 4, 5), city("211200", 6, 69.0, 6, 6), city("210100", 1, 90, 1, 1)}}
+	final := &metrics.Ranking{Cities: []metrics.RankingCity{city("210200", 6, 68.9, 5, 6), city("211200", 5, 69.0, 5, 6), city("210100", 1, 90, 1, 1)}}
+	objections := []*Objection{{ID: 1, City: "210200", Decision: Accept}}
+	got := othersMoved(objections, published, final)
+	if len(got) != 1 || got[0].City != "铁岭市" || !slices.Contains(got[0].Changes, "名次区间 6–6 → 5–6") || !slices.Contains(got[0].Changes, "名次 第6名 → 第5名") {
+		t.Errorf("others moved: %+v", got)
+	}
+	if own := appendix(objections, published, final); len(own) != 1 || !slices.Contains(own[0].Changes, "名次区间 4–5 → 5–6") {
+		t.Errorf("the objector's changes: %+v", own)
 	}
 }

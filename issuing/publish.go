@@ -253,6 +253,7 @@ func (is *Issuer) Finalise(ctx context.Context, p flexemp.Period, at time.Time) 
 		issue := &reports.Issue{Final: true, Edition: pub.Edition, WindowEnd: pub.WindowEnd, Published: pub.PublishedAt, Finalised: at}
 		files, err := is.render(ctx, p, Final, issue, at, func(final *metrics.Ranking) {
 			issue.Objections = appendix(objections, published, final)
+			issue.Others = othersMoved(objections, published, final)
 		})
 		if err != nil {
 			return err
@@ -354,6 +355,28 @@ func appendix(objections []*Objection, published, final *metrics.Ranking) []repo
 	return out
 }
 
+// othersMoved are the values of the cities without an accepted objection
+// that still moved from the publication to the final: ranks, intervals and
+// grades shifted by the others' corrected data.
+func othersMoved(objections []*Objection, published, final *metrics.Ranking) []reports.CityChanges {
+	accepted := map[string]bool{}
+	for _, o := range objections {
+		if o.Decision == Accept {
+			accepted[o.City] = true
+		}
+	}
+	var out []reports.CityChanges
+	for _, c := range published.Cities {
+		if accepted[c.Code] {
+			continue
+		}
+		if ch := changes(&c, cityOf(final, c.Code)); len(ch) > 0 {
+			out = append(out, reports.CityChanges{City: c.Name, Changes: ch})
+		}
+	}
+	return out
+}
+
 func cityOf(r *metrics.Ranking, code string) *metrics.RankingCity {
 	for i := range r.Cities {
 		if r.Cities[i].Code == code {
@@ -383,6 +406,15 @@ func changes(before, after *metrics.RankingCity) []string {
 	}
 	if rank(before.Rank) != rank(after.Rank) {
 		out = append(out, fmt.Sprintf("名次 %s → %s", rank(before.Rank), rank(after.Rank)))
+	}
+	interval := func(r *[2]int) string {
+		if r == nil {
+			return "无"
+		}
+		return fmt.Sprintf("%d–%d", r[0], r[1])
+	}
+	if interval(before.RankInterval) != interval(after.RankInterval) {
+		out = append(out, fmt.Sprintf("名次区间 %s → %s", interval(before.RankInterval), interval(after.RankInterval)))
 	}
 	if before.Grade != after.Grade {
 		out = append(out, fmt.Sprintf("等次 %s → %s", before.Grade, after.Grade))

@@ -40,6 +40,17 @@ type Issue struct {
 	SHA256    string    // of the rank JSON issued with the report
 	// Objections are the appendix 异议处理情况 of a final.
 	Objections []ObjectionLine
+	// Others are the cities without an accepted objection whose values
+	// moved all the same between the publication and the final (their
+	// ranks and intervals shifted by the corrected data), for the appendix.
+	Others []CityChanges
+}
+
+// CityChanges are a city's values that differ between the publication and
+// the final.
+type CityChanges struct {
+	City    string
+	Changes []string
 }
 
 // ObjectionLine is one objection in a final's appendix.

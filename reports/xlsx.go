@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -17,6 +18,7 @@ const (
 	SheetBreaches   = "补贴违规"
 	SheetStatus     = "数据报送"
 	SheetIntegrity  = "数据核查"
+	SheetObjections = "异议处理情况" // a final's only
 )
 
 // column is one column of a sheet: its header, width and number format
@@ -191,6 +193,22 @@ func XLSX(w io.Writer, d *Data) error {
 	}
 	if err := write(SheetStatus, cols, rows); err != nil {
 		return err
+	}
+
+	// 异议处理情况: a final's appendix, as its report has it.
+	if d.Issue != nil && d.Issue.Final {
+		cols = []column{{"编号", 7, fmtInt}, {"城市", 10, 0}, {"异议事项", 14, 0}, {"异议陈述", 50, 0}, {"更正数据", 30, 0},
+			{"处理结果", 10, 0}, {"理由", 40, 0}, {"数值变化（定稿较公示稿）", 50, 0}}
+		rows = nil
+		for _, o := range d.Issue.Objections {
+			rows = append(rows, []any{o.ID, o.City, o.Subjects, o.Statement, o.Evidence, o.Decision, o.Reason, cmp.Or(strings.Join(o.Changes, "；"), "无")})
+		}
+		for _, c := range d.Issue.Others {
+			rows = append(rows, []any{nil, c.City, "", "", "", "随更正数据变化", "", strings.Join(c.Changes, "；")})
+		}
+		if err := write(SheetObjections, cols, rows); err != nil {
+			return err
+		}
 	}
 
 	// 数据核查: a row per evidence, every finding's figure beside it.

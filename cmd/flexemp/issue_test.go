@@ -5,26 +5,33 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/transform"
+	"github.com/xuri/excelize/v2"
 )
 
 // shownRank is what `rank --format json` prints, in part.
 type shownRank struct {
-	State  string `json:"state"`
-	SHA256 string `json:"sha256"`
-	Cities []struct {
-		Code       string              `json:"code"`
-		Index      *float64            `json:"index"`
-		Indicators map[string]*float64 `json:"indicators"`
-	} `json:"cities"`
+	State  string      `json:"state"`
+	SHA256 string      `json:"sha256"`
+	Cities []shownCity `json:"cities"`
+}
+
+type shownCity struct {
+	Code         string              `json:"code"`
+	Name         string              `json:"name"`
+	Index        *float64            `json:"index"`
+	RankInterval *[2]int             `json:"rank_interval"`
+	Indicators   map[string]*float64 `json:"indicators"`
 }
 
 // i1 is a city's I1 in the ranking.
@@ -182,6 +189,7 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 
 	// What is stored is what the hashes say, and stays so after a later
 	// upload and reassessment.
+	var finalReport string
 	stored := func() map[string]string {
 		sqlDB, err := transform.Open(context.Background(), db)
 		if err != nil {
@@ -201,6 +209,9 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 			sum := sha256.Sum256(content)
 			if hex.EncodeToString(sum[:]) != h {
 				t.Errorf("%s: stored hash %s is not its bytes'", name, h)
+			}
+			if name == "final/report.html" {
+				finalReport = string(content)
 			}
 			if name == "final/report.html" && (!strings.Contains(string(content), "异议处理情况") || !strings.Contains(string(content), "经核实，原数据含重复登记") ||
 				!strings.Contains(string(content), "I1 ")) {
@@ -224,6 +235,19 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 	if len(before) != 10 || before["published/rank.json"] != published.SHA256 || before["final/rank.json"] != final.SHA256 {
 		t.Fatalf("stored files %v", before)
 	}
+	// The final's appendix explains every other city whose rank interval
+	// the correction moved, in the report and in the workbook's sheet.
+	finalFiles := filepath.Join(dir, "issued-final")
+	for _, c := range published.Cities {
+		j := slices.IndexFunc(final.Cities, func(f shownCity) bool { return f.Code == c.Code })
+		a, b := c.RankInterval, final.Cities[j].RankInterval
+		if c.Code == "210200" || a == nil || b == nil || *a == *b {
+			continue
+		}
+		if want := fmt.Sprintf("名次区间 %d–%d → %d–%d", a[0], a[1], b[0], b[1]); !strings.Contains(finalReport, want) {
+			t.Errorf("the final's appendix does not say %s moved: %s", c.Name, want)
+		}
+	}
 	// The issued files are written as stored, each with the hash a reader
 	// checks it against with sha256sum.
 	for stage, flags := range map[string][]string{"final": {"--final"}, "published": nil} {
@@ -237,6 +261,14 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 			}
 		}
 	}
+	x, err := excelize.OpenFile(filepath.Join(finalFiles, "ranking.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows, err := x.GetRows("异议处理情况"); err != nil || len(rows) < 2 || !slices.Contains(rows[1], "经核实，原数据含重复登记") {
+		t.Errorf("the final's workbook has no appendix sheet: %v %v", err, rows)
+	}
+	x.Close()
 	step(0, "ingest", "--db", db, "--city", "210200", "--kind", "registrations", "--month", "2025-04", src)
 	step(0, "assess", "--config", config, "--db", db, "--period", "2025Q2", "--draws", "300")
 	after := stored()
