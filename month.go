@@ -67,6 +67,17 @@ func (m Month) Deadline() time.Time {
 	return time.Date(n.Year, n.Month, 11, 0, 0, 0, 0, Shanghai)
 }
 
+// DeadlineText is the deadline as every page, mail and message writes it:
+// 2025年3月10日 24:00.
+func (m Month) DeadlineText() string { return DayEndText(m.Deadline()) }
+
+// DayEndText writes an instant that ends a day in Asia/Shanghai (a
+// deadline, an objection window's end) as that day's 24:00, the one
+// wording a deadline has.
+func DayEndText(end time.Time) string {
+	return end.In(Shanghai).Add(-time.Minute).Format("2006年1月2日") + " 24:00"
+}
+
 // Period is an assessment period: a year ("2024") or a quarter ("2024Q3").
 type Period struct {
 	Year    int

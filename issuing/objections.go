@@ -326,6 +326,24 @@ func ObjectionByID(ctx context.Context, db *sql.DB, id int64) (*Objection, error
 	return os[0], nil
 }
 
+// Undecided names objections not yet decided in AllObjections' filter.
+const Undecided = "待处理"
+
+// AllObjections are the objections of every period, the newest first's
+// order kept by number, with a decision (Accept, Reject, Withdrawn,
+// Undecided; "" for any).
+func AllObjections(ctx context.Context, db *sql.DB, decision string) ([]*Objection, error) {
+	switch decision {
+	case "":
+		return listObjections(ctx, db, "true")
+	case Undecided:
+		return listObjections(ctx, db, "o.decision IS NULL")
+	case Accept, Reject, Withdrawn:
+		return listObjections(ctx, db, "o.decision = ?", decision)
+	}
+	return nil, flexemp.Errorf(flexemp.EINVALID, "处理结果应为 %s、%s、%s 或 %s", Undecided, Accept, Reject, Withdrawn)
+}
+
 func listObjections(ctx context.Context, db *sql.DB, where string, args ...any) ([]*Objection, error) {
 	rows, err := db.QueryContext(ctx, `SELECT o.objection_id, o.publication_id, p.edition, p.period, o.city_code, o.subjects, o.statement,
 			coalesce(o.upload_id, 0), coalesce(o.kind, ''), o.month, o.filed_at, o.filed_by, coalesce(o.decision, ''), coalesce(o.reason, ''),

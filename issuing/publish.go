@@ -58,7 +58,7 @@ func latestDraft(ctx context.Context, db *sql.DB, p flexemp.Period) (*draft, err
 	months := p.Months()
 	if lastMonth := months[len(months)-1]; lastMonth.Deadline().After(asOfEnd) {
 		return nil, flexemp.Errorf(flexemp.ECONFLICT, "%s 尚未结束：草稿截至 %s，%s 的数据报送截止于 %s，考核期未结束不能公示",
-			p, d.AsOf.Format("2006-01-02"), lastMonth, lastMonth.Deadline().Add(-time.Second).Format("2006-01-02 15:04"))
+			p, d.AsOf.Format("2006-01-02"), lastMonth, lastMonth.DeadlineText())
 	}
 	var later int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM uploads WHERE upload_id > ? AND received_at < ? AND month <= ?`,

@@ -176,7 +176,7 @@ func countyChart(cc *metrics.CityCounties, cityName string) Chart {
 			seriesOpts = append(seriesOpts,
 				charts.WithMarkLineNameXAxisItemOpts(opts.MarkLineNameXAxisItem{Name: "全市", XAxis: countyPlotted(col.ID, v)}),
 				charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
-					LineStyle: &opts.LineStyle{Color: "#c9a227", Type: "dashed", Width: 2}, Label: &opts.Label{Show: opts.Bool(true), Formatter: "全市"}}))
+					LineStyle: &opts.LineStyle{Color: "#c9a227", Type: "dashed", Width: 2}, Label: &opts.Label{Show: opts.Bool(true), Formatter: "全市", Position: "insideMiddleTop"}})) // along the line inside the grid, clear of the axis ticks
 		}
 		bar.AddSeries(col.ID, data, seriesOpts...)
 	}

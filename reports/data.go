@@ -91,7 +91,7 @@ func (i *Issue) Stamp() string {
 // WindowText is an objection window's end as users read it: 24:00 of its
 // last day.
 func WindowText(end time.Time) string {
-	return end.In(flexemp.Shanghai).Add(-time.Minute).Format("2006年1月2日") + " 24:00"
+	return flexemp.DayEndText(end)
 }
 
 // Extract statuses in the data status table.

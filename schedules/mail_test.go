@@ -183,7 +183,7 @@ func TestReminderFitsItsDate(t *testing.T) {
 		t.Fatalf("%d messages, want the reminder and the late one", len(msgs))
 	}
 	onTime, late := smtptest.Parse(t, msgs[0].Raw), smtptest.Parse(t, msgs[1].Raw)
-	if !strings.HasPrefix(onTime.Subject, "【提醒】沈阳市2024年3月") || !strings.Contains(onTime.Text, "报送截止时间为 2024年4月10日 23:59") {
+	if !strings.HasPrefix(onTime.Subject, "【提醒】沈阳市2024年3月") || !strings.Contains(onTime.Text, "报送截止时间为 2024年4月10日 24:00") {
 		t.Errorf("on time: %q\n%s", onTime.Subject, onTime.Text)
 	}
 	if !strings.HasPrefix(late.Subject, "【逾期】沈阳市2024年3月") || !strings.Contains(late.Subject, "已过截止时间") ||

@@ -375,12 +375,12 @@ func (e *Env) reminder(ctx context.Context, planned time.Time) (Result, error) {
 		}
 		subject := fmt.Sprintf("【提醒】%s%d年%d月数据尚未报送齐全", c.Name, lm.Year, int(lm.Month))
 		lead := fmt.Sprintf("截至目前，贵市%d年%d月尚未报送：%s。报送截止时间为 %s（北京时间）；逾期将计入%s（%s）。",
-			lm.Year, int(lm.Month), strings.Join(missing, "、"), deadline.Format("2006年1月2日 15:04"), timeliness.Title, timeliness.ID)
+			lm.Year, int(lm.Month), strings.Join(missing, "、"), flexemp.DayEndText(deadline), timeliness.Title, timeliness.ID)
 		if overdue {
 			subject = fmt.Sprintf("【逾期】%s%d年%d月数据尚未报送齐全，已过截止时间", c.Name, lm.Year, int(lm.Month))
 			lead = fmt.Sprintf("截至 %s，贵市%d年%d月尚未报送：%s。报送截止时间 %s（北京时间）已过，%s（%s）将按逾期计；请尽快补报，补报的数据仍计入考核。",
 				sent.In(flexemp.Shanghai).Format("2006年1月2日 15:04"), lm.Year, int(lm.Month), strings.Join(missing, "、"),
-				deadline.Format("2006年1月2日 15:04"), timeliness.Title, timeliness.ID)
+				flexemp.DayEndText(deadline), timeliness.Title, timeliness.ID)
 		}
 		h, t := e.render(mailView{Title: subject, Lead: lead,
 			Foot: "请登录考核系统，在首页“数据上传”中选择数据类型和月份上传；各类数据的模板可在同一页下载，上传后页面会列出被拒的行及原因。"})

@@ -58,7 +58,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *session
 		if c, ok := flexemp.CityByCode(rec.City); ok {
 			city = c.Name
 		}
-		v.Records = append(v.Records, auditRow{rec.Seq, rec.At.Format("2006-01-02 15:04:05"), rec.Actor, rec.Role, city, rec.Action,
+		v.Records = append(v.Records, auditRow{rec.Seq, reports.AuditTime(rec), rec.Actor, reports.RoleText(rec.Role), city, reports.ActionText(rec.Action),
 			rec.Object, reports.OutcomeText(rec), rec.Remote})
 	}
 	link := func(page int) string {

@@ -207,7 +207,22 @@ func (s *Server) finalise(ctx context.Context, period flexemp.Period, r *http.Re
 // or more), statement, and optionally kind, month and file (a corrected
 // extract, spooled like an upload) and document (up to 5). A page's form
 // sends its CSRF token first. done removes the spooled file.
-func (s *Server) readObjection(w http.ResponseWriter, r *http.Request, p flexemp.Principal, csrf *session) (req issuing.ObjectionRequest, done func(), err error) {
+func (s *Server) readObjection(w http.ResponseWriter, r *http.Request, p flexemp.Principal, csrf *session) (issuing.ObjectionRequest, func(), error) {
+	req, done, err := s.readObjectionForm(w, r, p, csrf)
+	var ur *uploadRefusal
+	if errors.As(err, &ur) {
+		// Refused before it reached the issuer (too large, no form, no
+		// token's right): recorded all the same, as every refusal is.
+		object := p.City
+		if req.Period.Year != 0 {
+			object = req.Period.String() + " " + p.City
+		}
+		s.store.Audit(r.Context(), "object", object, flexemp.Errorf(ur.code, "%s", ur.message))
+	}
+	return req, done, err
+}
+
+func (s *Server) readObjectionForm(w http.ResponseWriter, r *http.Request, p flexemp.Principal, csrf *session) (req issuing.ObjectionRequest, done func(), err error) {
 	done = func() {}
 	if p.Role != flexemp.RoleCity {
 		return req, done, &uploadRefusal{http.StatusForbidden, "forbidden", "只有城市账号可以提出异议"}
@@ -264,6 +279,7 @@ func (s *Server) readObjection(w http.ResponseWriter, r *http.Request, p flexemp
 			switch field {
 			case "period":
 				period = v
+				req.Period, _ = flexemp.ParsePeriod(v) // to name it in a refusal's record; checked below
 			case "subject":
 				if v != "" {
 					req.Subjects = append(req.Subjects, v)
@@ -530,7 +546,8 @@ type issueView struct {
 	NeedsReason bool       // a revision after 定稿
 	CanFinalise bool
 	CanWithdraw bool
-	Subjects    []string
+	Subjects    []labelled // what a city may object to: each indicator and check with its name
+	Objected    string     // the city's objection just filed, said so
 	Kinds       []labelled
 	Months      []string
 	CSRF        string // for the decision forms
@@ -635,7 +652,13 @@ func (s *Server) issueOf(ctx context.Context, period flexemp.Period, sess *sessi
 		v.Files = files(cur, stage)
 	}
 	if !reviewer && v.Open {
-		v.Subjects = append(append(flexemp.IndicatorIDs(), metrics.Checks...), issuing.Other)
+		for _, ind := range flexemp.Indicators {
+			v.Subjects = append(v.Subjects, labelled{Value: ind.ID, Label: ind.ID + " " + ind.Title})
+		}
+		for _, k := range metrics.Checks {
+			v.Subjects = append(v.Subjects, labelled{Value: k, Label: reports.CheckName(k)})
+		}
+		v.Subjects = append(v.Subjects, labelled{Value: issuing.Other, Label: issuing.Other})
 		for _, k := range flexemp.Kinds {
 			v.Kinds = append(v.Kinds, labelled{Value: string(k), Label: flexemp.ContractOf(k).Title})
 		}
@@ -689,7 +712,11 @@ func (s *Server) objectForm(w http.ResponseWriter, r *http.Request, sess *sessio
 	defer done()
 	if err == nil {
 		req.At = s.opt.Now()
-		_, _, err = s.opt.Issuer.Object(r.Context(), req)
+		var o *issuing.Objection
+		if o, _, err = s.opt.Issuer.Object(r.Context(), req); err == nil {
+			http.Redirect(w, r, fmt.Sprintf("/?period=%s&objected=%d#issue", req.Period, o.ID), http.StatusSeeOther)
+			return
+		}
 	}
 	var ur *uploadRefusal
 	switch {
@@ -697,8 +724,6 @@ func (s *Server) objectForm(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.pageError(w, r, sess, ur.status, ur.message)
 	case err != nil:
 		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
-	default:
-		http.Redirect(w, r, "/?period="+req.Period.String()+"#issue", http.StatusSeeOther)
 	}
 }
 
@@ -769,4 +794,36 @@ func (s *Server) sendIssued(w http.ResponseWriter, r *http.Request, id int64, st
 	s.store.Audit(r.Context(), "download", fmt.Sprintf("publication %d %s %s", id, stage, name), nil)
 	sendAttachment(w, issuing.MediaType(name), fmt.Sprintf("%s-%d-%s", stage, id, name), b)
 	return nil
+}
+
+// objectionsView is the reviewer's list of every period's objections.
+type objectionsView struct {
+	view
+	Status   string
+	Statuses []string
+	Rows     []objectionView
+}
+
+// GET /objections?status=: every period's objections, filtered by their
+// decision (待处理, 采纳, 不予采纳, 随公示撤回), for reviewers; each links
+// to its period's review page, where it is decided.
+func (s *Server) objectionsPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	if !s.reviewerOnly(w, r, sess) {
+		return
+	}
+	v := objectionsView{view: s.viewFor(sess, "异议"), Status: r.FormValue("status"),
+		Statuses: []string{issuing.Undecided, issuing.Accept, issuing.Reject, issuing.Withdrawn}}
+	list, err := issuing.AllObjections(r.Context(), s.db, v.Status)
+	if err != nil {
+		s.pageError(w, r, sess, statusOf(err), flexemp.ErrorMessage(err))
+		return
+	}
+	for _, o := range slices.Backward(list) {
+		ov := objectionView{Objection: o, CityName: cityName(o.City), SubjectsText: strings.Join(o.Subjects, "、"), Filed: o.FiledAt.Format("2006-01-02 15:04")}
+		if o.Decision != "" {
+			ov.Decided = o.DecidedAt.Format("2006-01-02 15:04")
+		}
+		v.Rows = append(v.Rows, ov)
+	}
+	s.render(w, r, http.StatusOK, "objection-list", v)
 }

@@ -10,11 +10,13 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/chromedp/chromedp"
 
@@ -142,9 +144,16 @@ func TestIssuingInBrowser(t *testing.T) {
 			t.Errorf("the published table lacks %s", c.Name)
 		}
 	}
+	// A statement of 1,500 characters is kept whole.
+	statement := "2月登记数据含5条重复记录，现报送更正数据。"
+	statement += strings.Repeat("经逐条核对", (1500-utf8.RuneCountInString(statement))/5)
+	statement += strings.Repeat("。", 1500-utf8.RuneCountInString(statement))
+	if label := text(t, ctx, "#objection-subjects"); !strings.Contains(label, "I1 "+flexemp.Indicators[0].Title) || !strings.Contains(label, "K7 ") {
+		t.Errorf("the subject boxes do not name what they stand for: %q", label)
+	}
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`input[name=subject][value=I1]`)),
-		chromedp.SendKeys(chromedp.CSS("#statement"), "2月登记数据含5条重复记录，现报送更正数据。"),
+		chromedp.SetValue(chromedp.CSS("#statement"), statement),
 		chromedp.SetValue(chromedp.CSS("#objection-kind"), "registrations"),
 		chromedp.SetValue(chromedp.CSS("#objection-month"), "2024-02"),
 		chromedp.SetUploadFiles(chromedp.CSS("#objection-file"), []string{fix}),
@@ -156,6 +165,36 @@ func TestIssuingInBrowser(t *testing.T) {
 	}
 	if row := text(t, ctx, "#objection-1"); !strings.Contains(row, "说明.pdf") || !strings.Contains(row, "待处理") || !strings.Contains(row, "2024-02") {
 		t.Errorf("the city's objection: %q", row)
+	}
+	if said := text(t, ctx, "#objected"); !strings.Contains(said, "异议 1 已提交") {
+		t.Errorf("a filed objection is not said so: %q", said)
+	}
+	// A document over 20 MiB is refused (413) and the refusal recorded.
+	var big bytes.Buffer
+	mw := multipart.NewWriter(&big)
+	mw.WriteField("period", "2024Q1")
+	mw.WriteField("subject", "I2")
+	mw.WriteField("statement", "附件过大")
+	part, _ := mw.CreateFormFile("document", "scan.pdf")
+	part.Write(append([]byte("%PDF-1.4\n"), make([]byte, issuing.MaxDocument)...))
+	mw.Close()
+	req, _ := http.NewRequest("POST", s.ts.URL+"/api/v1/objections", &big)
+	req.Header.Set("Authorization", "Bearer "+s.city[other])
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 20 MiB+ document: %v %v", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
+	var refused int
+	s.db.QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'object' AND outcome = 'refused' AND code = 'too_large' AND object = ?`, "2024Q1 "+other).Scan(&refused)
+	if refused != 1 {
+		t.Errorf("the 413 objection is not in the audit trail (%d records)", refused)
+	}
+	var filed []issuing.Objection
+	if code, body := s.get(s.city[objector], "/api/v1/objections?period=2024Q1"); code != 200 || json.Unmarshal([]byte(body), &filed) != nil ||
+		len(filed) != 1 || filed[0].Statement != statement {
+		t.Errorf("the 1,500-character statement is not kept whole: %d", code)
 	}
 
 	// Another city: the table yes; the objection, its document and the
@@ -203,7 +242,7 @@ func TestIssuingInBrowser(t *testing.T) {
 	// After the window closes nobody objects: 409 with the window's end.
 	clock.Set(windowEnd.Add(time.Second))
 	late := objectionForm(t, "2024Q1", "I2", "逾期的异议")
-	req, _ := http.NewRequest("POST", s.ts.URL+"/api/v1/objections", late.body)
+	req, _ = http.NewRequest("POST", s.ts.URL+"/api/v1/objections", late.body)
 	req.Header.Set("Content-Type", late.contentType)
 	req.Header.Set("Authorization", "Bearer "+s.city[other])
 	if code, out := s.do(req); code != http.StatusConflict || !strings.Contains(fmt.Sprint(out["message"]), "异议期已于") {
@@ -359,6 +398,16 @@ func TestIssuingInBrowser(t *testing.T) {
 	}
 	if subjects := strings.Join(got["province@hrss.example"], "|"); !strings.Contains(subjects, "公示") || !strings.Contains(subjects, "定稿") {
 		t.Errorf("the province received %v", subjects)
+	}
+	// The reviewer's list of every period's objections, by decision.
+	if _, page := s.login(s.reviewer).get("/objections?status=" + url.QueryEscape(issuing.Accept)); !strings.Contains(page, `id="listed-objection-1"`) {
+		t.Error("the accepted objection is not in the reviewer's list")
+	}
+	if _, page := s.login(s.reviewer).get("/objections?status=" + url.QueryEscape(issuing.Undecided)); strings.Contains(page, `id="listed-objection-1"`) {
+		t.Error("a decided objection is listed as undecided")
+	}
+	if code, _ := s.login(s.city[objector]).get("/objections"); code != http.StatusForbidden {
+		t.Errorf("a city lists every objection: %d", code)
 	}
 	// The API's scorecard carries the city's entry in the final beside the draft's explanation.
 	if code, got := s.do(mustReq("GET", s.ts.URL+"/api/v1/cities/"+objector+"/scorecard/2024Q1", s.city[objector])); code != 200 ||

@@ -152,7 +152,7 @@ var apiRoutes = []apiRoute{
 		serve: issuingStep((*Server).finalise)},
 	{method: "POST", path: "/api/v1/objections", id: "object", summary: "对公示排名提出异议（城市令牌）",
 		description: "异议期内提交；可附一个月的更正数据（kind、month、file，按上传同样校验）和至多 5 份证明材料（PDF、JPG、PNG、XLSX，每份不超过 20 MiB）。" +
-			"409：不在异议期内；422：事项、陈述或材料不合格，或更正数据被拒收；413：文件过大。",
+			"409：不在异议期内；422：事项或陈述不合格（陈述超过 2000 字等），或更正数据被拒收、与现行版本相同；415：证明材料不是 PDF、JPG、PNG 或 XLSX（按内容判断）；413：文件过大（证明材料超过 20 MiB 或上传超过上限）。",
 		form: []apiField{fPeriod, {name: "subject", desc: "异议事项：I1–I22、K1–K12 或 其他（可重复）", required: true, array: true},
 			{name: "statement", desc: "异议陈述，不超过 2000 字", required: true}, fKind, fMonth,
 			{name: "file", desc: "更正数据文件", file: true}, {name: "document", desc: "证明材料（可重复）", file: true, array: true}},

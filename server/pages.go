@@ -255,6 +255,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *session) {
 			s.internal(w, r, err)
 			return
 		}
+		if n := r.FormValue("objected"); n != "" && v.Issue != nil {
+			if id, err := strconv.ParseInt(n, 10, 64); err == nil {
+				v.Issue.Objected = fmt.Sprintf("异议 %d 已提交，审核人员处理后将以邮件通知；处理结果也显示在下方“本市的异议”中。", id)
+			}
+		}
 	}
 	s.render(w, r, http.StatusOK, "city", v)
 }

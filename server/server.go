@@ -240,6 +240,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /publish", s.page(s.pageStep(s.publish)))
 	handle("POST /withdraw", s.page(s.pageStep(s.withdraw)))
 	handle("POST /finalise", s.page(s.pageStep(s.finalise)))
+	handle("GET /objections", s.page(s.objectionsPage))
 	handle("POST /objections", s.page(s.objectForm, true))
 	handle("POST /objections/{id}/decision", s.page(s.decideForm))
 	handle("GET /objections/{id}/documents/{n}", s.page(s.documentDownload))

@@ -458,7 +458,7 @@ func runDataTests(ctx context.Context, conn *sql.Conn) (map[string]int, []string
 func nothingDue(p flexemp.Period, asOf time.Time) error {
 	first := p.Months()[0]
 	return flexemp.Errorf(flexemp.EINVALID, "%s截至 %s 尚无到期月份（%s的数据截止于 %s），无法考核",
-		p.Label(), asOf.Format("2006-01-02"), first, first.Deadline().Add(-time.Second).Format("2006-01-02 15:04"))
+		p.Label(), asOf.Format("2006-01-02"), first, first.DeadlineText())
 }
 
 // loadReference writes the reference tables and the period's parameters:

@@ -240,6 +240,9 @@ func (o *Outcome) WriteSummary(w io.Writer) error {
 	}
 	fmt.Fprintln(w, reports.FindingsLine(o.Findings))
 	fmt.Fprintln(w, reports.CountiesLine(o.Counties))
-	fmt.Fprintf(w, "报告：%s\n\n", o.Report)
+	fmt.Fprintf(w, "报告：%s\n", o.Report)
+	fmt.Fprintf(w, "以下排名为草稿（未公示，不作为考核结果）。发布：flexemp publish --period %s（公示，异议期 5 个工作日）→ 异议与处理 → flexemp finalise（定稿）；"+
+		"此后页面、接口、记分卡与邮件都先显示公示稿或定稿，flexemp publication --period %s [--final] --out 目录 写出所发布的文件，可用 sha256sum 与邮件中的 SHA-256 核对。\n\n",
+		o.Result.Period, o.Result.Period)
 	return reports.WriteSummary(w, o.Result)
 }

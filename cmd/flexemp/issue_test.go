@@ -325,6 +325,12 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 			t.Errorf("the audit trail has no %s", want)
 		}
 	}
+	// As people read it: actions, roles and outcomes in Chinese, a step
+	// taken on paper with its stated time beside the real one.
+	if table := step(0, "audit", "--db", db, "--action", "finalise"); !strings.Contains(table, "定稿") || !strings.Contains(table, "（记载为 2025-07-30 10:00）") ||
+		!strings.Contains(table, "操作员") || !strings.Contains(table, "拒绝") {
+		t.Errorf("audit as a table: %s", table)
+	}
 	step(0, "audit", "verify", "--db", db)
 	if !regexp.MustCompile(`"outcome": "refused"`).MatchString(out) {
 		t.Error("no refused step in the audit trail")

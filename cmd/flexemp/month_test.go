@@ -140,7 +140,7 @@ func TestServedMonth(t *testing.T) {
 		switch {
 		case strings.HasPrefix(p.Subject, "【提醒】"):
 			reminded = append(reminded, m.To[0])
-			if !strings.Contains(p.Subject, "2024年3月") || !strings.Contains(p.Text, "2024年4月10日 23:59") {
+			if !strings.Contains(p.Subject, "2024年3月") || !strings.Contains(p.Text, "2024年4月10日 24:00") {
 				t.Errorf("reminder %q: %s", p.Subject, p.Text)
 			}
 		case strings.Contains(p.Subject, "考核月报"):

@@ -156,7 +156,8 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("the demo does not show 锦州's 未报送:\n%s", first)
 	}
 	summary := strings.Split(strings.TrimSpace(first[strings.Index(first, "报告："):]), "\n")[1:]
-	if len(summary) != 7 || summary[0] != "" || !strings.Contains(summary[4], "从略") || !strings.HasPrefix(summary[6], "2025年：") {
+	if len(summary) != 8 || !strings.Contains(summary[0], "草稿（未公示，不作为考核结果）") || !strings.Contains(summary[0], "flexemp publication") ||
+		summary[1] != "" || !strings.Contains(summary[5], "从略") || !strings.HasPrefix(summary[7], "2025年：") {
 		t.Errorf("summary %q", summary)
 	}
 	db, err := transform.Open(context.Background(), filepath.Join(dir, "flexemp.db"))
