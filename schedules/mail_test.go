@@ -187,7 +187,7 @@ func TestReminderFitsItsDate(t *testing.T) {
 		t.Errorf("on time: %q\n%s", onTime.Subject, onTime.Text)
 	}
 	if !strings.HasPrefix(late.Subject, "【逾期】沈阳市2024年3月") || !strings.Contains(late.Subject, "已过截止时间") ||
-		!strings.Contains(late.Text, "截至 2024年4月12日 09:00") || !strings.Contains(late.Text, "2024年4月10日 23:59（北京时间）已过") ||
+		!strings.Contains(late.Text, "截至 2024年4月12日 09:00") || !strings.Contains(late.Text, "2024年4月10日 24:00（北京时间）已过") ||
 		strings.Contains(late.Text, "逾期将计入") {
 		t.Errorf("late: %q\n%s", late.Subject, late.Text)
 	}
