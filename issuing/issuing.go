@@ -340,6 +340,26 @@ func Ranking(ctx context.Context, db *sql.DB, pub *Publication, final bool) (*me
 	return &r, nil
 }
 
+// Entry is a city's line in the period's standing ranking — the open
+// publication, else the final — with that publication and its issued rank
+// JSON; all nil when none stands, the line nil when the city is not in it.
+func Entry(ctx context.Context, db *sql.DB, p flexemp.Period, city string) (*Publication, *metrics.Ranking, *metrics.RankingCity, error) {
+	cur, err := Current(ctx, db, p)
+	if err != nil || cur == nil {
+		return nil, nil, nil, err
+	}
+	rk, err := Ranking(ctx, db, cur, cur.Final != nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for i := range rk.Cities {
+		if rk.Cities[i].Code == city {
+			return cur, rk, &rk.Cities[i], nil
+		}
+	}
+	return cur, rk, nil, nil
+}
+
 // ParseState reads a state as rank --state names it: draft, published,
 // final, or "" for whichever stands.
 func ParseState(s string) (string, error) {

@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/smtptest"
+	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -231,5 +233,35 @@ func TestMailLinkValidated(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "[mail] link") {
 			t.Errorf("link %q: %v", link, err)
 		}
+	}
+}
+
+// Withdrawing a publication mails every city and the province its time
+// and reason.
+func TestWithdrawalMailed(t *testing.T) {
+	mb := smtptest.Start(t)
+	m, _ := newMailer(t, mb)
+	m.Config.Province = []string{"province@hrss.example"}
+	m.Config.Cities = map[string][]string{}
+	for _, c := range flexemp.Cities {
+		m.Config.Cities[c.Code] = []string{c.Code + "@city.example"}
+	}
+	env := &schedules.Env{Store: m.Store, Mailer: m, Now: func() time.Time { return clock }}
+	pub := &issuing.Publication{ID: 3, Period: flexemp.Period{Year: 2024, Quarter: 1}, Edition: 2, SHA256: strings.Repeat("c", 64),
+		Withdrawn: &issuing.Withdrawal{At: clock, By: "token:1", Reason: "大连数据有误，撤回重审"}}
+	if err := env.Withdrawn(context.Background(), pub); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, msg := range mb.Messages() {
+		p := smtptest.Parse(t, msg.Raw)
+		if !strings.Contains(p.Subject, "撤回") || !strings.Contains(p.Text, "大连数据有误，撤回重审") || !strings.Contains(p.Text, "2024-04-15 09:00") ||
+			!strings.Contains(p.Text, issuing.Withdrawn) {
+			t.Errorf("to %s: %q\n%s", msg.To[0], p.Subject, p.Text)
+		}
+		got[msg.To[0]] = true
+	}
+	if len(got) != 1+len(flexemp.Cities) || !got["province@hrss.example"] || !got["210200@city.example"] {
+		t.Errorf("the withdrawal reached %d of %d", len(got), 1+len(flexemp.Cities))
 	}
 }

@@ -253,30 +253,15 @@ func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request, p flexemp.
 		// A city sees nothing of another: not the leader, not the gaps to it.
 		e.Leader, e.Gaps = nil, nil
 	}
-	if e.Issued, err = s.issuedScorecard(r.Context(), period, code); err != nil {
+	cur, rk, c, err := issuing.Entry(r.Context(), s.db, period, code)
+	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
+	if c != nil {
+		e.Issued = &metrics.IssuedCity{State: rk.State, Edition: cur.Edition, SHA256: rk.SHA256, City: *c}
+	}
 	writeJSON(w, http.StatusOK, e)
-}
-
-// issuedScorecard is the city's entry in the period's standing
-// publication or final; nil when none stands.
-func (s *Server) issuedScorecard(ctx context.Context, period flexemp.Period, city string) (*metrics.IssuedCity, error) {
-	cur, err := issuing.Current(ctx, s.db, period)
-	if err != nil || cur == nil {
-		return nil, err
-	}
-	rk, err := issuing.Ranking(ctx, s.db, cur, cur.Final != nil)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range rk.Cities {
-		if c.Code == city {
-			return &metrics.IssuedCity{State: rk.State, Edition: cur.Edition, SHA256: rk.SHA256, City: c}, nil
-		}
-	}
-	return nil, nil
 }
 
 // assessed is the answer to an assessment request.

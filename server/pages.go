@@ -281,20 +281,11 @@ func (s *Server) latestPeriod(ctx context.Context) (latest flexemp.Period, all [
 // issuedEntryOf is the city's entry in the period's standing publication
 // (or its final); nil when none stands.
 func (s *Server) issuedEntryOf(ctx context.Context, city string, p flexemp.Period) (*reports.IssuedEntry, error) {
-	cur, err := issuing.Current(ctx, s.db, p)
-	if err != nil || cur == nil {
+	cur, _, c, err := issuing.Entry(ctx, s.db, p, city)
+	if err != nil || c == nil {
 		return nil, err
 	}
-	rk, err := issuing.Ranking(ctx, s.db, cur, cur.Final != nil)
-	if err != nil {
-		return nil, err
-	}
-	for i := range rk.Cities {
-		if rk.Cities[i].Code == city {
-			return reports.NewIssuedEntry(cur.Stamp(), &rk.Cities[i]), nil
-		}
-	}
-	return nil, nil
+	return reports.NewIssuedEntry(cur.Stamp(), c), nil
 }
 
 // scorecard is a city's result for p; nil when p was never assessed.
