@@ -980,7 +980,7 @@ type ClientInterface interface {
 
 	// ObjectWithBody 对公示排名提出异议（城市令牌）
 	//
-	// 异议期内提交；可附一个月的更正数据（kind、month、file，按上传同样校验）和至多 5 份证明材料（PDF、JPG、PNG、XLSX，每份不超过 20 MiB）。409：不在异议期内；422：事项、陈述或材料不合格，或更正数据被拒收；413：文件过大。.
+	// 异议期内提交；可附一个月的更正数据（kind、month、file，按上传同样校验）和至多 5 份证明材料（PDF、JPG、PNG、XLSX，每份不超过 20 MiB）。409：不在异议期内；422：事项或陈述不合格（陈述超过 2000 字等），或更正数据被拒收、与现行版本相同；415：证明材料不是 PDF、JPG、PNG 或 XLSX（按内容判断）；413：文件过大（证明材料超过 20 MiB 或上传超过上限）。.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1213,7 +1213,7 @@ func (c *Client) Objections(ctx context.Context, params *ObjectionsParams, reqEd
 
 // ObjectWithBody 对公示排名提出异议（城市令牌）
 //
-// 异议期内提交；可附一个月的更正数据（kind、month、file，按上传同样校验）和至多 5 份证明材料（PDF、JPG、PNG、XLSX，每份不超过 20 MiB）。409：不在异议期内；422：事项、陈述或材料不合格，或更正数据被拒收；413：文件过大。.
+// 异议期内提交；可附一个月的更正数据（kind、month、file，按上传同样校验）和至多 5 份证明材料（PDF、JPG、PNG、XLSX，每份不超过 20 MiB）。409：不在异议期内；422：事项或陈述不合格（陈述超过 2000 字等），或更正数据被拒收、与现行版本相同；415：证明材料不是 PDF、JPG、PNG 或 XLSX（按内容判断）；413：文件过大（证明材料超过 20 MiB 或上传超过上限）。.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2469,7 +2469,7 @@ type ClientWithResponsesInterface interface {
 
 	// ObjectWithBodyWithResponse 对公示排名提出异议（城市令牌）
 	//
-	// 异议期内提交；可附一个月的更正数据（kind、month、file，按上传同样校验）和至多 5 份证明材料（PDF、JPG、PNG、XLSX，每份不超过 20 MiB）。409：不在异议期内；422：事项、陈述或材料不合格，或更正数据被拒收；413：文件过大。.
+	// 异议期内提交；可附一个月的更正数据（kind、month、file，按上传同样校验）和至多 5 份证明材料（PDF、JPG、PNG、XLSX，每份不超过 20 MiB）。409：不在异议期内；422：事项或陈述不合格（陈述超过 2000 字等），或更正数据被拒收、与现行版本相同；415：证明材料不是 PDF、JPG、PNG 或 XLSX（按内容判断）；413：文件过大（证明材料超过 20 MiB 或上传超过上限）。.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4264,7 +4264,7 @@ func (c *ClientWithResponses) ObjectionsWithResponse(ctx context.Context, params
 
 // ObjectWithBodyWithResponse 对公示排名提出异议（城市令牌）
 //
-// 异议期内提交；可附一个月的更正数据（kind、month、file，按上传同样校验）和至多 5 份证明材料（PDF、JPG、PNG、XLSX，每份不超过 20 MiB）。409：不在异议期内；422：事项、陈述或材料不合格，或更正数据被拒收；413：文件过大。.
+// 异议期内提交；可附一个月的更正数据（kind、month、file，按上传同样校验）和至多 5 份证明材料（PDF、JPG、PNG、XLSX，每份不超过 20 MiB）。409：不在异议期内；422：事项或陈述不合格（陈述超过 2000 字等），或更正数据被拒收、与现行版本相同；415：证明材料不是 PDF、JPG、PNG 或 XLSX（按内容判断）；413：文件过大（证明材料超过 20 MiB 或上传超过上限）。.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
