@@ -29,7 +29,7 @@ func OutcomeText(r store.AuditRecord) string {
 // people read them; an action not listed (a scheduled job's, an admin
 // socket's) reads as its own name after its kind.
 var (
-	roleWords   = map[string]string{"city": "城市", "reviewer": "审核人员", "operator": "操作员", "scheduler": "定时任务"}
+	roleWords   = map[string]string{"anonymous": "未登录", "city": "城市", "reviewer": "审核人员", "operator": "操作员", "scheduler": "定时任务"}
 	actionWords = map[string]string{"login": "登录", "upload": "上传", "rejects": "下载被拒行", "download": "下载", "report.download": "下载报告",
 		"assess": "考核", "publish": "公示", "object": "提出异议", "decide": "处理异议", "finalise": "定稿", "withdraw": "撤回公示",
 		"verify": "核验", "token.add": "新增令牌", "token.revoke": "吊销令牌", "token.list": "列出令牌", "backup": "备份",

@@ -125,8 +125,12 @@ const (
 	loginWindow   = 10 * time.Minute
 )
 
-// loginsClosed tells whether an address has failed too often lately.
-func (s *Server) loginsClosed(host string) bool {
+// loginAttempt takes one of an address's login attempts, atomically: the
+// failures of the last ten minutes and the attempts being checked now
+// together may not reach ten, so forty logins sent at once get ten checks
+// at most. ok is false when logins from the address are closed; done
+// returns the attempt, counting it a failure unless it succeeded.
+func (s *Server) loginAttempt(host string) (ok bool, done func(succeeded bool)) {
 	s.failedMu.Lock()
 	defer s.failedMu.Unlock()
 	now := s.opt.Now()
@@ -137,13 +141,20 @@ func (s *Server) loginsClosed(host string) bool {
 		}
 	}
 	s.failed[host] = recent
-	return len(recent) >= loginFailures
-}
-
-func (s *Server) loginFailed(host string) {
-	s.failedMu.Lock()
-	defer s.failedMu.Unlock()
-	s.failed[host] = append(s.failed[host], s.opt.Now())
+	if len(recent)+s.checking[host] >= loginFailures {
+		return false, nil
+	}
+	s.checking[host]++
+	return true, func(succeeded bool) {
+		s.failedMu.Lock()
+		defer s.failedMu.Unlock()
+		if s.checking[host]--; s.checking[host] == 0 {
+			delete(s.checking, host)
+		}
+		if !succeeded {
+			s.failed[host] = append(s.failed[host], s.opt.Now())
+		}
+	}
 }
 
 // POST /login: the token once, then a session cookie.
@@ -155,18 +166,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	host := store.ActorOf(r.Context()).Remote
-	if s.loginsClosed(host) {
+	open, done := s.loginAttempt(host)
+	if !open {
 		s.store.Audit(r.Context(), "login", "", flexemp.Errorf("too_many_requests", "closed"))
 		s.renderLogin(w, r, http.StatusTooManyRequests, "登录失败次数过多，请 10 分钟后再试。")
 		return
 	}
 	p, ok, err := s.store.LookupToken(r.Context(), r.PostFormValue("token"))
+	done(err == nil && ok)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	if !ok {
-		s.loginFailed(host)
 		s.store.Audit(r.Context(), "login", "", flexemp.Errorf(flexemp.EUNAUTHORIZED, "bad token"))
 		s.renderLogin(w, r, http.StatusUnauthorized, "令牌无效或已被吊销。")
 		return

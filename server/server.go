@@ -78,6 +78,7 @@ type Server struct {
 
 	failedMu   sync.Mutex
 	failed     map[string][]time.Time // failed logins by address, the last ten minutes'
+	checking   map[string]int         // logins by address whose token is being checked now
 	spoolMu    sync.Mutex
 	spooled    map[string]int64 // bytes each city's uploads in flight have spooled
 	sessionsMu sync.Mutex
@@ -121,7 +122,8 @@ func New(st *store.Store, o Options) (*Server, error) {
 		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	s := &Server{store: st, db: st.DB(), opt: o, log: o.Log, sessions: map[string]*session{}, spooled: map[string]int64{}, failed: map[string][]time.Time{},
-		metrics: newMetrics(append(st.Collectors(), o.Collectors...)...)}
+		checking: map[string]int{},
+		metrics:  newMetrics(append(st.Collectors(), o.Collectors...)...)}
 	s.handler = s.routes()
 	return s, s.cleanSpool()
 }
@@ -303,7 +305,9 @@ func (s *Server) observe(route string, h http.HandlerFunc) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		var who string
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		actor := &store.Actor{Remote: host}
+		// Until a token or session names who it is, a request is anonymous
+		// (a failed login is not the operator running serve).
+		actor := &store.Actor{Remote: host, ID: "anonymous", Role: "anonymous"}
 		r = r.WithContext(store.WithActor(context.WithValue(r.Context(), principalKey{}, &who), actor))
 		h(sw, r)
 		if sw.status == 0 {
