@@ -315,7 +315,7 @@ func (s *xlsxSource) Next() (int, []string, error) {
 			if r, ok := t.Attr("r"); ok {
 				n, err := strconv.Atoi(string(r))
 				if err != nil || n < s.row {
-					return 0, nil, flexemp.Errorf(flexemp.EINVALID, "Excel 工作表行号错误：%q", r)
+					return 0, nil, flexemp.Errorf(flexemp.EINVALID, "Excel 工作表行号错误：%q", xmlscan.AppendUnescaped(nil, r))
 				}
 				s.row = n
 			}
@@ -368,7 +368,7 @@ func columnIndex(ref []byte) (int, error) {
 		}
 	}
 	if n == 0 || n > 16384 {
-		return 0, flexemp.Errorf(flexemp.EINVALID, "Excel 单元格引用错误：%q", ref)
+		return 0, flexemp.Errorf(flexemp.EINVALID, "Excel 单元格引用错误：%q", xmlscan.AppendUnescaped(nil, ref)) // as written, not as escaped in the XML
 	}
 	return n - 1, nil
 }

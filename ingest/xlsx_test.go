@@ -87,6 +87,7 @@ func TestXLSXBadReferences(t *testing.T) {
 		"row numbers going back":     `<worksheet><sheetData><row r="3"></row><row r="2"></row></sheetData></worksheet>`,
 		"bad cell reference":         `<worksheet><sheetData><row r="1"><c r="1A"><v>1</v></c></row></sheetData></worksheet>`,
 		"cut off":                    `<worksheet><sheetData><row r="1"><c r="A1"><v>1`,
+		"escaped reference":          `<worksheet><sheetData><row r="1"><c r="&lt;script&gt;"><v>1</v></c></row></sheetData></worksheet>`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			parts := map[string]string{"xl/worksheets/sheet1.xml": sheet}
@@ -105,6 +106,10 @@ func TestXLSXBadReferences(t *testing.T) {
 				}
 				if err != nil {
 					checkAppError(t, err)
+					// The refusal quotes the file as written, not as its XML escapes it.
+					if msg := flexemp.ErrorMessage(err); strings.Contains(msg, "&lt;") || name == "escaped reference" && !strings.Contains(msg, "<script>") {
+						t.Errorf("the refusal says %q", msg)
+					}
 					return
 				}
 			}
