@@ -16,6 +16,7 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -37,6 +38,7 @@ type Service struct {
 // New opens the configured database and puts the service together over
 // it, the jobs scheduled but not started; now is its clock.
 func New(ctx context.Context, cfg Config, now func() time.Time, log *slog.Logger) (*Service, error) {
+	reports.CleanScratch() // what a killed render left behind
 	o, err := cfg.AssessOptions()
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"os/exec"
 
 	"github.com/chromedp/chromedp"
@@ -38,6 +39,9 @@ func NewBrowser(parent context.Context, userDataDir string) (context.Context, co
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.UserDataDir(userDataDir),
+		// Chromium's own temporary files beside the profile, in the
+		// render's folder, removed with it (scratchDir).
+		chromedp.Env("TMPDIR="+browserTemp(userDataDir)),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -46,4 +50,12 @@ func NewBrowser(parent context.Context, userDataDir string) (context.Context, co
 	)
 	ctx, cancel := chromedp.NewContext(alloc)
 	return ctx, func() { cancel(); cancelAlloc() }, nil
+}
+
+// browserTemp is the folder chromium keeps its temporary files in: the
+// render's own tmp beside the profile, made if need be.
+func browserTemp(userDataDir string) string {
+	dir := filepath.Join(filepath.Dir(userDataDir), "tmp")
+	os.MkdirAll(dir, 0o700)
+	return dir
 }

@@ -62,11 +62,11 @@ func WaitCharts(ctx context.Context, timeout time.Duration) (map[string]Paint, e
 // returns a PNG of each by chart ID: the static pictures a mail carries,
 // since mail clients run no JavaScript.
 func ChartImages(ctx context.Context, charts []Chart) (map[string][]byte, error) {
-	dir, err := os.MkdirTemp("", "flexemp-charts-")
+	dir, done, err := scratchDir("charts")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	defer done()
 	var b strings.Builder
 	b.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8"><style>body{margin:0;background:#fff;font-family:"Noto Sans CJK SC",sans-serif}.chart{width:760px;padding:8px}</style><script>`)
 	b.WriteString(echartsJS)

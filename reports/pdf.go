@@ -21,11 +21,11 @@ const PrintWidth = 1040
 // stylesheet: the heat table within the page, no chart split across pages,
 // each city's page starting a sheet.
 func PDF(ctx context.Context, report []byte) ([]byte, error) {
-	dir, err := os.MkdirTemp("", "flexemp-pdf-")
+	dir, done, err := scratchDir("pdf")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	defer done()
 	path := filepath.Join(dir, "report.html")
 	if err := os.WriteFile(path, report, 0o600); err != nil {
 		return nil, err
