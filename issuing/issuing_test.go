@@ -1,7 +1,10 @@
 package issuing
 
 import (
+	"bytes"
 	"context"
+	"image"
+	pngenc "image/png"
 	"slices"
 	"testing"
 	"time"
@@ -83,5 +86,38 @@ func TestOthersMoved(t *testing.T) {
 	}
 	if own := appendix(objections, published, final); len(own) != 1 || !slices.Contains(own[0].Changes, "名次区间 4–5 → 5–6") {
 		t.Errorf("the objector's changes: %+v", own)
+	}
+}
+
+// A document is what its bytes parse as, kept under a name with that
+// type's extension and nothing that could make it run or read otherwise.
+func TestDocuments(t *testing.T) {
+	pdf := "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\nstartxref\n9\n%%EOF\n"
+	var png bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	if err := pngenc.Encode(&png, img); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, content, wantType, wantName string
+	}{
+		{"说明.pdf", pdf, "application/pdf", "说明.pdf"},
+		{"run.bat", pdf, "application/pdf", "run.pdf"},
+		{"invoice\u202Efdp.exe", pdf, "application/pdf", "invoicefdp.pdf"},
+		{"evidence.hta", "%PDF-1.4\n<html><script>alert(1)</script></html>\nstartxref\n1\n%%EOF", "", ""},
+		{"材料.html", "%PDF-1.4\n<svg onload=alert(1)>", "", ""},
+		{"scan.png", png.String(), "image/png", "scan.png"},
+		{"scan.png", "\x89PNG\r\n\x1a\n<script>", "", ""},
+		{"photo.jpg", "\xFF\xD8\xFF<html>", "", ""},
+		{"../../etc\x00x.pdf", pdf, "application/pdf", "etcx.pdf"},
+	} {
+		got := mediaType([]byte(c.content))
+		if got != c.wantType {
+			t.Errorf("%q: type %q, want %q", c.name, got, c.wantType)
+			continue
+		}
+		if got != "" && documentName(c.name, got) != c.wantName {
+			t.Errorf("%q kept as %q, want %q", c.name, documentName(c.name, got), c.wantName)
+		}
 	}
 }

@@ -5,13 +5,19 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/jpeg" // decodes a JPG document's header
+	_ "image/png"  // and a PNG's
 	"io"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -87,27 +93,104 @@ func validSubject(s string) bool {
 	return ok || slices.Contains(metrics.Checks, s) || s == Other
 }
 
-// mediaType is a document's type by its bytes: PDF, JPG, PNG or XLSX, else "".
+// mediaType is a document's type once its bytes parse as one: PDF, JPG,
+// PNG or XLSX, else "". A first few bytes are not enough: a PDF header on
+// an HTML page, or a picture that does not decode, is none of them.
 func mediaType(b []byte) string {
 	switch {
-	case bytes.HasPrefix(b, []byte("%PDF-")):
+	case validPDF(b):
 		return "application/pdf"
-	case bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}):
+	case bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}) && decodes(b, "jpeg"):
 		return "image/jpeg"
-	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) && decodes(b, "png"):
 		return "image/png"
-	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
-		z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			return ""
+	case validXLSX(b):
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return ""
+}
+
+// documentExt is the extension a document is stored and served under: its
+// validated type's, whatever the city named it.
+var documentExt = map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
+
+// documentName is the name a document is kept under: the city's, without
+// any path, control or bidirectional-override character (invoice‮fdp.exe
+// would read as invoiceexe.pdf), IDs masked, with its type's extension.
+func documentName(name, mediaType string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '/' || r == '\\' {
+			return -1
 		}
-		for _, f := range z.File {
-			if f.Name == "xl/workbook.xml" {
-				return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		return r
+	}, filepath.Base(name))
+	name = strings.TrimSpace(strings.TrimSuffix(name, filepath.Ext(name)))
+	if name == "" || name == "." {
+		name = "证明材料"
+	}
+	return flexemp.MaskIDs(name) + documentExt[mediaType]
+}
+
+// validPDF tells whether b is laid out as a PDF file: the header first, a
+// cross-reference (startxref) and the end-of-file marker at its end, and no
+// markup a browser would run (an HTML or SVG page behind a PDF header).
+func validPDF(b []byte) bool {
+	if !pdfHeader.Match(b[:min(len(b), 16)]) {
+		return false
+	}
+	tail := bytes.TrimRight(b[max(0, len(b)-2048):], " \t\r\n\x00")
+	if !bytes.HasSuffix(tail, []byte("%%EOF")) || !bytes.Contains(tail, []byte("startxref")) {
+		return false
+	}
+	head := bytes.ToLower(b[:min(len(b), 64<<10)])
+	for _, markup := range []string{"<html", "<script", "<svg", "<!doctype", "<body", "<iframe"} {
+		if bytes.Contains(head, []byte(markup)) {
+			return false
+		}
+	}
+	return true
+}
+
+var pdfHeader = regexp.MustCompile(`^%PDF-[12]\.[0-9]\s`)
+
+// decodes tells whether b decodes as an image of the format.
+func decodes(b []byte, format string) bool {
+	cfg, got, err := image.DecodeConfig(bytes.NewReader(b))
+	return err == nil && got == format && cfg.Width > 0 && cfg.Height > 0
+}
+
+// validXLSX tells whether b is a workbook: a zip whose xl/workbook.xml is a
+// workbook's XML.
+func validXLSX(b []byte) bool {
+	if !bytes.HasPrefix(b, []byte("PK\x03\x04")) {
+		return false
+	}
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return false
+	}
+	for _, f := range z.File {
+		if f.Name != "xl/workbook.xml" {
+			continue
+		}
+		r, err := f.Open()
+		if err != nil {
+			return false
+		}
+		defer r.Close()
+		d := xml.NewDecoder(io.LimitReader(r, 8<<20))
+		for {
+			t, err := d.Token()
+			if err != nil {
+				return false
+			}
+			if se, ok := t.(xml.StartElement); ok {
+				return se.Name.Local == "workbook"
 			}
 		}
 	}
-	return ""
+	return false
 }
 
 // check refuses what SPEC does not allow in an objection.
@@ -221,7 +304,8 @@ func (is *Issuer) Object(ctx context.Context, r ObjectionRequest) (*Objection, *
 				return err
 			}
 			for i, d := range r.Documents {
-				info := DocumentInfo{N: i + 1, Name: flexemp.MaskIDs(filepath.Base(d.Name)), MediaType: mediaType(d.Content), Size: int64(len(d.Content)), SHA256: sum(d.Content)}
+				media := mediaType(d.Content)
+				info := DocumentInfo{N: i + 1, Name: documentName(d.Name, media), MediaType: media, Size: int64(len(d.Content)), SHA256: sum(d.Content)}
 				if _, err := tx.ExecContext(ctx, `INSERT INTO objection_documents VALUES (?, ?, ?, ?, ?, ?, ?)`,
 					o.ID, info.N, info.Name, info.MediaType, info.Size, info.SHA256, d.Content); err != nil {
 					return err

@@ -148,7 +148,13 @@ func AdminHandler(st *store.Store, db string, run AdminRun) http.Handler {
 		if code != 0 {
 			runErr = flexemp.Errorf("exit_"+strconv.Itoa(code), "admin command failed")
 		}
-		st.Audit(ctx, "admin."+strings.Join(req.Args[:min(2, len(req.Args))], " "), "", runErr)
+		// The command (and its subcommand) is the action; every argument
+		// after it is the object, IDs masked: "admin.finalise --period 2025".
+		action, rest := req.Args[0], req.Args[1:]
+		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+			action, rest = action+" "+rest[0], rest[1:]
+		}
+		st.Audit(ctx, "admin."+action, flexemp.MaskIDs(strings.Join(rest, " ")), runErr)
 		writeJSON(w, http.StatusOK, AdminAnswer{Stdout: out.String(), Stderr: errs.String(), Code: code})
 	})
 	return mux

@@ -109,7 +109,7 @@ func TestIssuingInBrowser(t *testing.T) {
 	fix := filepath.Join(dir, "corrected.csv")
 	os.WriteFile(fix, []byte(strings.Join(lines[:len(lines)-5], "")), 0o600)
 	pdf := filepath.Join(dir, "说明.pdf")
-	os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"), 0o600)
+	os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\nstartxref\n9\n%%EOF\n"), 0o600)
 
 	// 公示, by the reviewer's button, on Monday 22 April.
 	clock.Set(testclock.Shanghai("2024-04-22 10:00"))

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os/user"
 	"sync"
+	"strings"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -285,7 +286,7 @@ func FindAudit(ctx context.Context, db *sql.DB, f AuditFilter) ([]AuditRecord, i
 	defer rows.Close()
 	out := []AuditRecord{}
 	for rows.Next() {
-		r, err := scanAudit(rows)
+		r, _, err := scanAudit(rows)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -294,17 +295,28 @@ func FindAudit(ctx context.Context, db *sql.DB, f AuditFilter) ([]AuditRecord, i
 	return out, total, rows.Err()
 }
 
-func scanAudit(rows *sql.Rows) (AuditRecord, error) {
-	var r AuditRecord
+func scanAudit(rows *sql.Rows) (r AuditRecord, null bool, err error) {
 	var stated sql.NullTime
-	err := rows.Scan(&r.Seq, &r.At, &stated, &r.Actor, &r.Role, &r.City, &r.Action, &r.Object, &r.Outcome, &r.Code,
-		&r.Remote, &r.RequestID, &r.PrevHash, &r.Hash)
+	texts := []*string{&r.Actor, &r.Role, &r.City, &r.Action, &r.Object, &r.Outcome, &r.Code, &r.Remote, &r.RequestID, &r.PrevHash, &r.Hash}
+	ns := make([]sql.NullString, len(texts))
+	dest := []any{&r.Seq, &r.At, &stated}
+	for i := range ns {
+		dest = append(dest, &ns[i])
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return r, false, err
+	}
+	// Nothing flexemp writes is NULL: a NULL is an edit, named as one by
+	// VerifyAudit rather than failing the scan.
+	for i, n := range ns {
+		*texts[i], null = n.String, null || !n.Valid
+	}
 	if stated.Valid {
 		t := stated.Time.In(flexemp.Shanghai)
 		r.StatedAt = &t
 	}
 	r.At = r.At.In(flexemp.Shanghai)
-	return r, err
+	return r, null, nil
 }
 
 // AuditBroken names the first record that does not hold: edited, removed
@@ -337,14 +349,17 @@ func VerifyAudit(ctx context.Context, db *sql.DB, head string) (int64, string, e
 		if _, err := fmt.Sscanf(head, "%d:%s", &headSeq, &headHash); err != nil || headSeq < 1 {
 			return 0, "", flexemp.Errorf(flexemp.EINVALID, "链头 %q 应为 序号:哈希", head)
 		}
+		headHash = strings.ToLower(headHash) // as copied from a mail, in either case
 	}
 	headSeen := false
 	for rows.Next() {
-		r, err := scanAudit(rows)
+		r, null, err := scanAudit(rows)
 		if err != nil {
 			return 0, "", err
 		}
 		switch {
+		case null:
+			return 0, "", &AuditBroken{r.Seq, "的内容被改动（有字段被置空）"}
 		case r.Seq != wantSeq:
 			return 0, "", &AuditBroken{wantSeq, "缺失或顺序被改动"}
 		case r.PrevHash != prev:

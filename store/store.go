@@ -5,6 +5,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -131,8 +132,11 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 	case prep == nil && res.Status == ingest.StatusRefused:
 		s.Write(func() error {
 			s.ingester.RecordRefusal(ctx, req, res)
-			return s.audit(ctx, "upload", object, flexemp.Errorf(flexemp.EINVALID, "refused"))
+			return s.audit(ctx, "upload", object, refusalOf(res))
 		})
+	case prep == nil && res.Status == ingest.StatusUnchanged && err == nil:
+		// The same bytes again, answered at once: recorded like any upload.
+		s.Audit(ctx, "upload", fmt.Sprintf("%s upload %d (%s)", object, res.UploadID, res.Status), nil)
 	case prep != nil:
 		err = s.Write(func() error {
 			var err error
@@ -145,7 +149,7 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 			case err != nil:
 				return errors.Join(err, s.audit(ctx, "upload", object, err))
 			case res.Status == ingest.StatusRefused:
-				return s.audit(ctx, "upload", object, flexemp.Errorf(flexemp.EINVALID, "refused"))
+				return s.audit(ctx, "upload", object, refusalOf(res))
 			case res.Status == ingest.StatusUnchanged:
 				return s.audit(ctx, "upload", fmt.Sprintf("%s upload %d (%s)", object, res.UploadID, res.Status), nil)
 			}
@@ -163,6 +167,12 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 		s.rows.WithLabelValues("rejected").Add(float64(res.Rejected))
 	}
 	return res, nil
+}
+
+// refusalOf is a refused upload's outcome for the audit trail, with the
+// refusal's own code (too_large, unsupported, invalid).
+func refusalOf(res *ingest.Result) error {
+	return flexemp.Errorf(cmp.Or(res.Code, flexemp.EINVALID), "refused")
 }
 
 // Assess runs and stores an assessment of a period as of a date (zero:

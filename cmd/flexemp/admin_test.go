@@ -74,6 +74,13 @@ func TestAdminCommandsWhileServing(t *testing.T) {
 	if code, out, e := runCmd(t, "audit", "--db", rel, "--since", today, "--action", "token.add", "--format", "csv"); code != 0 || !strings.Contains(out, "token.add") {
 		t.Errorf("audit --since today while serving: exit %d %q %s", code, out, e)
 	}
+	// A command run through serve is recorded whole: its arguments too.
+	if code, out, e := runCmd(t, "audit", "--db", rel, "--action", "admin.rank", "--format", "csv"); code != 0 || !strings.Contains(out, "--period 2024") {
+		t.Errorf("the admin command's record: exit %d %q %s", code, out, e)
+	}
+	if code, out, e := runCmd(t, "audit", "--db", rel, "--action", "admin.token add", "--format", "csv"); code != 0 || !strings.Contains(out, "--city 沈阳") {
+		t.Errorf("a subcommand's record: exit %d %q %s", code, out, e)
+	}
 	// Reassessing, explaining, checking and reporting need no downtime
 	// either; the report lands in the operator's folder.
 	if code, out, e := runCmd(t, "assess", "--db", rel, "--period", "2024Q4", "--draws", "100"); code != 0 || !strings.Contains(out, "参与排名") {

@@ -64,6 +64,10 @@ func TestAuditTrail(t *testing.T) {
 		t.Fatalf("audit verify: %s", verified)
 	}
 	head := m[1] + ":" + m[2]
+	// A head copied in upper case is the same head.
+	if code, out, _ := runCmd(t, "audit", "verify", "--db", db, "--head", m[1]+":"+strings.ToUpper(m[2])); code != 0 {
+		t.Errorf("an upper-case head: exit %d %s", code, out)
+	}
 
 	ctx := context.Background()
 	sqlDB, err := transform.Open(ctx, db)
@@ -88,6 +92,17 @@ func TestAuditTrail(t *testing.T) {
 	}
 	if code, out, _ := runCmd(t, "audit", "verify", "--db", db, "--head", head); code != 1 || !strings.Contains(out, "与此前发出的链头不符") {
 		t.Errorf("a rebuilt chain against an earlier head: exit %d %s", code, out)
+	}
+	// A field set to NULL is named as an edit, not a scan error.
+	sqlDB, _ = transform.Open(ctx, db)
+	for _, q := range []string{`ALTER TABLE audit_log ALTER COLUMN remote DROP NOT NULL`, `UPDATE audit_log SET remote = NULL WHERE seq = 3`} {
+		if _, err := sqlDB.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sqlDB.Close()
+	if code, out, _ := runCmd(t, "audit", "verify", "--db", db); code != 1 || !strings.Contains(out, "第 3 条记录的内容被改动") {
+		t.Errorf("a NULL field: exit %d %s", code, out)
 	}
 }
 

@@ -45,6 +45,10 @@ func (r shownRank) i1(t *testing.T, code string) float64 {
 	return 0
 }
 
+// minimalPDF is the smallest document laid out as a PDF: header, an
+// object, the cross-reference and the end-of-file marker.
+const minimalPDF = "%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\nxref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer <</Size 2 /Root 1 0 R>>\nstartxref\n42\n%%EOF\n"
+
 // rankOf is `rank --format json` of a period in a state ("" for the
 // default), with the exit code.
 func rankOf(t *testing.T, db, period, state string) (r shownRank, raw string, code int) {
@@ -122,7 +126,7 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 	fix := filepath.Join(dir, "fix.csv")
 	os.WriteFile(fix, []byte(strings.Join(lines[:len(lines)-31], "")), 0o600)
 	pdf := filepath.Join(dir, "evidence.pdf")
-	os.WriteFile(pdf, []byte("%PDF-1.4\n% evidence\n"), 0o600)
+	os.WriteFile(pdf, []byte(minimalPDF), 0o600)
 	fake := filepath.Join(dir, "evidence.png")
 	os.WriteFile(fake, []byte("MZ not a picture"), 0o600)
 	if out := step(1, "object", "--db", db, "--period", "2025Q2", "--city", "210200", "--subject", "I1", "--statement", "附件不是图片",
