@@ -60,6 +60,7 @@ func New(ctx context.Context, cfg Config, now func() time.Time, log *slog.Logger
 		}
 	}
 	issuer := cfg.Issuer(st, o, env)
+	env.ResumeNotices = issuer.ResumeNotices // each inbox run sends what is still owed
 	so := cfg.Server.Options
 	so.Log, so.Now, so.Collectors, so.Issuer = log, now, []prometheus.Collector{sched.Collector()}, issuer
 	so.SpoolDir = filepath.Join(filepath.Dir(cfg.DB), "spool")
@@ -97,6 +98,16 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, run server.AdminRu
 		return err
 	}
 	defer svc.Store.Close()
+	// Mail a crash left owed (a step committed, its recipients not all
+	// reached) goes out now, beside the rest of the start.
+	resumed := make(chan struct{})
+	go func() {
+		defer close(resumed)
+		if n, err := svc.Issuer.ResumeNotices(ctx); err != nil || n > 0 {
+			log.Info("owed issuing mail resumed", "notices", n, "err", err)
+		}
+	}()
+	defer func() { <-resumed }()
 	if !cfg.Schedules.Off {
 		svc.Sched.Start(ctx)
 		// Jobs end (or roll back) before the database closes.

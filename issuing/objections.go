@@ -350,6 +350,7 @@ func (is *Issuer) Decide(ctx context.Context, id int64, accept bool, reason stri
 	}
 	var o *Objection
 	var pub *Publication
+	var notice int64
 	err = is.Store.Write(func() error {
 		db := is.Store.DB()
 		object := fmt.Sprintf("objection %d", id)
@@ -381,15 +382,18 @@ func (is *Issuer) Decide(ctx context.Context, id int64, accept bool, reason stri
 			o.Decision = Accept
 		}
 		return is.Store.Commit(ctx, "decide", fmt.Sprintf("%s (%s)", object, o.Decision), func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE objections SET decision = ?, reason = ?, decided_at = ?, decided_by = ? WHERE objection_id = ?`,
-				o.Decision, o.Reason, at, o.DecidedBy, id)
+			if _, err := tx.ExecContext(ctx, `UPDATE objections SET decision = ?, reason = ?, decided_at = ?, decided_by = ? WHERE objection_id = ?`,
+				o.Decision, o.Reason, at, o.DecidedBy, id); err != nil {
+				return err
+			}
+			notice, err = owe(ctx, tx, noticeDecided, pub.ID, id, at)
 			return err
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return o, is.notify(func(n Notifier) error { return n.Decided(ctx, pub, o) })
+	return o, is.deliver(ctx, notice, noticeDecided, pub, o)
 }
 
 // Objections lists the objections to a period's publications, of one city

@@ -91,6 +91,7 @@ func (is *Issuer) Publish(ctx context.Context, p flexemp.Period, o PublishOption
 		days = DefaultObjectionDays
 	}
 	var pub *Publication
+	var notice int64
 	err = is.Store.Write(func() error {
 		db := is.Store.DB()
 		pubs, err := Publications(ctx, db, p)
@@ -142,13 +143,17 @@ func (is *Issuer) Publish(ctx context.Context, p flexemp.Period, o PublishOption
 				pub.PublishedAt, pub.PublishedBy, pub.WindowEnd); err != nil {
 				return err
 			}
-			return keep(ctx, tx, pub.ID, stagePublished, p, files)
+			if err := keep(ctx, tx, pub.ID, stagePublished, p, files); err != nil {
+				return err
+			}
+			notice, err = owe(ctx, tx, noticePublished, pub.ID, 0, at)
+			return err
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return pub, is.notify(func(n Notifier) error { return n.Published(ctx, pub) })
+	return pub, is.deliver(ctx, notice, noticePublished, pub, nil)
 }
 
 // Withdraw withdraws the period's open publication (撤回), with a reason.
@@ -158,6 +163,7 @@ func (is *Issuer) Withdraw(ctx context.Context, p flexemp.Period, reason string,
 		return nil, err
 	}
 	var pub *Publication
+	var notice int64
 	err = is.Store.Write(func() error {
 		pubs, err := Publications(ctx, is.Store.DB(), p)
 		if err != nil {
@@ -184,15 +190,19 @@ func (is *Issuer) Withdraw(ctx context.Context, p flexemp.Period, reason string,
 				return err
 			}
 			// Objections still undecided close with it, stating its time and reason.
-			_, err := tx.ExecContext(ctx, `UPDATE objections SET decision = ?, reason = ?, decided_at = ?, decided_by = ?
-				WHERE publication_id = ? AND decision IS NULL`, Withdrawn, pub.Withdrawn.Reason, at, pub.Withdrawn.By, pub.ID)
+			if _, err := tx.ExecContext(ctx, `UPDATE objections SET decision = ?, reason = ?, decided_at = ?, decided_by = ?
+				WHERE publication_id = ? AND decision IS NULL`, Withdrawn, pub.Withdrawn.Reason, at, pub.Withdrawn.By, pub.ID); err != nil {
+				return err
+			}
+			var err error
+			notice, err = owe(ctx, tx, noticeWithdrawn, pub.ID, 0, at)
 			return err
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return pub, is.notify(func(n Notifier) error { return n.Withdrawn(ctx, pub) })
+	return pub, is.deliver(ctx, notice, noticeWithdrawn, pub, nil)
 }
 
 // Finalise computes and stores the final (定稿) of the period's open
@@ -203,6 +213,7 @@ func (is *Issuer) Finalise(ctx context.Context, p flexemp.Period, at time.Time) 
 		return nil, err
 	}
 	var pub *Publication
+	var notice int64
 	err = is.Store.Write(func() error {
 		db := is.Store.DB()
 		pubs, err := Publications(ctx, db, p)
@@ -269,13 +280,18 @@ func (is *Issuer) Finalise(ctx context.Context, p flexemp.Period, at time.Time) 
 				pub.ID, pub.Final.RunID, at, pub.Final.By, pub.Final.Corrections, pub.Final.Zeros); err != nil {
 				return err
 			}
-			return keep(ctx, tx, pub.ID, stageFinal, p, files)
+			if err := keep(ctx, tx, pub.ID, stageFinal, p, files); err != nil {
+				return err
+			}
+			var err error
+			notice, err = owe(ctx, tx, noticeFinalised, pub.ID, 0, at)
+			return err
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return pub, is.notify(func(n Notifier) error { return n.Finalised(ctx, pub) })
+	return pub, is.deliver(ctx, notice, noticeFinalised, pub, nil)
 }
 
 // admitted are the corrections and the accepted zeros of a publication's

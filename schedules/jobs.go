@@ -71,6 +71,9 @@ var JobNames = []string{JobInbox + "（收件目录入库）", JobAssess + "（�
 type Env struct {
 	Store  *store.Store
 	Mailer *Mailer
+	// ResumeNotices, if set, sends the issuing mail still owed (a crash, a
+	// mail server down); each inbox run calls it.
+	ResumeNotices func(ctx context.Context) (int, error)
 	// Inbox holds dropped files as <city>/<kind>/<file>; accepted ones move
 	// to Archive, refused ones to Rejected with a reason file beside them.
 	Inbox, Archive, Rejected string
@@ -112,7 +115,16 @@ func (e *Env) Jobs(s Specs) []Job {
 // correction); different months go at once on the inbox's workers, so one
 // file is read and validated while another commits (the store serialises
 // only the commit), all as one bulk run of the store.
-func (e *Env) inbox(ctx context.Context, planned time.Time) (Result, error) {
+func (e *Env) inbox(ctx context.Context, planned time.Time) (res Result, err error) {
+	if e.ResumeNotices != nil {
+		defer func() {
+			if n, rerr := e.ResumeNotices(ctx); rerr != nil {
+				res.Warning = strings.TrimPrefix(res.Warning+"；", "；") + "补发公示等通知邮件未全部成功：" + rerr.Error()
+			} else if n > 0 {
+				res.Detail = strings.TrimPrefix(res.Detail+"；", "；") + fmt.Sprintf("补发 %d 项公示等通知邮件", n)
+			}
+		}()
+	}
 	if e.Inbox == "" {
 		return Result{Warning: "未配置收件目录（[schedules] inbox）"}, nil
 	}

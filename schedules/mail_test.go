@@ -2,6 +2,7 @@ package schedules_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -263,5 +264,80 @@ func TestWithdrawalMailed(t *testing.T) {
 	}
 	if len(got) != 1+len(flexemp.Cities) || !got["province@hrss.example"] || !got["210200@city.example"] {
 		t.Errorf("the withdrawal reached %d of %d", len(got), 1+len(flexemp.Cities))
+	}
+}
+
+// A step's mail is owed from the step's own commit: mail cut off part way
+// (here the process "dies" right after the server accepted the fifth
+// message, before recording it) is finished by whoever runs next, and every
+// recipient gets exactly one — the message caught at the crash at most
+// twice, as README says.
+func TestOwedMailResumed(t *testing.T) {
+	mb := smtptest.Start(t)
+	m, _ := newMailer(t, mb)
+	m.Config.Province = []string{"province@hrss.example"}
+	m.Config.Cities = map[string][]string{}
+	for _, c := range flexemp.Cities {
+		m.Config.Cities[c.Code] = []string{c.Code + "@city.example"}
+	}
+	ctx := context.Background()
+	// A withdrawn publication whose step committed, its mail owed.
+	for _, q := range []string{
+		`INSERT INTO publications (publication_id, period, edition, revision_reason, run_id, as_of, config_hash, seed, last_upload,
+			published_at, published_by, window_end, withdrawn_at, withdrawn_by, withdraw_reason)
+			VALUES (1, '2024Q1', 1, '', 1, DATE '2024-04-20', 'x', 1, 1, TIMESTAMPTZ '2024-04-21 10:00:00+08', 'token:1',
+			TIMESTAMPTZ '2024-04-29 00:00:00+08', TIMESTAMPTZ '2024-04-22 10:00:00+08', 'token:1', '数据有误')`,
+		`INSERT INTO issued_files VALUES (1, 'published', 'rank.json', 'c0ffee', '{}'::BLOB)`,
+		`INSERT INTO owed_notices (notice_id, step, publication_id, created_at) VALUES (1, 'withdrawn', 1, TIMESTAMPTZ '2024-04-22 10:00:00+08')`,
+	} {
+		if _, err := m.Store.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	accepted := 0
+	m.AfterAccept = func(string) error {
+		if accepted++; accepted == 5 {
+			return errors.New("killed")
+		}
+		return nil
+	}
+	crashed := &issuing.Issuer{Store: m.Store, Notify: &schedules.Env{Store: m.Store, Mailer: m, Now: func() time.Time { return clock }}}
+	if _, err := crashed.ResumeNotices(ctx); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("the cut-off mailing: %v", err)
+	}
+	if got := len(mb.Messages()); got != 5 {
+		t.Fatalf("%d messages before the crash, want 5", got)
+	}
+	// The next process.
+	m.AfterAccept = nil
+	next := &issuing.Issuer{Store: m.Store, Notify: &schedules.Env{Store: m.Store, Mailer: m, Now: func() time.Time { return clock }}}
+	if n, err := next.ResumeNotices(ctx); err != nil || n != 1 {
+		t.Fatalf("resumed %d notices: %v", n, err)
+	}
+	if n, err := next.ResumeNotices(ctx); err != nil || n != 0 {
+		t.Errorf("a done notice resumed again: %d %v", n, err)
+	}
+	count := map[string]int{}
+	for _, msg := range mb.Messages() {
+		count[msg.To[0]]++
+	}
+	twice := 0
+	for _, to := range append([]string{"province@hrss.example"}, func() []string {
+		var out []string
+		for _, c := range flexemp.Cities {
+			out = append(out, c.Code+"@city.example")
+		}
+		return out
+	}()...) {
+		switch count[to] {
+		case 1:
+		case 2:
+			twice++
+		default:
+			t.Errorf("%s received %d", to, count[to])
+		}
+	}
+	if twice > 1 {
+		t.Errorf("%d recipients mailed twice, at most the one caught at the crash", twice)
 	}
 }
