@@ -28,7 +28,8 @@ type Store struct {
 	assess   metrics.AssessOptions
 
 	writes  sync.Mutex
-	pending *AuditRecord // an upload's record written before its commit, under writes
+	pending *AuditRecord   // an upload's record written before its commit, under writes
+	later   sync.WaitGroup // records written once the lock is free; Close waits for them
 
 	uploads *prometheus.CounterVec // by status: accepted, unchanged, refused
 	rows    *prometheus.CounterVec // by result: accepted, rejected
@@ -60,6 +61,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.later.Wait()
 	heads.Delete(s.db)
 	ingest.Forget(s.db)
 	return s.db.Close()
@@ -135,8 +137,11 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 			return s.audit(ctx, "upload", object, refusalOf(res))
 		})
 	case prep == nil && res.Status == ingest.StatusUnchanged && err == nil:
-		// The same bytes again, answered at once: recorded like any upload.
-		s.Audit(ctx, "upload", fmt.Sprintf("%s upload %d (%s)", object, res.UploadID, res.Status), nil)
+		// The same bytes again: answered at once, whoever holds the lock,
+		// and recorded like any upload once it is free.
+		s.later.Go(func() {
+			s.Audit(context.WithoutCancel(ctx), "upload", fmt.Sprintf("%s upload %d (%s)", object, res.UploadID, res.Status), nil)
+		})
 	case prep != nil:
 		err = s.Write(func() error {
 			var err error

@@ -182,6 +182,19 @@ func TestReadOnlyChecksSkipTheQueue(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d refusals recorded", n)
 	}
+	// The unchanged upload is recorded too, once the lock was free; the
+	// refusal with its own code.
+	deadline := time.Now().Add(10 * time.Second)
+	for n = 0; n == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		st.DB().QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'upload' AND object LIKE '%(unchanged)'`).Scan(&n)
+	}
+	if n != 1 {
+		t.Error("the unchanged upload left no record")
+	}
+	st.DB().QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'upload' AND outcome = 'refused' AND code = 'invalid'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d refused uploads recorded with their code", n)
+	}
 }
 
 // A bulk run folds the WAL into the file less often while it runs and
