@@ -83,6 +83,11 @@ func Load(path string) (Config, error) {
 		if err := c.Mail.Validate(); err != nil {
 			return c, fmt.Errorf("%s：%w", path, err)
 		}
+		// The SMTP password is a secret: not in a file other users can read.
+		if fi, err := os.Stat(path); err == nil && c.Mail.Password != "" && fi.Mode().Perm()&0o044 != 0 {
+			return c, fmt.Errorf("%s 含邮件密码（[mail] password），但其他用户可读（权限 %04o）：请执行 chmod 600 %s，或删去该项、改用环境变量 FLEXEMP_MAIL_PASSWORD",
+				path, fi.Mode().Perm(), path)
+		}
 		dir := filepath.Dir(path)
 		for _, p := range []*string{&c.Reference.Cities, &c.Reference.Population, &c.Reference.Holidays, &c.Reference.MinWage, &c.Reference.Funds, &c.Reference.Counties} {
 			if *p != "" && !filepath.IsAbs(*p) {
@@ -92,6 +97,9 @@ func Load(path string) (Config, error) {
 	case !explicit && errors.Is(err, fs.ErrNotExist):
 	default:
 		return c, fmt.Errorf("config: %w", err)
+	}
+	if p := os.Getenv("FLEXEMP_MAIL_PASSWORD"); p != "" {
+		c.Mail.Password = p // kept out of files altogether
 	}
 	return c, nil
 }

@@ -120,6 +120,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, run server.AdminRu
 	defer func() {
 		adminServer.Close()
 		os.Remove(server.AdminSocket(cfg.DB))
+		os.Remove(filepath.Dir(server.AdminSocket(cfg.DB)))
 	}()
 	scheme := "http"
 	if cfg.Server.TLSCert != "" {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/internal/peercred"
@@ -20,8 +21,11 @@ import (
 )
 
 // AdminSocket is the local socket beside a database through which commands
-// reach the serve process that holds it (mode 0600: the operator's only).
-func AdminSocket(dbPath string) string { return dbPath + ".admin.sock" }
+// reach the serve process that holds it: in a folder of its own
+// (DB.admin/, 0700) that only the operator can write, the socket itself
+// 0600, so no other user can bind it first even where the database's folder
+// lets others write.
+func AdminSocket(dbPath string) string { return filepath.Join(dbPath+".admin", "sock") }
 
 // DialAdmin connects to the admin socket and makes sure the process
 // answering is this user's (or root's): in a folder others can write,
@@ -72,8 +76,14 @@ func (t trusted) Accept() (net.Conn, error) {
 // serve holds the database.
 func ListenAdmin(db string) (net.Listener, error) {
 	sock := AdminSocket(db)
+	if err := privateFolder(filepath.Dir(sock)); err != nil {
+		return nil, err
+	}
 	if c, err := net.Dial("unix", sock); err == nil {
-		c.Close()
+		defer c.Close()
+		if err := peercred.Trusted(c); err != nil {
+			return nil, fmt.Errorf("数据库 %s 的管理接口 %s 被其他用户的进程占用（%v）：数据库所在目录不应允许其他用户写入", db, sock, err)
+		}
 		return nil, fmt.Errorf("另一个 flexemp serve 正在使用数据库 %s", db)
 	}
 	os.Remove(sock)
@@ -86,6 +96,31 @@ func ListenAdmin(db string) (net.Listener, error) {
 		return nil, err
 	}
 	return TrustedListener(ln), nil
+}
+
+// privateFolder makes the admin socket's folder, 0700, or makes sure the
+// one there is this user's and no one else's, saying the true reason when
+// it is not.
+func privateFolder(dir string) error {
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("无法建立管理接口目录 %s：%v", dir, err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.IsDir():
+		return fmt.Errorf("管理接口目录 %s 不是目录：请移走该文件后再启动", dir)
+	case ok && int(st.Uid) != os.Getuid():
+		return fmt.Errorf("管理接口目录 %s 属于其他用户（uid %d）：数据库所在目录允许其他用户写入，请把数据库放到只有本用户可写的目录", dir, st.Uid)
+	case fi.Mode().Perm()&0o077 != 0:
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AdminRun runs a command line inside the process that holds the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/liaoning-hrss/flexemp/server"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,8 +18,11 @@ import (
 func TestBackupAndRestore(t *testing.T) {
 	dir, db := demoCopy(t)
 	srv := serving(t, dir, db)
-	if st, err := os.Stat(db + ".admin.sock"); err != nil || st.Mode().Perm() != 0o600 {
+	if st, err := os.Stat(server.AdminSocket(db)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("admin socket: %v", err)
+	}
+	if st, err := os.Stat(filepath.Dir(server.AdminSocket(db))); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("the admin socket's folder: %v", err)
 	}
 	backup := filepath.Join(dir, "backup")
 	code, msg, e := runCmd(t, "backup", "--db", db, "--out", backup)
@@ -28,7 +32,7 @@ func TestBackupAndRestore(t *testing.T) {
 	if code != 0 || !strings.Contains(msg, "已备份") {
 		t.Fatalf("backup while serving: exit %d %s %s", code, msg, e)
 	}
-	if _, err := os.Stat(db + ".admin.sock"); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Dir(server.AdminSocket(db))); !os.IsNotExist(err) {
 		t.Error("the admin socket outlived serve")
 	}
 	if code, _, e := runCmd(t, "backup", "--db", db, "--out", backup); code == 0 || !strings.Contains(e, "不是空的") {

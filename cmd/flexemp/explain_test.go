@@ -67,6 +67,7 @@ func TestMain(m *testing.M) {
 	// Another user's process that bound a database's admin socket first and
 	// answers every command with its own "token".
 	if sock := os.Getenv("FLEXEMP_TEST_FAKE_ADMIN"); sock != "" {
+		os.Mkdir(filepath.Dir(sock), 0o777) // its folder first, in the folder everyone can write
 		ln, err := net.Listen("unix", sock)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

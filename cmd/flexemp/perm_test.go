@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
@@ -166,7 +167,7 @@ func TestAdminSocketOfAnotherUser(t *testing.T) {
 	os.Chmod(bin, 0o755) // whatever the umask an earlier command set
 	db := filepath.Join(shared, "flexemp.db")
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "FLEXEMP_TEST_FAKE_ADMIN="+db+".admin.sock")
+	cmd.Env = append(os.Environ(), "FLEXEMP_TEST_FAKE_ADMIN="+server.AdminSocket(db))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -186,5 +187,27 @@ func TestAdminSocketOfAnotherUser(t *testing.T) {
 	}
 	if code, _, e := runCmd(t, "backup", "--db", db, "--out", filepath.Join(shared, "b")); code != 1 || !strings.Contains(e, "其他用户") {
 		t.Errorf("backup over another user's socket: exit %d %s", code, e)
+	}
+	// serve says the true reason it cannot take the database's admin
+	// socket, not that another serve holds it.
+	if code, _, e := runCmd(t, "serve", "--db", db, "--listen", "127.0.0.1:0"); code != 1 || !strings.Contains(e, "其他用户") || strings.Contains(e, "另一个 flexemp serve") {
+		t.Errorf("serve beside another user's socket: exit %d %s", code, e)
+	}
+}
+
+// The SMTP password is refused in a configuration file other users can
+// read, and taken from FLEXEMP_MAIL_PASSWORD instead.
+func TestMailPasswordNotReadable(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "flexemp.toml")
+	os.WriteFile(config, []byte("[mail]\nhost = \"127.0.0.1\"\nfrom = \"考核系统 <flexemp@hrss.example>\"\nusername = \"u\"\npassword = \"s3cret\"\n"), 0o600)
+	os.Chmod(config, 0o644)
+	db := filepath.Join(dir, "f.db")
+	if code, _, e := runCmd(t, "uploads", "--config", config, "--db", db); code == 0 || !strings.Contains(e, "其他用户可读") || strings.Contains(e, "s3cret") {
+		t.Errorf("a password readable by others: exit %d %s", code, e)
+	}
+	os.Chmod(config, 0o600)
+	if _, _, e := runCmd(t, "uploads", "--config", config, "--db", db); strings.Contains(e, "其他用户可读") {
+		t.Errorf("a password readable by its owner only: %s", e)
 	}
 }
