@@ -241,12 +241,7 @@ func TestMailLinkValidated(t *testing.T) {
 // and reason.
 func TestWithdrawalMailed(t *testing.T) {
 	mb := smtptest.Start(t)
-	m, _ := newMailer(t, mb)
-	m.Config.Province = []string{"province@hrss.example"}
-	m.Config.Cities = map[string][]string{}
-	for _, c := range flexemp.Cities {
-		m.Config.Cities[c.Code] = []string{c.Code + "@city.example"}
-	}
+	m := provinceMailer(t, mb)
 	env := &schedules.Env{Store: m.Store, Mailer: m, Now: func() time.Time { return clock }}
 	pub := &issuing.Publication{ID: 3, Period: flexemp.Period{Year: 2024, Quarter: 1}, Edition: 2, SHA256: strings.Repeat("c", 64),
 		Withdrawn: &issuing.Withdrawal{At: clock, By: "token:1", Reason: "大连数据有误，撤回重审"}}
@@ -274,12 +269,7 @@ func TestWithdrawalMailed(t *testing.T) {
 // twice, as README says.
 func TestOwedMailResumed(t *testing.T) {
 	mb := smtptest.Start(t)
-	m, _ := newMailer(t, mb)
-	m.Config.Province = []string{"province@hrss.example"}
-	m.Config.Cities = map[string][]string{}
-	for _, c := range flexemp.Cities {
-		m.Config.Cities[c.Code] = []string{c.Code + "@city.example"}
-	}
+	m := provinceMailer(t, mb)
 	ctx := context.Background()
 	// A withdrawn publication whose step committed, its mail owed.
 	for _, q := range []string{
@@ -340,4 +330,16 @@ func TestOwedMailResumed(t *testing.T) {
 	if twice > 1 {
 		t.Errorf("%d recipients mailed twice, at most the one caught at the crash", twice)
 	}
+}
+
+// provinceMailer is a mailer whose province and every city have one address:
+// province@hrss.example and <code>@city.example.
+func provinceMailer(t *testing.T, mb *smtptest.Mailbox) *schedules.Mailer {
+	m, _ := newMailer(t, mb)
+	m.Config.Province = []string{"province@hrss.example"}
+	m.Config.Cities = map[string][]string{}
+	for _, c := range flexemp.Cities {
+		m.Config.Cities[c.Code] = []string{c.Code + "@city.example"}
+	}
+	return m
 }
