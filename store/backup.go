@@ -39,7 +39,15 @@ const backupManifest = "backup.json"
 // killed backup leaves no half backup in dir (its leftovers beside it are
 // removed by the next). The pseudonym key is not in it: it is kept apart.
 func (s *Store) Backup(ctx context.Context, dir string) (info *BackupInfo, err error) {
-	defer func() { err = errors.Join(err, s.Audit(ctx, "backup", dir, err)) }()
+	// The record of a backup stands where its snapshot was taken, under the
+	// same lock (an upload committed after the snapshot is recorded after
+	// it); a backup that fails is recorded with its error.
+	recorded := false
+	defer func() {
+		if err != nil || !recorded {
+			err = errors.Join(err, s.Audit(ctx, "backup", dir, err))
+		}
+	}()
 	if err := emptyDir(dir); err != nil {
 		return nil, err
 	}
@@ -59,6 +67,10 @@ func (s *Store) Backup(ctx context.Context, dir string) (info *BackupInfo, err e
 		s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&info.Migrations)
 		s.db.QueryRowContext(ctx, `SELECT count(*) FROM uploads`).Scan(&info.Uploads)
 		s.db.QueryRowContext(ctx, `SELECT coalesce(max(fingerprint), '') FROM key_fingerprint`).Scan(&info.KeyPrint)
+		if err := s.audit(ctx, "backup", dir, nil); err != nil {
+			return err
+		}
+		recorded = true
 		return nil
 	})
 	if err != nil {

@@ -308,3 +308,43 @@ func TestAuditChainThroughEveryWrite(t *testing.T) {
 		t.Error("the reopened store did not go on from the chain's end")
 	}
 }
+
+// A backup's record stands where its snapshot was taken: an upload that
+// committed after the snapshot (not in the backup) is recorded after it,
+// one in the backup before it.
+func TestBackupRecordAtItsSnapshot(t *testing.T) {
+	st := open(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	man, err := gen.Generate(filepath.Join(dir, "data"), gen.Options{Seed: 4, Scale: 0.002,
+		From: flexemp.Month{Year: 2024, Month: 1}, To: flexemp.Month{Year: 2024, Month: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(f gen.File) {
+		m, _ := flexemp.ParseMonth(f.Month)
+		if res, err := st.Ingest(ctx, ingest.Request{Path: filepath.Join(dir, "data", f.Path), City: f.City, Kind: f.Kind, Month: m}); err != nil || res.Status != ingest.StatusAccepted {
+			t.Errorf("%v %+v", err, res)
+		}
+	}
+	send(man.Files[0])
+	var info *store.BackupInfo
+	var wg sync.WaitGroup
+	wg.Go(func() { send(man.Files[1]) })
+	wg.Go(func() {
+		var err error
+		if info, err = st.Backup(ctx, filepath.Join(dir, "backup")); err != nil {
+			t.Error(err)
+		}
+	})
+	wg.Wait()
+	if info == nil {
+		return
+	}
+	var backupSeq, uploadSeq int64
+	st.DB().QueryRow(`SELECT seq FROM audit_log WHERE action = 'backup'`).Scan(&backupSeq)
+	st.DB().QueryRow(`SELECT max(seq) FROM audit_log WHERE action = 'upload'`).Scan(&uploadSeq)
+	if inBackup := info.Uploads == 2; inBackup != (uploadSeq < backupSeq) {
+		t.Errorf("the second upload is in the backup: %v, yet recorded at %d against the backup's %d", inBackup, uploadSeq, backupSeq)
+	}
+}
