@@ -10,8 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"os/user"
-	"sync"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
