@@ -138,10 +138,15 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 		})
 	case prep == nil && res.Status == ingest.StatusUnchanged && err == nil:
 		// The same bytes again: answered at once, whoever holds the lock,
-		// and recorded like any upload once it is free.
-		s.later.Go(func() {
-			s.Audit(context.WithoutCancel(ctx), "upload", fmt.Sprintf("%s upload %d (%s)", object, res.UploadID, res.Status), nil)
-		})
+		// and recorded like any upload — now when the lock is free, else
+		// as soon as it is.
+		object := fmt.Sprintf("%s upload %d (%s)", object, res.UploadID, res.Status)
+		if s.writes.TryLock() {
+			s.audit(ctx, "upload", object, nil)
+			s.writes.Unlock()
+		} else {
+			s.later.Go(func() { s.Audit(context.WithoutCancel(ctx), "upload", object, nil) })
+		}
 	case prep != nil:
 		err = s.Write(func() error {
 			var err error
