@@ -90,48 +90,37 @@ func (is *Issuer) Publish(ctx context.Context, p flexemp.Period, o PublishOption
 	if days <= 0 {
 		days = DefaultObjectionDays
 	}
-	var pub *Publication
+	// What is published and its files are made outside the write lock
+	// (uploads go on meanwhile); the lock is taken to commit, once the
+	// state is checked again: no other publication since, the same draft.
+	db := is.Store.DB()
+	edition, cur, d, err := publishable(ctx, db, p, o.Reason)
+	object := fmt.Sprintf("%s 第%d版", p, edition)
+	if err != nil {
+		return nil, is.Store.Write(func() error { return is.refuse(ctx, "publish", object, err) })
+	}
+	pub := &Publication{Period: p, Edition: edition, Revision: flexemp.MaskIDs(strings.TrimSpace(o.Reason)), RunID: d.ID, AsOf: d.AsOf,
+		ConfigHash: d.ConfigHash, Seed: d.Seed, LastUpload: d.LastUpload, PublishedAt: at, PublishedBy: actorName(ctx),
+		WindowEnd: WindowEnd(at, days, is.holidays())}
+	if cur == nil {
+		pub.Revision = ""
+	}
+	files, err := is.render(ctx, p, Published, &reports.Issue{Edition: edition, WindowEnd: pub.WindowEnd, Published: at}, at)
+	if err != nil {
+		return nil, err
+	}
+	pub.SHA256 = sum(files[RankJSON])
+	if err := is.notice(ctx, pub, files); err != nil {
+		return nil, err
+	}
 	var notice int64
 	err = is.Store.Write(func() error {
-		db := is.Store.DB()
-		pubs, err := Publications(ctx, db, p)
-		if err != nil {
-			return err
+		again, _, now, err := publishable(ctx, db, p, o.Reason)
+		if err == nil && (again != edition || now.ID != d.ID) {
+			err = flexemp.Errorf(flexemp.ECONFLICT, "%s 的排名在发布过程中有变化（另一次公示或重新考核），未公示：请查看后重试", p)
 		}
-		edition := 1
-		for _, q := range pubs {
-			if q.Final != nil {
-				edition = q.Edition + 1
-			}
-		}
-		var d *draft
-		cur := Standing(pubs)
-		switch {
-		case cur != nil && cur.Final == nil:
-			err = flexemp.Errorf(flexemp.ECONFLICT, "%s 已有公示中的排名（第%d版，异议期至 %s）：请先撤回", p, cur.Edition, reports.WindowText(cur.WindowEnd))
-		case cur != nil && strings.TrimSpace(o.Reason) == "":
-			err = flexemp.Errorf(flexemp.ECONFLICT, "%s 的排名已于 %s 定稿：修订须作为第%d版重新公示，并说明修订理由", p,
-				cur.Final.At.Format("2006-01-02"), edition)
-		default:
-			d, err = latestDraft(ctx, db, p)
-		}
-		object := fmt.Sprintf("%s 第%d版", p, edition)
 		if err != nil {
 			return is.refuse(ctx, "publish", object, err)
-		}
-		pub = &Publication{Period: p, Edition: edition, Revision: flexemp.MaskIDs(strings.TrimSpace(o.Reason)), RunID: d.ID, AsOf: d.AsOf,
-			ConfigHash: d.ConfigHash, Seed: d.Seed, LastUpload: d.LastUpload, PublishedAt: at, PublishedBy: actorName(ctx),
-			WindowEnd: WindowEnd(at, days, is.holidays())}
-		if cur == nil {
-			pub.Revision = ""
-		}
-		files, err := is.render(ctx, p, Published, &reports.Issue{Edition: edition, WindowEnd: pub.WindowEnd, Published: at}, at)
-		if err != nil {
-			return err
-		}
-		pub.SHA256 = sum(files[RankJSON])
-		if err := is.notice(ctx, pub, files); err != nil {
-			return err
 		}
 		return is.Store.Commit(ctx, "publish", object, func(tx *sql.Tx) error {
 			if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(publication_id), 0) + 1 FROM publications`).Scan(&pub.ID); err != nil {
@@ -154,6 +143,33 @@ func (is *Issuer) Publish(ctx context.Context, p flexemp.Period, o PublishOption
 		return nil, err
 	}
 	return pub, is.deliver(ctx, notice, noticePublished, pub, nil)
+}
+
+// publishable is what a publication of the period would be: its edition,
+// the publication that stands (nil for none) and the draft to freeze; or
+// why none can be made now.
+func publishable(ctx context.Context, db *sql.DB, p flexemp.Period, reason string) (edition int, cur *Publication, d *draft, err error) {
+	pubs, err := Publications(ctx, db, p)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	edition = 1
+	for _, q := range pubs {
+		if q.Final != nil {
+			edition = q.Edition + 1
+		}
+	}
+	cur = Standing(pubs)
+	switch {
+	case cur != nil && cur.Final == nil:
+		err = flexemp.Errorf(flexemp.ECONFLICT, "%s 已有公示中的排名（第%d版，异议期至 %s）：请先撤回", p, cur.Edition, reports.WindowText(cur.WindowEnd))
+	case cur != nil && strings.TrimSpace(reason) == "":
+		err = flexemp.Errorf(flexemp.ECONFLICT, "%s 的排名已于 %s 定稿：修订须作为第%d版重新公示，并说明修订理由", p,
+			cur.Final.At.Format("2006-01-02"), edition)
+	default:
+		d, err = latestDraft(ctx, db, p)
+	}
+	return edition, cur, d, err
 }
 
 // Withdraw withdraws the period's open publication (撤回), with a reason.

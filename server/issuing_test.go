@@ -27,6 +27,7 @@ import (
 	"github.com/liaoning-hrss/flexemp/internal/testclock"
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
+	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/schedules"
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -475,4 +476,98 @@ func objectionForm(t *testing.T, period, subject, statement string) multipartFor
 		t.Fatal(err)
 	}
 	return multipartForm{&b, mw.FormDataContentType()}
+}
+
+// A publication is rendered outside the write lock: an upload sent while
+// its PDF prints is stored at once; a reassessment meanwhile makes the
+// publication refuse to commit what it rendered from the older draft.
+func TestPublishRendersOutsideTheLock(t *testing.T) {
+	clock := testclock.New(testclock.Shanghai("2024-04-20 09:00"))
+	var st *store.Store
+	printing, proceed := make(chan struct{}), make(chan struct{})
+	pdf := func(ctx context.Context, html []byte) ([]byte, error) {
+		select {
+		case printing <- struct{}{}: // the first print waits for the test
+			<-proceed
+		default:
+		}
+		return reports.PDF(ctx, html)
+	}
+	var is *issuing.Issuer
+	s := newSite(t, server.Options{Now: clock.Now}, func(sto *store.Store, o *server.Options) {
+		st = sto
+		is = &issuing.Issuer{Store: sto, PDF: pdf}
+		o.Issuer = is
+	})
+	ctx := context.Background()
+	var april []ingest.Request
+	for _, c := range flexemp.Cities {
+		for key, f := range s.files[c.Code] {
+			at, _ := time.Parse(time.RFC3339, f.ReceivedAt)
+			m, _ := flexemp.ParseMonth(f.Month)
+			req := ingest.Request{Path: filepath.Join(s.data, f.Path), City: c.Code, Kind: f.Kind, Month: m, ReceivedAt: at}
+			if strings.HasSuffix(key, "2024-04") {
+				april = append(april, req)
+				continue
+			}
+			if _, err := s.g.Ingest(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	q1 := flexemp.Period{Year: 2024, Quarter: 1}
+	publish := func() chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := is.Publish(ctx, q1, issuing.PublishOptions{At: clock.Now()})
+			done <- err
+		}()
+		<-printing
+		return done
+	}
+	if _, err := st.Assess(ctx, q1, time.Date(2024, 4, 20, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	// A reassessment while the first publication prints: it is refused.
+	done := publish()
+	reassessed := make(chan error, 1)
+	go func() {
+		_, err := st.Assess(ctx, q1, time.Date(2024, 4, 20, 0, 0, 0, 0, time.UTC))
+		reassessed <- err
+	}()
+	select {
+	case err := <-reassessed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("a reassessment waited for the publication's rendering")
+	}
+	close(proceed)
+	if err := <-done; err == nil || !strings.Contains(flexemp.ErrorMessage(err), "发布过程中有变化") {
+		t.Errorf("a publication rendered from a replaced draft: %v", err)
+	}
+	// An upload while the next one prints: stored at once, and the
+	// publication commits.
+	proceed = make(chan struct{})
+	done = publish()
+	stored := make(chan error, 1)
+	go func() {
+		req := april[0]
+		req.ReceivedAt = time.Date(2024, 5, 5, 10, 0, 0, 0, flexemp.Shanghai)
+		_, err := st.Ingest(ctx, req)
+		stored <- err
+	}()
+	select {
+	case err := <-stored:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("an upload waited for the publication's rendering")
+	}
+	close(proceed)
+	if err := <-done; err != nil {
+		t.Errorf("the publication: %v", err)
+	}
 }
