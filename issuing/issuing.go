@@ -55,7 +55,7 @@ func MediaType(name string) string {
 	case ".html":
 		return "text/html; charset=utf-8"
 	case ".xlsx":
-		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		return reports.XLSXType
 	case ".pdf":
 		return "application/pdf"
 	case ".json":
@@ -412,7 +412,7 @@ func (is *Issuer) stepAt(ctx context.Context, action, object string, at time.Tim
 	}
 	if at.After(now.Add(time.Minute)) {
 		err := flexemp.Errorf(flexemp.EINVALID, "办理时间 %s 晚于当前时间 %s：--at 只能补录已经办理的步骤，不能预先办理",
-			at.In(flexemp.Shanghai).Format("2006-01-02 15:04"), now.In(flexemp.Shanghai).Format("2006-01-02 15:04"))
+			at.In(flexemp.Shanghai).Format("2006-01-02 15:04"), now.Format("2006-01-02 15:04"))
 		return at, errors.Join(err, is.Store.Audit(ctx, action, object, err))
 	}
 	return at, nil

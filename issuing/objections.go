@@ -105,7 +105,7 @@ func mediaType(b []byte) string {
 	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) && decodes(b, "png"):
 		return "image/png"
 	case validXLSX(b):
-		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		return reports.XLSXType
 	}
 	return ""
 }
@@ -113,7 +113,7 @@ func mediaType(b []byte) string {
 // documentExt is the extension a document is stored and served under: its
 // validated type's, whatever the city named it.
 var documentExt = map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png",
-	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
+	reports.XLSXType: ".xlsx"}
 
 // documentName is the name a document is kept under: the city's, without
 // any path, control or bidirectional-override character (invoice‮fdp.exe

@@ -105,12 +105,14 @@ func (is *Issuer) Publish(ctx context.Context, p flexemp.Period, o PublishOption
 	if cur == nil {
 		pub.Revision = ""
 	}
-	files, err := is.render(ctx, p, Published, &reports.Issue{Edition: edition, WindowEnd: pub.WindowEnd, Published: at}, at)
+	var ranking *metrics.Ranking // the rank JSON as render read it, for the notice
+	files, err := is.render(ctx, p, Published, &reports.Issue{Edition: edition, WindowEnd: pub.WindowEnd, Published: at}, at,
+		func(r *metrics.Ranking) { ranking = r })
 	if err != nil {
 		return nil, err
 	}
 	pub.SHA256 = sum(files[RankJSON])
-	if err := is.notice(ctx, pub, files); err != nil {
+	if err := is.notice(ctx, pub, ranking, files); err != nil {
 		return nil, err
 	}
 	var notice int64
@@ -496,13 +498,9 @@ func (is *Issuer) render(ctx context.Context, p flexemp.Period, state string, is
 
 // notice adds the publication's one-page 公示通知, HTML and PDF, to its
 // files.
-func (is *Issuer) notice(ctx context.Context, pub *Publication, files map[string][]byte) error {
-	var r metrics.Ranking
-	if err := json.Unmarshal(files[RankJSON], &r); err != nil {
-		return err
-	}
+func (is *Issuer) notice(ctx context.Context, pub *Publication, r *metrics.Ranking, files map[string][]byte) error {
 	n := reports.Notice{Period: pub.Period, Edition: pub.Edition, AsOf: pub.AsOf.Format("2006-01-02"), Published: pub.PublishedAt,
-		WindowEnd: pub.WindowEnd, SHA256: pub.SHA256, Ranking: &r}
+		WindowEnd: pub.WindowEnd, SHA256: pub.SHA256, Ranking: r}
 	var h bytes.Buffer
 	if err := n.HTML(&h); err != nil {
 		return err

@@ -60,13 +60,9 @@ func (n *Notice) HTML(w io.Writer) error {
 	if office == "" {
 		office = DefaultOffice
 	}
-	var rows [][]string
-	for i := range n.Ranking.Cities {
-		rows = append(rows, IssuedTableRow(&n.Ranking.Cities[i]))
-	}
 	var b bytes.Buffer
 	if err := noticeTmpl.Execute(&b, map[string]any{"Title": n.Title(), "PeriodLabel": n.Period.Label(), "Edition": n.Edition, "AsOf": n.AsOf,
-		"Rows": rows, "Window": WindowText(n.WindowEnd), "Office": office, "Date": n.Published.In(flexemp.Shanghai).Format("2006年1月2日"),
+		"Rows": IssuedTable(n.Ranking), "Window": WindowText(n.WindowEnd), "Office": office, "Date": n.Published.In(flexemp.Shanghai).Format("2006年1月2日"),
 		"SHA256": n.SHA256}); err != nil {
 		return err
 	}

@@ -111,23 +111,27 @@ func IssuedCell(c *metrics.RankingCity, id string) string {
 	return Indicator(id, c.Indicators[id])
 }
 
-// IssuedTableRow is a city's line of an issued province table: rank, name,
-// index, rank interval, grade and 推荐.
-func IssuedTableRow(c *metrics.RankingCity) []string {
-	row := []string{dash, c.Name, dash, dash, c.Grade, ""}
-	if c.Rank != nil {
-		row[0] = strconv.Itoa(*c.Rank)
+// IssuedTable is an issued ranking's province table, which 公示 makes
+// public: each city's rank, name, index, rank interval, grade and 推荐.
+func IssuedTable(r *metrics.Ranking) [][]string {
+	var rows [][]string
+	for _, c := range r.Cities {
+		row := []string{dash, c.Name, dash, dash, c.Grade, ""}
+		if c.Rank != nil {
+			row[0] = strconv.Itoa(*c.Rank)
+		}
+		if c.Index != nil {
+			row[2] = Fixed(c.Index, 2)
+		}
+		if c.RankInterval != nil {
+			row[3] = fmt.Sprintf("%d–%d", c.RankInterval[0], c.RankInterval[1])
+		}
+		if c.Priority {
+			row[5] = "推荐"
+		}
+		rows = append(rows, row)
 	}
-	if c.Index != nil {
-		row[2] = Fixed(c.Index, 2)
-	}
-	if c.RankInterval != nil {
-		row[3] = fmt.Sprintf("%d–%d", c.RankInterval[0], c.RankInterval[1])
-	}
-	if c.Priority {
-		row[5] = "推荐"
-	}
-	return row
+	return rows
 }
 
 // IssuedHeadline is a city's standing in an issued ranking, as Headline

@@ -11,6 +11,9 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 )
 
+// XLSXType is a workbook's media type.
+const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 // Sheet names of ranking.xlsx.
 const (
 	SheetRanking    = "排名"

@@ -3,7 +3,6 @@ package schedules
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -21,26 +20,6 @@ import (
 var _ issuing.Notifier = (*Env)(nil)
 
 var tableHead = []string{"名次", "城市", "综合指数", "90%名次区间", "等次", "优先推荐"}
-
-// provinceTable is the issued province table: code, name, rank, index,
-// interval, grade and priority of every city, which 公示 makes public.
-func provinceTable(r *metrics.Ranking) [][]string {
-	var rows [][]string
-	for _, c := range r.Cities {
-		rank, band, mark := "", "", ""
-		if c.Rank != nil {
-			rank = strconv.Itoa(*c.Rank)
-		}
-		if c.RankInterval != nil {
-			band = fmt.Sprintf("%d–%d", c.RankInterval[0], c.RankInterval[1])
-		}
-		if c.Priority {
-			mark = "推荐"
-		}
-		rows = append(rows, []string{rank, c.Name, reports.Fixed(c.Index, 2), band, c.Grade, mark})
-	}
-	return rows
-}
 
 // entryText is one city's own entry in words.
 func entryText(r *metrics.Ranking, code string) string {
@@ -68,7 +47,7 @@ func (e *Env) issuedMail(ctx context.Context, key, title, lead string, r *metric
 		if len(contacts) == 0 {
 			continue
 		}
-		h, t := e.render(mailView{Title: title, Lead: entryText(r, c.Code) + lead, Head: tableHead, Table: provinceTable(r), Foot: foot})
+		h, t := e.render(mailView{Title: title, Lead: entryText(r, c.Code) + lead, Head: tableHead, Table: reports.IssuedTable(r), Foot: foot})
 		for _, to := range contacts {
 			msgs = append(msgs, Outgoing{Key: key, To: to, Subject: title, Text: t, HTML: h})
 		}
@@ -99,7 +78,7 @@ func (e *Env) Published(ctx context.Context, pub *issuing.Publication) error {
 	title := fmt.Sprintf("辽宁省支持灵活就业政策落实考核排名公示（%s，第%d版）", pub.Period.Label(), pub.Edition)
 	lead := fmt.Sprintf("异议期至 %s 截止。", window)
 	foot := fmt.Sprintf("如有异议，请在 %s 前登录考核系统，在首页“排名发布”中提出（可附更正数据与证明材料），或以接口 POST /api/v1/objections 提交。公示稿排名数据 SHA-256 %s。", window, pub.SHA256)
-	h, t := e.render(mailView{Title: title, Lead: lead, Head: tableHead, Table: provinceTable(r), Foot: foot})
+	h, t := e.render(mailView{Title: title, Lead: lead, Head: tableHead, Table: reports.IssuedTable(r), Foot: foot})
 	var province []Outgoing
 	for _, to := range e.Mailer.Config.Province {
 		province = append(province, Outgoing{Key: fmt.Sprintf("publish-%d", pub.ID), To: to, Subject: title, Text: t, HTML: h})
@@ -171,10 +150,10 @@ func (e *Env) Finalised(ctx context.Context, pub *issuing.Publication) error {
 	key := fmt.Sprintf("final-%d", pub.ID)
 	title := fmt.Sprintf("辽宁省支持灵活就业政策落实考核排名定稿（%s，第%d版）", pub.Period.Label(), pub.Edition)
 	foot := fmt.Sprintf("定稿于 %s，排名数据 SHA-256 %s。", pub.Final.At.Format("2006年1月2日"), pub.Final.SHA256)
-	h, t := e.render(mailView{Title: title, Lead: "异议处理情况见附件报告的附录。", Head: tableHead, Table: provinceTable(r), Foot: foot + auditHead(ctx, e.Store)})
+	h, t := e.render(mailView{Title: title, Lead: "异议处理情况见附件报告的附录。", Head: tableHead, Table: reports.IssuedTable(r), Foot: foot + auditHead(ctx, e.Store)})
 	attach := []Part{
 		{Name: fmt.Sprintf("考核报告-%s-定稿.html", pub.Period), ContentType: "text/html", Data: html},
-		{Name: fmt.Sprintf("考核排名-%s-定稿.xlsx", pub.Period), ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: xlsx},
+		{Name: fmt.Sprintf("考核排名-%s-定稿.xlsx", pub.Period), ContentType: reports.XLSXType, Data: xlsx},
 	}
 	var province []Outgoing
 	for _, to := range e.Mailer.Config.Province {

@@ -3,9 +3,7 @@ package schedules
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -90,7 +88,12 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 type issued struct {
 	pub     *issuing.Publication
 	ranking *metrics.Ranking
-	files   map[string][]byte
+	files   []issuedFile // the report and the workbook the mail attaches
+}
+
+type issuedFile struct {
+	name, sha256 string
+	content      []byte
 }
 
 // issuedOf is the period's standing publication or final; nil when none.
@@ -104,11 +107,15 @@ func issuedOf(ctx context.Context, db *sql.DB, p flexemp.Period) (*issued, error
 	if err != nil {
 		return nil, err
 	}
-	files, err := issuing.Files(ctx, db, pub.ID, final)
-	if err != nil {
-		return nil, err
+	is := &issued{pub: pub, ranking: rk}
+	for _, name := range []string{issuing.ReportHTML, issuing.RankingXLSX} {
+		b, sum, err := issuing.File(ctx, db, pub.ID, final, name)
+		if err != nil {
+			return nil, err
+		}
+		is.files = append(is.files, issuedFile{name, sum, b})
 	}
-	return &issued{pub: pub, ranking: rk, files: files}, nil
+	return is, nil
 }
 
 // stateWord is 公示稿 or 定稿.
@@ -194,19 +201,28 @@ func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, 
 		Foot:  fmt.Sprintf("考核批次 %d，配置摘要 %s。完整报告与排名表见附件（报告可离线打开）。%s", r.Run.ID, r.Run.ConfigHash, head),
 	}
 	var priority []string
+	attach := []Part{
+		{Name: fmt.Sprintf("考核报告-%s.html", d.Period), ContentType: "text/html", Data: html},
+		{Name: fmt.Sprintf("考核排名-%s.xlsx", d.Period), ContentType: reports.XLSXType, Data: xlsx},
+	}
 	if is != nil {
-		// The issued ranking that stands, and its files as issued.
+		// The issued ranking that stands, and its files as issued with their
+		// stored SHA-256.
+		v.Table = reports.IssuedTable(is.ranking)
 		for _, c := range is.ranking.Cities {
-			row := reports.IssuedTableRow(&c)
 			if c.Priority {
 				priority = append(priority, c.Name)
 			}
-			v.Table = append(v.Table, row)
 		}
 		v.Title += "（" + is.stateWord() + "）"
 		v.Foot = fmt.Sprintf("附件为%s所发布的报告与排名表，可用 sha256sum 与上列 SHA-256 核对。最新草稿（考核批次 %d）%s，可在考核系统中查看。%s",
 			is.stateWord(), r.Run.ID, issuing.DraftLabel, head)
 		v.Lead = is.pub.Stamp() + "。" + reports.Priority + "：" + orNone(strings.Join(priority, "、")) + "。"
+		attach = nil
+		for _, f := range is.files {
+			v.Lead += fmt.Sprintf(" %s SHA-256 %s。", f.name, f.sha256)
+			attach = append(attach, Part{Name: fmt.Sprintf("%s-%s-%s", is.stateWord(), d.Period, f.name), ContentType: issuing.MediaType(f.name), Data: f.content})
+		}
 	} else {
 		for _, row := range reports.RankRows(r) {
 			mark := ""
@@ -225,21 +241,6 @@ func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, 
 		v.Images = append(v.Images, p.Name)
 	}
 	h, t := e.render(v)
-	attach := []Part{
-		{Name: fmt.Sprintf("考核报告-%s.html", d.Period), ContentType: "text/html", Data: html},
-		{Name: fmt.Sprintf("考核排名-%s.xlsx", d.Period), ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: xlsx},
-	}
-	if is != nil {
-		attach = nil
-		for _, name := range []string{issuing.ReportHTML, issuing.RankingXLSX} {
-			if b, ok := is.files[name]; ok {
-				sum := sha256.Sum256(b)
-				v.Lead += fmt.Sprintf(" %s SHA-256 %s。", name, hex.EncodeToString(sum[:]))
-				attach = append(attach, Part{Name: fmt.Sprintf("%s-%s-%s", is.stateWord(), d.Period, name), ContentType: issuing.MediaType(name), Data: b})
-			}
-		}
-		h, t = e.render(v)
-	}
 	var out []Outgoing
 	for _, to := range e.Mailer.Config.Province {
 		out = append(out, Outgoing{Key: key, To: to, Subject: v.Title, Text: t, HTML: h, Inline: inline, Attachments: attach})

@@ -489,7 +489,7 @@ func (s *Server) templateDownload(w http.ResponseWriter, r *http.Request, sess *
 		s.internal(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Type", reports.XLSXType)
 	w.Header().Set("Content-Disposition", attachment(fmt.Sprintf("上传模板-%s-%s.xlsx", k.Title(), month)))
 	w.Write(b.Bytes())
 }
@@ -550,7 +550,7 @@ func (s *Server) rejectsDownload(w http.ResponseWriter, r *http.Request, sess *s
 		s.internal(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Type", reports.XLSXType)
 	w.Header().Set("Content-Disposition", attachment(ingest.RejectsFileName(u)))
 	w.Write(b.Bytes())
 }
@@ -671,7 +671,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess *sessio
 	switch download {
 	case "xlsx":
 		err = reports.XLSX(&b, d)
-		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Type", reports.XLSXType)
 		w.Header().Set("Content-Disposition", attachment(fmt.Sprintf("考核排名-%s.xlsx", p)))
 	case "pdf": // drawn by the headless browser from the same report
 		if err = reports.HTML(&b, d); err == nil {

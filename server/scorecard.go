@@ -59,7 +59,7 @@ func (s *Server) scorecardDownload(w http.ResponseWriter, r *http.Request, sess 
 	var mediaType string
 	switch file {
 	case "scorecard.xlsx":
-		err, mediaType = sc.XLSX(&b), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		err, mediaType = sc.XLSX(&b), reports.XLSXType
 	case "scorecard.pdf":
 		if err = sc.HTML(&b); err == nil {
 			var pdf []byte
