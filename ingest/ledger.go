@@ -116,9 +116,14 @@ func UploadCity(ctx context.Context, db *sql.DB, uploadID int64) (string, error)
 	return city, err
 }
 
+// querier reads: a database, or a transaction whose own writes are read.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // Receipts gives every city × kind × month from first to last (inclusive)
 // what the ledger knows of it, in city, kind and month order.
-func Receipts(ctx context.Context, db *sql.DB, first, last flexemp.Month) ([]flexemp.Receipt, error) {
+func Receipts(ctx context.Context, db querier, first, last flexemp.Month) ([]flexemp.Receipt, error) {
 	type key struct {
 		city, kind string
 		month      flexemp.Month

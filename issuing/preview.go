@@ -57,10 +57,11 @@ type CountChange struct {
 
 // Preview computes what objection id's corrected extract would change. It
 // runs the final's computation twice at most (once when no other objection
-// was accepted: the publication stands for "without"), storing nothing.
+// was accepted: the publication stands for "without"), storing nothing:
+// uploads go on meanwhile.
 func (is *Issuer) Preview(ctx context.Context, id int64) (*Preview, error) {
 	var out *Preview
-	err := is.Store.Write(func() error {
+	err := is.Store.Compute(func() error {
 		db := is.Store.DB()
 		o, err := ObjectionByID(ctx, db, id)
 		if err != nil {

@@ -225,6 +225,10 @@ func (is *Issuer) Withdraw(ctx context.Context, p flexemp.Period, reason string,
 
 // Finalise computes and stores the final (定稿) of the period's open
 // publication once its window has closed and every objection is decided.
+// The final is computed and its files made outside the write lock (uploads
+// go on meanwhile: what it reads is frozen); its run, results, files, audit
+// record and owed mail commit in one transaction under the lock, once the
+// publication is checked again, so that a crash leaves nothing of it.
 func (is *Issuer) Finalise(ctx context.Context, p flexemp.Period, at time.Time) (*Publication, error) {
 	at, err := is.stepAt(ctx, "finalise", p.String(), at)
 	if err != nil {
@@ -232,37 +236,13 @@ func (is *Issuer) Finalise(ctx context.Context, p flexemp.Period, at time.Time) 
 	}
 	var pub *Publication
 	var notice int64
-	err = is.Store.Write(func() error {
+	err = is.Store.Compute(func() error {
 		db := is.Store.DB()
-		pubs, err := Publications(ctx, db, p)
-		if err != nil {
-			return err
-		}
-		pub = open(pubs)
-		object := p.String()
 		var objections []*Objection
-		switch {
-		case pub == nil:
-			err = flexemp.Errorf(flexemp.ECONFLICT, "%s 没有公示中的排名可定稿", p)
-		case at.Before(pub.WindowEnd):
-			err = flexemp.Errorf(flexemp.ECONFLICT, "异议期至 %s 截止，尚未结束，不能定稿", reports.WindowText(pub.WindowEnd))
-		default:
-			objections, err = listObjections(ctx, db, "o.publication_id = ?", pub.ID)
-		}
-		if pub != nil {
-			object = fmt.Sprintf("%s 第%d版", p, pub.Edition)
-		}
-		undecided := 0
-		for _, o := range objections {
-			if o.Decision == "" {
-				undecided++
-			}
-		}
-		if err == nil && undecided > 0 {
-			err = flexemp.Errorf(flexemp.ECONFLICT, "尚有 %d 件异议未处理，不能定稿", undecided)
-		}
+		var object string
+		pub, objections, object, err = finalisable(ctx, db, p, at)
 		if err != nil {
-			return is.refuse(ctx, "finalise", object, err)
+			return is.Store.Write(func() error { return is.refuse(ctx, "finalise", object, err) })
 		}
 		published, err := Ranking(ctx, db, pub, false)
 		if err != nil {
@@ -276,11 +256,12 @@ func (is *Issuer) Finalise(ctx context.Context, p flexemp.Period, at time.Time) 
 		if err != nil {
 			return err
 		}
-		if _, err := metrics.Assess(ctx, db, p, o); err != nil {
+		a, err := metrics.Prepare(ctx, db, p, o)
+		if err != nil {
 			return err
 		}
 		issue := &reports.Issue{Final: true, Edition: pub.Edition, WindowEnd: pub.WindowEnd, Published: pub.PublishedAt, Finalised: at}
-		files, err := is.render(ctx, p, Final, issue, at, func(final *metrics.Ranking) {
+		files, err := is.renderPrepared(ctx, a, Final, issue, at, func(final *metrics.Ranking) {
 			issue.Objections = appendix(objections, published, final)
 			issue.Others = othersMoved(objections, published, final)
 		})
@@ -290,26 +271,72 @@ func (is *Issuer) Finalise(ctx context.Context, p flexemp.Period, at time.Time) 
 		fj, _ := json.Marshal(fixes)
 		zj, _ := json.Marshal(zeros)
 		pub.Final = &FinalRecord{At: at, By: actorName(ctx), SHA256: sum(files[RankJSON]), Corrections: string(fj), Zeros: string(zj)}
-		return is.Store.Commit(ctx, "finalise", object, func(tx *sql.Tx) error {
-			if err := tx.QueryRowContext(ctx, `SELECT max(run_id) FROM assessment_runs WHERE period = ?`, p.String()).Scan(&pub.Final.RunID); err != nil {
-				return err
+		return is.Store.Write(func() error {
+			again, decided, _, err := finalisable(ctx, db, p, at)
+			if err == nil && (again.ID != pub.ID || !slices.EqualFunc(decided, objections, func(a, b *Objection) bool {
+				return a.ID == b.ID && a.Decision == b.Decision
+			})) {
+				err = flexemp.Errorf(flexemp.ECONFLICT, "%s 的公示在定稿过程中有变化，未定稿：请查看后重试", p)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO finals VALUES (?, ?, ?, ?, ?, ?)`,
-				pub.ID, pub.Final.RunID, at, pub.Final.By, pub.Final.Corrections, pub.Final.Zeros); err != nil {
-				return err
+			if err != nil {
+				return is.refuse(ctx, "finalise", object, err)
 			}
-			if err := keep(ctx, tx, pub.ID, stageFinal, p, files); err != nil {
+			return is.Store.Commit(ctx, "finalise", object, func(tx *sql.Tx) error {
+				if err := a.Store(ctx, tx); err != nil {
+					return err
+				}
+				if err := tx.QueryRowContext(ctx, `SELECT max(run_id) FROM assessment_runs WHERE period = ?`, p.String()).Scan(&pub.Final.RunID); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO finals VALUES (?, ?, ?, ?, ?, ?)`,
+					pub.ID, pub.Final.RunID, at, pub.Final.By, pub.Final.Corrections, pub.Final.Zeros); err != nil {
+					return err
+				}
+				if err := keep(ctx, tx, pub.ID, stageFinal, p, files); err != nil {
+					return err
+				}
+				var err error
+				notice, err = owe(ctx, tx, noticeFinalised, pub.ID, 0, at)
 				return err
-			}
-			var err error
-			notice, err = owe(ctx, tx, noticeFinalised, pub.ID, 0, at)
-			return err
+			})
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return pub, is.deliver(ctx, notice, noticeFinalised, pub, nil)
+}
+
+// finalisable is the period's open publication that can be finalised at
+// at, with its objections, and the object of the step's record; or why it
+// cannot.
+func finalisable(ctx context.Context, db *sql.DB, p flexemp.Period, at time.Time) (*Publication, []*Objection, string, error) {
+	pubs, err := Publications(ctx, db, p)
+	if err != nil {
+		return nil, nil, p.String(), err
+	}
+	pub := open(pubs)
+	if pub == nil {
+		return nil, nil, p.String(), flexemp.Errorf(flexemp.ECONFLICT, "%s 没有公示中的排名可定稿", p)
+	}
+	object := fmt.Sprintf("%s 第%d版", p, pub.Edition)
+	if at.Before(pub.WindowEnd) {
+		return nil, nil, object, flexemp.Errorf(flexemp.ECONFLICT, "异议期至 %s 截止，尚未结束，不能定稿", reports.WindowText(pub.WindowEnd))
+	}
+	objections, err := listObjections(ctx, db, "o.publication_id = ?", pub.ID)
+	if err != nil {
+		return nil, nil, object, err
+	}
+	undecided := 0
+	for _, o := range objections {
+		if o.Decision == "" {
+			undecided++
+		}
+	}
+	if undecided > 0 {
+		return nil, nil, object, flexemp.Errorf(flexemp.ECONFLICT, "尚有 %d 件异议未处理，不能定稿", undecided)
+	}
+	return pub, objections, object, nil
 }
 
 // admitted are the corrections and the accepted zeros of a publication's
@@ -465,8 +492,36 @@ func sameValue[T comparable](a, b *T) bool {
 // report, the workbook and the PDF. before, if given, sees the rank JSON
 // before the report is drawn.
 func (is *Issuer) render(ctx context.Context, p flexemp.Period, state string, issue *reports.Issue, at time.Time, before ...func(*metrics.Ranking)) (map[string][]byte, error) {
-	db := is.Store.DB()
-	pr, err := metrics.Load(ctx, db, p)
+	files, err := draw(ctx, is.Store.DB(), p, state, issue, at, before...)
+	if err != nil {
+		return nil, err
+	}
+	return files, is.printReport(ctx, files)
+}
+
+// renderPrepared makes the files render makes of a prepared assessment not
+// stored: read back inside a transaction that stores it and is rolled back.
+func (is *Issuer) renderPrepared(ctx context.Context, a *metrics.Assessment, state string, issue *reports.Issue, at time.Time, before ...func(*metrics.Ranking)) (map[string][]byte, error) {
+	tx, err := is.Store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := a.Store(ctx, tx); err != nil {
+		return nil, err
+	}
+	files, err := draw(ctx, tx, a.Period, state, issue, at, before...)
+	if err != nil {
+		return nil, err
+	}
+	tx.Rollback()
+	return files, is.printReport(ctx, files)
+}
+
+// draw makes an issued ranking's files but the PDF from the results q
+// reads.
+func draw(ctx context.Context, q metrics.Querier, p flexemp.Period, state string, issue *reports.Issue, at time.Time, before ...func(*metrics.Ranking)) (map[string][]byte, error) {
+	pr, err := metrics.Load(ctx, q, p)
 	if err != nil {
 		return nil, err
 	}
@@ -477,7 +532,7 @@ func (is *Issuer) render(ctx context.Context, p flexemp.Period, state string, is
 	for _, f := range before {
 		f(&r)
 	}
-	d, err := reports.Load(ctx, db, p, at)
+	d, err := reports.Load(ctx, q, p, at)
 	if err != nil {
 		return nil, err
 	}
@@ -489,11 +544,14 @@ func (is *Issuer) render(ctx context.Context, p flexemp.Period, state string, is
 	if err := reports.XLSX(&x, d); err != nil {
 		return nil, err
 	}
-	pdf, err := is.print(ctx, h.Bytes())
-	if err != nil {
-		return nil, err
-	}
-	return map[string][]byte{RankJSON: rank, ReportHTML: h.Bytes(), RankingXLSX: x.Bytes(), ReportPDF: pdf}, nil
+	return map[string][]byte{RankJSON: rank, ReportHTML: h.Bytes(), RankingXLSX: x.Bytes()}, nil
+}
+
+// printReport adds the report's PDF to an issued ranking's files.
+func (is *Issuer) printReport(ctx context.Context, files map[string][]byte) error {
+	pdf, err := is.print(ctx, files[ReportHTML])
+	files[ReportPDF] = pdf
+	return err
 }
 
 // notice adds the publication's one-page 公示通知, HTML and PDF, to its
@@ -583,10 +641,11 @@ func WriteChecks(w io.Writer, p flexemp.Period, checks []Check) (ok bool, err er
 
 // Verify recomputes every publication's and final's rank JSON of a period
 // from its recorded versions, configuration and seed, storing nothing, and
-// sets each hash beside the stored one.
+// sets each hash beside the stored one. Uploads go on meanwhile: the
+// versions read are frozen, and the write lock is taken for the record.
 func (is *Issuer) Verify(ctx context.Context, p flexemp.Period) ([]Check, error) {
 	var out []Check
-	err := is.Store.Write(func() error {
+	err := is.Store.Compute(func() error {
 		db := is.Store.DB()
 		pubs, err := Publications(ctx, db, p)
 		if err != nil {
@@ -628,7 +687,9 @@ func (is *Issuer) Verify(ctx context.Context, p flexemp.Period) ([]Check, error)
 		for _, c := range out {
 			object += fmt.Sprintf(" 第%d版%s=%v", c.Publication.Edition, map[bool]string{false: "公示", true: "定稿"}[c.Final], c.OK())
 		}
-		return is.Store.Commit(ctx, "verify", p.String()+object, func(*sql.Tx) error { return err })
+		return is.Store.Write(func() error {
+			return is.Store.Commit(ctx, "verify", p.String()+object, func(*sql.Tx) error { return err })
+		})
 	})
 	return out, err
 }

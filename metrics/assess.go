@@ -125,6 +125,7 @@ type Assessment struct {
 	Transform  *transform.BuildStats
 	MetricTook time.Duration
 	SensTook   time.Duration
+	options    AssessOptions // as computed, for Store
 }
 
 // Assess runs the transform for a period, builds the index, measures its
@@ -151,11 +152,26 @@ func Recompute(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOption
 	return Load(ctx, tx, p)
 }
 
+// Prepare computes an assessment as Assess does and stores nothing: Store
+// stores it later, in a transaction of the caller's, which may hold more
+// (an issued final's files and record). The assessment lives in the
+// transform's scratch database until the next one is built, so the caller
+// keeps other assessments out from Prepare to its last Store (the store's
+// Compute).
+func Prepare(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) (*Assessment, error) {
+	return compute(ctx, db, p, o.withDefaults())
+}
+
+// Store stores a prepared assessment in tx as Assess would: the period's
+// results replaced and a run recorded.
+func (a *Assessment) Store(ctx context.Context, tx *sql.Tx) error {
+	return store(ctx, tx, a, a.options)
+}
+
 // computeAndStore computes an assessment and stores it in a transaction
 // left open for the caller to commit or roll back.
 func computeAndStore(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions) (*Assessment, *sql.Tx, error) {
-	o = o.withDefaults()
-	a, err := compute(ctx, db, p, o)
+	a, err := Prepare(ctx, db, p, o)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -163,7 +179,7 @@ func computeAndStore(ctx context.Context, db *sql.DB, p flexemp.Period, o Assess
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := store(ctx, tx, a, o); err != nil {
+	if err := a.Store(ctx, tx); err != nil {
 		tx.Rollback()
 		return nil, nil, err
 	}
@@ -192,7 +208,7 @@ func compute(ctx context.Context, db *sql.DB, p flexemp.Period, o AssessOptions)
 	if err != nil {
 		return nil, err
 	}
-	a := &Assessment{Period: p, AsOf: o.AsOf, Transform: stats, Draws: o.Draws}
+	a := &Assessment{Period: p, AsOf: o.AsOf, Transform: stats, Draws: o.Draws, options: o}
 	t, a.LeftOut = t.Framework()
 	start := time.Now()
 	if a.Result, err = Compute(t, o.Settings); err != nil {

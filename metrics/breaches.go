@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
@@ -25,7 +24,7 @@ type Breach struct {
 
 // Breaches reads a period's stored breaches, of one city when city is not
 // empty, in upload and row order.
-func Breaches(ctx context.Context, db *sql.DB, p flexemp.Period, city string) ([]Breach, error) {
+func Breaches(ctx context.Context, db Querier, p flexemp.Period, city string) ([]Breach, error) {
 	rows, err := db.QueryContext(ctx, `SELECT upload_id, row_no, city_code, subsidy_type, rule, paid_on, coalesce(person_group, ''),
 		limit_num, value_num, coalesce(limit_text, ''), coalesce(value_text, '')
 		FROM subsidy_breaches WHERE period = ? AND (? = '' OR city_code = ?) ORDER BY city_code, upload_id, row_no, rule`,

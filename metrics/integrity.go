@@ -77,7 +77,7 @@ func storeIntegrity(ctx context.Context, tx *sql.Tx, period string) error {
 
 // Integrity reads a period's stored findings with their evidence, of one
 // city when city is not empty, by city and check.
-func Integrity(ctx context.Context, db *sql.DB, p flexemp.Period, city string) ([]Finding, error) {
+func Integrity(ctx context.Context, db Querier, p flexemp.Period, city string) ([]Finding, error) {
 	rows, err := db.QueryContext(ctx, `SELECT finding_id, city_code, check_id, subject, finding_key, figure, threshold, reference, cases
 		FROM integrity_findings WHERE period = ? AND (? = '' OR city_code = ?) ORDER BY city_code, check_id, subject, finding_key`,
 		p.String(), city, city)

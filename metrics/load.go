@@ -253,7 +253,7 @@ type Counted struct {
 
 // CountedVersions are the versions the period's stored assessment counted
 // (以截止时报送数据为准), one per city × kind × due month that had one.
-func CountedVersions(ctx context.Context, db *sql.DB, p flexemp.Period) ([]Counted, error) {
+func CountedVersions(ctx context.Context, db Querier, p flexemp.Period) ([]Counted, error) {
 	rows, err := db.QueryContext(ctx, `SELECT city_code, kind, month, upload_id, received_at, on_time FROM assessment_versions
 		WHERE period = ? ORDER BY city_code, kind, month`, p.String())
 	if err != nil {
@@ -277,7 +277,7 @@ func CountedVersions(ctx context.Context, db *sql.DB, p flexemp.Period) ([]Count
 // AssessedPeriods lists every period with a stored assessment in time
 // order: by end, and a year after the quarter that ends with it. The last
 // is the latest.
-func AssessedPeriods(ctx context.Context, db *sql.DB) ([]flexemp.Period, error) {
+func AssessedPeriods(ctx context.Context, db Querier) ([]flexemp.Period, error) {
 	rows, err := db.QueryContext(ctx, `SELECT DISTINCT period FROM assessment_runs`)
 	if err != nil {
 		return nil, err

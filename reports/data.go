@@ -5,7 +5,6 @@ package reports
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -114,7 +113,7 @@ type Status struct {
 }
 
 // Load reads a period's report data; the period must have been assessed.
-func Load(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) (*Data, error) {
+func Load(ctx context.Context, db metrics.Querier, p flexemp.Period, now time.Time) (*Data, error) {
 	d := &Data{Period: p, Made: now.In(flexemp.Shanghai)}
 	var err error
 	// The trend holds the period and the previous one, loaded once.
@@ -159,7 +158,7 @@ func Load(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) (*Da
 }
 
 // trend loads every assessed period of p's length up to p.
-func trend(ctx context.Context, db *sql.DB, p flexemp.Period) ([]*metrics.PeriodResult, error) {
+func trend(ctx context.Context, db metrics.Querier, p flexemp.Period) ([]*metrics.PeriodResult, error) {
 	all, err := metrics.AssessedPeriods(ctx, db)
 	if err != nil {
 		return nil, err
@@ -186,7 +185,7 @@ func trend(ctx context.Context, db *sql.DB, p flexemp.Period) ([]*metrics.Period
 // Asia/Shanghai) is on time, after it late; with no accepted upload, a
 // refused file makes it refused, a deadline still ahead not due, else
 // missing.
-func LoadStatus(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time) ([]Status, error) {
+func LoadStatus(ctx context.Context, db metrics.Querier, p flexemp.Period, now time.Time) ([]Status, error) {
 	months := p.Months()
 	rs, err := ingest.Receipts(ctx, db, months[0], months[len(months)-1])
 	if err != nil {
@@ -217,7 +216,7 @@ func LoadStatus(ctx context.Context, db *sql.DB, p flexemp.Period, now time.Time
 // (以截止时报送数据为准) and whether it came on time, as I16 read it — an
 // on-time placeholder followed by the real extract is late — and a month
 // whose uploads all came after that date is 未报送, as it was then.
-func counted(ctx context.Context, db *sql.DB, p flexemp.Period, asOf time.Time, status []Status) error {
+func counted(ctx context.Context, db metrics.Querier, p flexemp.Period, asOf time.Time, status []Status) error {
 	cs, err := metrics.CountedVersions(ctx, db, p)
 	if err != nil {
 		return err
@@ -249,7 +248,7 @@ func counted(ctx context.Context, db *sql.DB, p flexemp.Period, asOf time.Time, 
 
 // rejects counts each city's rejected rows by reason over the period's
 // current upload versions.
-func rejects(ctx context.Context, db *sql.DB, p flexemp.Period) (map[string]map[string]int, error) {
+func rejects(ctx context.Context, db metrics.Querier, p flexemp.Period) (map[string]map[string]int, error) {
 	rows, err := db.QueryContext(ctx, `SELECT u.city_code, r.reason_code, count(*) FROM rejects r
 		JOIN current_uploads u USING (upload_id) WHERE u.month BETWEEN ? AND ? GROUP BY ALL`, p.Start(), p.End())
 	if err != nil {

@@ -27,9 +27,10 @@ type Store struct {
 	ingester *ingest.Ingester
 	assess   metrics.AssessOptions
 
-	writes  sync.Mutex
-	pending *AuditRecord   // an upload's record written before its commit, under writes
-	later   sync.WaitGroup // records written once the lock is free; Close waits for them
+	computes sync.Mutex // the transform's scratch database: one assessment at a time
+	writes   sync.Mutex
+	pending  *AuditRecord   // an upload's record written before its commit, under writes
+	later    sync.WaitGroup // records written once the lock is free; Close waits for them
 
 	uploads *prometheus.CounterVec // by status: accepted, unchanged, refused
 	rows    *prometheus.CounterVec // by result: accepted, rejected
@@ -85,6 +86,17 @@ func (s *Store) Write(f func() error) error {
 // checkpoint_threshold, by default DuckDB's 16MB), because the commit that
 // meets it waits for the fold: at 256MB that is a 1-2 s upload now and then.
 const bulkCheckpoint = "256MB"
+
+// Compute runs f alone among the store's assessments: the transform builds
+// its models in one scratch database per process, so an assessment that
+// stores what it computed later (an issued final, rendered between) holds
+// it from the computation to the commit, and the write lock only to
+// commit. A caller that writes takes Compute first, then Write.
+func (s *Store) Compute(f func() error) error {
+	s.computes.Lock()
+	defer s.computes.Unlock()
+	return f()
+}
 
 // Bulk runs f, many uploads in a row (the inbox job) prepared by workers at
 // once, with a larger WAL before each fold into the file and DuckDB's
@@ -205,25 +217,27 @@ func (s *Store) AssessWith(ctx context.Context, period flexemp.Period, o metrics
 	if o.AsOf.IsZero() {
 		o.AsOf = today // the record names the real date
 	}
-	err := s.Write(func() error {
-		if o.AsOf.After(today) {
-			err := flexemp.Errorf(flexemp.EINVALID, "考核截至日期 %s 晚于今天 %s：只能考核已经到来的日期", o.AsOf.Format("2006-01-02"), today.Format("2006-01-02"))
+	err := s.Compute(func() error {
+		return s.Write(func() error {
+			if o.AsOf.After(today) {
+				err := flexemp.Errorf(flexemp.EINVALID, "考核截至日期 %s 晚于今天 %s：只能考核已经到来的日期", o.AsOf.Format("2006-01-02"), today.Format("2006-01-02"))
+				return errors.Join(err, s.audit(ctx, "assess", period.String()+" as of "+o.AsOf.Format("2006-01-02"), err))
+			}
+			if o.Lake != "" {
+				// A database with uploads of its own would have its assessment
+				// of the period replaced by one of other data.
+				var n int
+				if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM uploads`).Scan(&n); err != nil {
+					return err
+				}
+				if n > 0 {
+					return flexemp.Errorf(flexemp.ECONFLICT, "该数据库已有 %d 次上传：考核 Parquet 目录的结果请存入单独的数据库文件（--db 新文件），以免替换该库自己的考核结果", n)
+				}
+			}
+			var err error
+			a, err = metrics.Assess(ctx, s.db, period, o)
 			return errors.Join(err, s.audit(ctx, "assess", period.String()+" as of "+o.AsOf.Format("2006-01-02"), err))
-		}
-		if o.Lake != "" {
-			// A database with uploads of its own would have its assessment
-			// of the period replaced by one of other data.
-			var n int
-			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM uploads`).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return flexemp.Errorf(flexemp.ECONFLICT, "该数据库已有 %d 次上传：考核 Parquet 目录的结果请存入单独的数据库文件（--db 新文件），以免替换该库自己的考核结果", n)
-			}
-		}
-		var err error
-		a, err = metrics.Assess(ctx, s.db, period, o)
-		return errors.Join(err, s.audit(ctx, "assess", period.String()+" as of "+o.AsOf.Format("2006-01-02"), err))
+		})
 	})
 	return a, err
 }

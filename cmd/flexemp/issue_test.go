@@ -179,6 +179,26 @@ func TestIssuingOnTheCommandLine(t *testing.T) {
 		t.Errorf("a decision without a reason: %s", out)
 	}
 	step(0, "decide", "--db", db, "--objection", "1", "--accept", "--reason", "经核实，原数据含重复登记", "--at", "2025-07-30T09:00:00+08:00")
+
+	// kill -9 while finalise prints its PDF: nothing of the final is kept —
+	// no run, no results, no files, no record — the draft and the
+	// publication read as before, the trail verifies, and finalise runs again.
+	draftBefore, _, _ := rankOf(t, db, "2025Q2", "draft")
+	env, printing := hangingBrowser(t, dir)
+	killed(t, env, printing, "finalise", "--db", db, "--period", "2025Q2", "--at", "2025-07-30T10:00:00+08:00")
+	if after, _, _ := rankOf(t, db, "2025Q2", "draft"); after.i1(t, "210200") != draftBefore.i1(t, "210200") {
+		t.Errorf("after a killed finalise the draft's I1 of 大连 is %v, was %v", after.i1(t, "210200"), draftBefore.i1(t, "210200"))
+	}
+	if still, stillJSON, _ := rankOf(t, db, "2025Q2", ""); still.State != "published" || stillJSON != publishedJSON {
+		t.Errorf("after a killed finalise rank shows %q", still.State)
+	}
+	if code, out, e := runCmd(t, "audit", "verify", "--db", db); code != 0 {
+		t.Errorf("audit verify after a killed finalise: exit %d %s%s", code, out, e)
+	}
+	if n := count(t, db, `SELECT (SELECT count(*) FROM finals) + (SELECT count(*) FROM assessment_runs WHERE publication_id IS NOT NULL)
+		+ (SELECT count(*) FROM issued_files WHERE stage = 'final') + (SELECT count(*) FROM audit_log WHERE action = 'finalise' AND outcome = 'ok')`); n != 0 {
+		t.Errorf("a killed finalise left %d rows of a final", n)
+	}
 	step(0, "finalise", "--db", db, "--period", "2025Q2", "--at", "2025-07-30T10:00:00+08:00")
 
 	final, finalJSON, _ := rankOf(t, db, "2025Q2", "")
