@@ -478,9 +478,10 @@ func objectionForm(t *testing.T, period, subject, statement string) multipartFor
 	return multipartForm{&b, mw.FormDataContentType()}
 }
 
-// A publication is rendered outside the write lock: an upload sent while
-// its PDF prints is stored at once; a reassessment meanwhile makes the
-// publication refuse to commit what it rendered from the older draft.
+// A publication and a final are rendered outside the write lock: an upload
+// sent while the PDF prints is stored at once; a reassessment meanwhile
+// makes the publication refuse to commit what it rendered from the older
+// draft.
 func TestPublishRendersOutsideTheLock(t *testing.T) {
 	clock := testclock.New(testclock.Shanghai("2024-04-20 09:00"))
 	var st *store.Store
@@ -564,6 +565,29 @@ func TestPublishRendersOutsideTheLock(t *testing.T) {
 	})
 	close(proceed)
 	if err := <-done; err != nil {
-		t.Errorf("the publication: %v", err)
+		t.Fatalf("the publication: %v", err)
+	}
+	// The final too: an upload while its PDF prints is stored at once, and
+	// the final commits.
+	clock.Set(testclock.Shanghai("2024-05-10 09:00"))
+	proceed = make(chan struct{})
+	finalised := make(chan error, 1)
+	go func() {
+		_, err := is.Finalise(ctx, q1, clock.Now())
+		finalised <- err
+	}()
+	<-printing
+	meanwhile("an upload", func() error {
+		req := april[1]
+		req.ReceivedAt = time.Date(2024, 5, 10, 9, 0, 0, 0, flexemp.Shanghai)
+		_, err := st.Ingest(ctx, req)
+		return err
+	})
+	close(proceed)
+	if err := <-finalised; err != nil {
+		t.Errorf("the final: %v", err)
+	}
+	if r, err := issuing.RankingIn(ctx, st.DB(), q1, ""); err != nil || r.State != issuing.Final {
+		t.Errorf("after the final rank is %+v %v", r, err)
 	}
 }
