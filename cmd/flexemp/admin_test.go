@@ -112,10 +112,14 @@ func TestAdminCommandsWhileServing(t *testing.T) {
 
 // servingProcess runs serve over db in another process, as an operator
 // would, so it holds the database's file lock; stop ends it with SIGTERM.
+// It reads dir's flexemp.toml, written with the scheduler off when there is
+// none.
 func servingProcess(t *testing.T, dir, db string) (addr string, stop func() error) {
 	t.Helper()
 	config := filepath.Join(dir, "flexemp.toml")
-	os.WriteFile(config, []byte("[schedules]\noff = true\n"), 0o644)
+	if _, err := os.Stat(config); err != nil {
+		os.WriteFile(config, []byte("[schedules]\noff = true\n"), 0o644)
+	}
 	args, _ := json.Marshal([]string{"serve", "--config", config, "--db", db, "--listen", "127.0.0.1:0"})
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "FLEXEMP_TEST_MAIN="+string(args))

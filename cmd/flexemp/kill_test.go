@@ -3,47 +3,64 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/smtptest"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
-// killed runs flexemp with args in a process group of its own, as an
-// operator would, and kills the whole group with SIGKILL once at() says
-// the moment has come (polled every 20 ms, for at most two minutes). The
-// process is given env besides the test's own; what it wrote is returned.
-func killed(t *testing.T, env []string, at func() bool, args ...string) string {
+// process is flexemp running args in a process group of its own, as an
+// operator would run it, with env besides the test's own.
+type process struct {
+	cmd  *exec.Cmd
+	out  lockedBuffer
+	done chan error
+}
+
+func startProcess(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
 	a, _ := json.Marshal(args)
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(append(os.Environ(), "FLEXEMP_TEST_MAIN="+string(a)), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
+	p := &process{cmd: exec.Command(os.Args[0]), done: make(chan error, 1)}
+	p.cmd.Env = append(append(os.Environ(), "FLEXEMP_TEST_MAIN="+string(a)), env...)
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(p.kill)
+	return p
+}
+
+// kill kills the process and every child of its with SIGKILL.
+func (p *process) kill() { syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) }
+
+// killed runs flexemp with args (startProcess) and kills it once at() says
+// the moment has come (polled every 20 ms, for at most two minutes).
+func killed(t *testing.T, env []string, at func() bool, args ...string) {
+	t.Helper()
+	p := startProcess(t, env, args...)
 	for deadline := time.Now().Add(2 * time.Minute); !at(); time.Sleep(20 * time.Millisecond) {
 		select {
-		case err := <-done:
-			t.Fatalf("%v ended before it was killed (%v): %s", args, err, out.String())
+		case err := <-p.done:
+			t.Fatalf("%v ended before it was killed (%v): %s", args, err, p.out.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			t.Fatalf("%v: the moment to kill never came: %s", args, out.String())
+			p.kill()
+			t.Fatalf("%v: the moment to kill never came: %s", args, p.out.String())
 		}
 	}
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	<-done
-	return out.String()
+	p.kill()
+	<-p.done
 }
 
 // hangingBrowser is a CHROMIUM that touches marker when it is started and
@@ -74,4 +91,84 @@ func count(t *testing.T, db, query string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// kill -9 of an issuing step while its mail goes out, at the worst moment
+// (the SMTP server has kept a message and not yet answered): serve, started
+// again, sends what the step still owed; every recipient gets its mail
+// once, and the one whose acceptance the step never learnt of once more
+// with the same Message-ID (README). A publication and a withdrawal.
+func TestIssuingMailSurvivesKill(t *testing.T) {
+	dir, db := demoCopy(t)
+	mb := smtptest.Start(t)
+	recipients := []string{"province@hrss.example"}
+	cities := ""
+	for _, c := range flexemp.Cities {
+		recipients = append(recipients, c.Code+"@city.example")
+		cities += fmt.Sprintf("%q = [\"%s@city.example\"]\n", c.Code, c.Code)
+	}
+	config := filepath.Join(dir, "flexemp.toml")
+	os.WriteFile(config, []byte(fmt.Sprintf(`[schedules]
+off = true
+[mail]
+host = "127.0.0.1"
+port = %d
+tls = "none"
+from = "灵活就业考核 <flexemp@hrss.example>"
+province = ["province@hrss.example"]
+link = "http://flexemp.example/"
+[mail.cities]
+%s`, mb.Port, cities)), 0o600)
+	demo := filepath.Join(sharedDemo(t), "flexemp.toml")
+	if code, out, e := runCmd(t, "assess", "--config", demo, "--db", db, "--period", "2025Q2", "--as-of", "2025-07-20", "--draws", "200"); code != 0 {
+		t.Fatalf("assess: %s%s", out, e)
+	}
+	// Each recipient's mails by Message-ID, from the from-th on.
+	received := func(from int) map[string][]string {
+		got := map[string][]string{}
+		for _, m := range mb.Messages()[from:] {
+			got[m.To[0]] = append(got[m.To[0]], smtptest.Parse(t, m.Raw).MessageID)
+		}
+		return got
+	}
+	step := func(killAt int, args ...string) {
+		t.Helper()
+		before := len(mb.Messages())
+		var p atomic.Pointer[process]
+		mb.OnData(func(n int) {
+			if n == before+killAt {
+				p.Load().kill()
+			}
+		})
+		p.Store(startProcess(t, nil, append(args, "--config", config, "--db", db)...))
+		<-p.Load().done
+		mb.OnData(nil)
+		if got := len(mb.Messages()) - before; got != killAt {
+			t.Fatalf("%v sent %d mails before it was killed, want %d: %s", args, got, killAt, p.Load().out.String())
+		}
+		// The next start sends what is owed.
+		_, stop := servingProcess(t, dir, db)
+		want := before + len(recipients) + 1
+		for deadline := time.Now().Add(time.Minute); len(mb.Messages()) < want && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		cut := mb.Messages()[before+killAt-1].To[0]
+		got := received(before)
+		for _, to := range recipients {
+			ids := got[to]
+			switch {
+			case to == cut && (len(ids) != 2 || ids[0] != ids[1]):
+				t.Errorf("%v: %s, whose acceptance was cut off, received %v; want the same mail twice", args, to, ids)
+			case to != cut && len(ids) != 1:
+				t.Errorf("%v: %s received %v; want one mail", args, to, ids)
+			}
+		}
+	}
+	step(4, "publish", "--period", "2025Q2", "--at", "2025-07-21T10:00:00+08:00")
+	step(1, "withdraw", "--period", "2025Q2", "--reason", "数据有误", "--at", "2025-07-22T10:00:00+08:00")
+	if code, out, e := runCmd(t, "audit", "verify", "--db", db); code != 0 {
+		t.Errorf("audit verify: exit %d %s%s", code, out, e)
+	}
 }

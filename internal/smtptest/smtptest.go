@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"log"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -24,6 +25,7 @@ type Mailbox struct {
 	mu       sync.Mutex
 	received []*Received
 	refuse   map[string]bool // recipients answered 550
+	onData   func(n int)
 	Port     int
 }
 
@@ -41,6 +43,7 @@ func Start(t testing.TB) *Mailbox {
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{mb: mb}, nil }))
 	s.Domain = "localhost"
 	s.AllowInsecureAuth = true
+	s.ErrorLog = log.New(io.Discard, "", 0) // a sender killed mid-message is a test's point, not news
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +66,16 @@ func (mb *Mailbox) Refuse(addr string, refused bool) {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	mb.refuse[addr] = refused
+}
+
+// OnData makes the server call f with a message's number (1 for the first
+// accepted since Start) once it has kept the message, before it answers
+// the client: a test can kill the sender there, between the server's
+// acceptance and the sender's knowing of it.
+func (mb *Mailbox) OnData(f func(n int)) {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	mb.onData = f
 }
 
 type smtpSession struct {
@@ -96,7 +109,11 @@ func (s *smtpSession) Data(r io.Reader) error {
 	s.mb.mu.Lock()
 	msg := s.msg
 	s.mb.received = append(s.mb.received, &msg)
+	n, f := len(s.mb.received), s.mb.onData
 	s.mb.mu.Unlock()
+	if f != nil {
+		f(n)
+	}
 	return nil
 }
 
