@@ -31,7 +31,7 @@ import (
 const benchKey = "benchmark-key-not-secret"
 
 // Suites are the suites Run knows, and "all".
-var Suites = []string{"ingest", "assess", "serve", "province", "all"}
+var Suites = []string{"ingest", "assess", "serve", "issuing", "province", "all"}
 
 // Options choose what Run measures.
 type Options struct {
@@ -90,6 +90,11 @@ func Run(ctx context.Context, self string, o *Options, stdout, stderr io.Writer)
 	}
 	if all || o.Suite == "serve" {
 		if err := serveSuite(ctx, self, o.Dir, o.ServeRows, o.Workers, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if all || o.Suite == "issuing" {
+		if err := issuingSuite(ctx, self, o.Dir, stdout, stderr); err != nil {
 			return err
 		}
 	}

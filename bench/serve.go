@@ -57,41 +57,15 @@ func serveSuite(ctx context.Context, self, dir string, rows, workers int, stdout
 	for _, p := range []string{db, db + ".wal", db + ".key"} {
 		os.Remove(p)
 	}
-	sqlDB, err := transform.Open(ctx, db)
+	tokens, err := cityTokens(ctx, db)
 	if err != nil {
 		return err
 	}
-	tk := store.New(sqlDB, nil, metrics.AssessOptions{})
-	tokens := map[string]string{}
-	for _, c := range flexemp.Cities {
-		if tokens[c.Code], err = tk.AddToken(ctx, c.Code, "", time.Now()); err != nil {
-			tk.Close()
-			return err
-		}
-	}
-	tk.Close()
-
-	cmd := exec.CommandContext(ctx, self, "serve", "--db", db, "--listen", "127.0.0.1:0")
-	cmd.Stderr = io.Discard
-	out, err := cmd.StdoutPipe()
+	addr, stop, err := startServe(ctx, self, db)
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("serve did not start: %w", err)
-	}
-	addr := regexp.MustCompile(`https?://\S+`).FindString(line)
-	if addr == "" {
-		return fmt.Errorf("serve said %q", line)
-	}
+	defer stop()
 
 	// One worker per city by default; jobs interleaved so that cities upload
 	// at once.
@@ -157,6 +131,51 @@ func serveSuite(ctx context.Context, self, dir string, rows, workers int, stdout
 		float64(len(latencies))/wall.Seconds(), float64(len(latencies)*rows)/wall.Seconds(),
 		pct(50).Milliseconds(), pct(95).Milliseconds(), latencies[len(latencies)-1].Milliseconds())
 	return tw.Flush()
+}
+
+// startServe runs `flexemp serve` over db on loopback in a child process
+// and gives its address; stop ends it.
+func startServe(ctx context.Context, self, db string) (addr string, stop func(), err error) {
+	cmd := exec.CommandContext(ctx, self, "serve", "--db", db, "--listen", "127.0.0.1:0")
+	cmd.Stderr = io.Discard
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop = func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("serve did not start: %w", err)
+	}
+	if addr = regexp.MustCompile(`https?://\S+`).FindString(line); addr == "" {
+		stop()
+		return "", nil, fmt.Errorf("serve said %q", line)
+	}
+	return addr, stop, nil
+}
+
+// cityTokens adds an API token for every city to the database at db.
+func cityTokens(ctx context.Context, db string) (map[string]string, error) {
+	sqlDB, err := transform.Open(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	tk := store.New(sqlDB, nil, metrics.AssessOptions{})
+	defer tk.Close()
+	tokens := map[string]string{}
+	for _, c := range flexemp.Cities {
+		if tokens[c.Code], err = tk.AddToken(ctx, c.Code, "", time.Now()); err != nil {
+			return nil, err
+		}
+	}
+	return tokens, nil
 }
 
 // multipartFile is an upload form with the file and its month.
