@@ -52,11 +52,14 @@ type Reference struct {
 	MinWages   []MinWage
 	Funds      []Fund // the province's allocations and finance ledger; may be empty
 	Counties   []County
+	// Dispatch's tables, no part of an assessment's configuration.
+	Targets []Target `json:"-"` // the tasks' yearly targets; may be empty
+	Regions []Region `json:"-"` // groups of neighbouring cities; may be empty
 }
 
 // DefaultReference is the embedded reference data.
 func DefaultReference() Reference {
-	return Reference{Cities: Cities, Holidays: Holidays, MinWages: MinWages, Funds: Funds, Counties: Counties}
+	return Reference{Cities: Cities, Holidays: Holidays, MinWages: MinWages, Funds: Funds, Counties: Counties, Targets: Targets, Regions: Regions}
 }
 
 // Population is a city's resident population for one year, replacing the
@@ -108,6 +111,8 @@ type ReferenceFiles struct {
 	MinWage    string `toml:"min_wage"`   // city_code,valid_from,monthly_yuan,hourly_yuan,tier,status
 	Funds      string `toml:"funds"`      // city_code,month,allocated_yuan[,paid_yuan] (the province's own)
 	Counties   string `toml:"counties"`   // code,city_code,name[,population]
+	Targets    string `toml:"targets"`    // year,city_code,task,target (dispatch)
+	Regions    string `toml:"regions"`    // region,city_code (dispatch subtotals)
 }
 
 // LoadReference reads the embedded reference data with f's files in place of
@@ -130,6 +135,12 @@ func LoadReference(f ReferenceFiles) (Reference, error) {
 		return ref, err
 	}
 	if err := loadFile(f.Counties, ParseCounties, &ref.Counties); err != nil {
+		return ref, err
+	}
+	if err := loadFile(f.Targets, ParseTargets, &ref.Targets); err != nil {
+		return ref, err
+	}
+	if err := loadFile(f.Regions, ParseRegions, &ref.Regions); err != nil {
 		return ref, err
 	}
 	known := func(code, what string) error {

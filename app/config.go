@@ -17,6 +17,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/dispatch"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
@@ -48,6 +49,8 @@ type Config struct {
 	Publication struct {
 		ObjectionDays int `toml:"objection_days"` // the objection window in working days; default 5
 	} `toml:"publication"`
+	// Dispatch are the dispatch's status thresholds.
+	Dispatch dispatch.Settings `toml:"dispatch"`
 	// Reference names operator copies of the reference tables, relative to
 	// the config file; empty keeps the embedded ones.
 	Reference flexemp.ReferenceFiles `toml:"reference"`
@@ -89,7 +92,7 @@ func Load(path string) (Config, error) {
 				path, fi.Mode().Perm(), path)
 		}
 		dir := filepath.Dir(path)
-		for _, p := range []*string{&c.Reference.Cities, &c.Reference.Population, &c.Reference.Holidays, &c.Reference.MinWage, &c.Reference.Funds, &c.Reference.Counties} {
+		for _, p := range []*string{&c.Reference.Cities, &c.Reference.Population, &c.Reference.Holidays, &c.Reference.MinWage, &c.Reference.Funds, &c.Reference.Counties, &c.Reference.Targets, &c.Reference.Regions} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(dir, *p)
 			}
@@ -118,6 +121,15 @@ func (c Config) AssessOptions() (metrics.AssessOptions, error) {
 	}
 	o.Reference = ref
 	return o, nil
+}
+
+// Dispatcher dispatches over st with the configured thresholds and o's
+// reference tables (the targets and regions among them).
+func (c Config) Dispatcher(st *store.Store, o metrics.AssessOptions) (*dispatch.Dispatcher, error) {
+	if err := c.Dispatch.Validate(); err != nil {
+		return nil, fmt.Errorf("config %w", err)
+	}
+	return &dispatch.Dispatcher{Store: st, Reference: o.Reference, Settings: c.Dispatch, Now: o.Now}, nil
 }
 
 // File is the configured database with its key's custody.

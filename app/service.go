@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/dispatch"
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
@@ -26,13 +27,14 @@ import (
 // Service is what serve runs in one process over one database: the HTTP
 // server, the scheduler and the issuer over one store.
 type Service struct {
-	DB     string // the database's path, absolute
-	Store  *store.Store
-	Server *server.Server
-	Sched  *schedules.Scheduler
-	Env    *schedules.Env
-	Issuer *issuing.Issuer
-	Assess metrics.AssessOptions // the configured assessment settings serve runs with
+	DB         string // the database's path, absolute
+	Store      *store.Store
+	Server     *server.Server
+	Sched      *schedules.Scheduler
+	Env        *schedules.Env
+	Issuer     *issuing.Issuer
+	Dispatcher *dispatch.Dispatcher
+	Assess     metrics.AssessOptions // the configured assessment settings serve runs with
 }
 
 // New opens the configured database and puts the service together over
@@ -60,6 +62,11 @@ func New(ctx context.Context, cfg Config, now func() time.Time, log *slog.Logger
 		}
 	}
 	issuer := cfg.Issuer(st, o, env)
+	dispatcher, err := cfg.Dispatcher(st, o)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	env.ResumeNotices = issuer.ResumeNotices // each inbox run sends what is still owed
 	so := cfg.Server.Options
 	so.Log, so.Now, so.Collectors, so.Issuer = log, now, []prometheus.Collector{sched.Collector()}, issuer
@@ -70,7 +77,7 @@ func New(ctx context.Context, cfg Config, now func() time.Time, log *slog.Logger
 		return nil, fmt.Errorf("spool folder: %w", err)
 	}
 	abs, _ := filepath.Abs(cfg.DB)
-	return &Service{DB: abs, Store: st, Server: srv, Sched: sched, Env: env, Issuer: issuer, Assess: o}, nil
+	return &Service{DB: abs, Store: st, Server: srv, Sched: sched, Env: env, Issuer: issuer, Dispatcher: dispatcher, Assess: o}, nil
 }
 
 // Serve runs the service on the configured address until ctx ends: the

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/liaoning-hrss/flexemp/dispatch"
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -91,6 +92,23 @@ func (s *Session) Issuer(ctx context.Context) (*issuing.Issuer, error) {
 		return nil, err
 	}
 	return s.Config.Issuer(st, o, nil), nil
+}
+
+// Dispatcher dispatches: serve's, else one over the database with the
+// configured tables and thresholds.
+func (s *Session) Dispatcher(ctx context.Context) (*dispatch.Dispatcher, error) {
+	if s.svc != nil {
+		return s.svc.Dispatcher, nil
+	}
+	o, err := s.Config.AssessOptions()
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Store(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.Config.Dispatcher(st, o)
 }
 
 // Close closes what the session opened, and leaves serve's alone.

@@ -178,6 +178,10 @@ type Manifest struct {
 	// format) written beside the extracts: each city's monthly allocation
 	// and what the finance ledger paid out as its subsidies.
 	Funds string `json:"funds"`
+	// Targets is the dispatch targets table (reference/targets.csv's
+	// format) for the last year written: each city's previous year and a
+	// growth, a few cities' set too high.
+	Targets string `json:"targets"`
 }
 
 // Summary is one line on what was written.
@@ -243,6 +247,7 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 	}
 	flexByCity := map[string]map[flexemp.Month][]person{} // each city's 灵活就业登记 persons by month, for K1
 	var funds []flexemp.Fund
+	tallies := map[string]*tally{} // each city's dispatch tasks by year, for its targets
 	for _, p := range man.Cities {
 		c := newCityGen(p, opt)
 		c.bunch = func(m flexemp.Month) bool { _, ok := man.plant("K5", p.Code, flexemp.Registrations, m); return ok }
@@ -251,6 +256,7 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 		c.mustSend = func(kind flexemp.Kind, m flexemp.Month) bool { return man.plantsIn(p.Code, kind, m) }
 		c.plants = man
 		c.warmUp()
+		tallies[p.Code] = newTally()
 		for m := opt.From; !opt.To.First().Before(m.First()); m = m.Next() {
 			for _, kind := range flexemp.Kinds {
 				f, rows := c.extract(kind, m)
@@ -282,6 +288,7 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 					return nil, err
 				}
 				man.Files = append(man.Files, f)
+				tallies[p.Code].add(kind, m, rows)
 			}
 		}
 		flexByCity[p.Code] = c.flexByMonth
@@ -294,6 +301,10 @@ func Generate(dir string, opt Options) (*Manifest, error) {
 	}
 	man.Funds = FundsFile
 	if err := writeFunds(filepath.Join(dir, FundsFile), funds); err != nil {
+		return nil, err
+	}
+	man.Targets = TargetsFile
+	if err := writeTargets(filepath.Join(dir, TargetsFile), opt.Seed, opt.To.Year, max(opt.From.Year, opt.To.Year-1), tallies); err != nil {
 		return nil, err
 	}
 	b, err := json.MarshalIndent(man, "", "  ")

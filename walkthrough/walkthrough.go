@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/liaoning-hrss/flexemp/dispatch"
 	"io"
 	"os"
 	"path/filepath"
@@ -49,6 +50,7 @@ type Outcome struct {
 	// indicators scored 未报送 and those indicators.
 	Withheld []Withholding
 	Counties map[string]*metrics.CityCounties // the latest year's, per city
+	Dispatch *dispatch.Report                 // the last year's, as of DispatchAsOf
 	Took     time.Duration
 }
 
@@ -81,13 +83,14 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The province's own funds table comes with the generated province:
-	// the assessments use it, and so does anyone who assesses again with
-	// the demo's flexemp.toml.
-	if o.Assess.Reference, err = withFunds(o.Assess.Reference, filepath.Join(data, man.Funds)); err != nil {
+	// The province's own funds and targets tables come with the generated
+	// province: the assessments and the dispatch use them, and so does
+	// anyone who runs them again with the demo's flexemp.toml.
+	if o.Assess.Reference, err = withTables(o.Assess.Reference, filepath.Join(data, man.Funds), filepath.Join(data, man.Targets)); err != nil {
 		return nil, err
 	}
-	toml := fmt.Sprintf("# Made by flexemp demo: the generated province's funds table.\n[reference]\nfunds = %q\n", filepath.Join("data", man.Funds))
+	toml := fmt.Sprintf("# Made by flexemp demo: the generated province's funds and dispatch targets.\n[reference]\nfunds = %q\ntargets = %q\n",
+		filepath.Join("data", man.Funds), filepath.Join("data", man.Targets))
 	if err := os.WriteFile(filepath.Join(o.Dir, "flexemp.toml"), []byte(toml), 0o644); err != nil {
 		return nil, err
 	}
@@ -114,6 +117,11 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 			}
 		}
 	}
+	// The last year's dispatch at its middle: 时间过半、任务过半了吗？
+	out.Dispatch, err = dispatch.Compute(ctx, db, dispatch.Options{Year: to.Year, AsOf: DispatchAsOf(to.Year), Reference: o.Assess.Reference})
+	if err != nil {
+		return out, err
+	}
 	rd, err := reports.Load(ctx, db, latest, time.Now())
 	if err != nil {
 		return out, err
@@ -126,19 +134,31 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	return out, nil
 }
 
-// withFunds is ref (default the embedded tables) with the funds table at
-// path in place of its own.
-func withFunds(ref flexemp.Reference, path string) (flexemp.Reference, error) {
+// DispatchAsOf is the date the demo dispatches a year as of: the middle of
+// the year, June's data due.
+func DispatchAsOf(year int) time.Time { return time.Date(year, 7, 20, 0, 0, 0, 0, time.UTC) }
+
+// withTables is ref (default the embedded tables) with the funds and the
+// targets tables at their paths in place of its own.
+func withTables(ref flexemp.Reference, funds, targets string) (flexemp.Reference, error) {
 	if ref.Cities == nil {
 		ref = flexemp.DefaultReference()
 	}
-	f, err := os.Open(path)
-	if err != nil {
+	var err error
+	if ref.Funds, err = parseFile(funds, flexemp.ParseFunds); err != nil {
 		return ref, err
 	}
-	defer f.Close()
-	ref.Funds, err = flexemp.ParseFunds(f)
+	ref.Targets, err = parseFile(targets, flexemp.ParseTargets)
 	return ref, err
+}
+
+func parseFile[T any](path string, parse func(io.Reader) ([]T, error)) ([]T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return parse(f)
 }
 
 // marker marks a folder a demo made, which the next demo may empty.
@@ -240,6 +260,7 @@ func (o *Outcome) WriteSummary(w io.Writer) error {
 	}
 	fmt.Fprintln(w, reports.FindingsLine(o.Findings))
 	fmt.Fprintln(w, reports.CountiesLine(o.Counties))
+	fmt.Fprintln(w, dispatch.SevereLine(o.Dispatch))
 	fmt.Fprintf(w, "报告：%s\n", o.Report)
 	fmt.Fprintf(w, "以下排名为草稿（未公示，不作为考核结果）。发布：flexemp publish --period %s（公示，异议期 5 个工作日）→ 异议与处理 → flexemp finalise（定稿）；"+
 		"此后页面、接口、记分卡与邮件都先显示公示稿或定稿，flexemp publication --period %s [--final] --out 目录 写出所发布的文件，可用 sha256sum 与邮件中的 SHA-256 核对。\n\n",

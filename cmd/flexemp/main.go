@@ -68,6 +68,8 @@ func init() {
 		"finalise":    {"异议期结束、异议处理完毕后定稿", runFinalise, true},
 		"publication": {"写出某一期公示稿或定稿所发布的文件（逐字节如所存）", runPublication, true},
 		"verify":      {"按记录的数据版本、配置与种子重算公示稿与定稿，核对其哈希", runVerify, true},
+		"dispatch":    {"调度：某年各市目标任务的完成率、时序进度、状态与全年预测", runDispatch, true},
+		"bulletin":    {"生成某年截至某日的调度通报 bulletin.html 与 bulletin.pdf", runBulletin, true},
 		"serve":       {"运行上传、审核页面、接口与定时任务", runServe, false},
 		"token":       {"新增、吊销或列出城市与审核人员的访问令牌", runToken, true},
 		"jobs":        {"列出定时任务的运行记录", runJobs, true},

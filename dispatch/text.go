@@ -1,0 +1,115 @@
+package dispatch
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/internal/columns"
+)
+
+// Title is the bulletin's title: 全省灵活就业政策落实情况调度通报（截至 M 月）.
+func (r *Report) Title() string {
+	return fmt.Sprintf("全省灵活就业政策落实情况调度通报（%d年，截至%d月）", r.Year, r.Months)
+}
+
+// Percent writes a fraction as a percentage with one decimal.
+func Percent(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
+
+// Named are the cities with a task in status, each with those tasks:
+// "沈阳市（T1、T3）".
+func (r *Report) Named(status string) []string {
+	var out []string
+	for _, c := range r.Cities {
+		var tasks []string
+		for _, t := range flexemp.Tasks {
+			if p := c.Tasks[t.ID]; p != nil && p.Status == status {
+				tasks = append(tasks, t.ID)
+			}
+		}
+		if len(tasks) > 0 {
+			out = append(out, fmt.Sprintf("%s（%s）", c.Name, strings.Join(tasks, "、")))
+		}
+	}
+	return out
+}
+
+// SevereLine is one line naming the cities 严重滞后 (and how many 滞后).
+func SevereLine(r *Report) string {
+	if r == nil {
+		return ""
+	}
+	head := fmt.Sprintf("调度：%d年截至 %s（1—%d月，时序进度 %s）", r.Year, r.AsOf, r.Months, Percent(r.TimeProgress))
+	severe, behind := r.Named(Severe), r.Named(Behind)
+	switch {
+	case len(severe) > 0:
+		head += "严重滞后：" + strings.Join(severe, "、")
+	default:
+		head += "无严重滞后的城市"
+	}
+	if len(behind) > 0 {
+		head += fmt.Sprintf("；滞后 %d 个城市", len(behind))
+	}
+	return head + "。flexemp dispatch / bulletin 查看与生成调度通报"
+}
+
+// WriteTable writes the report as a table: a line per city, a column per
+// task (完成率 and status), the province and the regions after.
+func WriteTable(w io.Writer, r *Report) error {
+	fmt.Fprintf(w, "%s\n截至 %s，时序进度 %s（%d/12）\n\n", r.Title(), r.AsOf, Percent(r.TimeProgress), r.Months)
+	tw := columns.NewWriter(w)
+	head := []string{"城市", "区域"}
+	for _, t := range flexemp.Tasks {
+		head = append(head, t.ID+" "+t.Title)
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	cell := func(p *Progress) string {
+		if p == nil {
+			return "—"
+		}
+		return fmt.Sprintf("%d/%d %s %s", p.Actual, p.Target, Percent(p.Rate), p.Status)
+	}
+	total := func(t *Total) string {
+		if t == nil {
+			return "—"
+		}
+		return fmt.Sprintf("%d/%d %s", t.Actual, t.Target, Percent(t.Rate))
+	}
+	for _, c := range r.Cities {
+		row := []string{c.Name, orDash(c.Region)}
+		for _, t := range flexemp.Tasks {
+			row = append(row, cell(c.Tasks[t.ID]))
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	for _, reg := range r.Regions {
+		row := []string{reg.Name + "小计", "—"}
+		for _, t := range flexemp.Tasks {
+			row = append(row, total(reg.Tasks[t.ID]))
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	row := []string{"全省", "—"}
+	for _, t := range flexemp.Tasks {
+		row = append(row, total(r.Province[t.ID]))
+	}
+	fmt.Fprintln(tw, strings.Join(row, "\t"))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range []string{Severe, Behind} {
+		if named := r.Named(s); len(named) > 0 {
+			fmt.Fprintf(w, "\n%s：%s", s, strings.Join(named, "、"))
+		}
+	}
+	fmt.Fprintf(w, "\n预计全年完成率：%s，无上年完整数据的%s\n", Seasonal, Linear)
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
