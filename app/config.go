@@ -43,8 +43,9 @@ type Config struct {
 		TLSCert string `toml:"tls_cert"` // serve HTTPS with these; session cookies are then Secure
 		TLSKey  string `toml:"tls_key"`
 	} `toml:"server"`
-	Schedules schedules.Options    `toml:"schedules"`
-	Mail      schedules.MailConfig `toml:"mail"`
+	Schedules schedules.Options      `toml:"schedules"`
+	Mail      schedules.MailConfig   `toml:"mail"`
+	Notify    schedules.NotifyConfig `toml:"notify"` // group-robot webhooks besides mail
 	// Publication are the rules of issuing a ranking.
 	Publication struct {
 		ObjectionDays int `toml:"objection_days"` // the objection window in working days; default 5
@@ -83,7 +84,7 @@ func Load(path string) (Config, error) {
 		if und := md.Undecoded(); len(und) > 0 {
 			return c, fmt.Errorf("%s：未知的设置项 %v", path, und)
 		}
-		if err := c.Mail.Validate(); err != nil {
+		if err := errors.Join(c.Mail.Validate(), c.Notify.Validate(), c.Dispatch.Validate()); err != nil {
 			return c, fmt.Errorf("%s：%w", path, err)
 		}
 		// The SMTP password is a secret: not in a file other users can read.

@@ -440,3 +440,10 @@ func (d *Dispatcher) Report(ctx context.Context, year int, asOf time.Time) (*Rep
 	})
 	return r, err
 }
+
+// Circulation is what a bulletin circulates of a city's task: its
+// completion rate and status.
+type Circulation struct {
+	Rate   float64 `json:"rate"`
+	Status string  `json:"status"`
+}

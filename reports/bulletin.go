@@ -117,21 +117,28 @@ func (b *Bulletin) HTML(w io.Writer) error {
 	if office == "" {
 		office = DefaultOffice
 	}
+	// The tasks some city has a target for.
+	var shown []flexemp.Task
 	var tasks []string
 	for _, t := range flexemp.Tasks {
-		tasks = append(tasks, t.ID+" "+t.Title)
+		if r.Province[t.ID] != nil {
+			shown = append(shown, t)
+			tasks = append(tasks, t.ID+" "+t.Title)
+		}
 	}
 	var province [][]string
-	for _, t := range flexemp.Tasks {
-		if tot := r.Province[t.ID]; tot != nil {
-			province = append(province, []string{t.ID + " " + t.Title, fmt.Sprintf("%d%s", tot.Actual, t.Unit), fmt.Sprintf("%d%s", tot.Target, t.Unit),
-				dispatch.Percent(tot.Rate), dispatch.Percent(r.TimeProgress)})
-		}
+	for _, t := range shown {
+		tot := r.Province[t.ID]
+		province = append(province, []string{t.ID + " " + t.Title, fmt.Sprintf("%d%s", tot.Actual, t.Unit), fmt.Sprintf("%d%s", tot.Target, t.Unit),
+			dispatch.Percent(tot.Rate), dispatch.Percent(r.TimeProgress)})
 	}
 	var cities, projection []bulletinRow
 	for _, c := range r.Cities {
+		if len(c.Tasks) == 0 {
+			continue // no target: not shown
+		}
 		row, proj := bulletinRow{Name: c.Name}, bulletinRow{Name: c.Name}
-		for _, t := range flexemp.Tasks {
+		for _, t := range shown {
 			p := c.Tasks[t.ID]
 			if p == nil {
 				row.Cells = append(row.Cells, bulletinCell{Text: "—", Color: "#ffffff"})
@@ -151,7 +158,7 @@ func (b *Bulletin) HTML(w io.Writer) error {
 	}
 	for _, reg := range r.Regions {
 		row := bulletinRow{Name: reg.Name + "小计"}
-		for _, t := range flexemp.Tasks {
+		for _, t := range shown {
 			cell := bulletinCell{Text: "—", Color: "#ffffff"}
 			if tot := reg.Tasks[t.ID]; tot != nil {
 				cell = bulletinCell{Text: fmt.Sprintf("%s（%d/%d）", dispatch.Percent(tot.Rate), tot.Actual, tot.Target), Color: "#ffffff"}
@@ -165,16 +172,10 @@ func (b *Bulletin) HTML(w io.Writer) error {
 		legend = append(legend, bulletinCell{Text: s, Color: StatusColor(s)})
 	}
 	var chs []labelledChart
-	for _, t := range flexemp.Tasks {
-		if r.Province[t.ID] == nil {
-			continue
-		}
+	for _, t := range shown {
 		chs = append(chs, labelledChart{completionChart(r, t), fmt.Sprintf("%s %s：各市完成率柱状图，时序进度线 %s", t.ID, t.Title, dispatch.Percent(r.TimeProgress))})
 	}
-	for _, t := range flexemp.Tasks {
-		if r.Province[t.ID] == nil {
-			continue
-		}
+	for _, t := range shown {
 		chs = append(chs, labelledChart{paceChart(r, t), fmt.Sprintf("%s %s：各市逐月累计完成率与目标进度线", t.ID, t.Title)})
 	}
 	return bulletinTmpl.Execute(w, map[string]any{

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/dispatch"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/reports"
@@ -26,6 +27,7 @@ type Specs struct {
 	Assess   string `toml:"assess"`   // default 02:30 every night
 	Report   string `toml:"report"`   // default 09:00 on the 15th
 	Reminder string `toml:"reminder"` // default 09:00 on the 10th
+	Bulletin string `toml:"bulletin"` // default 09:00 on the 12th
 }
 
 // Options are the scheduler's settings, as [schedules] in flexemp.toml.
@@ -54,7 +56,7 @@ func (o Options) Beside(dbPath string) Options {
 }
 
 // DefaultSpecs are SPEC's rhythm.
-var DefaultSpecs = Specs{Inbox: "*/5 * * * *", Assess: "30 2 * * *", Report: "0 9 15 * *", Reminder: "0 9 10 * *"}
+var DefaultSpecs = Specs{Inbox: "*/5 * * * *", Assess: "30 2 * * *", Report: "0 9 15 * *", Reminder: "0 9 10 * *", Bulletin: "0 9 12 * *"}
 
 // Job names.
 const (
@@ -62,15 +64,23 @@ const (
 	JobAssess   = "assess"
 	JobReport   = "report"
 	JobReminder = "reminder"
+	JobBulletin = "bulletin"
 )
 
-// JobNames are the four jobs, with what each does, for help texts.
-var JobNames = []string{JobInbox + "（收件目录入库）", JobAssess + "（考核本年与本季度）", JobReport + "（生成报告并发送邮件）", JobReminder + "（提醒未报送的城市）"}
+// JobNames are the jobs, with what each does, for help texts.
+var JobNames = []string{JobInbox + "（收件目录入库）", JobAssess + "（考核本年与本季度）", JobReport + "（生成报告并发送邮件）", JobReminder + "（提醒未报送的城市）",
+	JobBulletin + "（生成并发送调度通报）"}
 
 // Env is what the jobs work with.
 type Env struct {
 	Store  *store.Store
 	Mailer *Mailer
+	// Dispatcher counts the bulletin's dispatch; Poster posts its summary
+	// to the group robots ([notify] webhook_urls); PDF prints it (default
+	// reports.PDF).
+	Dispatcher *dispatch.Dispatcher
+	Poster     *Poster
+	PDF        func(ctx context.Context, html []byte) ([]byte, error)
 	// ResumeNotices, if set, sends the issuing mail still owed (a crash, a
 	// mail server down); each inbox run calls it.
 	ResumeNotices func(ctx context.Context) (int, error)
@@ -92,7 +102,7 @@ type Env struct {
 	Resend bool
 }
 
-// Jobs are the four jobs with their schedules; an empty spec takes the
+// Jobs are the jobs with their schedules; an empty spec takes the
 // default.
 func (e *Env) Jobs(s Specs) []Job {
 	or := func(spec, def string) string {
@@ -106,6 +116,7 @@ func (e *Env) Jobs(s Specs) []Job {
 		{JobAssess, or(s.Assess, DefaultSpecs.Assess), e.assess},
 		{JobReport, or(s.Report, DefaultSpecs.Report), e.report},
 		{JobReminder, or(s.Reminder, DefaultSpecs.Reminder), e.reminder},
+		{JobBulletin, or(s.Bulletin, DefaultSpecs.Bulletin), e.bulletin},
 	}
 }
 

@@ -73,7 +73,7 @@ func init() {
 		"serve":       {"运行上传、审核页面、接口与定时任务", runServe, false},
 		"token":       {"新增、吊销或列出城市与审核人员的访问令牌", runToken, true},
 		"jobs":        {"列出定时任务的运行记录", runJobs, true},
-		"run-job":     {"立即运行一个定时任务：inbox、assess、report 或 reminder", runRunJob, true},
+		"run-job":     {"立即运行一个定时任务：inbox、assess、report、reminder 或 bulletin", runRunJob, true},
 	}
 }
 
