@@ -155,6 +155,63 @@ func (e UploadMultipartBodyKind) Valid() bool {
 	}
 }
 
+// DispatchCirculation defines model for DispatchCirculation.
+type DispatchCirculation struct {
+	Rate   float64 `json:"rate"`
+	Status string  `json:"status"`
+}
+
+// DispatchCity defines model for DispatchCity.
+type DispatchCity struct {
+	Code     string                       `json:"code"`
+	Counties *[]DispatchCounty            `json:"counties"`
+	Name     string                       `json:"name"`
+	Region   string                       `json:"region"`
+	Tasks    *map[string]DispatchProgress `json:"tasks"`
+}
+
+// DispatchCounty defines model for DispatchCounty.
+type DispatchCounty struct {
+	Actual *map[string]int64 `json:"actual"`
+	Code   string            `json:"code"`
+	Name   string            `json:"name"`
+}
+
+// DispatchDataNote defines model for DispatchDataNote.
+type DispatchDataNote struct {
+	City  string `json:"city"`
+	Kind  string `json:"kind"`
+	Month Month  `json:"month"`
+	State string `json:"state"`
+}
+
+// DispatchProgress defines model for DispatchProgress.
+type DispatchProgress struct {
+	Actual           int64    `json:"actual"`
+	MonthlyNeeded    float64  `json:"monthly_needed"`
+	MonthlySoFar     float64  `json:"monthly_so_far"`
+	NotSent          *[]Month `json:"not_sent"`
+	Projection       float64  `json:"projection"`
+	ProjectionMethod string   `json:"projection_method"`
+	Rate             float64  `json:"rate"`
+	Status           string   `json:"status"`
+	Target           int64    `json:"target"`
+}
+
+// DispatchRegionTotal defines model for DispatchRegionTotal.
+type DispatchRegionTotal struct {
+	Cities *[]string                 `json:"cities"`
+	Name   string                    `json:"name"`
+	Tasks  *map[string]DispatchTotal `json:"tasks"`
+}
+
+// DispatchTotal defines model for DispatchTotal.
+type DispatchTotal struct {
+	Actual int64   `json:"actual"`
+	Rate   float64 `json:"rate"`
+	Target int64   `json:"target"`
+}
+
 // IngestResult defines model for IngestResult.
 type IngestResult struct {
 	Accepted  int             `json:"accepted"`
@@ -428,6 +485,32 @@ type ServerAssessed struct {
 	TransformSeconds   float64 `json:"transform_seconds"`
 }
 
+// ServerBulletinJSON defines model for ServerBulletinJSON.
+type ServerBulletinJSON struct {
+	AsOf     string                                      `json:"as_of"`
+	HasPdf   bool                                        `json:"has_pdf"`
+	Id       int64                                       `json:"id"`
+	MadeAt   time.Time                                   `json:"made_at"`
+	Statuses *map[string]*map[string]DispatchCirculation `json:"statuses"`
+	Through  Month                                       `json:"through"`
+	Title    string                                      `json:"title"`
+}
+
+// ServerDispatchJSON defines model for ServerDispatchJSON.
+type ServerDispatchJSON struct {
+	AsOf              string                    `json:"as_of"`
+	Bulletins         *[]ServerBulletinJSON     `json:"bulletins"`
+	Cities            *[]DispatchCity           `json:"cities"`
+	Data              *[]DispatchDataNote       `json:"data"`
+	ProjectionMethods *map[string]string        `json:"projection_methods"`
+	Province          *map[string]DispatchTotal `json:"province"`
+	Regions           *[]DispatchRegionTotal    `json:"regions"`
+	ThresholdsPp      *map[string]int           `json:"thresholds_pp"`
+	Through           Month                     `json:"through"`
+	TimeProgress      float64                   `json:"time_progress"`
+	Year              int                       `json:"year"`
+}
+
 // ServerEditionJSON defines model for ServerEditionJSON.
 type ServerEditionJSON struct {
 	Edition     int       `json:"edition"`
@@ -501,6 +584,12 @@ type Upload struct {
 	UploadId       *int64    `json:"upload_id,omitempty"`
 	Uploader       string    `json:"uploader"`
 	Version        int       `json:"version"`
+}
+
+// DispatchParams defines parameters for Dispatch.
+type DispatchParams struct {
+	// AsOf 截至日期 YYYY-MM-DD（默认北京时间今天）
+	AsOf *string `form:"as_of,omitempty" json:"as_of,omitempty"`
 }
 
 // ObjectionsParams defines parameters for Objections.
@@ -959,6 +1048,13 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/cities/{code}/scorecard/{period} (the `Scorecard` operationId).
 	Scorecard(ctx context.Context, code string, period string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// Dispatch 某年各市目标任务的完成率、时序进度、状态与全年预测（调度）
+	//
+	// 截至 as_of（默认今天）已到报送截止时间的月份。审核令牌看到各市与区域小计；城市令牌只看到本市一行、本市的报送提示、全省合计与已发出的调度通报（通报所列各市完成率与状态）。400：年度或日期有误；404：该年尚无调度目标；422：截至日期晚于今天，或尚无到期月份。.
+	//
+	// Corresponds with GET /api/v1/dispatch/{year} (the `Dispatch` operationId).
+	Dispatch(ctx context.Context, year string, params *DispatchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Indicators 考核指标的定义
 	//
 	// Corresponds with GET /api/v1/indicators (the `Indicators` operationId).
@@ -1152,6 +1248,23 @@ func (c *Client) Counties(ctx context.Context, code string, period string, reqEd
 // Corresponds with GET /api/v1/cities/{code}/scorecard/{period} (the `Scorecard` operationId).
 func (c *Client) Scorecard(ctx context.Context, code string, period string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewScorecardRequest(c.Server, code, period)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Dispatch 某年各市目标任务的完成率、时序进度、状态与全年预测（调度）
+//
+// 截至 as_of（默认今天）已到报送截止时间的月份。审核令牌看到各市与区域小计；城市令牌只看到本市一行、本市的报送提示、全省合计与已发出的调度通报（通报所列各市完成率与状态）。400：年度或日期有误；404：该年尚无调度目标；422：截至日期晚于今天，或尚无到期月份。.
+//
+// Corresponds with GET /api/v1/dispatch/{year} (the `Dispatch` operationId).
+func (c *Client) Dispatch(ctx context.Context, year string, params *DispatchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDispatchRequest(c.Server, year, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1629,6 +1742,67 @@ func NewScorecardRequest(server string, code string, period string) (*http.Reque
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDispatchRequest constructs an http.Request for the Dispatch method
+func NewDispatchRequest(server string, year string, params *DispatchParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "year", year, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/dispatch/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "as_of", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2442,6 +2616,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/cities/{code}/scorecard/{period} (the `Scorecard` operationId).
 	ScorecardWithResponse(ctx context.Context, code string, period string, reqEditors ...RequestEditorFn) (*ScorecardResponse, error)
 
+	// DispatchWithResponse 某年各市目标任务的完成率、时序进度、状态与全年预测（调度）
+	//
+	// 截至 as_of（默认今天）已到报送截止时间的月份。审核令牌看到各市与区域小计；城市令牌只看到本市一行、本市的报送提示、全省合计与已发出的调度通报（通报所列各市完成率与状态）。400：年度或日期有误；404：该年尚无调度目标；422：截至日期晚于今天，或尚无到期月份。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/dispatch/{year} (the `Dispatch` operationId).
+	DispatchWithResponse(ctx context.Context, year string, params *DispatchParams, reqEditors ...RequestEditorFn) (*DispatchResponse, error)
+
 	// IndicatorsWithResponse 考核指标的定义
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -2856,6 +3039,82 @@ func (r ScorecardResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ScorecardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DispatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServerDispatchJSON
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ServerApiError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ServerApiError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ServerApiError
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ServerApiError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerApiError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DispatchResponse) GetJSON200() *ServerDispatchJSON {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DispatchResponse) GetJSON400() *ServerApiError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DispatchResponse) GetJSON401() *ServerApiError {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DispatchResponse) GetJSON404() *ServerApiError {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DispatchResponse) GetJSON422() *ServerApiError {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DispatchResponse) GetJSON500() *ServerApiError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DispatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DispatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DispatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DispatchResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4219,6 +4478,21 @@ func (c *ClientWithResponses) ScorecardWithResponse(ctx context.Context, code st
 	return ParseScorecardResponse(rsp)
 }
 
+// DispatchWithResponse 某年各市目标任务的完成率、时序进度、状态与全年预测（调度）
+//
+// 截至 as_of（默认今天）已到报送截止时间的月份。审核令牌看到各市与区域小计；城市令牌只看到本市一行、本市的报送提示、全省合计与已发出的调度通报（通报所列各市完成率与状态）。400：年度或日期有误；404：该年尚无调度目标；422：截至日期晚于今天，或尚无到期月份。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/dispatch/{year} (the `Dispatch` operationId).
+func (c *ClientWithResponses) DispatchWithResponse(ctx context.Context, year string, params *DispatchParams, reqEditors ...RequestEditorFn) (*DispatchResponse, error) {
+	rsp, err := c.Dispatch(ctx, year, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDispatchResponse(rsp)
+}
+
 // IndicatorsWithResponse 考核指标的定义
 //
 // Returns a wrapper object for the known response body format(s).
@@ -4706,6 +4980,67 @@ func ParseScorecardResponse(rsp *http.Response) (*ScorecardResponse, error) {
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDispatchResponse parses an HTTP response from a DispatchWithResponse call
+func ParseDispatchResponse(rsp *http.Response) (*DispatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DispatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServerDispatchJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ServerApiError

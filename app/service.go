@@ -70,7 +70,7 @@ func New(ctx context.Context, cfg Config, now func() time.Time, log *slog.Logger
 	env.Dispatcher, env.Poster = dispatcher, &schedules.Poster{Config: cfg.Notify, Store: st, Now: now}
 	env.ResumeNotices = issuer.ResumeNotices // each inbox run sends what is still owed
 	so := cfg.Server.Options
-	so.Log, so.Now, so.Collectors, so.Issuer = log, now, []prometheus.Collector{sched.Collector()}, issuer
+	so.Log, so.Now, so.Collectors, so.Issuer, so.Dispatcher = log, now, []prometheus.Collector{sched.Collector()}, issuer, dispatcher
 	so.SpoolDir = filepath.Join(filepath.Dir(cfg.DB), "spool")
 	srv, err := server.New(st, so)
 	if err != nil {

@@ -171,6 +171,12 @@ var apiRoutes = []apiRoute{
 			"403：城市令牌；404：没有该异议或异议未附更正数据。",
 		status: 200, answer: issuing.Preview{}, fails: []int{403, 404},
 		serve: (*Server).apiPreview},
+	{method: "GET", path: "/api/v1/dispatch/{year}", id: "dispatch", summary: "某年各市目标任务的完成率、时序进度、状态与全年预测（调度）",
+		description: "截至 as_of（默认今天）已到报送截止时间的月份。审核令牌看到各市与区域小计；城市令牌只看到本市一行、本市的报送提示、全省合计与已发出的调度通报（通报所列各市完成率与状态）。" +
+			"400：年度或日期有误；404：该年尚无调度目标；422：截至日期晚于今天，或尚无到期月份。",
+		query:  []apiField{{name: "as_of", desc: "截至日期 YYYY-MM-DD（默认北京时间今天）"}},
+		status: 200, answer: dispatchJSON{}, fails: []int{400, 404, 422},
+		serve: (*Server).apiDispatch},
 	{method: "GET", path: "/api/v1/objections/{id}/documents/{n}", id: "document", summary: "下载异议的证明材料",
 		description: "只有提出异议的城市和审核人员可以下载（其他城市 404）。", status: 200, fails: []int{404},
 		serve: (*Server).apiDocument},

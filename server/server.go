@@ -26,6 +26,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/dispatch"
 	"github.com/liaoning-hrss/flexemp/issuing"
 	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/store"
@@ -63,6 +64,9 @@ type Options struct {
 	// Issuer issues the store's rankings; default one with SPEC's window
 	// and no mail.
 	Issuer *issuing.Issuer `toml:"-"`
+	// Dispatcher counts the year's dispatch; default one over the store
+	// with the embedded (empty) targets.
+	Dispatcher *dispatch.Dispatcher `toml:"-"`
 }
 
 func (o Options) uploadLimit() int64 { return o.UploadLimitMiB << 20 }
@@ -117,6 +121,9 @@ func New(st *store.Store, o Options) (*Server, error) {
 	}
 	if o.Issuer == nil {
 		o.Issuer = &issuing.Issuer{Store: st}
+	}
+	if o.Dispatcher == nil {
+		o.Dispatcher = &dispatch.Dispatcher{Store: st, Reference: flexemp.DefaultReference(), Now: o.Now}
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -249,6 +256,9 @@ func (s *Server) routes() http.Handler {
 	handle("GET /objections/{id}/preview", s.page(s.previewPage))
 	handle("GET /issued/{id}/{stage}/{name}", s.page(s.issuedDownload))
 	handle("GET /scorecard/{period}/{file}", s.page(s.scorecardDownload))
+	handle("GET /dispatch", s.page(s.dispatchPage))
+	handle("GET /dispatch/bulletin", s.page(s.bulletinPage))
+	handle("GET /bulletins/{id}/{file}", s.page(s.bulletinDownload))
 	handle("/", s.notFound)
 	// A browser's cross-origin form post is refused before anything else
 	// (Sec-Fetch-Site and Origin); API clients send neither and pass.
