@@ -90,6 +90,9 @@ func (e *Env) bulletin(ctx context.Context, planned time.Time) (Result, error) {
 	if e.Poster != nil && len(e.Poster.Config.WebhookURLs) > 0 {
 		rep, err := e.Poster.Post(ctx, key, r.Title(), BulletinMarkdown(r, e.link()))
 		res.Detail += fmt.Sprintf("；群机器人推送 %d 条，此前已推送 %d 条，失败 %d 条", rep.Sent, rep.AlreadySent, rep.Failed)
+		if rep.Unknown > 0 {
+			res.Warning = strings.TrimPrefix(res.Warning+fmt.Sprintf("；%d 条群机器人推送在发送途中中断，可能已送达，未重发，请在群内核对", rep.Unknown), "；")
+		}
 		if err == nil && rep.Failed > 0 {
 			err = fmt.Errorf("%d 条群机器人推送失败，下次运行将重试：%s", rep.Failed, strings.Join(rep.Errors, "；"))
 		}

@@ -57,7 +57,9 @@ func (r *robot) count() int {
 // circular, every city's rates and statuses and nothing else — and posted
 // once to the webhook in the robots' markdown format; a rerun sends and
 // posts nothing new; a webhook answering 500 is retried with backoff and
-// recorded, and posts on the next run without holding the mail back.
+// recorded, and posts on the next run without holding the mail back; a
+// post a crash caught between the robot's answer and its record is not
+// posted again.
 func TestBulletinMailedAndPosted(t *testing.T) {
 	mb := smtptest.Start(t)
 	m := provinceMailer(t, mb)
@@ -163,5 +165,18 @@ func TestBulletinMailedAndPosted(t *testing.T) {
 	rb.answer = nil
 	if _, err := job.Run(ctx, now.Add(time.Hour)); err != nil || rb.count() != 5 || len(mb.Messages()) != 30 {
 		t.Errorf("the retry: %v, %d posts, %d mails", err, rb.count(), len(mb.Messages()))
+	}
+
+	// A crash between the robot's answer and the record: the next run does
+	// not post again (the group would see it twice) and says so.
+	now = time.Date(2024, 6, 12, 9, 0, 0, 0, flexemp.Shanghai)
+	env.Poster.AfterPost = func() error { return context.Canceled }
+	if _, err := job.Run(ctx, now); err == nil || rb.count() != 6 {
+		t.Fatalf("the crash: %v, %d posts", err, rb.count())
+	}
+	env.Poster.AfterPost = nil
+	res, err = job.Run(ctx, now.Add(time.Hour))
+	if err != nil || rb.count() != 6 || !strings.Contains(res.Warning, "可能已送达，未重发") {
+		t.Errorf("after the crash: %v, %d posts, %+v", err, rb.count(), res)
 	}
 }

@@ -36,9 +36,11 @@ func (c NotifyConfig) Validate() error {
 }
 
 // Poster posts markdown summaries to the webhooks, recording each post
-// before and after sending (webhook_posts), so a retry never drops one and
-// never sends again one recorded as sent; only a crash between the
-// webhook's answer and the record can repeat a post, once.
+// before and after sending (webhook_posts): a post that failed is retried
+// with backoff and on the next run; one recorded as sent is never sent
+// again; and one a crash caught while it was on its way (recorded as
+// posting, its answer never recorded) is not sent again either — a chat
+// group would see it twice — but reported, so the operator can check.
 type Poster struct {
 	Config  NotifyConfig
 	Store   *store.Store
@@ -46,12 +48,16 @@ type Poster struct {
 	Now     func() time.Time
 	Sleep   func(time.Duration) // between attempts; default time.Sleep
 	Retries int                 // attempts per post and run; default 3
+	// AfterPost, if set, runs after the webhook answered a post and before
+	// it is recorded as sent: tests use it to crash there.
+	AfterPost func() error
 }
 
-// PostReport counts what a Post did.
+// PostReport counts what a Post did. Unknown are posts a crash caught on
+// their way: not sent again.
 type PostReport struct {
-	Sent, AlreadySent, Failed int
-	Errors                    []string
+	Sent, AlreadySent, Failed, Unknown int
+	Errors                             []string
 }
 
 // Post sends title and markdown text to every webhook under key.
@@ -77,12 +83,19 @@ func (p *Poster) Post(ctx context.Context, key, title, text string) (PostReport,
 		if err != nil {
 			return r, err
 		}
-		if status == "sent" {
+		switch status {
+		case "sent":
 			r.AlreadySent++
+			continue
+		case "posting":
+			r.Unknown++
 			continue
 		}
 		var postErr error
 		for attempt := 1; attempt <= retries; attempt++ {
+			if err := p.exec(ctx, `UPDATE webhook_posts SET status = 'posting' WHERE post_key = ? AND url_sha256 = ?`, key, hash); err != nil {
+				return r, err
+			}
 			if postErr = postOnce(ctx, client, u, body); postErr == nil {
 				break
 			}
@@ -96,6 +109,11 @@ func (p *Poster) Post(ctx context.Context, key, title, text string) (PostReport,
 			r.Failed++
 			r.Errors = append(r.Errors, fmt.Sprintf("%s: %v", hostOf(u), postErr))
 			continue
+		}
+		if p.AfterPost != nil {
+			if err := p.AfterPost(); err != nil {
+				return r, err
+			}
 		}
 		if err := p.exec(ctx, `UPDATE webhook_posts SET attempts = attempts + 1, status = 'sent', last_error = '', sent_at = ? WHERE post_key = ? AND url_sha256 = ?`,
 			p.Now(), key, hash); err != nil {

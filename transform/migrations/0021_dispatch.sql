@@ -15,15 +15,15 @@ CREATE TABLE bulletins (
 );
 
 -- Group-robot webhook posts (企业微信, 钉钉), recorded before and after
--- sending like mail: a post recorded as sent is never sent again. The
--- webhook's address carries its key, so only its SHA-256 and its host are
--- kept.
+-- sending like mail: a post recorded as sent is never sent again, nor one a
+-- crash caught on its way (posting). The webhook's address carries its key,
+-- so only its SHA-256 and its host are kept.
 CREATE TABLE webhook_posts (
     post_id    BIGINT PRIMARY KEY,
     post_key   VARCHAR NOT NULL,       -- what is posted, e.g. bulletin:2025-06
     url_sha256 VARCHAR NOT NULL,
     host       VARCHAR NOT NULL,
-    status     VARCHAR NOT NULL,       -- pending (recorded, not known sent), sent, failed
+    status     VARCHAR NOT NULL,       -- pending (recorded), posting (on its way), sent, failed
     attempts   INTEGER NOT NULL DEFAULT 0,
     last_error VARCHAR NOT NULL DEFAULT '',
     created_at TIMESTAMPTZ NOT NULL,
