@@ -35,23 +35,52 @@ func (r *Report) Named(status string) []string {
 	return out
 }
 
-// SevereLine is one line naming the cities 严重滞后 (and how many 滞后).
+// BehindText is a sentence naming the cities 严重滞后 and 滞后 with their
+// tasks, or that none is behind.
+func (r *Report) BehindText() string {
+	head := fmt.Sprintf("调度：%d年截至 %s（1—%d月，时序进度 %s）", r.Year, r.AsOf, r.Months, Percent(r.TimeProgress))
+	severe, behind := r.Named(Severe), r.Named(Behind)
+	if len(severe)+len(behind) == 0 {
+		return head + "各市各项任务均未滞后。"
+	}
+	var parts []string
+	if len(severe) > 0 {
+		parts = append(parts, "严重滞后："+strings.Join(severe, "、"))
+	}
+	if len(behind) > 0 {
+		parts = append(parts, "滞后："+strings.Join(behind, "、"))
+	}
+	return head + strings.Join(parts, "；") + "。"
+}
+
+// CityText is a sentence on one city's tasks behind, for its own mail.
+func (r *Report) CityText(code string) string {
+	for _, c := range r.Cities {
+		if c.Code != code || len(c.Tasks) == 0 {
+			continue
+		}
+		var behind []string
+		for _, t := range flexemp.Tasks {
+			if p := c.Tasks[t.ID]; p != nil && (p.Status == Behind || p.Status == Severe || p.Status == NotSent) {
+				behind = append(behind, fmt.Sprintf("%s %s %s（完成率 %s）", t.ID, t.Title, p.Status, Percent(p.Rate)))
+			}
+		}
+		head := fmt.Sprintf("本市调度（%d年截至 %s，时序进度 %s）：", r.Year, r.AsOf, Percent(r.TimeProgress))
+		if len(behind) == 0 {
+			return head + "各项任务均未滞后。"
+		}
+		return head + strings.Join(behind, "；") + "。"
+	}
+	return ""
+}
+
+// SevereLine is the demo's line on the dispatch, with the commands to see
+// more.
 func SevereLine(r *Report) string {
 	if r == nil {
 		return ""
 	}
-	head := fmt.Sprintf("调度：%d年截至 %s（1—%d月，时序进度 %s）", r.Year, r.AsOf, r.Months, Percent(r.TimeProgress))
-	severe, behind := r.Named(Severe), r.Named(Behind)
-	switch {
-	case len(severe) > 0:
-		head += "严重滞后：" + strings.Join(severe, "、")
-	default:
-		head += "无严重滞后的城市"
-	}
-	if len(behind) > 0 {
-		head += fmt.Sprintf("；滞后 %d 个城市", len(behind))
-	}
-	return head + "。flexemp dispatch / bulletin 查看与生成调度通报"
+	return r.BehindText() + "查看与生成调度通报：flexemp dispatch / bulletin --year " + fmt.Sprint(r.Year)
 }
 
 // WriteTable writes the report as a table: a line per city, a column per

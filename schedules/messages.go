@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/dispatch"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
 	"github.com/liaoning-hrss/flexemp/issuing"
@@ -78,8 +79,16 @@ func (e *Env) report(ctx context.Context, planned time.Time) (Result, error) {
 	if e.Resend {
 		key += ":resend:" + e.Now().Format(time.RFC3339)
 	}
-	msgs := e.provinceMail(d, key, pngs, written.HTML, written.XLSX, state+auditHead(ctx, e.Store), is)
-	msgs = append(msgs, e.cityMail(d, key, pngs, state, is)...)
+	// The year's dispatch as of the run, when the province set targets:
+	// the province's mail names the cities behind, a city's its own tasks.
+	var dispatched *dispatch.Report
+	if e.Dispatcher != nil {
+		if dispatched, err = e.Dispatcher.Report(ctx, p.Year, flexemp.DateOf(planned)); err != nil && flexemp.ErrorCode(err) == flexemp.EINTERNAL {
+			return res, err
+		}
+	}
+	msgs := e.provinceMail(d, key, pngs, written.HTML, written.XLSX, state+behindText(dispatched)+auditHead(ctx, e.Store), is)
+	msgs = append(msgs, e.cityMail(d, key, pngs, state, is, dispatched)...)
 	return e.send(ctx, msgs, res, "邮件")
 }
 
@@ -275,6 +284,22 @@ func auditHead(ctx context.Context, st *store.Store) string {
 	return fmt.Sprintf("审计日志链头 %d:%s（可用 flexemp audit verify --head %d:%s 核对日志此后未被改写）。", seq, hash, seq, hash)
 }
 
+// behindText and cityText are a dispatch's sentences for the report mail,
+// none without one.
+func behindText(r *dispatch.Report) string {
+	if r == nil {
+		return ""
+	}
+	return r.BehindText()
+}
+
+func cityText(r *dispatch.Report, city string) string {
+	if r == nil {
+		return ""
+	}
+	return r.CityText(city)
+}
+
 func orNone(s string) string {
 	if s == "" {
 		return "无"
@@ -284,7 +309,7 @@ func orNone(s string) string {
 
 // cityMail gives each city's contacts their own scorecard, nothing of the
 // other cities.
-func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte, state string, is *issued) []Outgoing {
+func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte, state string, is *issued, dispatched *dispatch.Report) []Outgoing {
 	var out []Outgoing
 	for i := range d.Result.Cities {
 		c := &d.Result.Cities[i]
@@ -295,7 +320,7 @@ func (e *Env) cityMail(d *reports.Data, key string, pngs map[string][]byte, stat
 		v := mailView{
 			Title: fmt.Sprintf("%s灵活就业政策落实考核记分卡（%s）", c.Name, reports.PeriodText(d.Period, d.Result.Run)),
 			Head:  []string{"指标", "名称", "原值", "标准化得分", "对指数贡献", "较上期"},
-			Foot:  state + "本邮件只含本市数据。如对数据有疑问，请登录考核系统查看上传记录与被拒行。",
+			Foot:  state + cityText(dispatched, c.Code) + "本邮件只含本市数据。如对数据有疑问，请登录考核系统查看上传记录与被拒行。",
 		}
 		ch := d.Changes[c.Code]
 		v.Lead = reports.Headline(c) + "。" + reports.ChangeText(ch, c)

@@ -244,7 +244,8 @@ func keys[V any](m map[string]V) []string {
 }
 
 // Without a browser the report mail still goes, with the tables only, and
-// the run is recorded as a warning; run-job runs a job by hand. A year
+// the run is recorded as a warning; it names the cities behind their
+// targets; run-job runs a job by hand. A year
 // nobody has sent anything for yet is skipped, and says why.
 func TestReportMailWithoutBrowser(t *testing.T) {
 	t.Setenv("CHROMIUM", filepath.Join(t.TempDir(), "no-such-browser"))
@@ -258,6 +259,8 @@ port = `+strconv.Itoa(mb.Port)+`
 tls = "none"
 from = "flexemp@hrss.example"
 province = ["chief@hrss.example"]
+[reference]
+targets = `+strconv.Quote(filepath.Join(sharedDemo(t), "data", "targets.csv"))+`
 `), 0o644)
 	// This year (the demo's data ends in 2025): nothing to assess or report,
 	// and each run is recorded as skipped with the refusal, never as a
@@ -279,6 +282,10 @@ province = ["chief@hrss.example"]
 	p := smtptest.Parse(t, msgs[0].Raw)
 	if !strings.Contains(p.Subject, "考核年度报告（2025年）") {
 		t.Errorf("a finished year's mail is headed %q", p.Subject)
+	}
+	// With the province's targets, the mail names the cities behind.
+	if !regexp.MustCompile(`调度：2025年截至 \d{4}-\d\d-\d\d（1—12月，时序进度 100.0%）(严重滞后|滞后)：\S+市（T\d`).MatchString(p.Text) {
+		t.Errorf("the report mail does not name the cities behind:\n%s", p.Text)
 	}
 	if len(p.Inline) != 0 || strings.Contains(p.HTML, "cid:") || !strings.Contains(p.HTML, "<table") || len(p.Attachments) != 2 {
 		t.Errorf("mail without images: inline %v, attachments %v", keys(p.Inline), keys(p.Attachments))
