@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/dispatch"
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
 	"github.com/liaoning-hrss/flexemp/internal/columns"
@@ -210,6 +211,7 @@ func assessSuite(ctx context.Context, self, dir string, scale float64, runs int,
 	tw := columns.NewWriter(stdout)
 	fmt.Fprintf(tw, "assess %s, scale %g: %d rows stored; read_csv of 1M rows in this run: %.2f s\n", p, scale, rows, yard)
 	fmt.Fprintln(tw, "run\tcommand s\tcommand/read_csv\tpeak RSS MiB\ttransform s\tindex s\tsensitivity s (1000 draws)\tstore s")
+	var assessed []time.Duration // each run's assessment in this process
 	for i := range runs {
 		db.Close() // the child must own the file
 		whole, rss, err := child(ctx, self, "assess", "--db", dbPath, "--period", p.String())
@@ -224,9 +226,32 @@ func assessSuite(ctx context.Context, self, dir string, scale float64, runs int,
 		if err != nil {
 			return err
 		}
-		store := time.Since(start) - a.Transform.Took - a.MetricTook - a.SensTook
+		took := time.Since(start)
+		store := took - a.Transform.Took - a.MetricTook - a.SensTook
+		assessed = append(assessed, took)
 		fmt.Fprintf(tw, "%d\t%.2f\t%s\t%.0f\t%.2f\t%.3f\t%.3f\t%.2f\n", i+1, whole.Seconds(), ratio(whole.Seconds(), yard), rss,
 			a.Transform.Took.Seconds(), a.MetricTook.Seconds(), a.SensTook.Seconds(), store.Seconds())
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Dispatch of the same year (it reads the same versions), every city
+	// given a target for every task, against the assessment just timed in
+	// this process.
+	ref := flexemp.DefaultReference()
+	for _, c := range flexemp.Cities {
+		for _, t := range flexemp.Tasks {
+			ref.Targets = append(ref.Targets, flexemp.Target{Year: p.Year, City: c.Code, Task: t.ID, Target: 1000})
+		}
+	}
+	fmt.Fprintln(tw, "\nrun\tdispatch s\tdispatch/assess")
+	for i := range runs {
+		start := time.Now()
+		if _, err := dispatch.Compute(ctx, db, dispatch.Options{Year: p.Year, AsOf: time.Date(p.Year+1, 1, 20, 0, 0, 0, 0, time.UTC), Reference: ref}); err != nil {
+			return err
+		}
+		took := time.Since(start)
+		fmt.Fprintf(tw, "%d\t%.2f\t%.2f×\n", i+1, took.Seconds(), took.Seconds()/assessed[i].Seconds())
 	}
 	return tw.Flush()
 }

@@ -4,10 +4,14 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/dispatch"
 	"github.com/liaoning-hrss/flexemp/internal/testclock"
+	"github.com/liaoning-hrss/flexemp/reports"
 	"github.com/liaoning-hrss/flexemp/server"
 	"github.com/liaoning-hrss/flexemp/store"
 )
@@ -80,5 +84,43 @@ func TestDispatchAccess(t *testing.T) {
 	}
 	if code, _ := city.get("/dispatch/bulletin?year=2024&as_of=2024-04-20"); code != 403 {
 		t.Errorf("a city made the bulletin: %d", code)
+	}
+
+	// In a browser: the reviewer's table, the bulletin's charts drawn, and
+	// the city's own view.
+	ctx, login := s.browse(60 * time.Second)
+	login(s.reviewer)
+	table := func() string {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.ts.URL+"/dispatch?year=2024&as_of=2024-04-20"), chromedp.WaitVisible(chromedp.CSS("#dispatch-table"))); err != nil {
+			t.Fatal(err)
+		}
+		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#dispatch-table")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text
+	}
+	if table := table(); !strings.Contains(table, "大连市") || !strings.Contains(table, "全省") || !strings.Contains(table, "预计全年") {
+		t.Errorf("the reviewer's table:\n%s", table)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.ts.URL+"/dispatch/bulletin?year=2024&as_of=2024-04-20")); err != nil {
+		t.Fatal(err)
+	}
+	charts, err := reports.WaitCharts(ctx, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"chart_completion_T1", "chart_pace_T1", "chart_completion_T4", "chart_pace_T4"} {
+		if c, ok := charts[id]; !ok || c.Painted < 50 {
+			t.Errorf("%s is not drawn: %+v", id, charts)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.ts.URL+"/"), chromedp.Click(chromedp.CSS("header button")), chromedp.WaitVisible(chromedp.CSS("#token"))); err != nil {
+		t.Fatal(err)
+	}
+	login(s.city["210100"])
+	if table := table(); !strings.Contains(table, "沈阳市") || othersIn(table, "210100") != "" {
+		t.Errorf("the city's table holds another city:\n%s", table)
 	}
 }
