@@ -74,7 +74,7 @@ func (e *Env) bulletin(ctx context.Context, planned time.Time) (Result, error) {
 	}
 	files := []Part{{Name: "调度通报-" + r.Through.String() + ".html", ContentType: "text/html; charset=utf-8", Data: html}}
 	os.WriteFile(filepath.Join(dir, "bulletin.html"), html, 0o600)
-	if pdf != nil {
+	if len(pdf) > 0 {
 		files = append(files, Part{Name: "调度通报-" + r.Through.String() + ".pdf", ContentType: "application/pdf", Data: pdf})
 		os.WriteFile(filepath.Join(dir, "bulletin.pdf"), pdf, 0o600)
 	}

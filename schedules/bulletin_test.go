@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -150,9 +151,14 @@ func TestBulletinMailedAndPosted(t *testing.T) {
 
 	// The next month, the robot answers 500: three attempts with backoff,
 	// recorded; the mail goes out all the same; the next run posts once.
+	// From here chromium is gone: the bulletin goes as HTML, and says why.
 	now = time.Date(2024, 5, 12, 9, 0, 0, 0, flexemp.Shanghai)
 	rb.answer = func(int) (int, string) { return 500, "busy" }
+	env.PDF = func(context.Context, []byte) ([]byte, error) { return nil, errors.New("no chromium") }
 	res, err = job.Run(ctx, now)
+	if p := smtptest.Parse(t, mb.Messages()[len(mb.Messages())-1].Raw); len(p.Attachments) != 1 || !strings.Contains(res.Warning, "无法打印 PDF") {
+		t.Errorf("without a browser: attachments %v, warning %q", keys(p.Attachments), res.Warning)
+	}
 	if err == nil || !strings.Contains(err.Error(), "群机器人推送失败") || len(mb.Messages()) != 30 || rb.count() != 4 ||
 		len(slept) != 2 || slept[0] != time.Second || slept[1] != 2*time.Second {
 		t.Fatalf("a robot answering 500: %v, %d mails, %d posts, slept %v", err, len(mb.Messages()), rb.count(), slept)
@@ -167,16 +173,39 @@ func TestBulletinMailedAndPosted(t *testing.T) {
 		t.Errorf("the retry: %v, %d posts, %d mails", err, rb.count(), len(mb.Messages()))
 	}
 
+	// A robot that hangs: each attempt gives up at the client's timeout,
+	// the mail has gone out first, and the run ends.
+	now = time.Date(2024, 7, 12, 9, 0, 0, 0, flexemp.Shanghai)
+	hang := make(chan struct{})
+	rb.answer = func(int) (int, string) { <-hang; return 200, `{"errcode":0}` }
+	env.Poster.Client = &http.Client{Timeout: 200 * time.Millisecond}
+	start := time.Now()
+	if _, err := job.Run(ctx, now); err == nil || len(mb.Messages()) != 45 || rb.count() != 8 || time.Since(start) > time.Minute {
+		t.Errorf("a hanging robot: %v, %d mails, %d posts", err, len(mb.Messages()), rb.count())
+	}
+	close(hang)
+	rb.answer, env.Poster.Client = nil, nil
+	now = time.Date(2024, 6, 12, 9, 0, 0, 0, flexemp.Shanghai)
+
 	// A crash between the robot's answer and the record: the next run does
 	// not post again (the group would see it twice) and says so.
 	now = time.Date(2024, 6, 12, 9, 0, 0, 0, flexemp.Shanghai)
 	env.Poster.AfterPost = func() error { return context.Canceled }
-	if _, err := job.Run(ctx, now); err == nil || rb.count() != 6 {
-		t.Fatalf("the crash: %v, %d posts", err, rb.count())
+	posts := rb.count()
+	if _, err := job.Run(ctx, now); err == nil || rb.count() != posts+1 {
+		t.Fatalf("the crash: %v, %d posts", err, rb.count()-posts)
 	}
 	env.Poster.AfterPost = nil
 	res, err = job.Run(ctx, now.Add(time.Hour))
-	if err != nil || rb.count() != 6 || !strings.Contains(res.Warning, "可能已送达，未重发") {
+	if err != nil || rb.count() != posts+1 || !strings.Contains(res.Warning, "可能已送达，未重发") {
 		t.Errorf("after the crash: %v, %d posts, %+v", err, rb.count(), res)
 	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

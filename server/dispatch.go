@@ -78,7 +78,7 @@ func (s *Server) dispatchFor(ctx context.Context, p flexemp.Principal, year int,
 
 // bulletins are the bulletins kept for a year, latest first.
 func (s *Server) bulletins(ctx context.Context, year int) ([]bulletinJSON, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT bulletin_id, through, strftime(as_of, '%Y-%m-%d'), title, made_at, statuses, pdf IS NOT NULL
+	rows, err := s.db.QueryContext(ctx, `SELECT bulletin_id, through, strftime(as_of, '%Y-%m-%d'), title, made_at, statuses, coalesce(octet_length(pdf), 0) > 0
 		FROM bulletins WHERE year = ? ORDER BY through DESC, as_of DESC`, year)
 	if err != nil {
 		return nil, err
@@ -215,6 +215,17 @@ func (s *Server) dispatchPage(w http.ResponseWriter, r *http.Request, sess *sess
 		}
 		v.Rows = append(v.Rows, row)
 	}
+	for _, reg := range out.Regions {
+		row := dispatchRow{Name: reg.Name + "小计"}
+		for _, t := range shown {
+			cell := dispatchCell{Text: "—", Color: "#ffffff"}
+			if tot := reg.Tasks[t.ID]; tot != nil {
+				cell.Text = fmt.Sprintf("%s（%d/%d）", dispatch.Percent(tot.Rate), tot.Actual, tot.Target)
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		v.Rows = append(v.Rows, row)
+	}
 	if sess.principal.Role == flexemp.RoleReviewer {
 		r := &dispatch.Report{Cities: out.Cities}
 		for _, st := range []string{dispatch.Severe, dispatch.Behind, dispatch.NotSent} {
@@ -293,7 +304,7 @@ func (s *Server) bulletinDownload(w http.ResponseWriter, r *http.Request, sess *
 	var b []byte
 	var through time.Time
 	err = s.db.QueryRowContext(r.Context(), `SELECT `+column+`, through FROM bulletins WHERE bulletin_id = ?`, id).Scan(&b, &through)
-	if err == sql.ErrNoRows || err == nil && b == nil {
+	if err == sql.ErrNoRows || err == nil && len(b) == 0 {
 		s.pageError(w, r, sess, http.StatusNotFound, "没有这份调度通报。")
 		return
 	}

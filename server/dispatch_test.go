@@ -101,7 +101,7 @@ func TestDispatchAccess(t *testing.T) {
 		}
 		return text
 	}
-	if table := table(); !strings.Contains(table, "大连市") || !strings.Contains(table, "全省") || !strings.Contains(table, "预计全年") {
+	if table := table(); !strings.Contains(table, "大连市") || !strings.Contains(table, "全省") || !strings.Contains(table, "预计全年") || !strings.Contains(table, "沈大小计") {
 		t.Errorf("the reviewer's table:\n%s", table)
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.ts.URL+"/dispatch/bulletin?year=2024&as_of=2024-04-20")); err != nil {
