@@ -78,16 +78,16 @@ type Options struct {
 
 // Report is a year's dispatch as of a date: SPEC's JSON.
 type Report struct {
-	Year         int                   `json:"year"`
-	AsOf         string                `json:"as_of"`   // YYYY-MM-DD
-	Through      flexemp.Month         `json:"through"` // the latest due month, M
-	TimeProgress float64               `json:"time_progress"`
-	Cities       []City                `json:"cities"`
-	Regions      []RegionTotal         `json:"regions"`
-	Province     map[string]*Total     `json:"province"`
-	Data         []DataNote            `json:"data"` // the month M extracts not sent or late
-	Months       int                   `json:"-"`    // M
-	Cumulative   map[string]*Cumulated `json:"-"`    // by city code, for the charts
+	Year         int                  `json:"year"`
+	AsOf         string               `json:"as_of"`   // YYYY-MM-DD
+	Through      flexemp.Month        `json:"through"` // the latest due month, M
+	TimeProgress float64              `json:"time_progress"`
+	Cities       []City               `json:"cities"`
+	Regions      []RegionTotal        `json:"regions"`
+	Province     map[string]*Total    `json:"province"`
+	Data         []DataNote           `json:"data"` // the month M extracts not sent or late
+	Months       int                  `json:"-"`    // M
+	Cumulative   map[string]Cumulated `json:"-"`    // by city code, for the charts
 }
 
 // City is one city's progress.
@@ -188,7 +188,7 @@ func Compute(ctx context.Context, db *sql.DB, o Options) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Year: o.Year, AsOf: o.AsOf.Format("2006-01-02"), Through: due[m-1], Months: m,
-		TimeProgress: float64(m) / 12, Province: map[string]*Total{}, Cumulative: map[string]*Cumulated{},
+		TimeProgress: float64(m) / 12, Province: map[string]*Total{}, Cumulative: map[string]Cumulated{},
 		Cities: []City{}, Regions: []RegionTotal{}, Data: []DataNote{}}
 	for _, c := range o.Reference.Cities {
 		city := City{Code: c.Code, Name: c.Name, Region: flexemp.RegionOf(o.Reference.Regions, c.Code), Tasks: map[string]*Progress{}, Counties: []County{}}
@@ -217,7 +217,7 @@ func Compute(ctx context.Context, db *sql.DB, o Options) (*Report, error) {
 		}
 		city.Counties = counties(o.Reference, c.Code, monthly, o.Year, m)
 		r.Cities = append(r.Cities, city)
-		r.Cumulative[c.Code] = &cum
+		r.Cumulative[c.Code] = cum
 		for _, k := range flexemp.Kinds {
 			s := sent[sentKey{c.Code, k, due[m-1]}]
 			switch {

@@ -53,9 +53,8 @@ func (g *golden) through(city, task string, year, m int) int64 {
 
 // province writes and ingests extracts as a city's system exports them.
 type province struct {
-	t  *testing.T
-	db string
-	g  *ingest.Ingester
+	t *testing.T
+	g *ingest.Ingester
 }
 
 func (p *province) load(city string, kind flexemp.Kind, m flexemp.Month, at time.Time, rows [][]string) {

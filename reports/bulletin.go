@@ -293,7 +293,7 @@ func paceChart(r *dispatch.Report, t flexemp.Task) Chart {
 			continue
 		}
 		var pts []opts.LineData
-		for _, n := range (*r.Cumulative[c.Code])[t.ID] {
+		for _, n := range r.Cumulative[c.Code][t.ID] {
 			pts = append(pts, opts.LineData{Value: float64(int64(1000*float64(n)/float64(p.Target))) / 10})
 		}
 		line.AddSeries(c.Name, pts)
