@@ -1,10 +1,14 @@
 package reports
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -186,6 +190,34 @@ func (b *Bulletin) HTML(w io.Writer) error {
 		"Data": dataLines(r), "Charts": chs, "EChartsJS": template.JS(echartsJS),
 		"Office": office, "Date": b.Made.In(flexemp.Shanghai).Format("2006年1月2日"),
 	})
+}
+
+// WriteBulletin writes b's bulletin.html and bulletin.pdf (printed by
+// headless chromium) into dir and gives their paths.
+func WriteBulletin(ctx context.Context, dir string, b *Bulletin) ([]string, error) {
+	var h bytes.Buffer
+	if err := b.HTML(&h); err != nil {
+		return nil, err
+	}
+	pdf, err := PDF(ctx, h.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("打印 PDF 失败（需要 chromium）：%w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"bulletin.html", h.Bytes()}, {"bulletin.pdf", pdf}} {
+		path := filepath.Join(dir, f.name)
+		if err := os.WriteFile(path, f.data, 0o600); err != nil {
+			return nil, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
 }
 
 // overall is the first section's sentence.

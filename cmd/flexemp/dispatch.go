@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp/dispatch"
@@ -65,22 +63,10 @@ func runBulletin(c *call) error {
 	if err != nil {
 		return err
 	}
-	var h bytes.Buffer
-	if err := (&reports.Bulletin{Report: r, Made: time.Now()}).HTML(&h); err != nil {
-		return err
-	}
-	pdf, err := reports.PDF(c.ctx, h.Bytes())
+	paths, err := reports.WriteBulletin(c.ctx, *out, &reports.Bulletin{Report: r, Made: time.Now()})
 	if err != nil {
-		return fmt.Errorf("打印 PDF 失败（需要 chromium）：%w", err)
-	}
-	if err := os.MkdirAll(*out, 0o700); err != nil {
 		return err
 	}
-	for name, b := range map[string][]byte{"bulletin.html": h.Bytes(), "bulletin.pdf": pdf} {
-		if err := os.WriteFile(filepath.Join(*out, name), b, 0o600); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(c.stdout, "%s\n%s\n%s\n", r.Title(), filepath.Join(*out, "bulletin.html"), filepath.Join(*out, "bulletin.pdf"))
+	fmt.Fprintf(c.stdout, "%s\n%s\n", r.Title(), strings.Join(paths, "\n"))
 	return nil
 }
