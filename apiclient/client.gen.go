@@ -155,6 +155,9 @@ func (e UploadMultipartBodyKind) Valid() bool {
 	}
 }
 
+// Date defines model for Date.
+type Date = openapi_types.Date
+
 // DispatchCirculation defines model for DispatchCirculation.
 type DispatchCirculation struct {
 	Rate   float64 `json:"rate"`
@@ -163,18 +166,18 @@ type DispatchCirculation struct {
 
 // DispatchCity defines model for DispatchCity.
 type DispatchCity struct {
-	Code     string                       `json:"code"`
-	Counties *[]DispatchCounty            `json:"counties"`
-	Name     string                       `json:"name"`
-	Region   string                       `json:"region"`
-	Tasks    *map[string]DispatchProgress `json:"tasks"`
+	Code     string                      `json:"code"`
+	Counties []DispatchCounty            `json:"counties"`
+	Name     string                      `json:"name"`
+	Region   string                      `json:"region"`
+	Tasks    map[string]DispatchProgress `json:"tasks"`
 }
 
 // DispatchCounty defines model for DispatchCounty.
 type DispatchCounty struct {
-	Actual *map[string]int64 `json:"actual"`
-	Code   string            `json:"code"`
-	Name   string            `json:"name"`
+	Actual map[string]int64 `json:"actual"`
+	Code   string           `json:"code"`
+	Name   string           `json:"name"`
 }
 
 // DispatchDataNote defines model for DispatchDataNote.
@@ -187,22 +190,22 @@ type DispatchDataNote struct {
 
 // DispatchProgress defines model for DispatchProgress.
 type DispatchProgress struct {
-	Actual           int64    `json:"actual"`
-	MonthlyNeeded    float64  `json:"monthly_needed"`
-	MonthlySoFar     float64  `json:"monthly_so_far"`
-	NotSent          *[]Month `json:"not_sent"`
-	Projection       float64  `json:"projection"`
-	ProjectionMethod string   `json:"projection_method"`
-	Rate             float64  `json:"rate"`
-	Status           string   `json:"status"`
-	Target           int64    `json:"target"`
+	Actual           int64   `json:"actual"`
+	MonthlyNeeded    float64 `json:"monthly_needed"`
+	MonthlySoFar     float64 `json:"monthly_so_far"`
+	NotSent          []Month `json:"not_sent"`
+	Projection       float64 `json:"projection"`
+	ProjectionMethod string  `json:"projection_method"`
+	Rate             float64 `json:"rate"`
+	Status           string  `json:"status"`
+	Target           int64   `json:"target"`
 }
 
 // DispatchRegionTotal defines model for DispatchRegionTotal.
 type DispatchRegionTotal struct {
-	Cities *[]string                 `json:"cities"`
-	Name   string                    `json:"name"`
-	Tasks  *map[string]DispatchTotal `json:"tasks"`
+	Cities []string                 `json:"cities"`
+	Name   string                   `json:"name"`
+	Tasks  map[string]DispatchTotal `json:"tasks"`
 }
 
 // DispatchTotal defines model for DispatchTotal.
@@ -214,17 +217,17 @@ type DispatchTotal struct {
 
 // IngestResult defines model for IngestResult.
 type IngestResult struct {
-	Accepted  int             `json:"accepted"`
-	Error     string          `json:"error"`
-	File      string          `json:"file"`
-	Notice    *string         `json:"notice,omitempty"`
-	Reasons   *map[string]int `json:"reasons"`
-	RefusalId *int64          `json:"refusal_id,omitempty"`
-	Rejected  int             `json:"rejected"`
-	Rows      int             `json:"rows"`
-	Status    string          `json:"status"`
-	UploadId  *int64          `json:"upload_id,omitempty"`
-	Version   int             `json:"version"`
+	Accepted  int            `json:"accepted"`
+	Error     string         `json:"error"`
+	File      string         `json:"file"`
+	Notice    *string        `json:"notice,omitempty"`
+	Reasons   map[string]int `json:"reasons"`
+	RefusalId *int64         `json:"refusal_id,omitempty"`
+	Rejected  int            `json:"rejected"`
+	Rows      int            `json:"rows"`
+	Status    string         `json:"status"`
+	UploadId  *int64         `json:"upload_id,omitempty"`
+	Version   int            `json:"version"`
 }
 
 // IssuingCountChange defines model for IssuingCountChange.
@@ -246,23 +249,23 @@ type IssuingDocumentInfo struct {
 
 // IssuingObjection defines model for IssuingObjection.
 type IssuingObjection struct {
-	City        string                 `json:"city"`
-	DecidedAt   *time.Time             `json:"decided_at,omitempty"`
-	DecidedBy   *string                `json:"decided_by,omitempty"`
-	Decision    *string                `json:"decision,omitempty"`
-	Documents   *[]IssuingDocumentInfo `json:"documents"`
-	Edition     int                    `json:"edition"`
-	FiledAt     time.Time              `json:"filed_at"`
-	FiledBy     string                 `json:"filed_by"`
-	Id          int64                  `json:"id"`
-	Kind        *string                `json:"kind,omitempty"`
-	Month       *Month                 `json:"month,omitempty"`
-	Period      Period                 `json:"period"`
-	Publication int64                  `json:"publication"`
-	Reason      *string                `json:"reason,omitempty"`
-	Statement   string                 `json:"statement"`
-	Subjects    *[]string              `json:"subjects"`
-	UploadId    *int64                 `json:"upload_id,omitempty"`
+	City        string                `json:"city"`
+	DecidedAt   *time.Time            `json:"decided_at,omitempty"`
+	DecidedBy   *string               `json:"decided_by,omitempty"`
+	Decision    *string               `json:"decision,omitempty"`
+	Documents   []IssuingDocumentInfo `json:"documents"`
+	Edition     int                   `json:"edition"`
+	FiledAt     time.Time             `json:"filed_at"`
+	FiledBy     string                `json:"filed_by"`
+	Id          int64                 `json:"id"`
+	Kind        *string               `json:"kind,omitempty"`
+	Month       *Month                `json:"month,omitempty"`
+	Period      Period                `json:"period"`
+	Publication int64                 `json:"publication"`
+	Reason      *string               `json:"reason,omitempty"`
+	Statement   string                `json:"statement"`
+	Subjects    []string              `json:"subjects"`
+	UploadId    *int64                `json:"upload_id,omitempty"`
 }
 
 // IssuingPreview defines model for IssuingPreview.
@@ -287,63 +290,63 @@ type IssuingRowChanges struct {
 
 // MetricsBreach defines model for MetricsBreach.
 type MetricsBreach struct {
-	City        string     `json:"city"`
-	Limit       *int64     `json:"limit"`
-	LimitText   string     `json:"limit_text"`
-	PaidOn      *time.Time `json:"paid_on"`
-	PersonGroup string     `json:"person_group"`
-	RowNo       int        `json:"row_no"`
-	Rule        string     `json:"rule"`
-	SubsidyType string     `json:"subsidy_type"`
-	UploadId    int64      `json:"upload_id"`
-	Value       *int64     `json:"value"`
-	ValueText   string     `json:"value_text"`
+	City        string `json:"city"`
+	Limit       *int64 `json:"limit"`
+	LimitText   string `json:"limit_text"`
+	PaidOn      *Date  `json:"paid_on"`
+	PersonGroup string `json:"person_group"`
+	RowNo       int    `json:"row_no"`
+	Rule        string `json:"rule"`
+	SubsidyType string `json:"subsidy_type"`
+	UploadId    int64  `json:"upload_id"`
+	Value       *int64 `json:"value"`
+	ValueText   string `json:"value_text"`
 }
 
 // MetricsChange defines model for MetricsChange.
 type MetricsChange struct {
-	Before     *MetricsCityResult   `json:"before"`
-	IndexDelta *float64             `json:"index_delta"`
-	Indicators *map[string]*float64 `json:"indicators"`
-	Previous   Period               `json:"previous"`
-	RankDelta  *int                 `json:"rank_delta"`
+	Before     *MetricsCityResult  `json:"before"`
+	IndexDelta *float64            `json:"index_delta"`
+	Indicators map[string]*float64 `json:"indicators"`
+	Previous   Period              `json:"previous"`
+	RankDelta  *int                `json:"rank_delta"`
 }
 
 // MetricsCityCounties defines model for MetricsCityCounties.
 type MetricsCityCounties struct {
-	City         string                 `json:"city"`
-	Counties     *[]MetricsCounty       `json:"counties"`
-	Indicators   *[]MetricsCountyColumn `json:"indicators"`
-	OwnRows      int64                  `json:"own_rows"`
-	Period       Period                 `json:"period"`
-	UnknownCodes *[]string              `json:"unknown_codes"`
-	UnknownRows  int64                  `json:"unknown_rows"`
+	City         string                `json:"city"`
+	Counties     []MetricsCounty       `json:"counties"`
+	Indicators   []MetricsCountyColumn `json:"indicators"`
+	OwnRows      int64                 `json:"own_rows"`
+	Period       Period                `json:"period"`
+	UnknownCodes []string              `json:"unknown_codes"`
+	UnknownRows  int64                 `json:"unknown_rows"`
 }
 
 // MetricsCityResult defines model for MetricsCityResult.
 type MetricsCityResult struct {
-	Code       string                    `json:"code"`
-	Dimensions *map[string]*float64      `json:"dimensions"`
-	Flags      *[]string                 `json:"flags"`
-	Grade      string                    `json:"grade"`
-	Index      *float64                  `json:"index"`
-	Indicators *[]MetricsIndicatorResult `json:"indicators"`
-	MedianRank int                       `json:"median_rank"`
-	Name       string                    `json:"name"`
-	OutTop     float64                   `json:"out_top"`
-	Priority   bool                      `json:"priority"`
-	Rank       int                       `json:"rank"`
-	RankP5     int                       `json:"rank_p5"`
-	RankP95    int                       `json:"rank_p95"`
-	Ranked     bool                      `json:"ranked"`
+	Code       string                   `json:"code"`
+	Dimensions map[string]*float64      `json:"dimensions"`
+	Flags      []string                 `json:"flags"`
+	Grade      string                   `json:"grade"`
+	Index      *float64                 `json:"index"`
+	Indicators []MetricsIndicatorResult `json:"indicators"`
+	MedianRank int                      `json:"median_rank"`
+	Name       string                   `json:"name"`
+	OutTop     float64                  `json:"out_top"`
+	Priority   bool                     `json:"priority"`
+	Rank       int                      `json:"rank"`
+	RankP5     int                      `json:"rank_p5"`
+	RankP95    int                      `json:"rank_p95"`
+	Ranked     bool                     `json:"ranked"`
 }
 
 // MetricsCounty defines model for MetricsCounty.
 type MetricsCounty struct {
-	Code       string                    `json:"code"`
-	Indicators *[]MetricsCountyIndicator `json:"indicators"`
-	Name       string                    `json:"name"`
-	Own        bool                      `json:"own"`
+	Code       string                   `json:"code"`
+	Indicators []MetricsCountyIndicator `json:"indicators"`
+	Name       string                   `json:"name"`
+	Own        bool                     `json:"own"`
 }
 
 // MetricsCountyColumn defines model for MetricsCountyColumn.
@@ -363,39 +366,39 @@ type MetricsCountyIndicator struct {
 
 // MetricsEvidence defines model for MetricsEvidence.
 type MetricsEvidence struct {
-	IdMasked    *string    `json:"id_masked,omitempty"`
-	Month       *time.Time `json:"month"`
-	OtherCity   *string    `json:"other_city,omitempty"`
-	OtherRow    *int       `json:"other_row,omitempty"`
-	OtherUpload *int64     `json:"other_upload,omitempty"`
-	Row         *int       `json:"row"`
-	UploadId    *int64     `json:"upload_id"`
+	IdMasked    *string `json:"id_masked,omitempty"`
+	Month       *Date   `json:"month"`
+	OtherCity   *string `json:"other_city,omitempty"`
+	OtherRow    *int    `json:"other_row,omitempty"`
+	OtherUpload *int64  `json:"other_upload,omitempty"`
+	Row         *int    `json:"row"`
+	UploadId    *int64  `json:"upload_id"`
 }
 
 // MetricsExplanation defines model for MetricsExplanation.
 type MetricsExplanation struct {
-	Breaches *[]MetricsBreach     `json:"breaches"`
-	Change   MetricsChange        `json:"change"`
-	City     MetricsCityResult    `json:"city"`
-	Gaps     *map[string]*float64 `json:"gaps"`
-	Issued   *MetricsIssuedCity   `json:"issued,omitempty"`
-	Leader   *MetricsCityResult   `json:"leader"`
-	Period   Period               `json:"period"`
-	Run      MetricsStamp         `json:"run"`
+	Breaches []MetricsBreach     `json:"breaches"`
+	Change   MetricsChange       `json:"change"`
+	City     MetricsCityResult   `json:"city"`
+	Gaps     map[string]*float64 `json:"gaps"`
+	Issued   *MetricsIssuedCity  `json:"issued,omitempty"`
+	Leader   *MetricsCityResult  `json:"leader"`
+	Period   Period              `json:"period"`
+	Run      MetricsStamp        `json:"run"`
 }
 
 // MetricsFinding defines model for MetricsFinding.
 type MetricsFinding struct {
-	Cases     int                `json:"cases"`
-	Check     string             `json:"check"`
-	City      string             `json:"city"`
-	Evidence  *[]MetricsEvidence `json:"evidence"`
-	Figure    float64            `json:"figure"`
-	Id        int                `json:"id"`
-	Key       string             `json:"key"`
-	Reference *float64           `json:"reference"`
-	Subject   string             `json:"subject"`
-	Threshold float64            `json:"threshold"`
+	Cases     int               `json:"cases"`
+	Check     string            `json:"check"`
+	City      string            `json:"city"`
+	Evidence  []MetricsEvidence `json:"evidence"`
+	Figure    float64           `json:"figure"`
+	Id        int               `json:"id"`
+	Key       string            `json:"key"`
+	Reference *float64          `json:"reference"`
+	Subject   string            `json:"subject"`
+	Threshold float64           `json:"threshold"`
 }
 
 // MetricsIndicatorResult defines model for MetricsIndicatorResult.
@@ -423,37 +426,37 @@ type MetricsIssuedCity struct {
 
 // MetricsRanking defines model for MetricsRanking.
 type MetricsRanking struct {
-	AsOf   string                `json:"as_of"`
-	Cities *[]MetricsRankingCity `json:"cities"`
-	Period string                `json:"period"`
-	Sha256 *string               `json:"sha256,omitempty"`
-	State  string                `json:"state"`
+	AsOf   string               `json:"as_of"`
+	Cities []MetricsRankingCity `json:"cities"`
+	Period string               `json:"period"`
+	Sha256 *string              `json:"sha256,omitempty"`
+	State  string               `json:"state"`
 }
 
 // MetricsRankingCity defines model for MetricsRankingCity.
 type MetricsRankingCity struct {
-	Code         string               `json:"code"`
-	Dimensions   *map[string]*float64 `json:"dimensions"`
-	Flags        *[]string            `json:"flags"`
-	Grade        string               `json:"grade"`
-	Index        *float64             `json:"index"`
-	Indicators   *map[string]*float64 `json:"indicators"`
-	Name         string               `json:"name"`
-	Priority     bool                 `json:"priority"`
-	Rank         *int                 `json:"rank"`
-	RankInterval interface{}          `json:"rank_interval"`
+	Code         string              `json:"code"`
+	Dimensions   map[string]*float64 `json:"dimensions"`
+	Flags        []string            `json:"flags"`
+	Grade        string              `json:"grade"`
+	Index        *float64            `json:"index"`
+	Indicators   map[string]*float64 `json:"indicators"`
+	Name         string              `json:"name"`
+	Priority     bool                `json:"priority"`
+	Rank         *int                `json:"rank"`
+	RankInterval *[]int              `json:"rank_interval"`
 }
 
 // MetricsStamp defines model for MetricsStamp.
 type MetricsStamp struct {
-	AsOf       time.Time `json:"as_of"`
+	AsOf       Date      `json:"as_of"`
 	ConfigHash string    `json:"config_hash"`
 	CreatedAt  time.Time `json:"created_at"`
 	Draws      int       `json:"draws"`
 	Id         int64     `json:"id"`
-	LeftOut    *[]string `json:"left_out"`
+	LeftOut    []string  `json:"left_out"`
 	Seed       int       `json:"seed"`
-	UploadIds  string    `json:"upload_ids"`
+	UploadIds  []int64   `json:"upload_ids"`
 }
 
 // Month defines model for Month.
@@ -464,8 +467,8 @@ type Period = string
 
 // ReportsPeriodFindings defines model for ReportsPeriodFindings.
 type ReportsPeriodFindings struct {
-	Findings *[]MetricsFinding `json:"findings"`
-	Period   string            `json:"period"`
+	Findings []MetricsFinding `json:"findings"`
+	Period   string           `json:"period"`
 }
 
 // ServerApiError defines model for ServerApiError.
@@ -487,28 +490,28 @@ type ServerAssessed struct {
 
 // ServerBulletinJSON defines model for ServerBulletinJSON.
 type ServerBulletinJSON struct {
-	AsOf     string                                      `json:"as_of"`
-	HasPdf   bool                                        `json:"has_pdf"`
-	Id       int64                                       `json:"id"`
-	MadeAt   time.Time                                   `json:"made_at"`
-	Statuses *map[string]*map[string]DispatchCirculation `json:"statuses"`
-	Through  Month                                       `json:"through"`
-	Title    string                                      `json:"title"`
+	AsOf     string                                    `json:"as_of"`
+	HasPdf   bool                                      `json:"has_pdf"`
+	Id       int64                                     `json:"id"`
+	MadeAt   time.Time                                 `json:"made_at"`
+	Statuses map[string]map[string]DispatchCirculation `json:"statuses"`
+	Through  Month                                     `json:"through"`
+	Title    string                                    `json:"title"`
 }
 
 // ServerDispatchJSON defines model for ServerDispatchJSON.
 type ServerDispatchJSON struct {
-	AsOf              string                    `json:"as_of"`
-	Bulletins         *[]ServerBulletinJSON     `json:"bulletins"`
-	Cities            *[]DispatchCity           `json:"cities"`
-	Data              *[]DispatchDataNote       `json:"data"`
-	ProjectionMethods *map[string]string        `json:"projection_methods"`
-	Province          *map[string]DispatchTotal `json:"province"`
-	Regions           *[]DispatchRegionTotal    `json:"regions"`
-	ThresholdsPp      *map[string]int           `json:"thresholds_pp"`
-	Through           Month                     `json:"through"`
-	TimeProgress      float64                   `json:"time_progress"`
-	Year              int                       `json:"year"`
+	AsOf              string                   `json:"as_of"`
+	Bulletins         []ServerBulletinJSON     `json:"bulletins"`
+	Cities            []DispatchCity           `json:"cities"`
+	Data              []DispatchDataNote       `json:"data"`
+	ProjectionMethods map[string]string        `json:"projection_methods"`
+	Province          map[string]DispatchTotal `json:"province"`
+	Regions           []DispatchRegionTotal    `json:"regions"`
+	ThresholdsPp      map[string]int           `json:"thresholds_pp"`
+	Through           Month                    `json:"through"`
+	TimeProgress      float64                  `json:"time_progress"`
+	Year              int                      `json:"year"`
 }
 
 // ServerEditionJSON defines model for ServerEditionJSON.
@@ -522,14 +525,14 @@ type ServerEditionJSON struct {
 
 // ServerIndicatorJSON defines model for ServerIndicatorJSON.
 type ServerIndicatorJSON struct {
-	Dimension string    `json:"dimension"`
-	Id        string    `json:"id"`
-	Measures  *[]int    `json:"measures"`
-	Scale     float64   `json:"scale"`
-	Sources   *[]string `json:"sources"`
-	Title     string    `json:"title"`
-	Unit      string    `json:"unit"`
-	Weight    float64   `json:"weight"`
+	Dimension string   `json:"dimension"`
+	Id        string   `json:"id"`
+	Measures  []int    `json:"measures"`
+	Scale     float64  `json:"scale"`
+	Sources   []string `json:"sources"`
+	Title     string   `json:"title"`
+	Unit      string   `json:"unit"`
+	Weight    float64  `json:"weight"`
 }
 
 // ServerObjectionCounts defines model for ServerObjectionCounts.
@@ -542,17 +545,17 @@ type ServerObjectionCounts struct {
 
 // ServerPublicationJSON defines model for ServerPublicationJSON.
 type ServerPublicationJSON struct {
-	AsOf        *string                        `json:"as_of,omitempty"`
-	Edition     *int                           `json:"edition,omitempty"`
-	Editions    *[]ServerEditionJSON           `json:"editions"`
-	FinalisedAt *time.Time                     `json:"finalised_at,omitempty"`
-	Hashes      *map[string]*map[string]string `json:"hashes"`
-	Objections  ServerObjectionCounts          `json:"objections"`
-	Period      string                         `json:"period"`
-	PublishedAt *time.Time                     `json:"published_at,omitempty"`
-	State       string                         `json:"state"`
-	WindowEnd   *time.Time                     `json:"window_end,omitempty"`
-	WindowOpen  bool                           `json:"window_open"`
+	AsOf        *string                      `json:"as_of,omitempty"`
+	Edition     *int                         `json:"edition,omitempty"`
+	Editions    []ServerEditionJSON          `json:"editions"`
+	FinalisedAt *time.Time                   `json:"finalised_at,omitempty"`
+	Hashes      map[string]map[string]string `json:"hashes"`
+	Objections  ServerObjectionCounts        `json:"objections"`
+	Period      string                       `json:"period"`
+	PublishedAt *time.Time                   `json:"published_at,omitempty"`
+	State       string                       `json:"state"`
+	WindowEnd   *time.Time                   `json:"window_end,omitempty"`
+	WindowOpen  bool                         `json:"window_open"`
 }
 
 // ServerRejectJSON defines model for ServerRejectJSON.
@@ -3637,11 +3640,18 @@ type OpenapiResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *map[string]interface{}
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *ServerApiError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r OpenapiResponse) GetJSON200() *map[string]interface{} {
 	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r OpenapiResponse) GetJSON4XX() *ServerApiError {
+	return r.JSON4XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5480,6 +5490,13 @@ func ParseOpenapiResponse(rsp *http.Response) (*OpenapiResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest ServerApiError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
 
 	}
 

@@ -2,24 +2,23 @@ package metrics
 
 import (
 	"context"
-	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 )
 
 // Breach is one payment that broke a subsidy rule.
 type Breach struct {
-	UploadID    int64      `json:"upload_id"`
-	RowNo       int        `json:"row_no"`
-	City        string     `json:"city"`
-	SubsidyType string     `json:"subsidy_type"`
-	Rule        string     `json:"rule"`
-	PaidOn      *time.Time `json:"paid_on"`
-	PersonGroup string     `json:"person_group"`
-	Limit       *int64     `json:"limit"` // fen for money rules, else months
-	Value       *int64     `json:"value"`
-	LimitText   string     `json:"limit_text"`
-	ValueText   string     `json:"value_text"`
+	UploadID    int64         `json:"upload_id"`
+	RowNo       int           `json:"row_no"`
+	City        string        `json:"city"`
+	SubsidyType string        `json:"subsidy_type"`
+	Rule        string        `json:"rule"`
+	PaidOn      *flexemp.Date `json:"paid_on"`
+	PersonGroup string        `json:"person_group"`
+	Limit       *int64        `json:"limit"` // fen for money rules, else months
+	Value       *int64        `json:"value"`
+	LimitText   string        `json:"limit_text"`
+	ValueText   string        `json:"value_text"`
 }
 
 // Breaches reads a period's stored breaches, of one city when city is not

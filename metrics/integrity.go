@@ -3,7 +3,6 @@ package metrics
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"github.com/liaoning-hrss/flexemp"
 )
@@ -47,13 +46,13 @@ type Finding struct {
 
 // Evidence is one row, month or extract behind a finding.
 type Evidence struct {
-	UploadID    *int64     `json:"upload_id"`
-	Row         *int       `json:"row"`
-	Month       *time.Time `json:"month"`
-	IDMasked    string     `json:"id_masked,omitempty"`
-	OtherCity   string     `json:"other_city,omitempty"`   // K1: the other city
-	OtherUpload *int64     `json:"other_upload,omitempty"` // K1: the other city's upload; K7: the version that counts; K10: the person's payment before
-	OtherRow    *int       `json:"other_row,omitempty"`
+	UploadID    *int64        `json:"upload_id"`
+	Row         *int          `json:"row"`
+	Month       *flexemp.Date `json:"month"` // the first day of the month
+	IDMasked    string        `json:"id_masked,omitempty"`
+	OtherCity   string        `json:"other_city,omitempty"`   // K1: the other city
+	OtherUpload *int64        `json:"other_upload,omitempty"` // K1: the other city's upload; K7: the version that counts; K10: the person's payment before
+	OtherRow    *int          `json:"other_row,omitempty"`
 }
 
 // storeIntegrity replaces the period's findings with the transform's, in
@@ -113,10 +112,6 @@ func Integrity(ctx context.Context, db Querier, p flexemp.Period, city string) (
 		var e Evidence
 		if err := ev.Scan(&id, &e.UploadID, &e.Row, &e.Month, &e.IDMasked, &e.OtherCity, &e.OtherUpload, &e.OtherRow); err != nil {
 			return nil, err
-		}
-		if e.Month != nil {
-			m := e.Month.UTC()
-			e.Month = &m
 		}
 		if i, ok := at[id]; ok {
 			out[i].Evidence = append(out[i].Evidence, e)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,14 +19,14 @@ var ErrNotAssessed = errors.New("period not assessed")
 
 // Stamp is the stamp of the assessment a period's stored results came from.
 type Stamp struct {
-	ID         int64     `json:"id"`
-	CreatedAt  time.Time `json:"created_at"`
-	ConfigHash string    `json:"config_hash"`
-	UploadIDs  string    `json:"upload_ids"` // the current upload versions read, comma-separated
-	Seed       uint64    `json:"seed"`
-	Draws      int       `json:"draws"`
-	AsOf       time.Time `json:"as_of"`    // the date it was made as of
-	LeftOut    []string  `json:"left_out"` // indicators no city could compute in the period
+	ID         int64        `json:"id"`
+	CreatedAt  time.Time    `json:"created_at"`
+	ConfigHash string       `json:"config_hash"`
+	UploadIDs  []int64      `json:"upload_ids"` // the upload versions that counted, ascending
+	Seed       uint64       `json:"seed"`
+	Draws      int          `json:"draws"`
+	AsOf       flexemp.Date `json:"as_of"`    // the date it was made as of
+	LeftOut    []string     `json:"left_out"` // indicators no city could compute in the period
 }
 
 // AsOfText is the as-of date as YYYY-MM-DD.
@@ -136,10 +137,10 @@ func Assessed(ctx context.Context, db Querier, p flexemp.Period) (bool, error) {
 // outcome and every indicator's steps.
 func Load(ctx context.Context, db Querier, p flexemp.Period) (*PeriodResult, error) {
 	pr := &PeriodResult{Period: p}
-	var leftOut string
+	var leftOut, uploads string
 	err := db.QueryRowContext(ctx, `SELECT run_id, created_at, config_hash, upload_ids, seed, draws, coalesce(as_of, created_at::DATE), coalesce(left_out, '')
 		FROM assessment_runs WHERE period = ? ORDER BY run_id DESC LIMIT 1`, p.String()).
-		Scan(&pr.Run.ID, &pr.Run.CreatedAt, &pr.Run.ConfigHash, &pr.Run.UploadIDs, &pr.Run.Seed, &pr.Run.Draws, &pr.Run.AsOf, &leftOut)
+		Scan(&pr.Run.ID, &pr.Run.CreatedAt, &pr.Run.ConfigHash, &uploads, &pr.Run.Seed, &pr.Run.Draws, &pr.Run.AsOf, &leftOut)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotAssessed
 	}
@@ -147,7 +148,13 @@ func Load(ctx context.Context, db Querier, p flexemp.Period) (*PeriodResult, err
 		return nil, err
 	}
 	pr.Run.CreatedAt = pr.Run.CreatedAt.In(flexemp.Shanghai)
-	pr.Run.AsOf = pr.Run.AsOf.UTC()
+	pr.Run.UploadIDs = []int64{}
+	for _, s := range strings.Split(uploads, ",") {
+		if id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+			pr.Run.UploadIDs = append(pr.Run.UploadIDs, id)
+		}
+	}
+	slices.Sort(pr.Run.UploadIDs)
 	if leftOut != "" {
 		pr.Run.LeftOut = strings.Split(leftOut, ",")
 	}

@@ -139,7 +139,7 @@ func Load(ctx context.Context, db metrics.Querier, p flexemp.Period, now time.Ti
 	if d.Status, err = LoadStatus(ctx, db, p, d.Made); err != nil {
 		return nil, err
 	}
-	if err := counted(ctx, db, p, d.Result.Run.AsOf, d.Status); err != nil {
+	if err := counted(ctx, db, p, d.Result.Run.AsOf.Time, d.Status); err != nil {
 		return nil, err
 	}
 	if d.Rejects, err = rejects(ctx, db, p); err != nil {

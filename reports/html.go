@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -421,14 +422,8 @@ func countOf(p *float64) string {
 }
 
 // spans writes a sorted list of upload IDs as ranges: "1–40, 42".
-func spans(ids string) (string, int) {
-	var ns []int
-	for _, s := range strings.Split(ids, ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
-			ns = append(ns, n)
-		}
-	}
-	sort.Ints(ns)
+func spans(ids []int64) (string, int) {
+	ns := slices.Sorted(slices.Values(ids))
 	var parts []string
 	for i := 0; i < len(ns); {
 		j := i
@@ -438,7 +433,7 @@ func spans(ids string) (string, int) {
 		if j > i {
 			parts = append(parts, fmt.Sprintf("%d–%d", ns[i], ns[j]))
 		} else {
-			parts = append(parts, strconv.Itoa(ns[i]))
+			parts = append(parts, strconv.FormatInt(ns[i], 10))
 		}
 		i = j + 1
 	}

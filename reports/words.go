@@ -42,7 +42,7 @@ func RankRows(pr *metrics.PeriodResult) []RankRow {
 // with "截至" its as-of date when the period was still running then, so a
 // running quarter is never read as a finished one.
 func PeriodText(p flexemp.Period, run metrics.Stamp) string {
-	if p.Running(run.AsOf) {
+	if p.Running(run.AsOf.Time) {
 		return fmt.Sprintf("%s，截至 %s", p.Label(), run.AsOfText())
 	}
 	return p.Label()

@@ -261,7 +261,7 @@ func (e *Env) provinceMail(d *reports.Data, key string, pngs map[string][]byte, 
 // else the year's or the quarter's report.
 func reportKind(p flexemp.Period, run metrics.Stamp) string {
 	switch {
-	case p.Running(run.AsOf):
+	case p.Running(run.AsOf.Time):
 		return "月报"
 	case p.Quarter != 0:
 		return "季度报告"

@@ -253,6 +253,11 @@ func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request, p flexemp.
 		// A city sees nothing of another: not the leader, not the gaps to it.
 		e.Leader, e.Gaps = nil, nil
 	}
+	// The versions of the city the scorecard is of, not the province's.
+	if e.Run.UploadIDs, err = s.cityUploads(r.Context(), code, e.Run.UploadIDs); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	cur, rk, c, err := issuing.Entry(r.Context(), s.db, period, code)
 	if err != nil {
 		s.apiFail(w, r, err)
@@ -262,6 +267,30 @@ func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request, p flexemp.
 		e.Issued = &metrics.IssuedCity{State: rk.State, Edition: cur.Edition, SHA256: rk.SHA256, City: *c}
 	}
 	writeJSON(w, http.StatusOK, e)
+}
+
+// cityUploads are those of ids that are a city's uploads, in order.
+func (s *Server) cityUploads(ctx context.Context, city string, ids []int64) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT upload_id FROM uploads WHERE city_code = ?`, city)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	own := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		own[id] = true
+	}
+	out := []int64{}
+	for _, id := range ids {
+		if own[id] {
+			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
 }
 
 // assessed is the answer to an assessment request.

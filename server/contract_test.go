@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
@@ -31,6 +32,10 @@ func init() {
 		"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/zip", "application/x-parquet"} {
 		openapi3filter.RegisterBodyDecoder(t, openapi3filter.FileBodyDecoder)
 	}
+	// SPEC's conventions: a business date is YYYY-MM-DD; an instant is
+	// RFC 3339 with +08:00, never a date dressed as UTC midnight.
+	openapi3.DefineStringFormatValidator("date", openapi3.NewRegexpFormatValidator(`^\d{4}-\d{2}-\d{2}$`))
+	openapi3.DefineStringFormatValidator("date-time", openapi3.NewRegexpFormatValidator(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+08:00$`))
 }
 
 // contract validates every /api/v1 request and answer that passes through h
@@ -154,5 +159,40 @@ func TestContractCatchesWhatIsNotDocumented(t *testing.T) {
 	}
 	if strings.Contains(got, "/api/v1/indicators") {
 		t.Errorf("a documented answer was reported:\n%s", got)
+	}
+}
+
+// Every GET route that answers a list answers [] when there is nothing,
+// never null, for a reviewer and for a city; what every GET route answers
+// on an empty database is what the document says (the contract check: no
+// null where a list is, dates and instants in their formats).
+func TestEmptyListsAreArrays(t *testing.T) {
+	s := newSite(t, server.Options{})
+	doc, err := server.OpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill := strings.NewReplacer("{period}", "2024Q1", "{year}", "2024", "{code}", "210100", "{id}", "1", "{n}", "1", "{state}", "published", "{name}", "rank.json")
+	lists := 0
+	for path, item := range doc.Paths.Map() {
+		op := item.Get
+		if op == nil || path == "/api/v1/openapi.json" {
+			continue
+		}
+		ok := op.Responses.Status(200)
+		list := ok != nil && ok.Value.Content["application/json"] != nil && ok.Value.Content["application/json"].Schema.Value.Type.Is("array")
+		url := fill.Replace(path)
+		if list {
+			lists++
+		}
+		for _, token := range []string{s.reviewer, s.city["210100"]} {
+			code, body := s.get(token, url+"?period=2024Q1")
+			if list && code == 200 && strings.TrimSpace(body) != "[]" && path != "/api/v1/indicators" { // the catalogue is never empty
+				t.Errorf("GET %s on an empty database: %.80s, want []", url, body)
+			}
+		}
+	}
+	if lists < 5 {
+		t.Errorf("only %d list-valued routes found", lists)
 	}
 }

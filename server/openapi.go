@@ -210,28 +210,41 @@ func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-cache")
-	writeJSON(w, http.StatusOK, doc)
+	encodeJSON(w, http.StatusOK, doc) // the document is written as the OpenAPI library makes it
 }
 
 var textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
 
-// strictSchemas is the schema of the answers' Go types as encoding/json
-// writes them: a type with MarshalText is a string, a struct has no other
-// property (so an answer with a field nobody documented fails the tests),
-// and a slice or map may be null.
+// strictSchemas is the schema of the answers' Go types as the API writes
+// them (writeJSON): a type with MarshalText is a string, a struct has no
+// other property (so an answer with a field nobody documented fails the
+// tests), and a list or a map is never null (an empty one is [] or {}).
 func strictSchemas(name string, t reflect.Type, tag reflect.StructTag, schema *openapi3.Schema) error {
 	switch {
 	case t == reflect.TypeFor[time.Time]():
-		schema.Format = "date-time"
+		schema.Format = "date-time" // RFC 3339 with +08:00 (writeJSON)
+	case t == reflect.TypeFor[flexemp.Date]() || t == reflect.TypeFor[*flexemp.Date]():
+		*schema = openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "date", Nullable: schema.Nullable, Properties: openapi3.Schemas{}}
 	case t.Implements(textMarshaler):
 		// Properties, empty, make the generator keep it as a component.
 		*schema = openapi3.Schema{Type: &openapi3.Types{"string"}, Nullable: schema.Nullable, Properties: openapi3.Schemas{}}
+	case t.Kind() == reflect.Array || t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Array:
+		// A fixed-length array (a rank interval [lo, hi]): the generator
+		// leaves it untyped.
+		a := t
+		if a.Kind() == reflect.Pointer {
+			a = a.Elem()
+		}
+		n := uint64(a.Len())
+		items := openapi3.NewIntegerSchema()
+		if k := a.Elem().Kind(); k == reflect.Float64 || k == reflect.Float32 {
+			items = openapi3.NewFloat64Schema()
+		}
+		schema.Type, schema.Items, schema.MinItems, schema.MaxItems = &openapi3.Types{"array"}, items.NewRef(), n, &n
 	case t.Kind() == reflect.Struct && schema.Type.Is("object"):
 		no := false
 		schema.AdditionalProperties = openapi3.AdditionalProperties{Has: &no}
 		schema.Required = alwaysWritten(t)
-	case t.Kind() == reflect.Slice || t.Kind() == reflect.Map:
-		schema.Nullable = true
 	}
 	if strings.Contains(tag.Get("json"), "omitzero") && t.Kind() == reflect.Struct {
 		schema.Nullable = true
@@ -242,7 +255,9 @@ func strictSchemas(name string, t reflect.Type, tag reflect.StructTag, schema *o
 func buildOpenAPI() (*openapi3.T, error) {
 	doc := &openapi3.T{
 		OpenAPI: "3.0.3",
+		Servers: openapi3.Servers{{URL: "/", Description: "本系统（接口与页面同一地址，如 https://flexemp.hrss.ln.gov.cn/）"}},
 		Info: &openapi3.Info{Title: "flexemp：灵活就业政策落实考核接口", Version: "v1",
+			License: &openapi3.License{Name: "辽宁省人力资源和社会保障厅内部使用", URL: "/help"},
 			Description: "城市上传月度数据、查询上传记录与被拒行；审核人员考核、发布排名、处理异议。除本文档外，每个请求须带 Authorization: Bearer 令牌。" +
 				"出错时答复 {\"code\", \"message\"}：code 为 invalid、unauthorized、forbidden、not_found、conflict、too_large、unsupported、too_many_requests 或 internal，message 为中文原因。"},
 		Paths: openapi3.NewPaths(),
@@ -271,6 +286,7 @@ func buildOpenAPI() (*openapi3.T, error) {
 	}
 	for _, rt := range apiRoutes {
 		op := &openapi3.Operation{OperationID: rt.id, Summary: rt.summary, Description: rt.description, Responses: openapi3.NewResponses()}
+		op.Security = &openapi3.SecurityRequirements{} // none: the document itself
 		if !rt.public {
 			op.Security = &openapi3.SecurityRequirements{{"bearer": {}}}
 		}
@@ -319,6 +335,11 @@ func buildOpenAPI() (*openapi3.T, error) {
 		for _, st := range fails {
 			op.AddResponse(st, openapi3.NewResponse().WithDescription(statusText[st]+"（错误对象）").WithJSONSchemaRef(errRef))
 		}
+		if len(fails)+len(rt.refusedResults) == 0 {
+			// The document's own route refuses nothing of its own; a proxy
+			// or the server's limits may still answer a client error.
+			op.Responses.Set("4XX", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("客户端错误（错误对象）").WithJSONSchemaRef(errRef)})
+		}
 		for _, st := range rt.refusedResults {
 			either := &openapi3.Schema{OneOf: openapi3.SchemaRefs{answerRef, errRef}}
 			op.AddResponse(st, openapi3.NewResponse().WithDescription(statusText[st]+"：文件被拒收（入库结果）或请求有误（错误对象）").
@@ -327,6 +348,7 @@ func buildOpenAPI() (*openapi3.T, error) {
 		doc.AddOperation(rt.path, rt.method, op)
 	}
 	nullableRefs(doc.Components.Schemas, types)
+	typedNullables(doc.Components.Schemas)
 	// Read back as a client reads it: references resolved, and checked.
 	b, err := json.Marshal(doc)
 	if err != nil {
@@ -383,6 +405,44 @@ func nullableRefs(schemas openapi3.Schemas, types map[string]reflect.Type) {
 				sch.Value.Properties[json] = &openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{prop}, Nullable: true}}
 			}
 		}
+	}
+}
+
+// typedNullables gives every nullable schema its type, as OpenAPI 3.0
+// requires beside nullable: an allOf of a component takes the
+// component's, an array's or an object's its own.
+func typedNullables(schemas openapi3.Schemas) {
+	var visit func(*openapi3.SchemaRef)
+	visit = func(ref *openapi3.SchemaRef) {
+		if ref == nil || ref.Ref != "" || ref.Value == nil {
+			return
+		}
+		sch := ref.Value
+		if sch.Nullable && (sch.Type == nil || len(*sch.Type) == 0) {
+			switch {
+			case len(sch.AllOf) == 1 && sch.AllOf[0].Ref != "":
+				if target := schemas[strings.TrimPrefix(sch.AllOf[0].Ref, "#/components/schemas/")]; target != nil && target.Value != nil {
+					sch.Type = target.Value.Type
+				}
+			case sch.Items != nil:
+				sch.Type = &openapi3.Types{"array"}
+			case sch.Properties != nil:
+				sch.Type = &openapi3.Types{"object"}
+			}
+		}
+		for _, p := range sch.Properties {
+			visit(p)
+		}
+		visit(sch.Items)
+		for _, a := range sch.AllOf {
+			visit(a)
+		}
+		if sch.AdditionalProperties.Schema != nil {
+			visit(sch.AdditionalProperties.Schema)
+		}
+	}
+	for _, s := range schemas {
+		visit(s)
 	}
 }
 

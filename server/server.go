@@ -356,7 +356,16 @@ type apiError struct {
 	Message string `json:"message"`
 }
 
+// writeJSON writes an answer as the API's conventions say (SPEC "API
+// contract → Conventions"): every list and map it holds is [] or {} when
+// empty, never null, and every instant is in Asia/Shanghai (+08:00). The
+// caller's value is copied, never changed.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	encodeJSON(w, status, conventional(v))
+}
+
+// encodeJSON writes v as it is.
+func encodeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

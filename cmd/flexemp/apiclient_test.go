@@ -70,15 +70,15 @@ func TestGeneratedClientAgainstServe(t *testing.T) {
 	}
 	// The province reads the 2025 ranking and its integrity findings.
 	rk, err := province.RankingWithResponse(ctx, "2025")
-	if err != nil || rk.JSON200 == nil || rk.JSON200.Cities == nil || len(*rk.JSON200.Cities) != 14 || rk.JSON200.Period != "2025" {
+	if err != nil || rk.JSON200 == nil || len(rk.JSON200.Cities) != 14 || rk.JSON200.Period != "2025" {
 		t.Fatalf("ranking: %v %s", err, rk.Body)
 	}
 	found, err := province.IntegrityWithResponse(ctx, "2025")
-	if err != nil || found.JSON200 == nil || found.JSON200.Findings == nil || len(*found.JSON200.Findings) == 0 {
+	if err != nil || found.JSON200 == nil || len(found.JSON200.Findings) == 0 {
 		t.Fatalf("integrity: %v %s", err, found.Body)
 	}
 	// A city reads its own entry of the draft only.
-	if own, err := city.RankingWithResponse(ctx, "2025"); err != nil || own.JSON200 == nil || len(*own.JSON200.Cities) != 1 || (*own.JSON200.Cities)[0].Code != "210100" {
+	if own, err := city.RankingWithResponse(ctx, "2025"); err != nil || own.JSON200 == nil || len(own.JSON200.Cities) != 1 || own.JSON200.Cities[0].Code != "210100" {
 		t.Errorf("the city's ranking: %v %s", err, own.Body)
 	}
 }
