@@ -57,7 +57,7 @@ type bulletinRow struct {
 }
 
 var bulletinTmpl = template.Must(template.New("bulletin").Parse(`<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Title}}</title>
 <style>
 @page { size: A4; margin: 12mm 12mm; }
 body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "SimSun", serif; color: #111; margin: 0 auto; max-width: 1000px; padding: 0 12px; font-size: 14px; line-height: 1.6; }
@@ -76,6 +76,7 @@ td.name { text-align: left; white-space: nowrap; }
 .sign { text-align: right; text-indent: 0; margin-top: 18px; }
 .note { font-size: 12px; color: #333; text-indent: 0; }
 @media print { .scroll { overflow: visible; } }
+@media screen and (max-width: 720px) { body { padding: 0 6px; } .chart { overflow-x: auto; } }
 </style>
 <script>{{.EChartsJS}}</script>
 </head><body>

@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +94,10 @@ func TestPagesAccessible(t *testing.T) {
 			reports.WaitCharts(ctx, 20*time.Second)
 		}
 		axeCheck(t, ctx, path)
+		phone(t, ctx, path)
+		if name := shots[path]; name != "" {
+			screenshots(t, ctx, s.ts.URL+path, name)
+		}
 	}
 	for _, p := range []string{"/login", "/help", "/no-such-page"} {
 		visit(p)
@@ -108,4 +114,76 @@ func TestPagesAccessible(t *testing.T) {
 		"/audit", "/dispatch?year=2024&as_of=2024-04-20", "/reports/2024Q1", "/dispatch/bulletin?year=2024&as_of=2024-04-20"} {
 		visit(p)
 	}
+}
+
+// phone lays the open page out 375 pixels wide, as a city clerk's phone
+// shows it: the header stays under 120 pixels, nothing makes the page
+// wider than the screen (wide tables scroll in their own box), and every
+// link of the navigation can be reached. The desktop width is restored.
+func phone(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	type layout struct {
+		Header float64 `json:"header"`
+		Width  float64 `json:"width"`
+		Cut    string  `json:"cut"`
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	l, err := chromedp.Run(ctx, chromedp.Evaluate[layout](`(() => {
+		const h = document.querySelector("header");
+		let cut = "";
+		for (const e of document.querySelectorAll("header a, header button, main input, main select, main button, main textarea")) {
+			const r = e.getBoundingClientRect();
+			const box = e.closest("nav, section, .scroll");
+			const inScroller = box && box.scrollWidth > box.clientWidth;
+			if (r.width > 0 && (r.right > 375.5 || r.left < -0.5) && !inScroller) { cut = e.outerHTML.slice(0, 80); break; }
+		}
+		if (document.documentElement.scrollWidth > 375 && !cut) {
+			let widest = null, right = 0;
+			for (const e of document.querySelectorAll("body *")) { const r = e.getBoundingClientRect().right; if (r > right) { right = r; widest = e; } }
+			cut = widest ? widest.outerHTML.slice(0, 100) : "";
+		}
+		return {header: h ? h.getBoundingClientRect().height : 0, width: document.documentElement.scrollWidth, cut};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Header >= 120 || l.Width > 375 || l.Cut != "" {
+		t.Errorf("%s at 375 px: header %.0f px high, page %.0f px wide, cut off: %s", page, l.Header, l.Width, l.Cut)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// shots are the pages whose screenshots docs/pages keeps, by file name.
+var shots = map[string]string{"/?period=2024Q1": "city-home-scorecard", "/review?period=2024Q1": "review"}
+
+// screenshots saves the open page at 375 and 1280 pixels wide into the
+// folder FLEXEMP_SCREENSHOTS names (go test ./server -run TestPagesAccessible
+// with FLEXEMP_SCREENSHOTS=$PWD/docs/pages), for a person to look at.
+func screenshots(t *testing.T, ctx context.Context, url, name string) {
+	t.Helper()
+	dir := os.Getenv("FLEXEMP_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	for _, width := range []int64{375, 1280} {
+		opts := []chromedp.EmulateViewportOption{}
+		if width == 375 {
+			opts = append(opts, chromedp.EmulateMobile)
+		}
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800, opts...), chromedp.Navigate(url)); err != nil {
+			t.Fatal(err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900))
 }
