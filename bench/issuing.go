@@ -48,11 +48,7 @@ func issuingSuite(ctx context.Context, self, dir string, stdout, stderr io.Write
 			return err
 		}
 	}
-	tokens, err := cityTokens(ctx, db)
-	if err != nil {
-		return err
-	}
-	addr, stop, err := startServe(ctx, self, db)
+	addr, tokens, stop, err := serveCities(ctx, self, db)
 	if err != nil {
 		return err
 	}

@@ -57,11 +57,7 @@ func serveSuite(ctx context.Context, self, dir string, rows, workers int, stdout
 	for _, p := range []string{db, db + ".wal", db + ".key"} {
 		os.Remove(p)
 	}
-	tokens, err := cityTokens(ctx, db)
-	if err != nil {
-		return err
-	}
-	addr, stop, err := startServe(ctx, self, db)
+	addr, tokens, stop, err := serveCities(ctx, self, db)
 	if err != nil {
 		return err
 	}
@@ -159,6 +155,16 @@ func startServe(ctx context.Context, self, db string) (addr string, stop func(),
 		return "", nil, fmt.Errorf("serve said %q", line)
 	}
 	return addr, stop, nil
+}
+
+// serveCities gives every city a token (cityTokens), then serves db
+// (startServe).
+func serveCities(ctx context.Context, self, db string) (addr string, tokens map[string]string, stop func(), err error) {
+	if tokens, err = cityTokens(ctx, db); err != nil {
+		return "", nil, nil, err
+	}
+	addr, stop, err = startServe(ctx, self, db)
+	return addr, tokens, stop, err
 }
 
 // cityTokens adds an API token for every city to the database at db.

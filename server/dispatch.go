@@ -285,10 +285,7 @@ func (s *Server) bulletinPage(w http.ResponseWriter, r *http.Request, sess *sess
 		s.internal(w, r, err)
 		return
 	}
-	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
-	w.Header().Set("Content-Security-Policy", reportPolicy)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Write(b.Bytes())
+	writeReport(w, b.Bytes())
 }
 
 // GET /bulletins/{id}/{file}: a bulletin as it was sent (bulletin.html or
@@ -314,7 +311,5 @@ func (s *Server) bulletinDownload(w http.ResponseWriter, r *http.Request, sess *
 	}
 	w.Header().Set("Content-Type", map[string]string{"html": "text/html; charset=utf-8", "pdf": "application/pdf"}[column])
 	w.Header().Set("Content-Disposition", attachment(fmt.Sprintf("调度通报-%s.%s", flexemp.MonthOf(through), column)))
-	w.Header().Set("Content-Security-Policy", reportPolicy)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Write(b)
+	writeReport(w, b)
 }

@@ -694,10 +694,17 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.internal(w, r, err)
 		return
 	}
+	writeReport(w, b.Bytes())
+}
+
+// writeReport sends a report or a bulletin (or its download) with the
+// headers that keep its scripts to itself: framed by our pages only, under
+// the report's CSP, never sniffed.
+func writeReport(w http.ResponseWriter, b []byte) {
 	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
 	w.Header().Set("Content-Security-Policy", reportPolicy)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Write(b.Bytes())
+	w.Write(b)
 }
 
 // attachment is a Content-Disposition for a download with a Chinese name
