@@ -1,9 +1,7 @@
 package flexemp
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
@@ -34,22 +32,13 @@ var Funds = mustParse(fundsCSV, ParseFunds)
 // with no rows is a valid, empty table; amounts are exact yuan with at most
 // two decimals, and a city × month appears once.
 func ParseFunds(r io.Reader) ([]Fund, error) {
-	b, err := io.ReadAll(r)
+	recs, err := readHeaded(r, "funds", "city_code,month,allocated_yuan", "paid_yuan")
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(bytes.NewReader(b))
-	cr.FieldsPerRecord = -1
-	recs, err := cr.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("funds: %w", err)
-	}
-	if len(recs) == 0 || len(recs[0]) < 3 || strings.TrimPrefix(recs[0][0], "\ufeff") != "city_code" {
-		return nil, fmt.Errorf("funds: want the header city_code,month,allocated_yuan[,paid_yuan]")
-	}
 	out := []Fund{}
 	seen := map[string]bool{}
-	for i, rec := range recs[1:] {
+	for i, rec := range recs {
 		line := i + 2
 		if len(rec) < 3 {
 			return nil, fmt.Errorf("funds: line %d: want at least 3 fields", line)

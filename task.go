@@ -157,9 +157,10 @@ func RegionOf(regions []Region, city string) string {
 	return ""
 }
 
-// readHeaded reads a reference CSV whose first line must be header (a BOM
+// readHeaded reads a reference CSV whose first line must be header,
+// followed by the optional columns in order, as many as it has (a BOM
 // allowed), and returns the rows after it; no rows is an empty table.
-func readHeaded(r io.Reader, what, header string) ([][]string, error) {
+func readHeaded(r io.Reader, what, header string, optional ...string) ([][]string, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
@@ -170,8 +171,18 @@ func readHeaded(r io.Reader, what, header string) ([][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s：不是有效的 CSV：%w", what, err)
 	}
-	if len(recs) == 0 || strings.TrimPrefix(strings.Join(recs[0], ","), "\ufeff") != header {
-		return nil, fmt.Errorf("%s：第1行应为表头 %s", what, header)
+	var first string
+	if len(recs) > 0 {
+		first = strings.TrimPrefix(strings.Join(recs[0], ","), "\ufeff")
+	}
+	want, said := header, header
+	ok := first == want
+	for _, o := range optional {
+		want, said = want+","+o, said+"[,"+o+"]"
+		ok = ok || first == want
+	}
+	if !ok {
+		return nil, fmt.Errorf("%s：第1行应为表头 %s", what, said)
 	}
 	return recs[1:], nil
 }

@@ -39,4 +39,14 @@ func TestTargetsAndRegionsRefuseBadLines(t *testing.T) {
 	if _, err := ParseRegions(strings.NewReader("region,city_code\n甲,210100\n乙,210100\n")); err == nil || !strings.Contains(err.Error(), "第3行") {
 		t.Errorf("a city in two regions: %v", err)
 	}
+	// The funds table shares the reader: its optional last column, and a
+	// wrong header named.
+	for _, head := range []string{"city_code,month,allocated_yuan\n", "\ufeffcity_code,month,allocated_yuan,paid_yuan\n"} {
+		if _, err := ParseFunds(strings.NewReader(head + "210100,2025-01,100.50\n")); err != nil {
+			t.Errorf("funds with the header %q: %v", head, err)
+		}
+	}
+	if _, err := ParseFunds(strings.NewReader("city,month,yuan\n")); err == nil || !strings.Contains(err.Error(), "city_code,month,allocated_yuan[,paid_yuan]") {
+		t.Errorf("funds with a wrong header: %v", err)
+	}
 }

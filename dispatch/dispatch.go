@@ -179,7 +179,7 @@ func Compute(ctx context.Context, db *sql.DB, o Options) (*Report, error) {
 	if _, err := transform.Build(ctx, db, transform.Params{Period: year, AsOf: o.AsOf, Reference: o.Reference, Dispatch: true}); err != nil {
 		return nil, err
 	}
-	monthly, err := readCounts(ctx, db, o.Year)
+	monthly, byCounty, err := readCounts(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func Compute(ctx context.Context, db *sql.DB, o Options) (*Report, error) {
 			}
 			total.add(p)
 		}
-		city.Counties = counties(o.Reference, c.Code, monthly, o.Year, m)
+		city.Counties = counties(o.Reference, c.Code, byCounty, o.Year, m)
 		r.Cities = append(r.Cities, city)
 		r.Cumulative[c.Code] = cum
 		for _, k := range flexemp.Kinds {
@@ -323,37 +323,37 @@ func (s series) profile(year, m int, sent map[sentKey]sending, city string, kind
 	return float64(all[m-1]) / float64(all[11])
 }
 
-// readCounts reads the dispatch model's counts by city and task (counties
-// summed), and by county under keys of county codes.
-func readCounts(ctx context.Context, db *sql.DB, year int) (map[key]series, error) {
+// readCounts reads the dispatch model's counts by city and task (its
+// counties summed) and by county and task.
+func readCounts(ctx context.Context, db *sql.DB) (byCity, byCounty map[key]series, err error) {
 	rows, err := db.QueryContext(ctx, `SELECT task, city_code, county_code, month, n FROM scratch.dispatch_counts`)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	out := map[key]series{}
-	put := func(k key, month time.Time, n int64) {
-		if out[k] == nil {
-			out[k] = series{}
+	byCity, byCounty = map[key]series{}, map[key]series{}
+	put := func(m map[key]series, k key, month time.Time, n int64) {
+		if m[k] == nil {
+			m[k] = series{}
 		}
-		out[k][month] += n
+		m[k][month] += n
 	}
 	for rows.Next() {
 		var task, city, county string
 		var month time.Time
 		var n int64
 		if err := rows.Scan(&task, &city, &county, &month, &n); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
-		put(key{city, task}, month, n)
-		put(key{"county:" + county, task}, month, n)
+		put(byCity, key{city, task}, month, n)
+		put(byCounty, key{county, task}, month, n)
 	}
-	return out, rows.Err()
+	return byCity, byCounty, rows.Err()
 }
 
 // counties are a city's counties' counts of the person tasks through m.
-func counties(ref flexemp.Reference, city string, monthly map[key]series, year, m int) []County {
+func counties(ref flexemp.Reference, city string, byCounty map[key]series, year, m int) []County {
 	var out []County
 	codes := []County{{Code: city, Name: flexemp.CityOwnCounty}}
 	for _, c := range ref.Counties {
@@ -364,7 +364,7 @@ func counties(ref flexemp.Reference, city string, monthly map[key]series, year, 
 	for _, c := range codes {
 		c.Actual = map[string]int64{}
 		for _, t := range []string{"T1", "T2", "T3"} {
-			if s := monthly[key{"county:" + c.Code, t}]; s != nil {
+			if s := byCounty[key{c.Code, t}]; s != nil {
 				c.Actual[t] = s.cumulative(year, m)[m-1]
 			}
 		}

@@ -17,6 +17,28 @@ func (r *Report) Title() string {
 // Percent writes a fraction as a percentage with one decimal.
 func Percent(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
 
+// Text is a task's completion rate with its counts: 44.9%（899/2003）.
+func (p *Progress) Text() string { return rateText(p.Rate, p.Actual, p.Target) }
+
+// Text is a total's completion rate with its counts: 44.9%（899/2003）.
+func (t *Total) Text() string { return rateText(t.Rate, t.Actual, t.Target) }
+
+func rateText(rate float64, actual, target int64) string {
+	return fmt.Sprintf("%s（%d/%d）", Percent(rate), actual, target)
+}
+
+// Targeted are the tasks some city has a target for (those with a
+// province total), in order: the columns of every dispatch table.
+func Targeted(province map[string]*Total) []flexemp.Task {
+	var out []flexemp.Task
+	for _, t := range flexemp.Tasks {
+		if province[t.ID] != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // Named are the cities with a task in status, each with those tasks:
 // "沈阳市（T1、T3）".
 func (r *Report) Named(status string) []string {
@@ -88,39 +110,38 @@ func SevereLine(r *Report) string {
 func WriteTable(w io.Writer, r *Report) error {
 	fmt.Fprintf(w, "%s\n截至 %s，时序进度 %s（%d/12）\n\n", r.Title(), r.AsOf, Percent(r.TimeProgress), r.Months)
 	tw := columns.NewWriter(w)
+	tasks := Targeted(r.Province)
 	head := []string{"城市", "区域"}
-	for _, t := range flexemp.Tasks {
+	for _, t := range tasks {
 		head = append(head, t.ID+" "+t.Title)
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
-	cell := func(p *Progress) string {
-		if p == nil {
-			return "—"
+	for _, c := range r.Cities {
+		row := []string{c.Name, orDash(c.Region)}
+		for _, t := range tasks {
+			if p := c.Tasks[t.ID]; p != nil {
+				row = append(row, p.Text()+" "+p.Status)
+			} else {
+				row = append(row, "—")
+			}
 		}
-		return fmt.Sprintf("%d/%d %s %s", p.Actual, p.Target, Percent(p.Rate), p.Status)
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	total := func(t *Total) string {
 		if t == nil {
 			return "—"
 		}
-		return fmt.Sprintf("%d/%d %s", t.Actual, t.Target, Percent(t.Rate))
-	}
-	for _, c := range r.Cities {
-		row := []string{c.Name, orDash(c.Region)}
-		for _, t := range flexemp.Tasks {
-			row = append(row, cell(c.Tasks[t.ID]))
-		}
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
+		return t.Text()
 	}
 	for _, reg := range r.Regions {
 		row := []string{reg.Name + "小计", "—"}
-		for _, t := range flexemp.Tasks {
+		for _, t := range tasks {
 			row = append(row, total(reg.Tasks[t.ID]))
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	row := []string{"全省", "—"}
-	for _, t := range flexemp.Tasks {
+	for _, t := range tasks {
 		row = append(row, total(r.Province[t.ID]))
 	}
 	fmt.Fprintln(tw, strings.Join(row, "\t"))

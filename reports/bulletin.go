@@ -122,14 +122,10 @@ func (b *Bulletin) HTML(w io.Writer) error {
 	if office == "" {
 		office = DefaultOffice
 	}
-	// The tasks some city has a target for.
-	var shown []flexemp.Task
+	shown := dispatch.Targeted(r.Province)
 	var tasks []string
-	for _, t := range flexemp.Tasks {
-		if r.Province[t.ID] != nil {
-			shown = append(shown, t)
-			tasks = append(tasks, t.ID+" "+t.Title)
-		}
+	for _, t := range shown {
+		tasks = append(tasks, t.ID+" "+t.Title)
 	}
 	var province [][]string
 	for _, t := range shown {
@@ -150,8 +146,7 @@ func (b *Bulletin) HTML(w io.Writer) error {
 				proj.Cells = append(proj.Cells, bulletinCell{Text: "—"})
 				continue
 			}
-			row.Cells = append(row.Cells, bulletinCell{Text: fmt.Sprintf("%s（%d/%d）", dispatch.Percent(p.Rate), p.Actual, p.Target),
-				Status: p.Status, Color: StatusColor(p.Status)})
+			row.Cells = append(row.Cells, bulletinCell{Text: p.Text(), Status: p.Status, Color: StatusColor(p.Status)})
 			needed := "已完成"
 			if p.MonthlyNeeded > 0 {
 				needed = fmt.Sprintf("需 %.0f", p.MonthlyNeeded)
@@ -166,7 +161,7 @@ func (b *Bulletin) HTML(w io.Writer) error {
 		for _, t := range shown {
 			cell := bulletinCell{Text: "—", Color: "#ffffff"}
 			if tot := reg.Tasks[t.ID]; tot != nil {
-				cell = bulletinCell{Text: fmt.Sprintf("%s（%d/%d）", dispatch.Percent(tot.Rate), tot.Actual, tot.Target), Color: "#ffffff"}
+				cell = bulletinCell{Text: tot.Text(), Color: "#ffffff"}
 			}
 			row.Cells = append(row.Cells, cell)
 		}
@@ -286,7 +281,7 @@ func completionChart(r *dispatch.Report, t flexemp.Task) Chart {
 			color = "#777777"
 		}
 		bars = append(bars, opts.BarData{Name: c.Name, Value: math.Round(p.Rate*1000) / 10, ItemStyle: &opts.ItemStyle{Color: color},
-			Tooltip: &opts.Tooltip{Formatter: types.FuncStr(fmt.Sprintf("%s：%s（%d/%d），%s", c.Name, dispatch.Percent(p.Rate), p.Actual, p.Target, p.Status))}})
+			Tooltip: &opts.Tooltip{Formatter: types.FuncStr(fmt.Sprintf("%s：%s，%s", c.Name, p.Text(), p.Status))}})
 	}
 	tp := float64(r.Months) / 12 * 100
 	bar := charts.NewBar()

@@ -147,12 +147,9 @@ func (e *Env) bulletinMail(r *dispatch.Report, key string, files []Part) []Outgo
 // statuses a bulletin circulates.
 func StatusTable(r *dispatch.Report) (head []string, rows [][]string) {
 	head = []string{"城市"}
-	var shown []flexemp.Task
-	for _, t := range flexemp.Tasks {
-		if r.Province[t.ID] != nil {
-			shown = append(shown, t)
-			head = append(head, t.ID+" "+t.Title)
-		}
+	shown := dispatch.Targeted(r.Province)
+	for _, t := range shown {
+		head = append(head, t.ID+" "+t.Title)
 	}
 	for _, c := range r.Cities {
 		if len(c.Tasks) == 0 {

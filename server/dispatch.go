@@ -186,14 +186,10 @@ func (s *Server) dispatchPage(w http.ResponseWriter, r *http.Request, sess *sess
 		return
 	}
 	v.Report, v.TimeProgress = out, dispatch.Percent(out.TimeProgress)
-	var shown []flexemp.Task
-	for _, t := range flexemp.Tasks {
-		if out.Province[t.ID] != nil {
-			shown = append(shown, t)
-			v.Head = append(v.Head, t.ID+" "+t.Title)
-			tot := out.Province[t.ID]
-			v.Province = append(v.Province, fmt.Sprintf("%s（%d/%d）", dispatch.Percent(tot.Rate), tot.Actual, tot.Target))
-		}
+	shown := dispatch.Targeted(out.Province)
+	for _, t := range shown {
+		v.Head = append(v.Head, t.ID+" "+t.Title)
+		v.Province = append(v.Province, out.Province[t.ID].Text())
 	}
 	for _, c := range out.Cities {
 		if len(c.Tasks) == 0 {
@@ -210,8 +206,7 @@ func (s *Server) dispatchPage(w http.ResponseWriter, r *http.Request, sess *sess
 			if p.MonthlyNeeded > 0 {
 				proj += fmt.Sprintf("；后续月均需完成 %.0f，已完成月均 %.0f", p.MonthlyNeeded, p.MonthlySoFar)
 			}
-			row.Cells = append(row.Cells, dispatchCell{Text: fmt.Sprintf("%s（%d/%d）", dispatch.Percent(p.Rate), p.Actual, p.Target),
-				Status: p.Status, Color: reports.StatusColor(p.Status), Projection: proj})
+			row.Cells = append(row.Cells, dispatchCell{Text: p.Text(), Status: p.Status, Color: reports.StatusColor(p.Status), Projection: proj})
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -220,7 +215,7 @@ func (s *Server) dispatchPage(w http.ResponseWriter, r *http.Request, sess *sess
 		for _, t := range shown {
 			cell := dispatchCell{Text: "—", Color: "#ffffff"}
 			if tot := reg.Tasks[t.ID]; tot != nil {
-				cell.Text = fmt.Sprintf("%s（%d/%d）", dispatch.Percent(tot.Rate), tot.Actual, tot.Target)
+				cell.Text = tot.Text()
 			}
 			row.Cells = append(row.Cells, cell)
 		}

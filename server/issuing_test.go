@@ -517,14 +517,18 @@ func TestPublishRendersOutsideTheLock(t *testing.T) {
 		}
 	}
 	q1 := flexemp.Period{Year: 2024, Quarter: 1}
-	publish := func() chan error {
+	// printed starts a step and waits until it prints its PDF.
+	printed := func(step func() error) chan error {
 		done := make(chan error, 1)
-		go func() {
-			_, err := is.Publish(ctx, q1, issuing.PublishOptions{At: clock.Now()})
-			done <- err
-		}()
+		go func() { done <- step() }()
 		<-printing
 		return done
+	}
+	publish := func() chan error {
+		return printed(func() error {
+			_, err := is.Publish(ctx, q1, issuing.PublishOptions{At: clock.Now()})
+			return err
+		})
 	}
 	if _, err := st.Assess(ctx, q1, time.Date(2024, 4, 20, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
@@ -571,12 +575,10 @@ func TestPublishRendersOutsideTheLock(t *testing.T) {
 	// the final commits.
 	clock.Set(testclock.Shanghai("2024-05-10 09:00"))
 	proceed = make(chan struct{})
-	finalised := make(chan error, 1)
-	go func() {
+	finalised := printed(func() error {
 		_, err := is.Finalise(ctx, q1, clock.Now())
-		finalised <- err
-	}()
-	<-printing
+		return err
+	})
 	meanwhile("an upload", func() error {
 		req := april[1]
 		req.ReceivedAt = time.Date(2024, 5, 10, 9, 0, 0, 0, flexemp.Shanghai)

@@ -13,21 +13,23 @@ WITH v AS (
     SELECT upload_id FROM scratch.int_counting_versions
     WHERE month BETWEEN getvariable('previous_start') AND getvariable('period_end')
 ),
-registrants AS (
-    SELECT r.city_code, r.person_id,
-           arg_min(r.area_code, (r.applied_on - DATE '2000-01-01') * 1000000 + r.area_code::INTEGER) AS area_code,
-           date_trunc('month', min(r.applied_on))::DATE AS month
+-- The persons' rows of the two person tasks: T1 a 灵活就业登记 applied for,
+-- T3 a 社会保险补贴 paid; each person counted once a year, at their first.
+person_rows AS (
+    SELECT 'T1' AS task, r.city_code, r.person_id, r.area_code, r.applied_on AS day
     FROM scratch.src_registrations r JOIN v USING (upload_id)
     WHERE r.reg_type = '灵活就业登记' AND r.applied_on BETWEEN getvariable('previous_start') AND getvariable('period_end')
-    GROUP BY r.city_code, year(r.applied_on), r.person_id
-),
-insured AS (
-    SELECT s.city_code, s.person_id,
-           arg_min(s.area_code, (s.paid_on - DATE '2000-01-01') * 1000000 + s.area_code::INTEGER) AS area_code,
-           date_trunc('month', min(s.paid_on))::DATE AS month
+    UNION ALL
+    SELECT 'T3', s.city_code, s.person_id, s.area_code, s.paid_on
     FROM scratch.src_subsidies s JOIN v USING (upload_id)
     WHERE s.subsidy_type = '社会保险补贴' AND s.paid_on BETWEEN getvariable('previous_start') AND getvariable('period_end')
-    GROUP BY s.city_code, year(s.paid_on), s.person_id
+),
+persons AS (
+    SELECT task, city_code, person_id,
+           arg_min(area_code, (day - DATE '2000-01-01') * 1000000 + area_code::INTEGER) AS area_code,
+           date_trunc('month', min(day))::DATE AS month
+    FROM person_rows
+    GROUP BY task, city_code, year(day), person_id
 ),
 trained AS (
     SELECT t.city_code, t.area_code, date_trunc('month', t.ended_on)::DATE AS month, count(*) AS n
@@ -42,9 +44,8 @@ served AS (
     GROUP BY ALL
 ),
 counts AS (
-    SELECT 'T1' AS task, city_code, area_code, month, count(*) AS n FROM registrants GROUP BY ALL
+    SELECT task, city_code, area_code, month, count(*) AS n FROM persons GROUP BY ALL
     UNION ALL SELECT 'T2', city_code, area_code, month, n FROM trained
-    UNION ALL SELECT 'T3', city_code, area_code, month, count(*) FROM insured GROUP BY ALL
     UNION ALL SELECT 'T4', city_code, city_code, month, t4 FROM served WHERE t4 IS NOT NULL
     UNION ALL SELECT 'T5', city_code, city_code, month, t5 FROM served WHERE t5 IS NOT NULL
     UNION ALL SELECT 'T6', city_code, city_code, month, t6 FROM served WHERE t6 IS NOT NULL
