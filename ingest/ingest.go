@@ -49,10 +49,11 @@ type Ingester struct {
 	Key []byte // pseudonym key
 	Options
 	Now func() time.Time // the clock; nil means time.Now
-	// BeforeCommit, if set, runs in an accepted upload's transaction just
-	// before it commits (the store writes the audit record there, so the
-	// upload and its record commit together, at one commit's cost).
-	BeforeCommit func(ctx context.Context, conn *sql.Conn, req Request, res *Result) error
+	// BeforeCommit, if set, runs in accepted uploads' transaction just
+	// before it commits: one upload's, or a group's (the store writes their
+	// audit records there, so the uploads and their records commit
+	// together, at one commit's cost).
+	BeforeCommit func(ctx context.Context, conn *sql.Conn, reqs []Request, res []*Result) error
 }
 
 // Request is one file to ingest.
@@ -213,6 +214,66 @@ type Prepared struct {
 // refused (pass it to RecordRefusal) or unchanged. A Prepared must be
 // Loaded or Closed.
 func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result, error) {
+	st, res, err := g.stage(ctx, req)
+	if st == nil {
+		return nil, res, err
+	}
+	defer st.src.Close()
+	conn, err := g.DB.Conn(ctx)
+	if err != nil {
+		return st.fail(err)
+	}
+	prep := &Prepared{req: st.req, res: res, city: st.city, sum: st.sum, uploadID: st.uploadID, conn: conn}
+	ready := false
+	defer func() {
+		if !ready {
+			prep.Close()
+		}
+	}()
+	p := st.start(ctx, g.Key)
+	defer p.stop()
+	sk, err := newSink(ctx, conn, string(st.req.Kind), StorageColumns(st.contract), p.reader, st.size)
+	if err != nil {
+		return st.fail(err)
+	}
+	prep.sink = sk
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return st.fail(err)
+	}
+	insertErr := sk.insert(ctx)
+	// The file's own error, if reading it failed, says more than DuckDB's.
+	if err := st.validated(g, p.wait(), p); err != nil {
+		return st.fail(err)
+	}
+	if insertErr != nil {
+		return st.fail(insertErr)
+	}
+	if err := appendRejects(conn, "rejects", st.uploadID, p.rejects); err != nil {
+		return st.fail(err)
+	}
+	prep.month = res.Month
+	ready = true
+	return prep, res, nil
+}
+
+// staged is a file whose hash, format and header passed, given its upload
+// number: what Prepare and a Group read and validate.
+type staged struct {
+	req      Request
+	res      *Result
+	city     flexemp.City
+	contract *flexemp.Contract
+	sum      string
+	size     int64
+	src      rowSource
+	hdr      *headerMatch
+	uploadID int64
+	rejects  *[]flexemp.Reject // the pipeline's, once it is done with them
+}
+
+// stage checks a file up to its rows: a nil staged comes with the final
+// result, refused or unchanged. The caller closes the staged file's source.
+func (g *Ingester) stage(ctx context.Context, req Request) (*staged, *Result, error) {
 	res := &Result{File: req.FileName, Reasons: map[string]int{}, Status: StatusRefused}
 	if res.File == "" {
 		res.File = filepath.Base(req.Path)
@@ -223,7 +284,7 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 			req.Month, res.MonthFromName = m, true
 		}
 	}
-	fail := func(err error) (*Prepared, *Result, error) {
+	fail := func(err error) (*staged, *Result, error) {
 		res, err := refuse(res, err)
 		return nil, res, err
 	}
@@ -251,71 +312,56 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 	if err != nil {
 		return fail(err)
 	}
-	defer src.Close()
-	hdr, err := findHeader(src, req.Kind, req.Month)
+	st := &staged{req: req, res: res, city: city, contract: contract, sum: sum, size: size, src: src}
+	if st.hdr, err = findHeader(src, req.Kind, req.Month); err == nil {
+		res.Extra = st.hdr.extra
+		if err = g.checkKey(ctx); err == nil {
+			st.uploadID, err = nextUploadID(ctx, g.DB)
+		}
+	}
 	if err != nil {
+		src.Close()
 		return fail(err)
 	}
-	res.Extra = hdr.extra
-	if err := g.checkKey(ctx); err != nil {
-		return fail(err)
-	}
-	uploadID, err := nextUploadID(ctx, g.DB)
-	if err != nil {
-		return fail(err)
-	}
+	return st, res, nil
+}
 
-	conn, err := g.DB.Conn(ctx)
+// start reads and validates the staged file's rows on a pipeline.
+func (st *staged) start(ctx context.Context, key []byte) *pipeline {
+	return startPipeline(ctx, st.src, st.contract, st.city, st.req, st.hdr, key, st.uploadID, st.res)
+}
+
+// fail refuses the staged file with err, keeping its rejects when the
+// pipeline is done with them.
+func (st *staged) fail(err error) (*Prepared, *Result, error) {
+	res, err := refuse(st.res, err)
+	if st.rejects != nil {
+		res.rejects = *st.rejects
+	}
+	return nil, res, err
+}
+
+// validated checks the whole file once its pipeline ended with err: the
+// month its rows fall in, and the refusals that need every row read.
+func (st *staged) validated(g *Ingester, err error, p *pipeline) error {
+	st.rejects = &p.rejects // the pipeline is done with them
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	prep := &Prepared{req: req, res: res, city: city, sum: sum, uploadID: uploadID, conn: conn}
-	ready := false
-	defer func() {
-		if !ready {
-			prep.Close()
-		}
-	}()
-	p := startPipeline(ctx, src, contract, city, req, hdr, g.Key, uploadID, res)
-	defer p.stop()
-	waited := false
-	fail = func(err error) (*Prepared, *Result, error) {
-		res, err := refuse(res, err)
-		if waited { // the pipeline is done with its rejects
-			res.rejects = p.rejects
-		}
-		return nil, res, err
-	}
-	sk, err := newSink(ctx, conn, string(req.Kind), StorageColumns(contract), p.reader, size)
+	req, res := st.req, st.res
+	month, err := uploadMonth(req.Month, p.months)
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	prep.sink = sk
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return fail(err)
+	res.Month = month
+	if err := g.notFuture(req, month); err != nil {
+		return err
 	}
-	insertErr := sk.insert(ctx)
-	// The file's own error, if reading it failed, says more than DuckDB's.
-	err = p.wait()
-	waited = true
-	if err != nil {
-		return fail(err)
-	}
-	if insertErr != nil {
-		return fail(insertErr)
-	}
-	if prep.month, err = uploadMonth(req.Month, p.months); err != nil {
-		return fail(err)
-	}
-	res.Month = prep.month
-	if err := g.notFuture(req, prep.month); err != nil {
-		return fail(err)
-	}
-	if err := hdr.complete(contract, prep.month); err != nil {
-		return fail(err)
+	if err := st.hdr.complete(st.contract, month); err != nil {
+		return err
 	}
 	if req.Kind == flexemp.Services && res.Accepted == 0 {
-		return fail(flexemp.Errorf(flexemp.EINVALID, "公共服务月报每月必有一行本市数据，文件中没有有效数据行，未入库"))
+		return flexemp.Errorf(flexemp.EINVALID, "公共服务月报每月必有一行本市数据，文件中没有有效数据行，未入库")
 	}
 	if ratio := g.rejectRatio(); res.Rows > 0 && float64(res.Rejected) > ratio*float64(res.Rows) {
 		if m, ok := mostlyOutside(p.outside, res.Rejected); ok {
@@ -323,16 +369,12 @@ func (g *Ingester) Prepare(ctx context.Context, req Request) (*Prepared, *Result
 			if res.MonthFromName {
 				from = "文件名所示"
 			}
-			return fail(flexemp.Errorf(flexemp.EINVALID, "文件中的行属于 %s，而%s的月份是 %s，整个文件未入库：请核对月份后重新上传", m, from, req.Month))
+			return flexemp.Errorf(flexemp.EINVALID, "文件中的行属于 %s，而%s的月份是 %s，整个文件未入库：请核对月份后重新上传", m, from, req.Month)
 		}
-		return fail(flexemp.Errorf(flexemp.EINVALID, "被拒行占比 %.1f%% 超过上限 %.1f%%，整个文件未入库，请修正后重新上传",
-			100*float64(res.Rejected)/float64(res.Rows), 100*ratio))
+		return flexemp.Errorf(flexemp.EINVALID, "被拒行占比 %.1f%% 超过上限 %.1f%%，整个文件未入库，请修正后重新上传",
+			100*float64(res.Rejected)/float64(res.Rows), 100*ratio)
 	}
-	if err := appendRejects(conn, "rejects", uploadID, p.rejects); err != nil {
-		return fail(err)
-	}
-	ready = true
-	return prep, res, nil
+	return nil
 }
 
 // Close rolls a prepared file back.
@@ -352,7 +394,7 @@ func (p *Prepared) release() error {
 // Load commits a prepared file with its ledger row, giving it its version.
 // It writes the ledger: one at a time per database.
 func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err error) {
-	req, city, sum, month, conn, uploadID := prep.req, prep.city, prep.sum, prep.month, prep.conn, prep.uploadID
+	req, month := prep.req, prep.month
 	res = prep.res
 	committed := false
 	defer func() {
@@ -367,11 +409,11 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 	// transaction in one query: the newest version of the month, which the
 	// same bytes leave unchanged and an empty file may not replace unasked,
 	// and after which this one is numbered.
-	latest, err := g.newest(ctx, city.Code, req.Kind, month)
+	latest, err := g.newest(ctx, prep.city.Code, req.Kind, month)
 	switch {
 	case err != nil:
 		return refuse(res, err)
-	case latest.sum == sum:
+	case latest.sum == prep.sum:
 		latest.unchanged(res)
 		return res, nil
 	case res.Rows == 0 && !req.ConfirmEmpty && latest.accepted > 0:
@@ -379,36 +421,69 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 			req.Kind.Title(), month, latest.accepted))
 	}
 	res.Version = latest.version + 1
-	if err := g.recordKey(ctx, conn); err != nil {
+	if err := g.commit(ctx, prep.conn, []*Prepared{prep}); err != nil {
 		return refuse(res, err)
 	}
-	received := g.received(req)
-	if _, err := conn.ExecContext(ctx, `INSERT INTO uploads (upload_id, city_code, kind, month, version, sha256, file_name, format,
-		uploader, received_at, received_zone, rows, accepted, rejected, extra_columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		uploadID, city.Code, string(req.Kind), month.First(), res.Version, sum, res.File, res.Format,
-		g.uploader(req), received, zoneName(received), res.Rows, res.Accepted, res.Rejected, strings.Join(res.Extra, ",")); err != nil {
-		return refuse(res, err)
-	}
-	if g.BeforeCommit != nil {
-		res.UploadID = uploadID
-		if err := g.BeforeCommit(ctx, conn, req, res); err != nil {
-			res.UploadID = 0
-			return refuse(res, err)
-		}
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		g.committed(city.Code, req.Kind, nil)
-		return refuse(res, err)
-	}
-	g.committed(city.Code, req.Kind, &ledgerRow{id: uploadID, sum: sum, month: month, version: res.Version, rows: res.Rows, accepted: res.Accepted, rejected: res.Rejected})
 	committed = true
 	prep.release()
-	res.Status, res.UploadID = StatusAccepted, uploadID
-	if err := g.lateNotice(ctx, city.Code, req.Kind, res, received); err != nil {
-		// The upload stands; only the notice could not be made.
-		res.Notice = "本月报送截止时间已过：本次上传是否计入考核，请在上传记录中查看。"
-	}
 	return res, nil
+}
+
+// commit writes the ledger rows of uploads prepared on conn, their
+// versions given, runs BeforeCommit and commits conn's transaction: all of
+// them are kept, or none. Each committed upload is then accepted, with its
+// notice if it came late.
+func (g *Ingester) commit(ctx context.Context, conn *sql.Conn, members []*Prepared) error {
+	if err := g.recordKey(ctx, conn); err != nil {
+		return err
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO uploads (upload_id, city_code, kind, month, version, sha256, file_name, format,
+		uploader, received_at, received_zone, rows, accepted, rejected, extra_columns) VALUES `)
+	args := make([]any, 0, 15*len(members))
+	reqs, results := make([]Request, len(members)), make([]*Result, len(members))
+	for i, m := range members {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		received, res := g.received(m.req), m.res
+		args = append(args, m.uploadID, m.city.Code, string(m.req.Kind), m.month.First(), res.Version, m.sum, res.File, res.Format,
+			g.uploader(m.req), received, zoneName(received), res.Rows, res.Accepted, res.Rejected, strings.Join(res.Extra, ","))
+		reqs[i], results[i] = m.req, res
+		res.UploadID = m.uploadID
+	}
+	err := func() error {
+		if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+		if g.BeforeCommit != nil {
+			if err := g.BeforeCommit(ctx, conn, reqs, results); err != nil {
+				return err
+			}
+		}
+		if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+			g.committed("", "", nil) // its outcome unknown: read the ledger again
+			return err
+		}
+		return nil
+	}()
+	if err != nil {
+		for _, res := range results {
+			res.UploadID = 0
+		}
+		return err
+	}
+	for _, m := range members {
+		res := m.res
+		g.committed(m.city.Code, m.req.Kind, &ledgerRow{id: m.uploadID, sum: m.sum, month: m.month, version: res.Version, rows: res.Rows, accepted: res.Accepted, rejected: res.Rejected})
+		res.Status = StatusAccepted
+		if err := g.lateNotice(ctx, m.city.Code, m.req.Kind, res, g.received(m.req)); err != nil {
+			// The upload stands; only the notice could not be made.
+			res.Notice = "本月报送截止时间已过：本次上传是否计入考核，请在上传记录中查看。"
+		}
+	}
+	return nil
 }
 
 // known is what this process has learned of each database it writes to:

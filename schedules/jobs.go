@@ -125,7 +125,9 @@ func (e *Env) Jobs(s Specs) []Job {
 // of one city, kind and month go in name order (an extract before its
 // correction); different months go at once on the inbox's workers, so one
 // file is read and validated while another commits (the store serialises
-// only the commit), all as one bulk run of the store.
+// only the commit), all as one bulk run of the store. Each worker commits
+// its small files in groups (store.Batch): a province's two years went
+// from 36 s to 25 s (BENCHMARKS).
 func (e *Env) inbox(ctx context.Context, planned time.Time) (res Result, err error) {
 	if e.ResumeNotices != nil {
 		defer func() {
@@ -251,15 +253,24 @@ func (r *inboxRun) ingest(ctx context.Context, slots map[string][]inboxFile) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for files := range work {
-				for _, f := range files {
-					res, err := r.Store.Ingest(ctx, ingest.Request{Path: f.path, FileName: f.name, City: f.city, Kind: f.kind,
+			// Small files are committed in groups (store.Batch); each is
+			// filed away once its fate is known.
+			files := map[string]inboxFile{}
+			b := r.Store.NewBatch(func(req ingest.Request, res *ingest.Result, err error) {
+				f := files[req.Path]
+				delete(files, req.Path)
+				if dest, reason, ok := r.count(f, res, err); ok {
+					r.fileAway(f.path, filepath.Join(dest, f.sub), reason)
+				}
+			})
+			for slot := range work {
+				for _, f := range slot {
+					files[f.path] = f
+					b.Ingest(ctx, ingest.Request{Path: f.path, FileName: f.name, City: f.city, Kind: f.kind,
 						Month: f.month, Uploader: "inbox", ReceivedAt: r.now.In(flexemp.Shanghai)})
-					if dest, reason, ok := r.count(f, res, err); ok {
-						r.fileAway(f.path, filepath.Join(dest, f.sub), reason)
-					}
 				}
 			}
+			b.Flush(ctx)
 		}()
 	}
 	keys := make([]string, 0, len(slots))

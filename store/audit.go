@@ -230,25 +230,54 @@ func (h *chainHead) set(r AuditRecord) {
 // was prepared — must read the chain's end outside itself, under the write
 // lock). The caller tells head the record once its transaction committed.
 func appendAudit(ctx context.Context, head *chainHead, read, w execer, action, object string, actErr error) (AuditRecord, error) {
+	rs, err := appendAudits(ctx, head, read, w, []auditEntry{{action, object, actErr}})
+	if len(rs) == 0 {
+		return AuditRecord{}, err
+	}
+	return rs[0], err
+}
+
+// auditEntry is an action on an object and its outcome, to record.
+type auditEntry struct {
+	action, object string
+	err            error
+}
+
+// appendAudits is appendAudit for several records chained one to the next
+// in one INSERT (a group of uploads' records); the caller tells head the
+// last once the transaction committed.
+func appendAudits(ctx context.Context, head *chainHead, read, w execer, entries []auditEntry) ([]AuditRecord, error) {
 	a := ActorOf(ctx)
-	// At to the microsecond, as TIMESTAMPTZ keeps it: the hash must hold when re-read.
-	r := AuditRecord{At: time.Now().Truncate(time.Microsecond), StatedAt: a.StatedAt, Actor: a.ID, Role: a.Role, City: a.City, Action: action,
-		Object: object, Remote: a.Remote, RequestID: a.RequestID}
-	r.Outcome, r.Code = outcomeOf(actErr)
 	last, prev, known := head.take()
 	if !known {
 		var seq sql.NullInt64
 		var hash sql.NullString
 		if err := read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return r, err
+			return nil, err
 		}
 		last, prev = seq.Int64, hash.String
 	}
-	r.Seq, r.PrevHash = last+1, prev
-	r.Hash = r.chainHash(r.PrevHash)
-	_, err := w.ExecContext(ctx, `INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Seq, r.At, r.StatedAt, r.Actor, r.Role, r.City, r.Action, r.Object, r.Outcome, r.Code, r.Remote, r.RequestID, r.PrevHash, r.Hash)
-	return r, err
+	// At to the microsecond, as TIMESTAMPTZ keeps it: the hash must hold when re-read.
+	at := time.Now().Truncate(time.Microsecond)
+	rs := make([]AuditRecord, len(entries))
+	var q strings.Builder
+	q.WriteString(`INSERT INTO audit_log VALUES `)
+	args := make([]any, 0, 14*len(entries))
+	for i, e := range entries {
+		r := AuditRecord{At: at, StatedAt: a.StatedAt, Actor: a.ID, Role: a.Role, City: a.City, Action: e.action,
+			Object: e.object, Remote: a.Remote, RequestID: a.RequestID}
+		r.Outcome, r.Code = outcomeOf(e.err)
+		r.Seq, r.PrevHash = last+1+int64(i), prev
+		r.Hash = r.chainHash(r.PrevHash)
+		prev, rs[i] = r.Hash, r
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, r.Seq, r.At, r.StatedAt, r.Actor, r.Role, r.City, r.Action, r.Object, r.Outcome, r.Code, r.Remote, r.RequestID, r.PrevHash, r.Hash)
+	}
+	_, err := w.ExecContext(ctx, q.String(), args...)
+	return rs, err
 }
 
 // AuditFilter chooses records: since a day (its date; the day begins at

@@ -29,7 +29,7 @@ type Store struct {
 
 	computes sync.Mutex // the transform's scratch database: one assessment at a time
 	writes   sync.Mutex
-	pending  *AuditRecord   // an upload's record written before its commit, under writes
+	pending  []AuditRecord  // uploads' records written before their commit, under writes
 	later    sync.WaitGroup // records written once the lock is free; Close waits for them
 
 	uploads *prometheus.CounterVec // by status: accepted, unchanged, refused
@@ -48,9 +48,13 @@ func New(db *sql.DB, g *ingest.Ingester, o metrics.AssessOptions) *Store {
 	if g != nil {
 		// An accepted upload's audit record commits with it, at no extra
 		// commit's cost; Ingest tells the chain's head once it did.
-		g.BeforeCommit = func(ctx context.Context, conn *sql.Conn, req ingest.Request, res *ingest.Result) error {
-			r, err := appendAudit(ctx, headOf(db), db, conn, "upload", fmt.Sprintf("%s %s %s upload %d (%s)", req.City, req.Kind, res.Month, res.UploadID, ingest.StatusAccepted), nil)
-			s.pending = &r
+		g.BeforeCommit = func(ctx context.Context, conn *sql.Conn, reqs []ingest.Request, res []*ingest.Result) error {
+			entries := make([]auditEntry, len(reqs))
+			for i, req := range reqs {
+				entries[i] = auditEntry{"upload", fmt.Sprintf("%s %s %s upload %d (%s)", req.City, req.Kind, res[i].Month, res[i].UploadID, ingest.StatusAccepted), nil}
+			}
+			var err error
+			s.pending, err = appendAudits(ctx, headOf(db), db, conn, entries)
 			return err
 		}
 	}
@@ -141,14 +145,52 @@ func (s *Store) Bulk(ctx context.Context, workers int, f func()) error {
 // hostile or unchanged file is answered at once, whoever holds the lock.
 func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result, error) {
 	prep, res, err := s.ingester.Prepare(ctx, req)
-	object := fmt.Sprintf("%s %s %s", req.City, req.Kind, req.Month)
+	if prep == nil {
+		return s.answered(ctx, req, res, err)
+	}
+	object := uploadObject(req)
+	err = s.Write(func() error {
+		var err error
+		res, err = s.ingester.Load(ctx, prep)
+		s.tookPending(err == nil && res.Status == ingest.StatusAccepted)
+		switch {
+		case err != nil:
+			return errors.Join(err, s.audit(ctx, "upload", object, err))
+		case res.Status == ingest.StatusRefused:
+			return s.audit(ctx, "upload", object, refusalOf(res))
+		case res.Status == ingest.StatusUnchanged:
+			return s.audit(ctx, "upload", fmt.Sprintf("%s upload %d (%s)", object, res.UploadID, res.Status), nil)
+		}
+		return nil // accepted: its record committed with it (New's BeforeCommit)
+	})
+	return s.counted(res, err)
+}
+
+// uploadObject names an upload on the audit trail.
+func uploadObject(req ingest.Request) string {
+	return fmt.Sprintf("%s %s %s", req.City, req.Kind, req.Month)
+}
+
+// tookPending tells the chain's head the records written before a commit,
+// once the commit is known to have kept them.
+func (s *Store) tookPending(committed bool) {
+	if n := len(s.pending); n > 0 && committed {
+		s.committed(nil, s.pending[n-1])
+	}
+	s.pending = nil
+}
+
+// answered records and counts a file answered without a commit of its own:
+// refused, unchanged, or failed before its rows were read.
+func (s *Store) answered(ctx context.Context, req ingest.Request, res *ingest.Result, err error) (*ingest.Result, error) {
+	object := uploadObject(req)
 	switch {
-	case prep == nil && res.Status == ingest.StatusRefused:
+	case res.Status == ingest.StatusRefused:
 		s.Write(func() error {
 			s.ingester.RecordRefusal(ctx, req, res)
 			return s.audit(ctx, "upload", object, refusalOf(res))
 		})
-	case prep == nil && res.Status == ingest.StatusUnchanged && err == nil:
+	case res.Status == ingest.StatusUnchanged && err == nil:
 		// The same bytes again: answered at once, whoever holds the lock,
 		// and recorded like any upload — now when the lock is free, else
 		// as soon as it is.
@@ -159,27 +201,14 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 		} else {
 			s.later.Go(func() { s.Audit(context.WithoutCancel(ctx), "upload", object, nil) })
 		}
-	case prep != nil:
-		err = s.Write(func() error {
-			var err error
-			res, err = s.ingester.Load(ctx, prep)
-			if r := s.pending; r != nil && err == nil && res.Status == ingest.StatusAccepted {
-				s.committed(nil, *r) // committed with the upload
-			}
-			s.pending = nil
-			switch {
-			case err != nil:
-				return errors.Join(err, s.audit(ctx, "upload", object, err))
-			case res.Status == ingest.StatusRefused:
-				return s.audit(ctx, "upload", object, refusalOf(res))
-			case res.Status == ingest.StatusUnchanged:
-				return s.audit(ctx, "upload", fmt.Sprintf("%s upload %d (%s)", object, res.UploadID, res.Status), nil)
-			}
-			return nil // accepted: its record committed with it (New's BeforeCommit)
-		})
 	case err != nil:
 		s.Audit(ctx, "upload", object, err)
 	}
+	return s.counted(res, err)
+}
+
+// counted counts an upload's outcome for /metrics.
+func (s *Store) counted(res *ingest.Result, err error) (*ingest.Result, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +218,87 @@ func (s *Store) Ingest(ctx context.Context, req ingest.Request) (*ingest.Result,
 		s.rows.WithLabelValues("rejected").Add(float64(res.Rejected))
 	}
 	return res, nil
+}
+
+// A Batch ingests many files in a row, as the inbox does, committing small
+// ones in groups (ingest.Group): one transaction, one ledger INSERT and one
+// audit INSERT for up to 64 files. Each file's result is handed to done once
+// its fate is known: at once for a refused or unchanged file or one that
+// goes alone, at its group's commit for the others. A Batch is used by one
+// goroutine; Flush commits what it holds.
+type Batch struct {
+	s    *Store
+	gr   *ingest.Group
+	done func(ingest.Request, *ingest.Result, error)
+}
+
+// NewBatch starts a batch whose results go to done.
+func (s *Store) NewBatch(done func(ingest.Request, *ingest.Result, error)) *Batch {
+	return &Batch{s: s, gr: s.ingester.NewGroup(), done: done}
+}
+
+// Ingest takes one file: into the group when it fits, else alone. A file
+// that may be a later version of a month in the group waits for the group's
+// commit, so that versions keep the order files come in.
+func (b *Batch) Ingest(ctx context.Context, req ingest.Request) {
+	if b.gr.Shares(req) {
+		b.Flush(ctx)
+	}
+	if !b.gr.Fits(req) {
+		b.Flush(ctx)
+		res, err := b.s.Ingest(ctx, req)
+		b.done(req, res, err)
+		return
+	}
+	res, err := b.gr.Add(ctx, req)
+	var failed *ingest.GroupFailed
+	switch {
+	case errors.As(err, &failed):
+		b.alone(ctx, failed.Requests)
+	case res != nil || err != nil:
+		res, err := b.s.answered(ctx, req, res, err)
+		b.done(req, res, err)
+	case b.gr.Full():
+		b.Flush(ctx)
+	}
+}
+
+// Flush commits the group under the write lock; a group that could not be
+// committed is ingested again file by file.
+func (b *Batch) Flush(ctx context.Context) {
+	if b.gr.Len() == 0 {
+		return
+	}
+	reqs := b.gr.Requests()
+	var results []*ingest.Result
+	err := b.s.Write(func() error {
+		var err error
+		results, err = b.gr.Commit(ctx)
+		b.s.tookPending(err == nil)
+		return err
+	})
+	var failed *ingest.GroupFailed
+	switch {
+	case errors.As(err, &failed):
+		b.alone(ctx, failed.Requests)
+	case err != nil:
+		for _, req := range reqs {
+			b.done(req, nil, err)
+		}
+	default:
+		for i, res := range results {
+			res, err := b.s.counted(res, nil)
+			b.done(reqs[i], res, err)
+		}
+	}
+}
+
+// alone ingests each of a rolled-back group's files by itself.
+func (b *Batch) alone(ctx context.Context, reqs []ingest.Request) {
+	for _, req := range reqs {
+		res, err := b.s.Ingest(ctx, req)
+		b.done(req, res, err)
+	}
 }
 
 // refusalOf is a refused upload's outcome for the audit trail, with the

@@ -348,3 +348,125 @@ func TestBackupRecordAtItsSnapshot(t *testing.T) {
 		t.Errorf("the second upload is in the backup: %v, yet recorded at %d against the backup's %d", inBackup, uploadSeq, backupSeq)
 	}
 }
+
+// A batch commits small files in groups: nothing of a group is visible
+// before its commit, every file is then stored whole with its ledger row
+// and audit record, a file refused after all its rows were read never
+// joins, a later version of a month waits for the group holding the
+// earlier one, and a group whose file someone else committed meanwhile is
+// rolled back and ingested again file by file.
+func TestBatchCommitsInGroups(t *testing.T) {
+	st := open(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	man, err := gen.Generate(dir, gen.Options{Seed: 5, Scale: 0.002,
+		From: flexemp.Month{Year: 2024, Month: 1}, To: flexemp.Month{Year: 2024, Month: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		res *ingest.Result
+		err error
+	}
+	got := map[string]outcome{}
+	b := st.NewBatch(func(req ingest.Request, res *ingest.Result, err error) { got[req.Path] = outcome{res, err} })
+	request := func(f gen.File) ingest.Request {
+		m, _ := flexemp.ParseMonth(f.Month)
+		return ingest.Request{Path: filepath.Join(dir, f.Path), City: f.City, Kind: f.Kind, Month: m, Uploader: "inbox"}
+	}
+	var reqs []ingest.Request
+	for _, f := range man.Files[:10] { // at least one a UTF-8 CSV
+		reqs = append(reqs, request(f))
+	}
+	for _, req := range reqs {
+		b.Ingest(ctx, req)
+	}
+	var stored int
+	st.DB().QueryRow(`SELECT count(*) FROM uploads`).Scan(&stored)
+	if stored != 0 || len(got) != 0 {
+		t.Fatalf("before the group's commit: %d uploads stored, %d answered", stored, len(got))
+	}
+	// Refused once every row was read: answered at once, never in the group.
+	refused := ingest.Request{Path: filepath.Join("..", "testdata", "registrations_reasons.csv"), City: "210100", Kind: flexemp.Registrations,
+		Month: flexemp.Month{Year: 2024, Month: 3}}
+	b.Ingest(ctx, refused)
+	if o := got[refused.Path]; o.err != nil || o.res == nil || o.res.Status != ingest.StatusRefused || o.res.RefusalID == 0 {
+		t.Fatalf("the refused file: %+v", o)
+	}
+	// A second version of a month in the group: the group commits first.
+	first := 0
+	for man.Files[first].Format != gen.FormatCSVUTF8 {
+		first++
+	}
+	second := reqs[first]
+	second.Path = filepath.Join(t.TempDir(), "second.csv")
+	body, err := os.ReadFile(reqs[first].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(second.Path, append(body, '\n'), 0o600); err != nil { // other bytes, the same rows
+		t.Fatal(err)
+	}
+	b.Ingest(ctx, second)
+	if len(got) != 11 {
+		t.Fatalf("%d answered after a second version of a grouped month, want the group's 10 and the refusal: %+v", len(got), got[second.Path].res)
+	}
+	b.Flush(ctx)
+	for _, req := range reqs {
+		if o := got[req.Path]; o.err != nil || o.res.Status != ingest.StatusAccepted || o.res.Version != 1 {
+			t.Errorf("%s: %+v %v", req.Path, o.res, o.err)
+		}
+	}
+	if o := got[second.Path]; o.err != nil || o.res.Status != ingest.StatusAccepted || o.res.Version != 2 {
+		t.Errorf("the second version: %+v %v", o.res, o.err)
+	}
+
+	// A group holding a file that another upload commits meanwhile is
+	// rolled back and ingested again file by file: that file is unchanged.
+	clear(got)
+	var more []ingest.Request
+	for _, f := range man.Files[10:14] {
+		more = append(more, request(f))
+		b.Ingest(ctx, more[len(more)-1])
+	}
+	if res, err := st.Ingest(ctx, more[1]); err != nil || res.Status != ingest.StatusAccepted {
+		t.Fatalf("the same file alone: %+v %v", res, err)
+	}
+	b.Flush(ctx)
+	for i, req := range more {
+		want := ingest.StatusAccepted
+		if i == 1 {
+			want = ingest.StatusUnchanged
+		}
+		if o := got[req.Path]; o.err != nil || o.res.Status != want {
+			t.Errorf("%s: %+v %v, want %s", req.Path, o.res, o.err, want)
+		}
+	}
+
+	// Every upload whole: its rows are its accepted count, no row belongs
+	// to no upload, the refused file left nothing, and the chain verifies
+	// with one record an upload.
+	var uploads, broken, orphans, refusals int
+	st.DB().QueryRow(`SELECT count(*) FROM uploads`).Scan(&uploads)
+	st.DB().QueryRow(`SELECT count(*) FROM refusals`).Scan(&refusals)
+	for _, kind := range flexemp.Kinds {
+		var n, o int
+		if err := st.DB().QueryRow(fmt.Sprintf(`SELECT count(*) FROM uploads u WHERE kind = '%s'
+			AND accepted <> (SELECT count(*) FROM %s r WHERE r.upload_id = u.upload_id)`, kind, kind)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		st.DB().QueryRow(fmt.Sprintf(`SELECT count(*) FROM %s WHERE upload_id NOT IN (SELECT upload_id FROM uploads)`, kind)).Scan(&o)
+		broken, orphans = broken+n, orphans+o
+	}
+	if uploads != 15 || broken != 0 || orphans != 0 || refusals != 1 {
+		t.Errorf("%d uploads (want 15), %d not whole, %d rows of no upload, %d refusals", uploads, broken, orphans, refusals)
+	}
+	var records int
+	st.DB().QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'upload' AND object LIKE '%(accepted)'`).Scan(&records)
+	if records != 15 {
+		t.Errorf("%d accepted uploads on the audit trail, want 15", records)
+	}
+	if _, _, err := store.VerifyAudit(ctx, st.DB(), ""); err != nil {
+		t.Errorf("audit chain: %v", err)
+	}
+}
