@@ -2,18 +2,24 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/internal/smtptest"
+	"github.com/liaoning-hrss/flexemp/store"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
 
@@ -171,4 +177,119 @@ link = "http://flexemp.example/"
 	if code, out, e := runCmd(t, "audit", "verify", "--db", db); code != 0 {
 		t.Errorf("audit verify: exit %d %s%s", code, out, e)
 	}
+}
+
+// kill -9 at random moments of a backfill through the inbox, whose small
+// files are committed in groups: every file is in whole (its ledger row,
+// all its rows, its audit record) or not at all, the audit chain verifies,
+// and the next run picks up exactly the files that were missing. Each run
+// kills at another moment; FLEXEMP_KILL_RUNS sets how many (2 in make test;
+// BENCHMARKS records a longer run).
+func TestGroupedBackfillSurvivesKill(t *testing.T) {
+	runs := 2
+	if n, err := strconv.Atoi(os.Getenv("FLEXEMP_KILL_RUNS")); err == nil && n > 0 {
+		runs = n
+	}
+	data := t.TempDir()
+	man, err := gen.Generate(data, gen.Options{Seed: 11, Scale: 0.003, From: flexemp.Month{Year: 2024, Month: 1}, To: flexemp.Month{Year: 2024, Month: 6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// drop links the generated files into a new inbox, settled an hour ago.
+	drop := func(inbox string) {
+		old := time.Now().Add(-time.Hour)
+		for _, f := range man.Files {
+			dest := filepath.Join(inbox, f.Path)
+			os.MkdirAll(filepath.Dir(dest), 0o755)
+			if err := os.Link(filepath.Join(data, f.Path), dest); err != nil {
+				t.Fatal(err)
+			}
+			os.Chtimes(dest, old, old)
+		}
+	}
+	// A run never killed: what a whole backfill stores, and how long it takes.
+	clean := t.TempDir()
+	drop(filepath.Join(clean, "inbox"))
+	began := time.Now()
+	p := startProcess(t, nil, "run-job", "--db", filepath.Join(clean, "flexemp.db"), "inbox")
+	if err := <-p.done; err != nil {
+		t.Fatalf("inbox: %v %s", err, p.out.String())
+	}
+	took := time.Since(began)
+	want := count(t, filepath.Join(clean, "flexemp.db"), `SELECT count(*) FROM uploads`)
+	if want < len(man.Files)*9/10 {
+		t.Fatalf("a whole backfill stored %d of %d files", want, len(man.Files))
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
+	for run := range runs {
+		dir := t.TempDir()
+		drop(filepath.Join(dir, "inbox"))
+		db := filepath.Join(dir, "flexemp.db")
+		// Past migration and into the files: from a tenth of the clean
+		// run's time to its end.
+		at := took/10 + time.Duration(rng.Int64N(int64(took*9/10)))
+		p := startProcess(t, nil, "run-job", "--db", db, "inbox")
+		select {
+		case <-p.done:
+			t.Logf("run %d: the inbox ended before %v", run, at)
+			continue
+		case <-time.After(at):
+		}
+		p.kill()
+		<-p.done
+		sqlDB, err := transform.Open(context.Background(), db)
+		if err != nil {
+			t.Fatalf("run %d, killed after %v: %v", run, at, err)
+		}
+		stored := whole(t, sqlDB, fmt.Sprintf("run %d, killed after %v", run, at))
+		if _, _, err := store.VerifyAudit(context.Background(), sqlDB, ""); err != nil {
+			t.Errorf("run %d, killed after %v: audit chain: %v", run, at, err)
+		}
+		sqlDB.Close()
+		code, out, e := runCmd(t, "run-job", "--db", db, "inbox")
+		if code != 0 {
+			t.Fatalf("run %d: the inbox again: %s%s", run, out, e)
+		}
+		m := regexp.MustCompile(`入库 (\d+) 个，未变 (\d+) 个`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("run %d: the inbox again said %q", run, out)
+		}
+		again, _ := strconv.Atoi(m[1])
+		sqlDB, err = transform.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := whole(t, sqlDB, fmt.Sprintf("run %d, run again", run))
+		sqlDB.Close()
+		if stored+again != want || after != want {
+			t.Errorf("run %d, killed after %v with %d of %d uploads stored: the next run stored %d (%d in all), want the %d missing",
+				run, at, stored, want, again, after, want-stored)
+		}
+		t.Logf("run %d: killed after %v with %d of %d uploads stored; the next run stored %d and found %s unchanged", run, at.Round(time.Millisecond), stored, want, again, m[2])
+	}
+}
+
+// whole checks that every upload in db is whole — its rows are its accepted
+// count and it has its audit record — and that no row belongs to no
+// upload; it returns how many uploads are stored.
+func whole(t *testing.T, db *sql.DB, when string) int {
+	t.Helper()
+	var uploads, records int
+	db.QueryRow(`SELECT count(*) FROM uploads`).Scan(&uploads)
+	db.QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'upload' AND object LIKE '%(accepted)'`).Scan(&records)
+	if records != uploads {
+		t.Errorf("%s: %d uploads, %d accepted uploads on the audit trail", when, uploads, records)
+	}
+	for _, kind := range flexemp.Kinds {
+		var broken, orphans int
+		if err := db.QueryRow(fmt.Sprintf(`SELECT count(*) FROM uploads u WHERE kind = '%s'
+			AND accepted <> (SELECT count(*) FROM %s r WHERE r.upload_id = u.upload_id)`, kind, kind)).Scan(&broken); err != nil {
+			t.Fatal(err)
+		}
+		db.QueryRow(fmt.Sprintf(`SELECT count(*) FROM %s WHERE upload_id NOT IN (SELECT upload_id FROM uploads)`, kind)).Scan(&orphans)
+		if broken+orphans > 0 {
+			t.Errorf("%s: %d %s uploads not whole, %d rows of no upload", when, broken, kind, orphans)
+		}
+	}
+	return uploads
 }
