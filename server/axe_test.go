@@ -70,6 +70,7 @@ func axeCheck(t *testing.T, ctx context.Context, page string) []axeViolation {
 // Every page a clerk or reviewer uses, the report and the bulletin, in a
 // browser with axe-core: no serious or critical violation of WCAG 2.1 AA.
 func TestPagesAccessible(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(testclock.Shanghai("2024-04-20 09:00"))
 	var targets []flexemp.Target
 	for _, c := range flexemp.Cities {

@@ -26,6 +26,7 @@ import (
 // A city logs in through the page, uploads a file through the form and sees
 // the result; a reviewer then logs in and sees the city in the ranking.
 func TestPagesInBrowser(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, server.Options{})
 	for _, c := range []string{"210100", "210200", "210300"} {
 		s.sendCity(c, "registrations", "2024-01")
@@ -115,6 +116,7 @@ func TestPagesInBrowser(t *testing.T) {
 // page, removes those rows and uploads again, accepted. A reviewer then sees
 // the ranking is stale, reassesses, and downloads the report as a PDF.
 func TestWalkthroughInBrowser(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, server.Options{})
 	for _, c := range []string{"210100", "210200"} {
 		s.sendCity(c, "registrations", "2024-01")
@@ -303,6 +305,7 @@ func formUpload(t *testing.T, ctx context.Context, month, path string) string {
 // nonce); no other city's county. The API refusal of another city's
 // counties is in TestAccessMatrix.
 func TestCountiesInBrowser(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, server.Options{})
 	s.sendCity("210100", "registrations", "2024-01")
 	s.assess("2024Q1")

@@ -21,6 +21,7 @@ import (
 // another city; a year without targets is 404, an as-of ahead 422; the
 // bulletin and its workbook are the reviewer's.
 func TestDispatchAccess(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(testclock.Shanghai("2024-04-20 09:00"))
 	var targets []flexemp.Target
 	for _, c := range flexemp.Cities {

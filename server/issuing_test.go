@@ -44,6 +44,7 @@ func cityMail(code string) string { return "contact-" + code + "@city.example" }
 // after the window, finalises; the final report has the appendix and the
 // corrected value; every city's mail arrives.
 func TestIssuingInBrowser(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(testclock.Shanghai("2024-04-20 09:00"))
 	mb := smtptest.Start(t)
 	mailCfg := schedules.MailConfig{Host: "127.0.0.1", Port: mb.Port, TLS: "none", From: "考核系统 <flexemp@hrss.example>",
@@ -483,6 +484,7 @@ func objectionForm(t *testing.T, period, subject, statement string) multipartFor
 // makes the publication refuse to commit what it rendered from the older
 // draft.
 func TestPublishRendersOutsideTheLock(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(testclock.Shanghai("2024-04-20 09:00"))
 	var st *store.Store
 	printing, proceed := make(chan struct{}), make(chan struct{})

@@ -133,6 +133,7 @@ func TestExportRoundTrip(t *testing.T) {
 // same integrity findings, K7's on a replaced services extract included. A
 // database that holds uploads is refused as the results' home.
 func TestAssessFromLake(t *testing.T) {
+	t.Parallel()
 	dir, db := demoCopy(t)
 	lake := filepath.Join(dir, "lake")
 	if code, _, e := runCmd(t, "export", "--db", db, "--out", lake); code != 0 {

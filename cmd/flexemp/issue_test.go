@@ -75,6 +75,7 @@ func rankOf(t *testing.T, db, period, state string) (r shownRank, raw string, co
 // upload and reassessment change neither's bytes; the audit trail keeps
 // the stated times.
 func TestIssuingOnTheCommandLine(t *testing.T) {
+	t.Parallel()
 	dir, db := demoCopy(t)
 	config := filepath.Join(sharedDemo(t), "flexemp.toml")
 	step := func(want int, args ...string) string {

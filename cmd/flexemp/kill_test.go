@@ -105,6 +105,7 @@ func count(t *testing.T, db, query string) int {
 // once, and the one whose acceptance the step never learnt of once more
 // with the same Message-ID (README). A publication and a withdrawal.
 func TestIssuingMailSurvivesKill(t *testing.T) {
+	t.Parallel()
 	dir, db := demoCopy(t)
 	mb := smtptest.Start(t)
 	recipients := []string{"province@hrss.example"}
@@ -186,6 +187,7 @@ link = "http://flexemp.example/"
 // kills at another moment; FLEXEMP_KILL_RUNS sets how many (2 in make test;
 // BENCHMARKS records a longer run).
 func TestGroupedBackfillSurvivesKill(t *testing.T) {
+	t.Parallel()
 	runs := 2
 	if n, err := strconv.Atoi(os.Getenv("FLEXEMP_KILL_RUNS")); err == nil && n > 0 {
 		runs = n

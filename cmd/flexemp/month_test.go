@@ -30,6 +30,7 @@ import (
 // missing an extract, the assessment runs every night, and on the 15th the
 // report is written and mailed; every run is in `flexemp jobs`.
 func TestServedMonth(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	mb := smtptest.Start(t)
