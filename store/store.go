@@ -255,9 +255,11 @@ func (b *Batch) Ingest(ctx context.Context, req ingest.Request) {
 	switch {
 	case errors.As(err, &failed):
 		b.alone(ctx, failed.Requests)
-	case res != nil || err != nil:
+	case res != nil:
 		res, err := b.s.answered(ctx, req, res, err)
 		b.done(req, res, err)
+	case err != nil:
+		b.done(req, nil, err)
 	case b.gr.Full():
 		b.Flush(ctx)
 	}
