@@ -182,7 +182,7 @@ func (gr *Group) Commit(ctx context.Context) ([]*Result, error) {
 		switch {
 		case err != nil:
 			return nil, gr.failed(nil, err)
-		case seen[s] || latest.sum == m.sum || m.res.Rows == 0 && !m.req.ConfirmEmpty && latest.accepted > 0:
+		case seen[s] || latest.sum == m.sum || m.emptyOverData(latest):
 			return nil, gr.failed(nil, errRetryAlone)
 		}
 		seen[s] = true

@@ -416,7 +416,7 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 	case latest.sum == prep.sum:
 		latest.unchanged(res)
 		return res, nil
-	case res.Rows == 0 && !req.ConfirmEmpty && latest.accepted > 0:
+	case prep.emptyOverData(latest):
 		return refuse(res, flexemp.Errorf(flexemp.ECONFLICT, "文件只有表头、没有数据行，而%s %s的当前版本有 %d 行数据；如确需以空文件替换（该月确无数据），请勾选“确认以空文件替换”后重新上传",
 			req.Kind.Title(), month, latest.accepted))
 	}
@@ -427,6 +427,12 @@ func (g *Ingester) Load(ctx context.Context, prep *Prepared) (res *Result, err e
 	committed = true
 	prep.release()
 	return res, nil
+}
+
+// emptyOverData says that the prepared file has no rows and would replace,
+// unasked, a current version that has.
+func (p *Prepared) emptyOverData(latest ledgerRow) bool {
+	return p.res.Rows == 0 && !p.req.ConfirmEmpty && latest.accepted > 0
 }
 
 // commit writes the ledger rows of uploads prepared on conn, their

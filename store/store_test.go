@@ -17,6 +17,7 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/ingest"
+	"github.com/liaoning-hrss/flexemp/internal/testfiles"
 	"github.com/liaoning-hrss/flexemp/metrics"
 	"github.com/liaoning-hrss/flexemp/store"
 	"github.com/liaoning-hrss/flexemp/transform"
@@ -446,25 +447,14 @@ func TestBatchCommitsInGroups(t *testing.T) {
 	// Every upload whole: its rows are its accepted count, no row belongs
 	// to no upload, the refused file left nothing, and the chain verifies
 	// with one record an upload.
-	var uploads, broken, orphans, refusals int
-	st.DB().QueryRow(`SELECT count(*) FROM uploads`).Scan(&uploads)
+	uploads, broken, err := testfiles.Whole(st.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refusals int
 	st.DB().QueryRow(`SELECT count(*) FROM refusals`).Scan(&refusals)
-	for _, kind := range flexemp.Kinds {
-		var n, o int
-		if err := st.DB().QueryRow(fmt.Sprintf(`SELECT count(*) FROM uploads u WHERE kind = '%s'
-			AND accepted <> (SELECT count(*) FROM %s r WHERE r.upload_id = u.upload_id)`, kind, kind)).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		st.DB().QueryRow(fmt.Sprintf(`SELECT count(*) FROM %s WHERE upload_id NOT IN (SELECT upload_id FROM uploads)`, kind)).Scan(&o)
-		broken, orphans = broken+n, orphans+o
-	}
-	if uploads != 15 || broken != 0 || orphans != 0 || refusals != 1 {
-		t.Errorf("%d uploads (want 15), %d not whole, %d rows of no upload, %d refusals", uploads, broken, orphans, refusals)
-	}
-	var records int
-	st.DB().QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'upload' AND object LIKE '%(accepted)'`).Scan(&records)
-	if records != 15 {
-		t.Errorf("%d accepted uploads on the audit trail, want 15", records)
+	if uploads != 15 || len(broken) > 0 || refusals != 1 {
+		t.Errorf("%d uploads (want 15), broken: %v; %d refusals", uploads, broken, refusals)
 	}
 	if _, _, err := store.VerifyAudit(ctx, st.DB(), ""); err != nil {
 		t.Errorf("audit chain: %v", err)

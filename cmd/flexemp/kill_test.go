@@ -19,6 +19,7 @@ import (
 	"github.com/liaoning-hrss/flexemp"
 	"github.com/liaoning-hrss/flexemp/gen"
 	"github.com/liaoning-hrss/flexemp/internal/smtptest"
+	"github.com/liaoning-hrss/flexemp/internal/testfiles"
 	"github.com/liaoning-hrss/flexemp/store"
 	"github.com/liaoning-hrss/flexemp/transform"
 )
@@ -271,27 +272,15 @@ func TestGroupedBackfillSurvivesKill(t *testing.T) {
 	}
 }
 
-// whole checks that every upload in db is whole — its rows are its accepted
-// count and it has its audit record — and that no row belongs to no
-// upload; it returns how many uploads are stored.
+// whole is testfiles.Whole, failing t for what is broken.
 func whole(t *testing.T, db *sql.DB, when string) int {
 	t.Helper()
-	var uploads, records int
-	db.QueryRow(`SELECT count(*) FROM uploads`).Scan(&uploads)
-	db.QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'upload' AND object LIKE '%(accepted)'`).Scan(&records)
-	if records != uploads {
-		t.Errorf("%s: %d uploads, %d accepted uploads on the audit trail", when, uploads, records)
+	uploads, broken, err := testfiles.Whole(db)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, kind := range flexemp.Kinds {
-		var broken, orphans int
-		if err := db.QueryRow(fmt.Sprintf(`SELECT count(*) FROM uploads u WHERE kind = '%s'
-			AND accepted <> (SELECT count(*) FROM %s r WHERE r.upload_id = u.upload_id)`, kind, kind)).Scan(&broken); err != nil {
-			t.Fatal(err)
-		}
-		db.QueryRow(fmt.Sprintf(`SELECT count(*) FROM %s WHERE upload_id NOT IN (SELECT upload_id FROM uploads)`, kind)).Scan(&orphans)
-		if broken+orphans > 0 {
-			t.Errorf("%s: %d %s uploads not whole, %d rows of no upload", when, broken, kind, orphans)
-		}
+	for _, b := range broken {
+		t.Errorf("%s: %s", when, b)
 	}
 	return uploads
 }
