@@ -320,8 +320,13 @@ const attachScratch = `ATTACH IF NOT EXISTS ':memory:' AS scratch`
 // Build loads the reference data, the period's parameters and the source
 // views into the scratch database, materialises every model in order, then
 // runs every data test; a failing test fails the run, naming it. It runs on
-// one connection in one transaction, so readers never see a half-built
-// scratch database.
+// one connection, each model committed as it is built: a model reads the
+// ones before it from committed, compressed tables, which made a year's
+// build 8–10% faster than one transaction whose later models read the
+// earlier ones' uncommitted rows (BENCHMARKS). One build at a time uses the
+// scratch database (store.Compute), and its readers read it only after
+// their own build succeeded; a build that fails detaches it, so nothing
+// half-built is left behind for anyone.
 func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 	start := time.Now()
 	if p.AsOf.IsZero() {
@@ -340,13 +345,10 @@ func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 	if _, err := conn.ExecContext(ctx, attachScratch); err != nil {
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return nil, err
-	}
-	committed := false
+	built := false
 	defer func() {
-		if !committed {
-			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		if !built {
+			conn.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE IF EXISTS scratch")
 		}
 	}()
 	if err := loadReference(ctx, conn, p); err != nil {
@@ -379,10 +381,7 @@ func Build(ctx context.Context, db *sql.DB, p Params) (*BuildStats, error) {
 	if len(failed) > 0 {
 		return stats, &DataTestError{Failed: failed}
 	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return nil, err
-	}
-	committed = true
+	built = true
 	return stats, nil
 }
 

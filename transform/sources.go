@@ -24,7 +24,8 @@ import (
 // every version's rows.
 const lakeFormat = 3
 
-// loadSources creates the source views over the database or a lake.
+// loadSources creates the source views over the database or a lake, and
+// the copy of its ledger that the run reads.
 func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 	var views [][2]string // name, query, in the order they are created
 	if lake == "" {
@@ -65,7 +66,15 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 		}
 	}
 	for _, v := range views {
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE VIEW scratch.%s AS %s", v[0], v[1])); err != nil {
+		// The ledger is copied, the extracts are not: the models commit one
+		// by one (Build), and every extract row they read is that of an
+		// upload in this copy, so an upload committed while they run is read
+		// by none of them. Rows of an upload never change.
+		object := "VIEW"
+		if v[0] == "src_uploads" {
+			object = "TABLE"
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE %s scratch.%s AS %s", object, v[0], v[1])); err != nil {
 			return fmt.Errorf("source %s: %w", v[0], err)
 		}
 	}
