@@ -4,9 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,6 +215,15 @@ func FuzzXLSXSheet(f *testing.F) {
 	const sheet, shared = "xl/worksheets/sheet2.xml", "xl/sharedStrings.xml"
 	f.Add(parts[sheet], parts[shared])
 	f.Add([]byte(`<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>公民身份号码</t></is></c></row></sheetData></worksheet>`), parts[shared])
+	// Rows nextWhole reads, and rows it leaves to the tokens, side by side.
+	f.Add([]byte(`<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1"/><c t="b"><v>1</v></c><c><v>a&amp;b&#x41;</v></c></row>`+
+		`<row><c r="B2"></c><c t="s"><v> 1 </v></c></row><row r="4" spans="1:2"><c r="A4"><v>45356</v></c></row><row r="5"/>`+
+		"<row r=\"6\">\n<c r=\"A6\"><v>x</v></c></row><row r=\"7\"><c r=\"A7\"><f>1+1</f><v>2</v></c></row><row r=\"8\"><c r=\"A8\" t=\"s\"><v>99</v></c></row>"+
+		`</sheetData></worksheet>`), parts[shared])
+	f.Add([]byte(`<worksheet><sheetData><row r="2"><c r="A2"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row></sheetData></worksheet>`), parts[shared])
+	f.Add([]byte(`<worksheet><sheetData><row r="1"><c t="s"><v>0</v></c><c t="s"><v>1</v></c><c t="s"><v>2</v></c><c t="s"><v>3</v></c><c t="s"><v>4</v></c><c t="s"><v>5</v></c></row></sheetData></worksheet>`),
+		[]byte(`<sst><si><t>公民身份号码</t></si><si><t xml:space="preserve"> a&lt;b </t></si><si><r><t>富</t></r><r><t>文本</t></r></si>`+
+			`<si><t>读音</t><rPh><t>du</t></rPh></si><si><t/></si><si/><si><t>`+"\n"+`</t></si></sst>`))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, sheetXML, sharedXML []byte) {
 		var b bytes.Buffer
@@ -234,6 +245,29 @@ func FuzzXLSXSheet(f *testing.F) {
 		if err := zw.Close(); err != nil {
 			t.Fatal(err)
 		}
-		readAll(t, b.Bytes(), filepath.Join(dir, "fuzz.xlsx"))
+		path := filepath.Join(dir, "fuzz.xlsx")
+		readAll(t, b.Bytes(), path)
+		if whole, tokens := sheetRows(path, false), sheetRows(path, true); whole != tokens {
+			t.Fatalf("rows read whole where they can:\n%s\nrows read token by token:\n%s", whole, tokens)
+		}
 	})
+}
+
+// sheetRows is every row a workbook's sheet gives and how the sheet ends:
+// shared strings and rows read whole where they can be, or token by token.
+func sheetRows(path string, tokens bool) string {
+	src, err := openWorkbook(path, flexemp.Registrations, Limits{UnzipSize: 8 << 20}, tokens)
+	if err != nil {
+		return err.Error()
+	}
+	defer src.Close()
+	var b strings.Builder
+	for {
+		row, cells, err := src.Next()
+		if err != nil {
+			fmt.Fprintf(&b, "%v", err)
+			return b.String()
+		}
+		fmt.Fprintf(&b, "%d %q\n", row, cells)
+	}
 }

@@ -30,12 +30,21 @@ type xlsxSource struct {
 	cells  []string
 	row    int
 	done   bool
+	tokens bool   // every row token by token (nextWhole off)
+	whole  int    // rows nextWhole read
+	val    []byte // a cell's value as nextWhole reads it
 }
 
 // openXLSX opens a workbook, refusing one whose parts would unpack beyond the
 // limit (a zip bomb) from the zip directory, before unpacking anything, and
 // picks the sheet named like the kind, else the first.
 func openXLSX(name string, kind flexemp.Kind, lim Limits) (*xlsxSource, error) {
+	return openWorkbook(name, kind, lim, false)
+}
+
+// openWorkbook is openXLSX, or with tokens every shared string and row read
+// token by token, as the fuzz test reads them beside the whole ones.
+func openWorkbook(name string, kind flexemp.Kind, lim Limits, tokens bool) (*xlsxSource, error) {
 	limit := lim.UnzipSize
 	if limit <= 0 {
 		limit = defaultUnzipSize
@@ -55,10 +64,10 @@ func openXLSX(name string, kind flexemp.Kind, lim Limits) (*xlsxSource, error) {
 		return nil, flexemp.Errorf(flexemp.ETOOLARGE, "工作簿解压后超过 %d MiB 上限，已拒收", limit>>20)
 	}
 	budget := &unzipBudget{left: limit}
-	s := &xlsxSource{zr: zr}
+	s := &xlsxSource{zr: zr, tokens: tokens}
 	sheetPath, sharedPath, err := pickSheet(zr, kind, budget)
 	if err == nil && sharedPath != "" {
-		s.shared, err = readSharedStrings(zr, sharedPath, budget)
+		s.shared, err = readSharedStrings(zr, sharedPath, budget, tokens)
 	}
 	if err == nil {
 		s.sheet, err = openPart(zr, sheetPath, budget)
@@ -180,7 +189,7 @@ func decodePart(zr *zip.ReadCloser, name string, b *unzipBudget, v any) error {
 
 // readSharedStrings reads the shared string table: each <si>'s text, rich
 // text runs joined, phonetic guides (<rPh>) left out.
-func readSharedStrings(zr *zip.ReadCloser, name string, b *unzipBudget) ([]string, error) {
+func readSharedStrings(zr *zip.ReadCloser, name string, b *unzipBudget, tokens bool) ([]string, error) {
 	rc, err := openPart(zr, name, b)
 	if err != nil {
 		return nil, nil // a workbook may have no shared strings
@@ -191,6 +200,13 @@ func readSharedStrings(zr *zip.ReadCloser, name string, b *unzipBudget) ([]strin
 	var text []byte
 	inSI, inT, inPh := false, false, false
 	for {
+		if !inSI && !tokens {
+			if s, n := wholeString(sc.Buffered()); n > 0 {
+				out = append(out, s)
+				sc.Skip(n)
+				continue
+			}
+		}
 		t, err := sc.Next()
 		if err == io.EOF {
 			return out, nil
@@ -218,6 +234,40 @@ func readSharedStrings(zr *zip.ReadCloser, name string, b *unzipBudget) ([]strin
 	}
 }
 
+var (
+	stringOpen  = []byte("<si><t")
+	stringClose = []byte("</t></si>")
+)
+
+// wholeString reads a shared string written as <si><t …>text</t></si>, as
+// most are, straight from the scanner's buffer: its text and the bytes it
+// took, or 0 for anything else (rich text, phonetic guides, whitespace, a
+// string cut by the buffer's end), which readSharedStrings reads token by
+// token as before.
+func wholeString(b []byte) (string, int) {
+	if len(b) < len(stringOpen)+1 || !bytes.HasPrefix(b, stringOpen) {
+		return "", 0
+	}
+	p := b[len(stringOpen):]
+	if p[0] != '>' && p[0] != ' ' {
+		return "", 0
+	}
+	gt := bytes.IndexByte(p, '>')
+	if gt < 0 || gt > 0 && p[gt-1] == '/' {
+		return "", 0
+	}
+	p = p[gt+1:]
+	lt := bytes.IndexByte(p, '<')
+	if lt < 0 || !bytes.HasPrefix(p[lt:], stringClose) {
+		return "", 0
+	}
+	text := p[:lt]
+	if bytes.IndexByte(text, '&') >= 0 {
+		text = xmlscan.AppendUnescaped(nil, text)
+	}
+	return string(text), len(b) - len(p) + lt + len(stringClose)
+}
+
 // Cell types that change how a cell's value is read.
 const (
 	cellPlain byte = iota
@@ -230,6 +280,9 @@ const (
 func (s *xlsxSource) Next() (int, []string, error) {
 	if s.done {
 		return 0, nil, io.EOF
+	}
+	if !s.tokens && s.nextWhole() {
+		return s.row, s.cells, nil
 	}
 	var (
 		inRow, inCell, inV, inIS, inT, inPh bool
@@ -275,19 +328,8 @@ func (s *xlsxSource) Next() (int, []string, error) {
 				s.cells[col] = v
 				col++
 			default:
-				if r, ok := t.Attr("r"); ok {
-					if col, err = columnIndex(r); err != nil {
-						return 0, nil, err
-					}
-				}
-				cellType = cellPlain
-				if typ, ok := t.Attr("t"); ok && len(typ) == 1 {
-					switch typ[0] {
-					case 's':
-						cellType = cellShared
-					case 'b':
-						cellType = cellBool
-					}
+				if col, cellType, err = cellStart(t, col); err != nil {
+					return 0, nil, err
 				}
 				val = val[:0]
 				if t.Kind == xmlscan.Start {
@@ -311,13 +353,8 @@ func (s *xlsxSource) Next() (int, []string, error) {
 				}
 				break
 			}
-			s.row++
-			if r, ok := t.Attr("r"); ok {
-				n, err := strconv.Atoi(string(r))
-				if err != nil || n < s.row {
-					return 0, nil, flexemp.Errorf(flexemp.EINVALID, "Excel 工作表行号错误：%q", xmlscan.AppendUnescaped(nil, r))
-				}
-				s.row = n
+			if s.row, err = rowNumber(t, s.row); err != nil {
+				return 0, nil, err
 			}
 			s.cells, col = s.cells[:0], 0
 			if t.Kind == xmlscan.Empty {
@@ -331,6 +368,125 @@ func (s *xlsxSource) Next() (int, []string, error) {
 			}
 		}
 	}
+}
+
+// rowNumber is the number of the row a <row> tag opens, the one after last
+// unless it says which.
+func rowNumber(t xmlscan.Token, last int) (int, error) {
+	r, ok := t.Attr("r")
+	if !ok {
+		return last + 1, nil
+	}
+	n, err := strconv.Atoi(string(r))
+	if err != nil || n <= last {
+		return 0, flexemp.Errorf(flexemp.EINVALID, "Excel 工作表行号错误：%q", xmlscan.AppendUnescaped(nil, r))
+	}
+	return n, nil
+}
+
+// cellStart reads a <c> tag: its column (col, the one after the cell
+// before, unless it says which) and how its value is read.
+func cellStart(t xmlscan.Token, col int) (int, byte, error) {
+	if r, ok := t.Attr("r"); ok {
+		var err error
+		if col, err = columnIndex(r); err != nil {
+			return 0, 0, err
+		}
+	}
+	typ := cellPlain
+	if v, ok := t.Attr("t"); ok && len(v) == 1 {
+		switch v[0] {
+		case 's':
+			typ = cellShared
+		case 'b':
+			typ = cellBool
+		}
+	}
+	return col, typ, nil
+}
+
+var (
+	rowOpen, rowClose   = []byte("<row"), []byte("</row>")
+	cellOpen, cellClose = []byte("<c"), []byte("</c>")
+	valueOpen           = []byte("<v>")
+	valueClose          = []byte("</v>")
+)
+
+// nextWhole reads the next row straight from the scanner's buffer when the
+// buffer holds all of it, written as Excel and WPS write rows:
+// <row …><c …><v>…</v></c>…</row>, nothing between the tags. It
+// decides every cell as Next's tokens do (rowNumber, cellStart, cellValue)
+// and takes nothing from the buffer unless the whole row is read: for
+// anything else — whitespace, comments, formulas, inline strings, a row cut
+// by the buffer's end, an error to report — it returns false and Next reads
+// the row token by token. FuzzXLSXSheet holds both ways to the same rows
+// and errors. The sheet's XML is most of a workbook's reading time, and
+// five tokens a cell took twice as long (BENCHMARKS).
+func (s *xlsxSource) nextWhole() bool {
+	b := s.sc.Buffered()
+	if len(b) < 5 || !bytes.HasPrefix(b, rowOpen) || (b[4] != ' ' && b[4] != '>') {
+		return false
+	}
+	gt := bytes.IndexByte(b, '>')
+	if gt < 0 || b[gt-1] == '/' {
+		return false
+	}
+	row, err := rowNumber(xmlscan.Token{Kind: xmlscan.Start, Name: b[1:4], Attrs: b[4:gt]}, s.row)
+	if err != nil {
+		return false
+	}
+	cells, col := s.cells[:0], 0
+	p := b[gt+1:]
+	for !bytes.HasPrefix(p, rowClose) {
+		if len(p) < 3 || !bytes.HasPrefix(p, cellOpen) || (p[2] != ' ' && p[2] != '>' && p[2] != '/') {
+			return false
+		}
+		gt := bytes.IndexByte(p, '>')
+		if gt < 0 {
+			return false
+		}
+		tag, empty := p[1:gt], p[gt-1] == '/'
+		if empty {
+			tag = tag[:len(tag)-1]
+		}
+		p = p[gt+1:]
+		var typ byte
+		if col, typ, err = cellStart(xmlscan.Token{Kind: xmlscan.Start, Name: tag[:1], Attrs: tag[1:]}, col); err != nil {
+			return false
+		}
+		if empty {
+			col++
+			continue
+		}
+		val := s.val[:0]
+		if bytes.HasPrefix(p, valueOpen) {
+			p = p[len(valueOpen):]
+			lt := bytes.IndexByte(p, '<')
+			if lt < 0 || !bytes.HasPrefix(p[lt:], valueClose) {
+				return false
+			}
+			val = xmlscan.AppendUnescaped(val, p[:lt])
+			s.val = val
+			p = p[lt+len(valueClose):]
+		}
+		if !bytes.HasPrefix(p, cellClose) {
+			return false
+		}
+		p = p[len(cellClose):]
+		v, err := s.cellValue(typ, val)
+		if err != nil {
+			return false
+		}
+		for len(cells) <= col {
+			cells = append(cells, "")
+		}
+		cells[col] = v
+		col++
+	}
+	s.row, s.cells = row, cells
+	s.whole++
+	s.sc.Skip(len(b) - len(p) + len(rowClose))
+	return true
 }
 
 // cellValue is a cell's raw value: shared strings looked up, booleans as

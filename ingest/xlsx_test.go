@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/liaoning-hrss/flexemp"
+	"github.com/liaoning-hrss/flexemp/gen"
 )
 
 // writeZip writes a workbook from its parts.
@@ -137,5 +140,85 @@ func TestRejectsWorkbookPrintsWide(t *testing.T) {
 			props.FitToPage == nil || !*props.FitToPage {
 			t.Errorf("%s: page layout %v, fit to page %v (%v %v)", sheet, l.Orientation, props.FitToPage, err, perr)
 		}
+	}
+}
+
+// Rows and shared strings read whole from the buffer (nextWhole,
+// wholeString) are the ones the tokens read, for sheets made at random of
+// the pieces each path must tell apart: rows and cells with and without
+// references, empty cells, entities, booleans, formulas, inline strings,
+// rich text, whitespace and comments, and the errors (a row number going
+// back, a column past XFD, a shared string that is not there).
+func TestXLSXWholeAgreesWithTokens(t *testing.T) {
+	rows := []string{`<row r="%d">`, `<row>`, `<row r="%d" spans="1:3">`, ` <row r="%d">`, `<!-- r --><row r="%d">`, `<row r="%d" ht="15"` + "\n" + `>`}
+	cells := []string{`<c r="B%d" t="s"><v>1</v></c>`, `<c t="s"><v> 2 </v></c>`, `<c r="C%d"/>`, `<c/>`, `<c><v>a&amp;b&#x41;</v></c>`,
+		`<c t="b"><v>1</v></c>`, `<c t="s"><v>99</v></c>`, `<c r="XFE%d"><v>1</v></c>`, `<c><f>SUM(A1)</f><v>3</v></c>`,
+		`<c t="inlineStr"><is><t>内联</t></is></c>`, `<c></c>`, `<c r="A%d"><v></v></c>`, `<c r="D%d" s="2"><v>45356</v></c>`, "\n", `<c t="str"><v>x</v></c>`}
+	strs := []string{`<si><t>公民身份号码</t></si>`, `<si><t xml:space="preserve"> 空格 </t></si>`, `<si><r><t>富</t></r><r><t>文本</t></r></si>`,
+		`<si/>`, `<si><t/></si>`, `<si><t>读&amp;音</t><rPh><t>du</t></rPh></si>`, "\n", `<si><t>A</t></si>`, `<si><t>甲&amp;乙&#x4E00;</t></si>`}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 300 {
+		var sst, sheet strings.Builder
+		sst.WriteString(`<sst>`)
+		for range rng.IntN(6) {
+			sst.WriteString(strs[rng.IntN(len(strs))])
+		}
+		sst.WriteString(`</sst>`)
+		sheet.WriteString(`<worksheet><sheetData>`)
+		r := 0
+		for range rng.IntN(8) {
+			r += rng.IntN(3) // now and then the same number again: an error
+			tag := rows[rng.IntN(len(rows))]
+			if strings.Contains(tag, "%d") {
+				tag = fmt.Sprintf(tag, r)
+			}
+			sheet.WriteString(tag)
+			for range rng.IntN(6) {
+				c := cells[rng.IntN(len(cells))]
+				if strings.Contains(c, "%d") {
+					c = fmt.Sprintf(c, r)
+				}
+				sheet.WriteString(c)
+			}
+			sheet.WriteString(`</row>`)
+		}
+		sheet.WriteString(`</sheetData></worksheet>`)
+		path := writeZip(t, map[string]string{
+			"xl/workbook.xml": `<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="登记" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+			"xl/_rels/workbook.xml.rels": `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>` +
+				`<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`,
+			"xl/sharedStrings.xml":     sst.String(),
+			"xl/worksheets/sheet1.xml": sheet.String(),
+		})
+		if whole, tokens := sheetRows(path, false), sheetRows(path, true); whole != tokens {
+			t.Fatalf("sheet %d %s\nshared strings %s\nread whole where they can be:\n%s\nread token by token:\n%s", i, sheet.String(), sst.String(), whole, tokens)
+		}
+	}
+}
+
+// A workbook saved as Excel and WPS save one is read whole, all but the rows
+// a buffer's end cuts, and gives what its tokens give.
+func TestXLSXReadWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrations.xlsx")
+	if err := gen.BigRegistrations(path, 3000, 1); err != nil {
+		t.Fatal(err)
+	}
+	if whole, tokens := sheetRows(path, false), sheetRows(path, true); whole != tokens {
+		t.Fatal("rows read whole differ from the tokens'")
+	}
+	src, err := openXLSX(path, flexemp.Registrations, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	n := 0
+	for {
+		if _, _, err := src.Next(); err != nil {
+			break
+		}
+		n++
+	}
+	if n != 3001 || src.whole < n*95/100 {
+		t.Errorf("%d rows, %d of them read whole", n, src.whole)
 	}
 }

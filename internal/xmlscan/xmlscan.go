@@ -103,6 +103,19 @@ func New(r io.Reader) *Scanner {
 	return &Scanner{br: bufio.NewReaderSize(r, 256<<10)}
 }
 
+// Buffered returns the unread bytes the scanner holds, without reading
+// more: a caller that finds a whole element in them may take it by Skip
+// instead of token by token. They are valid until the next call.
+func (s *Scanner) Buffered() []byte {
+	b, _ := s.br.Peek(s.br.Buffered())
+	return b
+}
+
+// Skip drops the first n bytes Buffered returned.
+func (s *Scanner) Skip(n int) {
+	s.br.Discard(n)
+}
+
 // readUntil reads through delim, returning the bytes before it.
 func (s *Scanner) readUntil(delim byte) ([]byte, error) {
 	b, err := s.br.ReadSlice(delim)
