@@ -60,14 +60,30 @@ func storeClosedColumnsAsEnums(ctx context.Context, db *sql.DB, cols []closedCol
 		return err
 	}
 	defer tx.Rollback()
+	types := map[[2]string]string{} // table, column: its type, in one read of the catalog
+	rows, err := tx.QueryContext(ctx, `SELECT table_name, column_name, data_type FROM duckdb_columns()
+		WHERE database_name = current_database() AND schema_name = 'main'`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var table, column, typ string
+		if err := rows.Scan(&table, &column, &typ); err != nil {
+			rows.Close()
+			return err
+		}
+		types[[2]string{table, column}] = typ
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	changed := false
 	for _, c := range cols {
 		want := enumType(c.values)
-		var have string
-		if err := tx.QueryRowContext(ctx, `SELECT data_type FROM duckdb_columns()
-			WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ? AND column_name = ?`,
-			c.table, c.column).Scan(&have); err != nil {
-			return fmt.Errorf("%s.%s: %w", c.table, c.column, err)
+		have, ok := types[[2]string{c.table, c.column}]
+		if !ok {
+			return fmt.Errorf("%s.%s: no such column", c.table, c.column)
 		}
 		if have == want {
 			continue
