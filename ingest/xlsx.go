@@ -202,7 +202,9 @@ func readSharedStrings(zr *zip.ReadCloser, name string, b *unzipBudget, tokens b
 	for {
 		if !inSI && !tokens {
 			if s, n := wholeString(sc.Buffered()); n > 0 {
-				out = append(out, s)
+				// As its tokens would leave the reading: the string's
+				// text, out of its <t>.
+				out, text, inT = append(out, s), append(text[:0], s...), false
 				sc.Skip(n)
 				continue
 			}
@@ -219,7 +221,7 @@ func readSharedStrings(zr *zip.ReadCloser, name string, b *unzipBudget, tokens b
 			inSI, text = true, text[:0]
 		case t.Kind == xmlscan.Empty && t.Is("si"):
 			out = append(out, "")
-		case t.Kind == xmlscan.End && t.Is("si"):
+		case t.Kind == xmlscan.End && t.Is("si") && inSI: // a stray </si> makes no string
 			out = append(out, string(text))
 			inSI = false
 		case t.Is("rPh"):
