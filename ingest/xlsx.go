@@ -202,9 +202,9 @@ func readSharedStrings(zr *zip.ReadCloser, name string, b *unzipBudget, tokens b
 	for {
 		if !inSI && !tokens {
 			if s, n := wholeString(sc.Buffered()); n > 0 {
-				// As its tokens would leave the reading: the string's
-				// text, out of its <t>.
-				out, text, inT = append(out, s), append(text[:0], s...), false
+				// No state to leave as its tokens would: each <si> starts
+				// afresh, and nothing outside one is read.
+				out = append(out, s)
 				sc.Skip(n)
 				continue
 			}
@@ -217,8 +217,8 @@ func readSharedStrings(zr *zip.ReadCloser, name string, b *unzipBudget, tokens b
 			return nil, err
 		}
 		switch {
-		case t.Kind == xmlscan.Start && t.Is("si"):
-			inSI, text = true, text[:0]
+		case t.Kind == xmlscan.Start && t.Is("si"): // each string starts afresh
+			inSI, inT, inPh, text = true, false, false, text[:0]
 		case t.Kind == xmlscan.Empty && t.Is("si"):
 			out = append(out, "")
 		case t.Kind == xmlscan.End && t.Is("si") && inSI: // a stray </si> makes no string

@@ -152,14 +152,14 @@ func TestRejectsWorkbookPrintsWide(t *testing.T) {
 // string that is not there).
 func TestXLSXWholeAgreesWithTokens(t *testing.T) {
 	rows := []string{`<row r="%d">`, `<row>`, `<row r="%d" spans="1:3">`, ` <row r="%d">`, `<!-- r --><row r="%d">`, `<row r="%d" ht="15"` + "\n" + `>`}
-	cells := []string{`<c r="B%d" t="s"><v>1</v></c>`, `<c t="s"><v> 2 </v></c>`, `<c r="C%d"/>`, `<c/>`, `<c><v>a&amp;b&#x41;</v></c>`,
+	cells := []string{`<c r="B%d" t="s"><v>1</v></c>`, `<c t="s"><v> 2 </v></c>`, `<c t="s"><v>{s}</v></c>`, `<c r="C%d"/>`, `<c/>`, `<c><v>a&amp;b&#x41;</v></c>`,
 		`<c t="b"><v>1</v></c>`, `<c t="s"><v>99</v></c>`, `<c r="XFE%d"><v>1</v></c>`, `<c><f>SUM(A1)</f><v>3</v></c>`,
 		`<c t="inlineStr"><is><t>内联</t></is></c>`, `<c></c>`, `<c r="A%d"><v></v></c>`, `<c r="D%d" s="2"><v>45356</v></c>`, "\n", `<c t="str"><v>x</v></c>`}
 	strs := []string{`<si><t>公民身份号码</t></si>`, `<si><t xml:space="preserve"> 空格 </t></si>`, `<si><r><t>富</t></r><r><t>文本</t></r></si>`,
 		`<si/>`, `<si><t/></si>`, `<si><t>读&amp;音</t><rPh><t>du</t></rPh></si>`, "\n", `<si><t>A</t></si>`, `<si><t>甲&amp;乙&#x4E00;</t></si>`,
-		`</si>`, `<si><t>未闭合</si>`, `<si><tx>非文本</tx></si>`}
+		`</si>`, `<si><t>未闭合</si>`, `<si><tx>非文本</tx></si>`, `<si><t>读音</t><rPh><t>du</t></si>`}
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range 300 {
+	for i := range 500 {
 		var sst, sheet strings.Builder
 		sst.WriteString(`<sst>`)
 		for range rng.IntN(6) {
@@ -176,7 +176,7 @@ func TestXLSXWholeAgreesWithTokens(t *testing.T) {
 			}
 			sheet.WriteString(tag)
 			for range rng.IntN(6) {
-				c := cells[rng.IntN(len(cells))]
+				c := strings.ReplaceAll(cells[rng.IntN(len(cells))], "{s}", fmt.Sprint(rng.IntN(8)))
 				if strings.Contains(c, "%d") {
 					c = fmt.Sprintf(c, r)
 				}
