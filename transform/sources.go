@@ -27,18 +27,20 @@ const lakeFormat = 3
 // loadSources creates the source views over the database or a lake, and
 // the copy of its ledger that the run reads.
 func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
-	var views [][2]string // name, query, in the order they are created
+	var ledger string     // the query of the upload ledger
+	var views [][2]string // each extract's view: name, query
 	if lake == "" {
 		var db string
 		if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db); err != nil {
 			return err
 		}
-		for _, t := range []string{"uploads", "registrations", "subsidies", "trainings", "services"} {
-			views = append(views, [2]string{"src_" + t, fmt.Sprintf(`SELECT * FROM %s.main.%s`, sqltext.Ident(db), t)})
+		ledger = fmt.Sprintf(`SELECT * FROM %s.main.uploads`, sqltext.Ident(db))
+		for _, k := range flexemp.Kinds {
+			views = append(views, [2]string{"src_" + string(k), fmt.Sprintf(`SELECT * FROM %s.main.%s`, sqltext.Ident(db), k)})
 		}
 	} else {
-		ledger := filepath.Join(lake, "_ledger", "uploads.parquet")
-		if _, err := os.Stat(ledger); err != nil {
+		file := filepath.Join(lake, "_ledger", "uploads.parquet")
+		if _, err := os.Stat(file); err != nil {
 			return flexemp.Errorf(flexemp.EINVALID, "%s 不是 flexemp export 写出的目录（缺少 _ledger/uploads.parquet）", lake)
 		}
 		var schema struct {
@@ -47,7 +49,7 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 		if b, err := os.ReadFile(filepath.Join(lake, "_schema.json")); err != nil || json.Unmarshal(b, &schema) != nil || schema.Format < lakeFormat {
 			return flexemp.Errorf(flexemp.EINVALID, "%s 是旧版 flexemp export 写出的（只含当时的最新版本），请用当前版本重新导出", lake)
 		}
-		views = append(views, [2]string{"src_uploads", fmt.Sprintf(`SELECT * FROM read_parquet(%s)`, sqltext.String(ledger))})
+		ledger = fmt.Sprintf(`SELECT * FROM read_parquet(%s)`, sqltext.String(file))
 		for _, k := range flexemp.Kinds {
 			files := filepath.Join(lake, "kind="+string(k), "*", "*", "*", "*.parquet")
 			if m, _ := filepath.Glob(files); len(m) == 0 {
@@ -65,16 +67,15 @@ func loadSources(ctx context.Context, conn *sql.Conn, lake string) error {
 			views = append(views, [2]string{"src_" + string(k), q})
 		}
 	}
+	// The ledger is copied, the extracts are viewed: the models commit one
+	// by one (Build), and every extract row they read is that of an upload
+	// in this copy, so an upload committed while they run is read by none of
+	// them. Rows of an upload never change.
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TABLE scratch.src_uploads AS "+ledger); err != nil {
+		return fmt.Errorf("source src_uploads: %w", err)
+	}
 	for _, v := range views {
-		// The ledger is copied, the extracts are not: the models commit one
-		// by one (Build), and every extract row they read is that of an
-		// upload in this copy, so an upload committed while they run is read
-		// by none of them. Rows of an upload never change.
-		object := "VIEW"
-		if v[0] == "src_uploads" {
-			object = "TABLE"
-		}
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE %s scratch.%s AS %s", object, v[0], v[1])); err != nil {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE VIEW scratch.%s AS %s", v[0], v[1])); err != nil {
 			return fmt.Errorf("source %s: %w", v[0], err)
 		}
 	}
