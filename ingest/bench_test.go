@@ -101,6 +101,20 @@ func BenchmarkIngestXLSX(b *testing.B) {
 	b.ReportMetric(peakRSSMiB(), "peak-RSS-MiB")
 }
 
+// BenchmarkXLSXRead: reading the same workbook row by row, the reader
+// alone (no validation or loading).
+func BenchmarkXLSXRead(b *testing.B) {
+	const n = 200_000
+	path := benchFile(b, "registrations-200k.xlsx", n)
+	for b.Loop() {
+		rows, whole, err := ingest.ReadXLSX(path)
+		if err != nil || rows != n+1 {
+			b.Fatal(rows, err)
+		}
+		b.ReportMetric(float64(whole)/float64(rows), "whole/row")
+	}
+}
+
 // BenchmarkIngestSmallFile: the fixed cost of one upload (a 4-row file, a
 // new version each time), which dominates a province of small monthly files.
 func BenchmarkIngestSmallFile(b *testing.B) {

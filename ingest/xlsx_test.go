@@ -208,48 +208,8 @@ func TestXLSXReadWhole(t *testing.T) {
 	if whole, tokens := sheetRows(path, false), sheetRows(path, true); whole != tokens {
 		t.Fatal("rows read whole differ from the tokens'")
 	}
-	src, err := openXLSX(path, flexemp.Registrations, Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	n := 0
-	for {
-		if _, _, err := src.Next(); err != nil {
-			break
-		}
-		n++
-	}
-	if n != 3001 || src.whole < n*95/100 {
-		t.Errorf("%d rows, %d of them read whole", n, src.whole)
-	}
-}
-
-// BenchmarkXLSXRead: reading a 200k-row workbook, saved as Excel saves one,
-// row by row (the reader alone, no validation or loading).
-func BenchmarkXLSXRead(b *testing.B) {
-	path := filepath.Join(os.TempDir(), "flexemp-bench", "registrations-200k.xlsx")
-	if _, err := os.Stat(path); err != nil {
-		if err := gen.BigRegistrations(path, 200_000, 1); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for b.Loop() {
-		src, err := openXLSX(path, flexemp.Registrations, Limits{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for {
-			if _, _, err := src.Next(); err != nil {
-				if !errors.Is(err, io.EOF) {
-					b.Fatal(err)
-				}
-				break
-			}
-			n++
-		}
-		b.ReportMetric(float64(src.whole)/float64(n), "whole/row")
-		src.Close()
+	n, whole, err := ReadXLSX(path)
+	if err != nil || n != 3001 || whole < n*95/100 {
+		t.Errorf("%d rows, %d of them read whole: %v", n, whole, err)
 	}
 }
